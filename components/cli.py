@@ -1,0 +1,60 @@
+"""``python -m components``: the operator's commands, sharing the Pulumi program's core.
+
+Every user error (unknown stack, bad config, bad arguments) ends in one clear message on
+stderr and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from components.config_source import settings_from_stack_file
+from components.render import redacted_secret_files, render_documents, write_documents
+from components.settings import SettingsError
+
+EXIT_USAGE = 2
+
+
+class UserError(Exception):
+    """An error the user can fix; its message is printed as is."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UserError(f"{self.prog}: {message} (see --help)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m components", description=__doc__.splitlines()[0] if __doc__ else None)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    render = commands.add_parser("render", help="write every rendered config of a stack to a directory")
+    render.add_argument("--stack", required=True, help="dev, staging or prod (a Pulumi.<stack>.yaml)")
+    render.add_argument("--out", required=True, type=Path, help="directory to write into")
+    render.set_defaults(run=_render)
+    return parser
+
+
+def _render(args: argparse.Namespace) -> int:
+    settings = settings_from_stack_file(args.stack)
+    documents = {**render_documents(settings), **redacted_secret_files(settings)}
+    if args.out.exists() and not args.out.is_dir():
+        raise UserError(f"--out {args.out}: exists and is not a directory; choose another path")
+    written = write_documents(documents, args.out)
+    print(f"rendered {len(written)} files for stack {args.stack} into {args.out}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return int(args.run(args))
+    except SettingsError as error:
+        print(f"error: {error.message()}", file=sys.stderr)
+    except UserError as error:
+        print(f"error: {error}", file=sys.stderr)
+    except OSError as error:
+        print(f"error: {error.filename or ''}: {error.strerror}", file=sys.stderr)
+    return EXIT_USAGE

@@ -1,0 +1,81 @@
+"""Where stack config comes from: the Pulumi engine (``pulumi up``) or ``Pulumi.<stack>.yaml``.
+
+Both produce the same two mappings for ``settings.load_settings``: plain values of the
+project's namespace, and secrets by key.  The render command reads the stack file directly so
+it works without the Pulumi CLI; ciphertext is never decrypted there, only noted as set.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi.runtime
+import yaml
+
+from components.secrets import Secret
+from components.settings import PROJECT, SECRET_KEYS, SettingsError, StackSettings, load_settings
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def stack_file(stack: str, project_dir: Path = PROJECT_DIR) -> Path:
+    return project_dir / f"Pulumi.{stack}.yaml"
+
+
+def known_stacks(project_dir: Path = PROJECT_DIR) -> list[str]:
+    return sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
+
+
+def settings_from_stack_file(stack: str, project_dir: Path = PROJECT_DIR) -> StackSettings:
+    """Settings of ``stack`` as committed in its stack file (secrets present but not decrypted)."""
+    path = stack_file(stack, project_dir)
+    if not path.is_file():
+        stacks = ", ".join(known_stacks(project_dir)) or "none"
+        raise SettingsError(stack, [f"no stack file {path.name}; known stacks: {stacks}"])
+    try:
+        document = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as error:
+        raise SettingsError(stack, [f"{path.name} is not valid YAML: {error}".replace("\n", " ")]) from None
+    config = document.get("config") or {} if isinstance(document, dict) else None
+    if not isinstance(config, dict):
+        raise SettingsError(stack, [f"{path.name}: 'config' must be a mapping of keys to values"])
+    return settings_from_mapping(stack, config)
+
+
+def settings_from_mapping(stack: str, config: dict[str, Any]) -> StackSettings:
+    """Split a ``{"namespace:key": value}`` mapping (stack-file form) and load it."""
+    values: dict[str, Any] = {}
+    secrets: dict[str, Secret] = {}
+    for full_key, value in config.items():
+        namespace, _, key = str(full_key).partition(":")
+        short = key if namespace == PROJECT else full_key
+        if isinstance(value, dict) and set(value) == {"secure"}:
+            secrets[short] = Secret(short, value["secure"])
+        elif namespace == PROJECT:
+            values[key] = value
+        elif short in SECRET_KEYS:
+            values[short] = value  # a provider token in plain text: load_settings reports it
+    return load_settings(stack, values, secrets)
+
+
+def settings_from_pulumi() -> StackSettings:
+    """Settings of the running stack, read through the Pulumi engine; secrets stay Outputs."""
+    stack = pulumi.get_stack()
+    present = set(pulumi.runtime.config.CONFIG.get()) | set(pulumi.runtime.get_config_env())
+    env_secret_keys = set(pulumi.runtime.get_config_secret_keys_env())
+    values: dict[str, Any] = {}
+    secrets: dict[str, Secret] = {}
+    for full_key in sorted(present):
+        namespace, _, key = full_key.partition(":")
+        short = key if namespace == PROJECT else full_key
+        config = pulumi.Config(namespace)
+        is_secret = pulumi.runtime.is_config_secret(full_key) or full_key in env_secret_keys
+        if short in SECRET_KEYS and is_secret:
+            secrets[short] = Secret(short, config.require_secret(key))
+        elif short in SECRET_KEYS:
+            values[short] = "<plain text>"  # reported by load_settings as "is a secret"
+        elif namespace == PROJECT:
+            values[key] = config.get_object(key)
+    return load_settings(stack, values, secrets)

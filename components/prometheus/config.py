@@ -1,0 +1,115 @@
+"""prometheus.yml rendered from settings."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from components import yamltext
+from components.prometheus.scrape_jobs import (
+    ALERTMANAGER,
+    API_JOB,
+    BLACKBOX_EXPORTER,
+    JOBS,
+    PROBE_JOB,
+    WEB_JOB,
+    address,
+    targets,
+)
+
+if TYPE_CHECKING:
+    from components.settings import StackSettings
+
+RULES_GLOB = "rules/*.yml"
+"""Relative to prometheus.yml, so it resolves in the container and in a render directory alike."""
+
+
+def render_prometheus_config(settings: StackSettings) -> str:
+    prom = settings.prometheus
+    document = {
+        "global": {
+            "scrape_interval": prom.scrape_interval,
+            "scrape_timeout": prom.scrape_timeout,
+            "evaluation_interval": prom.evaluation_interval,
+            "external_labels": {"cluster": settings.cluster, "environment": settings.environment},
+        },
+        "alerting": {
+            "alertmanagers": [{"static_configs": [{"targets": [address(settings, ALERTMANAGER)]}]}]
+        },
+        "rule_files": [RULES_GLOB],
+        "scrape_configs": scrape_configs(settings),
+    }
+    return yamltext.dump(document, header=f"Rendered by internet-id-monitoring for stack {settings.stack}.")
+
+
+def scrape_configs(settings: StackSettings) -> list[dict[str, Any]]:
+    """Every job: the API, the web probe, the exporters and services, the blackbox probes."""
+    environment = settings.environment
+    configs = [_api_job(settings), _web_job(settings)]
+    for job in JOBS:
+        configs.append(
+            {
+                "job_name": job.name,
+                "metrics_path": job.metrics_path,
+                "static_configs": [
+                    {"targets": targets(settings, job), "labels": {"service": job.service, "environment": environment}}
+                ],
+            }
+        )
+    probes: dict[tuple[str, str], list[str]] = {}
+    for probe in settings.targets.probes:
+        probes.setdefault((probe.module, probe.service), []).append(probe.url)
+    configs.append(
+        _probe_job(
+            settings,
+            PROBE_JOB,
+            [{"module": module, "service": service, "urls": urls} for (module, service), urls in probes.items()],
+        )
+    )
+    return configs
+
+
+def _api_job(settings: StackSettings) -> dict[str, Any]:
+    """Each API replica is its own target, and every series it exposes is kept."""
+    api = settings.targets.api
+    labels = {"service": "api", "environment": settings.environment}
+    job: dict[str, Any] = {"job_name": API_JOB, "metrics_path": "/api/metrics"}
+    override = settings.targets.scrape_overrides.get(API_JOB)
+    if override:
+        job["static_configs"] = [{"targets": override, "labels": labels}]
+    elif api.discovery == "static":
+        job["static_configs"] = [{"targets": list(api.static_targets), "labels": labels}]
+    else:
+        job["dns_sd_configs"] = [{"names": list(api.dns_names), "type": "A", "port": api.port}]
+        job["relabel_configs"] = [
+            {"target_label": name, "replacement": value} for name, value in labels.items()
+        ]
+    return job
+
+
+def _web_job(settings: StackSettings) -> dict[str, Any]:
+    """The Next.js app exposes no Prometheus metrics: probe its page instead of scraping JSON."""
+    return _probe_job(settings, WEB_JOB, [{"module": "http_2xx", "service": "web", "urls": [settings.targets.web_url]}])
+
+
+def _probe_job(settings: StackSettings, name: str, groups: list[dict[str, Any]]) -> dict[str, Any]:
+    """A blackbox job: the target URL becomes ``instance``, the exporter does the request."""
+    return {
+        "job_name": name,
+        "metrics_path": "/probe",
+        "static_configs": [
+            {
+                "targets": group["urls"],
+                "labels": {
+                    "service": group["service"],
+                    "environment": settings.environment,
+                    "__param_module": group["module"],
+                },
+            }
+            for group in groups
+        ],
+        "relabel_configs": [
+            {"source_labels": ["__address__"], "target_label": "__param_target"},
+            {"source_labels": ["__param_target"], "target_label": "instance"},
+            {"target_label": "__address__", "replacement": address(settings, BLACKBOX_EXPORTER)},
+        ],
+    }

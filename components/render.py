@@ -1,0 +1,50 @@
+"""The functional core's single entry: every document a stack deploys, by relative path.
+
+``pulumi up`` uploads these documents into the containers; ``python -m components render``
+writes them to a directory.  Both call ``render_documents``, so what you review is what runs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from components.alertmanager.config import render_alertmanager_config, secret_files, template_files
+from components.blackbox.config import render_blackbox_config
+from components.grafana.dashboards import render_dashboards
+from components.prometheus.config import render_prometheus_config
+from components.rules import render_rule_files
+from components.secrets import REDACTED
+from components.settings import StackSettings
+
+PROMETHEUS_CONFIG = "prometheus/prometheus.yml"
+ALERTMANAGER_CONFIG = "alertmanager/alertmanager.yml"
+BLACKBOX_CONFIG = "blackbox/blackbox.yml"
+
+
+def render_documents(settings: StackSettings) -> dict[str, str]:
+    """Every rendered document of the stack by path relative to the render directory."""
+    documents = {
+        PROMETHEUS_CONFIG: render_prometheus_config(settings),
+        ALERTMANAGER_CONFIG: render_alertmanager_config(settings),
+        BLACKBOX_CONFIG: render_blackbox_config(settings),
+    }
+    documents.update({f"prometheus/rules/{name}": text for name, text in render_rule_files(settings).items()})
+    documents.update({f"alertmanager/templates/{name}": text for name, text in template_files(settings).items()})
+    documents.update({f"grafana/dashboards/{name}": text for name, text in render_dashboards(settings).items()})
+    return documents
+
+
+def redacted_secret_files(settings: StackSettings) -> dict[str, str]:
+    """The credential files Alertmanager reads, with their contents redacted."""
+    return {f"alertmanager/secrets/{name}": REDACTED + "\n" for name in secret_files(settings)}
+
+
+def write_documents(documents: dict[str, str], out_dir: Path) -> list[Path]:
+    """Write documents below ``out_dir``; a stale file from an earlier render is replaced, nothing else."""
+    written = []
+    for relative, text in sorted(documents.items()):
+        path = out_dir / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        written.append(path)
+    return written

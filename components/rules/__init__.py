@@ -1,0 +1,13 @@
+"""The alert catalogue: rule groups rendered from settings."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from components.settings import StackSettings
+
+
+def render_rule_files(settings: StackSettings) -> dict[str, str]:
+    """Rule files by file name (``api.yml`` …), as uploaded to ``/etc/prometheus/rules``."""
+    return {}

@@ -1,0 +1,294 @@
+"""The typed settings of one stack: built once from stack config, handed to every component.
+
+This is the project's ``config.libsonnet``: every setting, its default and its validation live
+here or in the area modules it composes (``rules``, ``notifications``, ``grafana``,
+``incident``).  Nothing else reads Pulumi config.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from ipaddress import IPv4Address
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+
+from components.alertmanager.settings import NotificationSettings
+from components.durations import Duration, seconds
+from components.grafana.settings import GrafanaSettings
+from components.incident.settings import IncidentSettings
+from components.model import ConfigModel
+from components.rules.settings import RuleSettings
+from components.secrets import Secret
+from components.versions import IMAGES
+
+PROJECT = "internet-id-monitoring"
+
+# Secret config keys: key -> what it is.  Keys without a namespace belong to the project.
+SECRET_KEYS: dict[str, str] = {
+    "grafanaAdminPassword": "Grafana admin password",
+    "smtpPassword": "SMTP password for e-mail notifications",
+    "slackWebhookUrl": "Slack incoming-webhook URL Alertmanager posts to",
+    "postgresExporterPassword": "password of the database user postgres-exporter logs in as",
+    "pagerdutyRoutingKey": "Events API v2 routing key of an externally managed production service",
+    "pagerdutyDatabaseRoutingKey": "Events API v2 routing key of an externally managed database service",
+    "pagerduty:token": "PagerDuty API token of the pagerduty provider",
+    "slack:token": "Slack bot token of the slack provider",
+    "sentry:token": "Sentry auth token of the sentry provider",
+}
+
+# Hosts/ports that the Internet-ID application already uses on the host.
+APP_HOST_PORTS = {3000: "the Internet-ID web app", 3001: "the Internet-ID API"}
+
+
+class SettingsError(Exception):
+    """Stack config is invalid; ``problems`` holds one line per bad key."""
+
+    def __init__(self, stack: str, problems: list[str]) -> None:
+        self.stack = stack
+        self.problems = problems
+        super().__init__(self.message())
+
+    def message(self) -> str:
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        return f"stack {self.stack!r}: invalid config ({len(self.problems)} problem(s)):\n{lines}"
+
+
+def _check_container_names(value: Mapping[str, Any]) -> None:
+    unknown = sorted(set(value) - set(IMAGES))
+    if unknown:
+        raise ValueError(f"unknown container(s) {unknown}; known: {sorted(IMAGES)}")
+
+
+class DockerSettings(ConfigModel):
+    """Where the containers run and how they are wired to the Internet-ID application."""
+
+    host: str | None = None
+    """Docker daemon address (e.g. ``ssh://ops@host``); unset means the local daemon."""
+    network_name: str | None = None
+    """Name of the monitoring network; default ``internet-id-monitoring-<stack>``."""
+    container_prefix: str | None = None
+    """Prefix of every container and volume name; default ``iidmon-<stack>``."""
+    app_network: str | None = "internet-id_default"
+    """The application's Docker network, joined by name so ``api``, ``db`` and ``redis`` resolve."""
+    bind_address: IPv4Address = IPv4Address("127.0.0.1")
+    """Host address the published UIs listen on; keep loopback unless a proxy with auth fronts them."""
+    protect_volumes: bool = False
+    """Protect the data volumes from deletion (``pulumi destroy`` fails until unset)."""
+    memory_mb: dict[str, int] = Field(default_factory=dict)
+    """Memory limit per container in MiB, overriding the defaults in ``docker_stack.catalogue``."""
+
+    @field_validator("memory_mb")
+    @classmethod
+    def _known_containers(cls, value: dict[str, int]) -> dict[str, int]:
+        _check_container_names(value)
+        bad = {k: v for k, v in value.items() if v < 16}
+        if bad:
+            raise ValueError(f"limits below 16 MiB: {bad}")
+        return value
+
+
+class PortSettings(ConfigModel):
+    """Host ports of the three UIs; exporters publish nothing."""
+
+    prometheus: int = Field(9090, ge=1, le=65535)
+    alertmanager: int = Field(9093, ge=1, le=65535)
+    grafana: int = Field(3030, ge=1, le=65535)
+
+    @field_validator("grafana")
+    @classmethod
+    def _not_an_app_port(cls, value: int) -> int:
+        if value in APP_HOST_PORTS:
+            raise ValueError(f"port {value} is taken by {APP_HOST_PORTS[value]}; use e.g. 3030")
+        return value
+
+    @model_validator(mode="after")
+    def _distinct(self) -> PortSettings:
+        ports = [self.prometheus, self.alertmanager, self.grafana]
+        if len(set(ports)) != len(ports):
+            raise ValueError(f"host ports must differ, got {ports}")
+        return self
+
+
+class ApiTargets(ConfigModel):
+    """How Prometheus finds the API replicas: each replica is scraped as its own target."""
+
+    discovery: Literal["dns", "static"] = "dns"
+    """``dns``: A records of ``dnsNames`` (Docker's DNS returns one per replica); ``static``: ``staticTargets``."""
+    dns_names: list[str] = Field(default_factory=lambda: ["api"])
+    port: int = Field(3001, ge=1, le=65535)
+    static_targets: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _has_targets(self) -> ApiTargets:
+        if self.discovery == "static" and not self.static_targets:
+            raise ValueError("discovery is 'static' but staticTargets is empty; list host:port of each replica")
+        if self.discovery == "dns" and not self.dns_names:
+            raise ValueError("discovery is 'dns' but dnsNames is empty")
+        return self
+
+
+class PostgresTarget(ConfigModel):
+    """The database postgres-exporter connects to (password: secret ``postgresExporterPassword``)."""
+
+    host: str = "db"
+    port: int = Field(5432, ge=1, le=65535)
+    database: str = "internetid"
+    user: str = "internetid"
+    sslmode: Literal["disable", "allow", "prefer", "require", "verify-ca", "verify-full"] = "disable"
+
+
+class ProbeTarget(ConfigModel):
+    """One URL the blackbox exporter probes; ``service`` routes and inhibits its alerts."""
+
+    url: str
+    service: str
+    module: Literal["http_2xx", "https_2xx"] = "http_2xx"
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value
+
+
+class TargetSettings(ConfigModel):
+    """What is monitored: the application's services, by their names on the app network."""
+
+    api: ApiTargets = ApiTargets()
+    web_url: str = "http://web:3000/"
+    """The Next.js app has no metrics endpoint: it is probed over HTTP, never scraped."""
+    postgres: PostgresTarget = PostgresTarget()
+    redis_address: str = "redis://redis:6379"
+    probes: list[ProbeTarget] = Field(
+        default_factory=lambda: [ProbeTarget(url="http://api:3001/api/health", service="api")]
+    )
+    """Blackbox HTTP probes: the API's health endpoint, the public URL, any other page."""
+    scrape_overrides: dict[str, list[str]] = Field(default_factory=dict)
+    """Replace a job's default targets (``job: [host:port]``), e.g. exporters on other hosts."""
+
+
+class PrometheusSettings(ConfigModel):
+    scrape_interval: Duration = "15s"
+    evaluation_interval: Duration = "15s"
+    scrape_timeout: Duration = "10s"
+    retention_time: Duration = "30d"
+    retention_size: str | None = None
+    """Optional size cap such as ``20GB``; the oldest blocks go first."""
+    external_url: str | None = None
+    """URL users reach Prometheus at (alert links); default ``http://<bindAddress>:<ports.prometheus>``."""
+
+    @model_validator(mode="after")
+    def _timeout_fits(self) -> PrometheusSettings:
+        if seconds(self.scrape_timeout) > seconds(self.scrape_interval):
+            raise ValueError(
+                f"scrapeTimeout {self.scrape_timeout} exceeds scrapeInterval {self.scrape_interval}"
+            )
+        return self
+
+
+class StackSettings(ConfigModel):
+    """Everything one stack is built from; validated once, before any resource exists."""
+
+    stack: str
+    environment: str
+    """Value of the ``environment`` label on every series and alert (e.g. ``production``)."""
+    cluster: str
+    """Value of the ``cluster`` external label; alerts are grouped by it."""
+    docker: DockerSettings = DockerSettings()
+    images: dict[str, str] = Field(default_factory=dict)
+    """Image overrides per container (tag or ``repo@sha256:…``); defaults in ``versions.IMAGES``."""
+    ports: PortSettings = PortSettings()
+    targets: TargetSettings = TargetSettings()
+    prometheus: PrometheusSettings = PrometheusSettings()
+    rules: RuleSettings = RuleSettings()
+    notifications: NotificationSettings = NotificationSettings()
+    grafana: GrafanaSettings = GrafanaSettings()
+    incident: IncidentSettings = IncidentSettings()
+    secrets: dict[str, Secret] = Field(default_factory=dict, exclude=True)
+    """Secret values by config key (see ``SECRET_KEYS``); never part of any rendered document."""
+
+    @field_validator("images")
+    @classmethod
+    def _known_images(cls, value: dict[str, str]) -> dict[str, str]:
+        _check_container_names(value)
+        for name, ref in value.items():
+            if ":" not in ref.rsplit("/", 1)[-1] and "@sha256:" not in ref:
+                raise ValueError(f"{name}: {ref!r} has no tag or digest; pin it like {IMAGES[name]}")
+        return value
+
+    @property
+    def network_name(self) -> str:
+        return self.docker.network_name or f"{PROJECT}-{self.stack}"
+
+    @property
+    def container_prefix(self) -> str:
+        return self.docker.container_prefix or f"iidmon-{self.stack}"
+
+    def image(self, container: str) -> str:
+        return self.images.get(container, IMAGES[container])
+
+    def secret(self, key: str) -> Secret | None:
+        return self.secrets.get(key)
+
+    def required_secrets(self) -> dict[str, str]:
+        """Secret keys this stack's choices require, with the reason (collected from every area)."""
+        required: dict[str, str] = {}
+        for area in (self.notifications, self.grafana, self.incident, self.rules):
+            required.update(getattr(area, "required_secrets", dict)())
+        return required
+
+
+def load_settings(stack: str, values: Mapping[str, Any], secrets: Mapping[str, Secret]) -> StackSettings:
+    """Validate one stack's config; raise ``SettingsError`` naming every bad key at once.
+
+    ``values`` holds the project's non-secret keys without namespace (``ports``, ``grafana``, …),
+    ``secrets`` the secret keys listed in ``SECRET_KEYS``.
+    """
+    problems = [
+        f"{_full_key(key)}: not a secret setting; set it with `pulumi config set --secret {_full_key(key)}`"
+        for key in secrets
+        if key not in SECRET_KEYS
+    ]
+    problems += [
+        f"{_full_key(key)}: is a secret; set it with `pulumi config set --secret {_full_key(key)} <value>`"
+        for key in values
+        if key in SECRET_KEYS
+    ]
+    data = {k: v for k, v in values.items() if k not in SECRET_KEYS}
+    data.setdefault("environment", stack)
+    data.setdefault("cluster", f"internet-id-{stack}")
+    if "stack" in data:
+        problems.append(f"{_full_key('stack')}: unknown setting; the stack name comes from `pulumi stack`")
+    try:
+        settings = StackSettings.model_validate({**data, "stack": stack, "secrets": dict(secrets)})
+    except ValidationError as error:
+        problems += [_describe(err) for err in error.errors()]
+        raise SettingsError(stack, problems) from None
+    for key, why in settings.required_secrets().items():
+        if settings.secret(key) is None:
+            problems.append(f"{_full_key(key)}: required because {why}; set it with "
+                            f"`pulumi config set --secret {_full_key(key)} <value>`")
+    if problems:
+        raise SettingsError(stack, problems)
+    return settings
+
+
+def _full_key(key: str) -> str:
+    return key if ":" in key else f"{PROJECT}:{key}"
+
+
+def _describe(err: Any) -> str:
+    location: Iterable[Any] = err.get("loc", ())
+    path = ".".join(str(part) for part in location)
+    top = path.split(".", 1)[0]
+    key = _full_key(path) if path else PROJECT
+    if err.get("type") == "extra_forbidden":
+        return f"{key}: unknown setting; remove it or check the spelling (see README, 'Configuration')"
+    if err.get("type") == "missing":
+        return f"{key}: required; set it with `pulumi config set --path '{_full_key(top)}…' <value>`"
+    message = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+    given = err.get("input")
+    shown = "" if isinstance(given, dict | list) or given is None else f" (got {given!r})"
+    return f"{key}: {message}{shown}"
