@@ -28,7 +28,9 @@ def known_stacks(project_dir: Path = PROJECT_DIR) -> list[str]:
     return sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
 
 
-def settings_from_stack_file(stack: str, project_dir: Path = PROJECT_DIR) -> StackSettings:
+def settings_from_stack_file(
+    stack: str, project_dir: Path = PROJECT_DIR, *, require_secrets: bool = False
+) -> StackSettings:
     """Settings of ``stack`` as committed in its stack file (secrets present but not decrypted)."""
     path = stack_file(stack, project_dir)
     if not path.is_file():
@@ -41,10 +43,10 @@ def settings_from_stack_file(stack: str, project_dir: Path = PROJECT_DIR) -> Sta
     config = document.get("config") or {} if isinstance(document, dict) else None
     if not isinstance(config, dict):
         raise SettingsError(stack, [f"{path.name}: 'config' must be a mapping of keys to values"])
-    return settings_from_mapping(stack, config)
+    return settings_from_mapping(stack, config, require_secrets=require_secrets)
 
 
-def settings_from_mapping(stack: str, config: dict[str, Any]) -> StackSettings:
+def settings_from_mapping(stack: str, config: dict[str, Any], *, require_secrets: bool = True) -> StackSettings:
     """Split a ``{"namespace:key": value}`` mapping (stack-file form) and load it."""
     values: dict[str, Any] = {}
     secrets: dict[str, Secret] = {}
@@ -57,7 +59,7 @@ def settings_from_mapping(stack: str, config: dict[str, Any]) -> StackSettings:
             values[key] = value
         elif short in SECRET_KEYS:
             values[short] = value  # a provider token in plain text: load_settings reports it
-    return load_settings(stack, values, secrets)
+    return load_settings(stack, values, secrets, require_secrets=require_secrets)
 
 
 def settings_from_pulumi() -> StackSettings:

@@ -50,6 +50,8 @@ class SettingsError(Exception):
         super().__init__(self.message())
 
     def message(self) -> str:
+        if len(self.problems) == 1:
+            return f"stack {self.stack!r}: {self.problems[0]}"
         lines = "\n".join(f"  - {p}" for p in self.problems)
         return f"stack {self.stack!r}: invalid config ({len(self.problems)} problem(s)):\n{lines}"
 
@@ -240,11 +242,14 @@ class StackSettings(ConfigModel):
         return required
 
 
-def load_settings(stack: str, values: Mapping[str, Any], secrets: Mapping[str, Secret]) -> StackSettings:
+def load_settings(
+    stack: str, values: Mapping[str, Any], secrets: Mapping[str, Secret], *, require_secrets: bool = True
+) -> StackSettings:
     """Validate one stack's config; raise ``SettingsError`` naming every bad key at once.
 
     ``values`` holds the project's non-secret keys without namespace (``ports``, ``grafana``, …),
-    ``secrets`` the secret keys listed in ``SECRET_KEYS``.
+    ``secrets`` the secret keys listed in ``SECRET_KEYS``.  ``require_secrets=False`` (the render
+    command) accepts required secrets that are not set yet: rendered files only name them.
     """
     problems = [
         f"{_full_key(key)}: not a secret setting; set it with `pulumi config set --secret {_full_key(key)}`"
@@ -267,7 +272,7 @@ def load_settings(stack: str, values: Mapping[str, Any], secrets: Mapping[str, S
         problems += [_describe(err) for err in error.errors()]
         raise SettingsError(stack, problems) from None
     for key, why in settings.required_secrets().items():
-        if settings.secret(key) is None:
+        if require_secrets and settings.secret(key) is None:
             problems.append(f"{_full_key(key)}: required because {why}; set it with "
                             f"`pulumi config set --secret {_full_key(key)} <value>`")
     if problems:
