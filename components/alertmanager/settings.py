@@ -1,8 +1,28 @@
-"""Alertmanager routing and receivers (config key ``notifications``)."""
+"""Alertmanager routing and receivers (config key ``notifications``).
+
+Every receiver name exists in every stack; a channel that is switched off only changes which
+integrations a receiver holds (see ``receivers.py``), never the routing tree.
+"""
 
 from __future__ import annotations
 
+import re
+
+from pydantic import Field, field_validator, model_validator
+
+from components.durations import Duration, seconds
 from components.model import ConfigModel
+
+PAGERDUTY_EVENTS_V2_URL = "https://events.pagerduty.com/v2/enqueue"
+_HOST_PORT = re.compile(r"^[^\s:/]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$")
+
+
+def _http_url(value: str) -> str:
+    if not value.startswith(("http://", "https://")):
+        raise ValueError(f"{value!r} is not an http(s) URL")
+    if "${" in value:
+        raise ValueError(f"{value!r} holds a ${{…}} placeholder; Alertmanager expands no variables")
+    return value
 
 
 class SlackChannels(ConfigModel):
@@ -13,18 +33,110 @@ class SlackChannels(ConfigModel):
     info: str = "alerts-info"
     incidents: str = "incidents"
 
+    @field_validator("critical", "warnings", "info", "incidents")
+    @classmethod
+    def _plain_name(cls, value: str) -> str:
+        if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,79}", value):
+            raise ValueError(f"{value!r} is not a Slack channel name (lower case, digits, - and _; no '#')")
+        return value
+
 
 class SlackNotifications(ConfigModel):
+    """Slack through an incoming webhook (secret ``slackWebhookUrl``, read from a file)."""
+
     enabled: bool = False
     channels: SlackChannels = SlackChannels()
+    username: str = "Alertmanager"
+    """Name the messages are posted under (ignored by webhooks bound to an app that fixes it)."""
 
 
 class PagerDutyNotifications(ConfigModel):
+    """PagerDuty Events API v2 (secrets ``pagerdutyRoutingKey``, ``pagerdutyDatabaseRoutingKey``)."""
+
     enabled: bool = False
+    url: str = PAGERDUTY_EVENTS_V2_URL
+    """Events API v2 endpoint; a live test points it at a local receiver."""
+    separate_database_service: bool = True
+    """Page database criticals on their own service (the DBA rotation, ``pagerdutyDatabaseRoutingKey``);
+    false sends them to the main service (``pagerdutyRoutingKey``) with a ``[Database]`` prefix."""
+    client: str = "Internet-ID Alertmanager"
+
+    @field_validator("url")
+    @classmethod
+    def _events_v2(cls, value: str) -> str:
+        _http_url(value)
+        if "generic/2010-04-15" in value:
+            raise ValueError("that is the Events API v1 endpoint; only Events API v2 (…/v2/enqueue) is used")
+        return value
 
 
 class EmailNotifications(ConfigModel):
+    """E-mail over SMTP; with ``username`` set, the password is the secret ``smtpPassword`` (read from a file)."""
+
     enabled: bool = False
+    to: str | None = None
+    """Recipient(s), comma-separated; required when enabled."""
+    sender: str | None = Field(None, alias="from")
+    """From address (config key ``from``); required when enabled."""
+    smarthost: str | None = None
+    """SMTP server as ``host:port``; required when enabled."""
+    username: str | None = None
+    """SMTP login; unset means no authentication (and no ``smtpPassword``)."""
+    require_tls: bool = True
+    """STARTTLS required (Alertmanager's default); false only for a local relay or a test server."""
+    hello: str | None = None
+    """Host name sent in EHLO; default ``localhost``."""
+    send_resolved: bool = True
+
+    @field_validator("smarthost")
+    @classmethod
+    def _host_port(cls, value: str | None) -> str | None:
+        if value is not None and not _HOST_PORT.match(value):
+            raise ValueError(f"{value!r} is not host:port (e.g. smtp.example.com:587)")
+        return value
+
+    @field_validator("to", "sender")
+    @classmethod
+    def _address(cls, value: str | None) -> str | None:
+        if value is not None and ("@" not in value or "${" in value):
+            raise ValueError(f"{value!r} is not an e-mail address")
+        return value
+
+    @model_validator(mode="after")
+    def _complete(self) -> EmailNotifications:
+        if self.enabled:
+            missing = [key for key, v in (("to", self.to), ("from", self.sender), ("smarthost", self.smarthost)) if not v]
+            if missing:
+                raise ValueError(f"e-mail is enabled but {', '.join(missing)} not set")
+        return self
+
+
+class RouteTiming(ConfigModel):
+    """How long a route waits before the first notification, between group updates, and before repeating."""
+
+    group_wait: Duration
+    group_interval: Duration
+    repeat_interval: Duration
+
+    @model_validator(mode="after")
+    def _ordered(self) -> RouteTiming:
+        if seconds(self.group_interval) <= 0 or seconds(self.repeat_interval) <= 0:
+            raise ValueError("groupInterval and repeatInterval must be positive")
+        if seconds(self.repeat_interval) < seconds(self.group_interval):
+            raise ValueError(
+                f"repeatInterval {self.repeat_interval} is shorter than groupInterval {self.group_interval}"
+            )
+        return self
+
+
+class RouteTimings(ConfigModel):
+    """Timing per severity; ``default`` is the root route (alerts with no known severity)."""
+
+    critical: RouteTiming = RouteTiming(group_wait="10s", group_interval="5m", repeat_interval="1h")
+    warning: RouteTiming = RouteTiming(group_wait="30s", group_interval="5m", repeat_interval="4h")
+    info: RouteTiming = RouteTiming(group_wait="5m", group_interval="30m", repeat_interval="24h")
+    default: RouteTiming = RouteTiming(group_wait="30s", group_interval="5m", repeat_interval="4h")
+    watchdog: RouteTiming = RouteTiming(group_wait="10s", group_interval="1m", repeat_interval="5m")
 
 
 class NotificationSettings(ConfigModel):
@@ -33,3 +145,30 @@ class NotificationSettings(ConfigModel):
     pagerduty: PagerDutyNotifications = PagerDutyNotifications()
     slack: SlackNotifications = SlackNotifications()
     email: EmailNotifications = EmailNotifications()
+    heartbeat_url: str | None = None
+    """Dead-man's-switch URL (e.g. healthchecks.io) the Watchdog alert is POSTed to; unset: sent nowhere."""
+    secrets_dir: str = "/etc/alertmanager/secrets"
+    """Directory of the credential files alertmanager.yml points at (relative: to alertmanager.yml)."""
+    resolve_timeout: Duration = "5m"
+    timing: RouteTimings = RouteTimings()
+
+    @field_validator("heartbeat_url")
+    @classmethod
+    def _heartbeat(cls, value: str | None) -> str | None:
+        return None if value is None else _http_url(value)
+
+    @field_validator("secrets_dir")
+    @classmethod
+    def _dir(cls, value: str) -> str:
+        if not value or "${" in value:
+            raise ValueError(f"{value!r} is not a directory path")
+        return value.rstrip("/") or "/"
+
+    def required_secrets(self) -> dict[str, str]:
+        """Secrets the chosen channels need (PagerDuty keys are decided by the root settings)."""
+        required: dict[str, str] = {}
+        if self.slack.enabled:
+            required["slackWebhookUrl"] = "notifications.slack.enabled is true"
+        if self.email.enabled and self.email.username:
+            required["smtpPassword"] = "notifications.email.username is set (SMTP authentication)"
+        return required
