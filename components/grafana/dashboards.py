@@ -2,12 +2,93 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
+
+from components.grafana import custom_dashboard
+from components.grafana.community import (
+    DEFAULT_CACHE_DIR,
+    DEFAULT_TIMEOUT,
+    GRAFANA_COM,
+    DashboardUnavailable,
+    fetch_dashboard,
+    read_cached,
+    render_community,
+)
+from components.grafana.settings import CommunityDashboard
 
 if TYPE_CHECKING:
     from components.settings import StackSettings
 
 
-def render_dashboards(settings: StackSettings) -> dict[str, str]:
-    """Dashboard JSON by file name (``<uid>.json``)."""
-    return {}
+@dataclass(frozen=True)
+class DashboardSpec:
+    """One dashboard to upload: its fixed uid, folder uid and final JSON text."""
+
+    uid: str
+    folder: str
+    config_json: str
+    source: str
+    """``custom`` or ``grafana.com/<gnetId>-r<revision>``."""
+
+    @property
+    def file_name(self) -> str:
+        return f"{self.uid}.json"
+
+
+def custom_spec(settings: StackSettings) -> DashboardSpec:
+    grafana = settings.grafana
+    return DashboardSpec(custom_dashboard.UID, grafana.dashboards_folder,
+                         custom_dashboard.render_custom_dashboard(grafana.datasource_uid), "custom")
+
+
+def _community_spec(settings: StackSettings, dashboard: CommunityDashboard, raw: bytes) -> DashboardSpec:
+    grafana = settings.grafana
+    text = render_community(raw, dashboard, datasource_uid=grafana.datasource_uid,
+                            datasource_name=grafana.datasource_name, migrate_angular=grafana.migrate_angular_panels)
+    return DashboardSpec(dashboard.uid, dashboard.folder, text, f"grafana.com/{dashboard.cache_name[:-5]}")
+
+
+def dashboard_specs(
+    settings: StackSettings,
+    *,
+    cache_dir: Path = DEFAULT_CACHE_DIR,
+    base_url: str = GRAFANA_COM,
+    timeout: float = DEFAULT_TIMEOUT,
+    warn: Callable[[str], None],
+) -> list[DashboardSpec]:
+    """Every dashboard for a deploy: community ones from the cache, downloaded (and cached) if missing.
+
+    A non-optional dashboard that is unavailable raises ``SettingsError`` with one line naming it
+    and the fix; an optional one is skipped after ``warn(message)``.
+    """
+    from components.settings import SettingsError  # noqa: PLC0415 (settings imports this package)
+
+    specs = [custom_spec(settings)]
+    for dashboard in settings.grafana.community_dashboards:
+        try:
+            fetched = fetch_dashboard(dashboard, cache_dir, base_url=base_url, timeout=timeout)
+            specs.append(_community_spec(settings, dashboard, fetched.path.read_bytes()))
+        except DashboardUnavailable as error:
+            if not dashboard.optional:
+                raise SettingsError(settings.stack, [str(error)]) from None
+            warn(f"skipping optional {error}")
+    return specs
+
+
+def render_dashboards(settings: StackSettings, cache_dir: Path = DEFAULT_CACHE_DIR) -> dict[str, str]:
+    """Dashboard JSON by file name (``<uid>.json``): the custom one, and community ones already cached.
+
+    Never touches the network; a cached file whose sha256 is wrong is left out (deploy reports it).
+    """
+    specs = [custom_spec(settings)]
+    for dashboard in settings.grafana.community_dashboards:
+        try:
+            raw = read_cached(cache_dir, dashboard)
+        except DashboardUnavailable:
+            continue
+        if raw is not None:
+            specs.append(_community_spec(settings, dashboard, raw))
+    return {spec.file_name: spec.config_json for spec in specs}

@@ -1,11 +1,184 @@
-"""Grafana: admin account, URLs and dashboards (config key ``grafana``)."""
+"""Grafana: admin account, URLs, datasource, folders and dashboards (config key ``grafana``).
+
+Defaults reproduce what the docs ask for today (datasource ``http://prometheus:9090``, the
+community dashboards 1860, 9628, 11835 and 179 plus a custom API dashboard), provisioned by
+code instead of by hand.
+"""
 
 from __future__ import annotations
 
+import re
+
+from pydantic import Field, field_validator, model_validator
+
 from components.model import ConfigModel
+
+ADMIN_PASSWORD_SECRET = "grafanaAdminPassword"
+INFRASTRUCTURE_FOLDER = "infrastructure"
+INTERNET_ID_FOLDER = "internet-id"
+_UID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+# Grafana refuses these as the admin password, or they are the well-known defaults (defect 30).
+WEAK_PASSWORDS = frozenset({"admin", "password", "grafana", "changeme"})
+MIN_PASSWORD_LENGTH = 12
+
+
+def _check_uid(value: str) -> str:
+    if not _UID.match(value):
+        raise ValueError(f"{value!r} is not a Grafana uid (1-40 letters, digits, '-' or '_')")
+    return value
+
+
+class GrafanaFolder(ConfigModel):
+    """A dashboard folder with a fixed uid, so re-deploys never create a second one."""
+
+    uid: str
+    title: str
+
+    @field_validator("uid")
+    @classmethod
+    def _valid_uid(cls, value: str) -> str:
+        return _check_uid(value)
+
+
+class CommunityDashboard(ConfigModel):
+    """A grafana.com dashboard pinned by revision (and, when known, by the sha256 of the download)."""
+
+    gnet_id: int = Field(gt=0)
+    revision: int = Field(gt=0)
+    sha256: str | None = None
+    """Hex sha256 of the downloaded file; a different download is refused."""
+    folder: str = INFRASTRUCTURE_FOLDER
+    """Uid of one of ``grafana.folders``."""
+    optional: bool = False
+    """A failed download only warns and skips the dashboard instead of stopping the deploy."""
+    title: str | None = None
+    """Only used in messages before the file is cached (the dashboard keeps its own title)."""
+
+    @field_validator("sha256")
+    @classmethod
+    def _hex_digest(cls, value: str | None) -> str | None:
+        if value is not None and not _SHA256.match(value.lower()):
+            raise ValueError(f"{value!r} is not a hex sha256 digest (64 hex digits)")
+        return None if value is None else value.lower()
+
+    @property
+    def uid(self) -> str:
+        """The uid it is uploaded under (stable across revisions, so an upgrade edits in place)."""
+        return f"community-{self.gnet_id}"
+
+    @property
+    def cache_name(self) -> str:
+        return f"{self.gnet_id}-r{self.revision}.json"
+
+    def describe(self) -> str:
+        title = f" ({self.title!r})" if self.title else ""
+        return f"community dashboard {self.gnet_id} revision {self.revision}{title}"
+
+
+def _default_dashboards() -> list[CommunityDashboard]:
+    # Revisions: 1860 r37 is the revision most often pinned for Grafana 10 (newer ones, up to r45,
+    # use schemaVersion 41, newer than Grafana 10.2 knows); 9628 r7 is the most pinned (r8 exists);
+    # 11835 has only r1 (unmaintained); 179 r10 is the latest.  No sha256: it cannot be computed
+    # without downloading; run `python -m components dashboards fetch` and pin what it prints.
+    return [
+        CommunityDashboard(gnet_id=1860, revision=37, title="Node Exporter Full"),
+        CommunityDashboard(gnet_id=9628, revision=7, title="PostgreSQL Database"),
+        CommunityDashboard(gnet_id=11835, revision=1, title="Redis Dashboard for Prometheus Redis Exporter"),
+        CommunityDashboard(gnet_id=179, revision=10, title="Docker and Host Monitoring w/ Prometheus"),
+    ]
+
+
+def _default_folders() -> list[GrafanaFolder]:
+    return [
+        GrafanaFolder(uid=INFRASTRUCTURE_FOLDER, title="Infrastructure"),
+        GrafanaFolder(uid=INTERNET_ID_FOLDER, title="Internet-ID"),
+    ]
 
 
 class GrafanaSettings(ConfigModel):
     admin_user: str = "admin"
     root_url: str | None = None
+    """URL users reach Grafana at; default ``http://<bindAddress>:<ports.grafana>``."""
     generate_admin_password: bool = False
+    """Generate the admin password (dev); otherwise the secret ``grafanaAdminPassword`` is required."""
+    datasource_uid: str = "prometheus"
+    datasource_name: str = "Prometheus"
+    """Also the name old dashboards reference the datasource by (179 uses ``"Prometheus"``)."""
+    alertmanager_datasource_uid: str = "alertmanager"
+    folders: list[GrafanaFolder] = Field(default_factory=_default_folders)
+    community_dashboards: list[CommunityDashboard] = Field(default_factory=_default_dashboards)
+    migrate_angular_panels: bool = True
+    """Turn Angular ``graph``/``singlestat`` panels of old community dashboards into ``timeseries``/``stat``."""
+    dashboards_folder: str = INTERNET_ID_FOLDER
+    """Folder of the custom Internet-ID dashboard."""
+    provider_retries: int = Field(10, ge=0, le=100)
+    """How often the Grafana provider retries a 429/5xx or refused connection (Grafana starting)."""
+    provider_retry_wait: int = Field(5, ge=1, le=300)
+    """Seconds between retries."""
+
+    @field_validator("admin_user")
+    @classmethod
+    def _usable_user(cls, value: str) -> str:
+        if not value or value != value.strip():
+            raise ValueError("must be a non-empty name without surrounding spaces")
+        if ":" in value:
+            raise ValueError("must not contain ':' (the provider authenticates with 'user:password')")
+        return value
+
+    @field_validator("root_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value
+
+    @field_validator("datasource_uid", "alertmanager_datasource_uid")
+    @classmethod
+    def _valid_uid(cls, value: str) -> str:
+        return _check_uid(value)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> GrafanaSettings:
+        folder_uids = [f.uid for f in self.folders]
+        if len(set(folder_uids)) != len(folder_uids):
+            raise ValueError(f"folders: duplicate uids in {folder_uids}")
+        problems = []
+        if self.dashboards_folder not in folder_uids:
+            problems.append(f"dashboardsFolder {self.dashboards_folder!r} is not one of the folders {folder_uids}")
+        seen: set[int] = set()
+        for dashboard in self.community_dashboards:
+            if dashboard.folder not in folder_uids:
+                problems.append(f"communityDashboards {dashboard.gnet_id}: folder {dashboard.folder!r} "
+                                f"is not one of the folders {folder_uids}")
+            if dashboard.gnet_id in seen:
+                problems.append(f"communityDashboards: {dashboard.gnet_id} is listed twice")
+            seen.add(dashboard.gnet_id)
+        if self.datasource_uid == self.alertmanager_datasource_uid:
+            problems.append("datasourceUid and alertmanagerDatasourceUid must differ")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def folder_title(self, uid: str) -> str:
+        return next(f.title for f in self.folders if f.uid == uid)
+
+    def required_secrets(self) -> dict[str, str]:
+        if self.generate_admin_password:
+            return {}
+        return {ADMIN_PASSWORD_SECRET: "grafana.generateAdminPassword is false (the admin account needs a password)"}
+
+
+def admin_password_problems(user: str, password: str) -> list[str]:
+    """What is wrong with an admin user/password pair (checked where the secret's value is known).
+
+    The messages never contain the password.
+    """
+    problems = []
+    if len(password) < MIN_PASSWORD_LENGTH:
+        problems.append(f"{ADMIN_PASSWORD_SECRET}: shorter than {MIN_PASSWORD_LENGTH} characters")
+    if password.lower() in WEAK_PASSWORDS or password.lower() == user.lower():
+        problems.append(f"{ADMIN_PASSWORD_SECRET}: a default or the user name; choose another password")
+    if password != password.strip() or "\n" in password:
+        problems.append(f"{ADMIN_PASSWORD_SECRET}: has leading/trailing whitespace or a newline")
+    return problems

@@ -1,0 +1,351 @@
+"""grafana.com community dashboards: download once, pin, cache, normalize.
+
+IO lives at the edge (``fetch_dashboard``, ``read_cached``); ``normalize_dashboard`` is pure.
+The cache holds each download byte for byte at ``dashboards/cache/<gnetId>-r<revision>.json``;
+once a file is cached, nothing touches the network for it again, so deploys can be air-gapped
+after ``python -m components dashboards fetch --stack STACK``.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+import re
+import socket
+import tempfile
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from components.grafana.settings import CommunityDashboard
+
+GRAFANA_COM = "https://grafana.com"
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+DEFAULT_CACHE_DIR = PROJECT_DIR / "dashboards" / "cache"
+DEFAULT_TIMEOUT = 30.0
+FETCH_COMMAND = "python -m components dashboards fetch --stack <stack>"
+
+# Labels that only exist on Kubernetes/Helm deployments; their variables would stay empty here.
+KUBERNETES_VARIABLES = frozenset({"namespace", "release", "pod", "pod_name", "kubernetes_namespace",
+                                  "kubernetes_pod_name", "kubernetes_name", "node_name"})
+_KUBERNETES_PREFIXES = ("kubernetes_", "k8s_")
+# Datasource references Grafana resolves itself; never rewritten.
+_BUILTIN_DATASOURCES = frozenset({"-- Grafana --", "-- Mixed --", "-- Dashboard --", "grafana", "datasource"})
+_PLACEHOLDER = re.compile(r"^\$\{?([A-Za-z0-9_]+)(?::[a-z]+)?\}?$")
+_ANGULAR_TO_REACT = {"graph": "timeseries", "singlestat": "stat"}
+
+
+class DashboardUnavailable(Exception):
+    """A community dashboard cannot be used; the message is one line naming it and the fix."""
+
+
+@dataclass(frozen=True)
+class Fetched:
+    dashboard: CommunityDashboard
+    path: Path
+    sha256: str
+    downloaded: bool
+
+
+def download_url(base_url: str, dashboard: CommunityDashboard) -> str:
+    return f"{base_url.rstrip('/')}/api/dashboards/{dashboard.gnet_id}/revisions/{dashboard.revision}/download"
+
+
+def cache_path(cache_dir: Path, dashboard: CommunityDashboard) -> Path:
+    return cache_dir / dashboard.cache_name
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _name(dashboard: CommunityDashboard, data: bytes | None = None) -> str:
+    """'community dashboard 1860 revision 37 ("Node Exporter Full")', with the file's title if known."""
+    title = dashboard.title
+    if data is not None:
+        try:
+            found = json.loads(data).get("title")
+        except (ValueError, AttributeError):
+            found = None
+        title = found if isinstance(found, str) else title
+    shown = f" ({title!r})" if title else ""
+    return f"community dashboard {dashboard.gnet_id} revision {dashboard.revision}{shown}"
+
+
+def _check_digest(dashboard: CommunityDashboard, data: bytes, origin: str) -> None:
+    if dashboard.sha256 is None:
+        return
+    actual = sha256_hex(data)
+    if actual != dashboard.sha256:
+        raise DashboardUnavailable(
+            f"{_name(dashboard, data)}: {origin} has sha256 {actual}, expected {dashboard.sha256}; "
+            f"if the new file is trusted set grafana.communityDashboards[gnetId={dashboard.gnet_id}].sha256 "
+            f"to {actual}, otherwise pin another revision"
+        )
+
+
+def read_cached(cache_dir: Path, dashboard: CommunityDashboard) -> bytes | None:
+    """The cached download, checked against the pinned sha256; ``None`` when not cached."""
+    path = cache_path(cache_dir, dashboard)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    _check_digest(dashboard, data, f"the cached file {path} (delete it and fetch again, or)")
+    _parse(dashboard, data, f"the cached file {path}")
+    return data
+
+
+def _parse(dashboard: CommunityDashboard, data: bytes, origin: str) -> dict[str, Any]:
+    try:
+        document = json.loads(data)
+    except ValueError:
+        document = None
+    if not isinstance(document, dict) or not isinstance(document.get("panels", document.get("rows")), list):
+        raise DashboardUnavailable(
+            f"{_name(dashboard)}: {origin} is not dashboard JSON; delete it and run `{FETCH_COMMAND}`"
+        )
+    return document
+
+
+def _download(url: str, timeout: float) -> bytes:
+    request = urllib.request.Request(url, headers={"Accept": "application/json",
+                                                   "User-Agent": "internet-id-monitoring"})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        data: bytes = response.read()
+        return data
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write via a temporary file in the same directory and rename: never a partial file at ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def fetch_dashboard(
+    dashboard: CommunityDashboard,
+    cache_dir: Path = DEFAULT_CACHE_DIR,
+    *,
+    base_url: str = GRAFANA_COM,
+    timeout: float = DEFAULT_TIMEOUT,
+    download: Callable[[str, float], bytes] = _download,
+) -> Fetched:
+    """The dashboard from the cache, else downloaded, verified and cached; ``DashboardUnavailable`` if neither."""
+    path = cache_path(cache_dir, dashboard)
+    cached = read_cached(cache_dir, dashboard)
+    if cached is not None:
+        return Fetched(dashboard, path, sha256_hex(cached), downloaded=False)
+    url = download_url(base_url, dashboard)
+    fix = f"run `{FETCH_COMMAND}` where grafana.com is reachable, or copy the file to {path}"
+    try:
+        data = download(url, timeout)
+    except urllib.error.HTTPError as error:
+        if error.code == 404:
+            raise DashboardUnavailable(
+                f"{_name(dashboard)}: not found at {url} (HTTP 404); check gnetId and revision "
+                f"in grafana.communityDashboards"
+            ) from None
+        raise DashboardUnavailable(f"{_name(dashboard)}: download failed (HTTP {error.code}) and "
+                                   f"not cached; {fix}") from None
+    except (TimeoutError, socket.timeout):
+        raise DashboardUnavailable(f"{_name(dashboard)}: download timed out after {timeout:g}s and "
+                                   f"not cached; {fix}") from None
+    except (urllib.error.URLError, OSError) as error:
+        reason = getattr(error, "reason", error)
+        kind = "timed out" if isinstance(reason, TimeoutError | socket.timeout) else f"failed ({reason})"
+        raise DashboardUnavailable(f"{_name(dashboard)}: download {kind} and not cached; {fix}") from None
+    _check_digest(dashboard, data, f"the download from {url}")
+    _parse(dashboard, data, f"the download from {url}")
+    _write_atomically(path, data)
+    return Fetched(dashboard, path, sha256_hex(data), downloaded=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Normalization (pure)
+
+
+def normalize_dashboard(
+    raw: dict[str, Any],
+    *,
+    gnet_id: int,
+    datasource_uid: str,
+    datasource_name: str = "Prometheus",
+    migrate_angular: bool = True,
+) -> dict[str, Any]:
+    """The dashboard as uploaded: every datasource reference points at ``datasource_uid``.
+
+    Handles the string ``${DS_X}`` (any ``__inputs`` name), the object ``{"type", "uid": "${…}"}``,
+    datasource template variables (kept, hidden, current set to ours), references by name (e.g.
+    ``"Prometheus"``) and ``null`` (panel and target level).  Drops ``__inputs``, ``__requires``,
+    ``__elements``, ``id`` and ``version``; sets ``uid`` to ``community-<gnetId>``; keeps the title.
+    Kubernetes-only variables are made include-all ``.*`` and hidden, and their equality matchers
+    become regex matchers, so queries still match series without those labels.  Angular ``graph``
+    and ``singlestat`` panels become ``timeseries`` and ``stat`` when ``migrate_angular``.
+    """
+    dashboard = copy.deepcopy(raw)
+    inputs = {str(item.get("name")) for item in dashboard.get("__inputs", []) if isinstance(item, dict)}
+    for key in ("__inputs", "__requires", "__elements", "id", "version"):
+        dashboard.pop(key, None)
+    dashboard["uid"] = f"community-{gnet_id}"
+    ref = {"type": "prometheus", "uid": datasource_uid}
+
+    variables = [v for v in dashboard.get("templating", {}).get("list", []) if isinstance(v, dict)]
+    datasource_vars = {str(v.get("name")) for v in variables if v.get("type") == "datasource"}
+    placeholders = inputs | datasource_vars
+    kubernetes_vars = {str(v.get("name")) for v in variables if _is_kubernetes_variable(v)}
+
+    def datasource(value: Any) -> Any:
+        if isinstance(value, dict):
+            uid, kind = value.get("uid"), value.get("type")
+            if uid in _BUILTIN_DATASOURCES or kind in ("grafana", "datasource", "dashboard"):
+                return value
+            if kind in (None, "prometheus") or _is_placeholder(uid, placeholders):
+                return dict(ref)
+            return value
+        if isinstance(value, str) and value in _BUILTIN_DATASOURCES:
+            return value
+        # null (the default), a placeholder, or a name ("Prometheus", "default", ...): ours.
+        return dict(ref)
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, list):
+            return [walk(item) for item in node]
+        if not isinstance(node, dict):
+            return _substitute(node, inputs, datasource_uid)
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            if key == "datasource" and not _is_datasource_variable(node):
+                out[key] = datasource(value)
+            elif key in ("expr", "query", "definition") and isinstance(value, str):
+                out[key] = _regex_matchers(_substitute(value, inputs, datasource_uid), kubernetes_vars)
+            else:
+                out[key] = walk(value)
+        if _is_panel(out):
+            _normalize_panel(out, ref, migrate_angular)
+        return out
+
+    dashboard = walk(dashboard)
+    for variable in dashboard.get("templating", {}).get("list", []):
+        if not isinstance(variable, dict):
+            continue
+        if variable.get("type") == "datasource":
+            variable["current"] = {"selected": True, "text": datasource_name, "value": datasource_uid}
+            variable["options"] = []
+            variable["hide"] = 2  # panels no longer follow it: they all use our datasource
+        elif variable.get("name") in kubernetes_vars:
+            variable.update(includeAll=True, allValue=".*", hide=2, multi=False,
+                            current={"selected": True, "text": "All", "value": "$__all"})
+    return dashboard
+
+
+def _is_placeholder(value: Any, names: set[str]) -> bool:
+    if not isinstance(value, str):
+        return value is None
+    match = _PLACEHOLDER.match(value)
+    return bool(match) and (match.group(1) in names or match.group(1).startswith("DS_"))
+
+
+def _substitute(value: Any, inputs: set[str], datasource_uid: str) -> Any:
+    """Replace ``${DS_X}``/``${input}`` placeholders inside any string (links, queries)."""
+    if not isinstance(value, str) or "$" not in value:
+        return value
+    return re.sub(r"\$\{([A-Za-z0-9_]+)\}",
+                  lambda m: datasource_uid if m.group(1) in inputs or m.group(1).startswith("DS_") else m.group(0),
+                  value)
+
+
+def _is_datasource_variable(node: dict[str, Any]) -> bool:
+    return node.get("type") == "datasource" and "name" in node and "query" in node
+
+
+def _is_kubernetes_variable(variable: dict[str, Any]) -> bool:
+    name = str(variable.get("name", ""))
+    return variable.get("type") == "query" and (name in KUBERNETES_VARIABLES or name.startswith(_KUBERNETES_PREFIXES))
+
+
+def _regex_matchers(expr: str, variables: set[str]) -> str:
+    """``label="$var"`` → ``label=~"$var"`` for the given variables (``.*`` then matches a missing label)."""
+    for name in sorted(variables):
+        expr = re.sub(rf'([A-Za-z_][A-Za-z0-9_]*)\s*=\s*"(\$\{{?{re.escape(name)}(?::[a-z]+)?\}}?)"',
+                      r'\1=~"\2"', expr)
+    return expr
+
+
+def _is_panel(node: dict[str, Any]) -> bool:
+    return isinstance(node.get("type"), str) and any(k in node for k in ("targets", "gridPos", "span"))
+
+
+def _normalize_panel(panel: dict[str, Any], ref: dict[str, str], migrate_angular: bool) -> None:
+    if panel.get("type") == "row":
+        return
+    if "targets" in panel and "datasource" not in panel:
+        panel["datasource"] = dict(ref)
+    for target in panel.get("targets", []):
+        if isinstance(target, dict) and target.get("datasource") is None and panel.get("datasource") == ref:
+            target["datasource"] = dict(ref)
+    if migrate_angular and panel.get("type") in _ANGULAR_TO_REACT:
+        _migrate_angular(panel)
+
+
+def _migrate_angular(panel: dict[str, Any]) -> None:
+    """Minimal Angular migration: panel type, unit, decimals, min/max; Grafana fills the rest."""
+    old = panel["type"]
+    panel["type"] = _ANGULAR_TO_REACT[old]
+    defaults = panel.setdefault("fieldConfig", {}).setdefault("defaults", {})
+    panel["fieldConfig"].setdefault("overrides", [])
+    if old == "graph":
+        axes = panel.get("yaxes") or []
+        left = axes[0] if axes and isinstance(axes[0], dict) else {}
+        if left.get("format") and "unit" not in defaults:
+            defaults["unit"] = left["format"]
+        for bound in ("min", "max"):
+            if left.get(bound) not in (None, "") and bound not in defaults:
+                defaults[bound] = float(left[bound])
+        stacked = bool(panel.get("stack"))
+        defaults.setdefault("custom", {}).update(
+            fillOpacity=int(panel.get("fill", 1)) * 10,
+            stacking={"mode": "normal" if stacked else "none", "group": "A"},
+        )
+        for key in ("yaxes", "xaxis", "lines", "bars", "points", "fill", "linewidth", "stack", "nullPointMode",
+                    "aliasColors", "seriesOverrides", "steppedLine", "percentage", "renderer", "yaxis",
+                    "dashes", "dashLength", "spaceLength", "pointradius", "thresholds", "timeRegions", "tooltip",
+                    "legend", "fillGradient", "hiddenSeries", "options"):
+            panel.pop(key, None)
+    else:
+        if panel.get("format") and "unit" not in defaults:
+            defaults["unit"] = panel["format"]
+        if isinstance(panel.get("decimals"), int | float) and "decimals" not in defaults:
+            defaults["decimals"] = panel["decimals"]
+        calc = {"avg": "mean", "current": "lastNotNull", "total": "sum"}.get(str(panel.get("valueName", "avg")),
+                                                                            str(panel.get("valueName", "mean")))
+        panel["options"] = {"reduceOptions": {"calcs": [calc], "fields": "", "values": False},
+                            "colorMode": "value", "graphMode": "area" if (panel.get("sparkline") or {}).get("show")
+                            else "none", "justifyMode": "auto", "orientation": "auto", "textMode": "auto"}
+        for key in ("format", "valueName", "sparkline", "gauge", "colorBackground", "colorValue", "colors",
+                    "thresholds", "valueMaps", "mappingType", "mappingTypes", "rangeMaps", "prefix", "postfix",
+                    "prefixFontSize", "postfixFontSize", "valueFontSize", "nullPointMode", "nullText",
+                    "tableColumn", "decimals"):
+            panel.pop(key, None)
+
+
+def render_community(raw: bytes, dashboard: CommunityDashboard, *, datasource_uid: str, datasource_name: str,
+                     migrate_angular: bool = True) -> str:
+    """The upload text of a cached download: normalized, key-sorted, byte-stable."""
+    document = _parse(dashboard, raw, "the cached file")
+    normalized = normalize_dashboard(document, gnet_id=dashboard.gnet_id, datasource_uid=datasource_uid,
+                                     datasource_name=datasource_name, migrate_angular=migrate_angular)
+    return json.dumps(normalized, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
