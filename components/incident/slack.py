@@ -1,0 +1,48 @@
+"""Slack: the channels Alertmanager posts to, with topic and purpose.
+
+The channel names are ``notifications.slack.channels`` (the names Alertmanager uses); this
+component never invents its own.  The incoming-webhook URL cannot be created through the Slack
+API: it stays the secret setting ``slackWebhookUrl``.
+"""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_slack as slack
+
+from components.incident.settings import SlackSettings, channel_table
+
+
+class Slack(pulumi.ComponentResource):
+    """Slack channels for alerts and incident coordination."""
+
+    channel_ids: dict[str, pulumi.Output[str]]
+    """Channel IDs by role (``critical``, ``warnings``, ``info``, ``incidents``)."""
+
+    def __init__(
+        self,
+        name: str,
+        settings: SlackSettings,
+        *,
+        channel_names: dict[str, str],
+        environment: str,
+        token: pulumi.Input[str],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("internet-id:incident:Slack", name, None, opts)
+        self.provider = slack.Provider(f"{name}-provider", token=token, opts=pulumi.ResourceOptions(parent=self))
+        child = pulumi.ResourceOptions(parent=self, provider=self.provider)
+        self.channel_ids = {}
+        for spec in channel_table(channel_names, settings.channels, environment):
+            channel = slack.Conversation(
+                f"{name}-{spec.key}",
+                name=spec.name,
+                topic=spec.topic,
+                purpose=spec.purpose,
+                is_private=settings.is_private,
+                adopt_existing_channel=settings.adopt_existing_channel,
+                action_on_destroy=settings.action_on_destroy,
+                opts=child,
+            )
+            self.channel_ids[spec.key] = channel.id
+        self.register_outputs({"channelIds": self.channel_ids})
