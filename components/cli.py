@@ -34,7 +34,26 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--stack", required=True, help="dev, staging or prod (a Pulumi.<stack>.yaml)")
     render.add_argument("--out", required=True, type=Path, help="directory to write into")
     render.set_defaults(run=_render)
+    dashboards = commands.add_parser("dashboards", help="community dashboards from grafana.com")
+    dashboards_commands = dashboards.add_subparsers(dest="dashboards_command", required=True, parser_class=_Parser)
+    fetch = dashboards_commands.add_parser(
+        "fetch", help="download the stack's pinned community dashboards into the cache (for offline deploys)"
+    )
+    fetch.add_argument("--stack", required=True, help="dev, staging or prod (a Pulumi.<stack>.yaml)")
+    fetch.add_argument("--cache-dir", type=Path, default=None, help="default: dashboards/cache")
+    fetch.add_argument("--base-url", default=None, help="default: https://grafana.com")
+    fetch.add_argument("--timeout", type=float, default=30.0, help="seconds per download (default 30)")
+    fetch.set_defaults(run=_fetch_dashboards)
     return parser
+
+
+def _fetch_dashboards(args: argparse.Namespace) -> int:
+    from components.grafana.community import DEFAULT_CACHE_DIR, GRAFANA_COM  # noqa: PLC0415
+    from components.grafana.fetch_command import fetch_all  # noqa: PLC0415
+
+    settings = settings_from_stack_file(args.stack)
+    return fetch_all(settings, args.cache_dir or DEFAULT_CACHE_DIR, base_url=args.base_url or GRAFANA_COM,
+                     timeout=args.timeout)
 
 
 def _render(args: argparse.Namespace) -> int:

@@ -73,8 +73,8 @@ def dashboard_specs(
             specs.append(_community_spec(settings, dashboard, fetched.path.read_bytes()))
         except DashboardUnavailable as error:
             if not dashboard.optional:
-                raise SettingsError(settings.stack, [str(error)]) from None
-            warn(f"skipping optional {error}")
+                raise SettingsError(settings.stack, [_for_stack(error, settings)]) from None
+            warn(f"skipping optional {_for_stack(error, settings)}")
     return specs
 
 
@@ -92,3 +92,7 @@ def render_dashboards(settings: StackSettings, cache_dir: Path = DEFAULT_CACHE_D
         if raw is not None:
             specs.append(_community_spec(settings, dashboard, raw))
     return {spec.file_name: spec.config_json for spec in specs}
+
+
+def _for_stack(error: DashboardUnavailable, settings: StackSettings) -> str:
+    return str(error).replace("--stack <stack>", f"--stack {settings.stack}")

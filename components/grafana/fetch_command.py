@@ -1,0 +1,43 @@
+"""``python -m components dashboards fetch --stack STACK``: fill the dashboard cache ahead of a deploy."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from components.grafana.community import DEFAULT_TIMEOUT, GRAFANA_COM, DashboardUnavailable, fetch_dashboard
+from components.settings import SettingsError, StackSettings
+
+
+def fetch_all(
+    settings: StackSettings,
+    cache_dir: Path,
+    *,
+    base_url: str = GRAFANA_COM,
+    timeout: float = DEFAULT_TIMEOUT,
+    out: TextIO = sys.stdout,
+    err: TextIO = sys.stderr,
+) -> int:
+    """Download every community dashboard not yet cached; ``SettingsError`` lists the required ones that failed."""
+    problems = []
+    for dashboard in settings.grafana.community_dashboards:
+        try:
+            fetched = fetch_dashboard(dashboard, cache_dir, base_url=base_url, timeout=timeout)
+        except DashboardUnavailable as error:
+            if dashboard.optional:
+                print(f"warning: skipping optional {_for_stack(error, settings)}", file=err)
+            else:
+                problems.append(_for_stack(error, settings))
+            continue
+        state = "downloaded" if fetched.downloaded else "cached"
+        pin = "" if dashboard.sha256 else f" (unpinned: set sha256 {fetched.sha256} to pin it)"
+        print(f"{state} {dashboard.gnet_id} r{dashboard.revision} -> {fetched.path} sha256 {fetched.sha256}{pin}",
+              file=out)
+    if problems:
+        raise SettingsError(settings.stack, problems)
+    return 0
+
+
+def _for_stack(error: DashboardUnavailable, settings: StackSettings) -> str:
+    return str(error).replace("--stack <stack>", f"--stack {settings.stack}")
