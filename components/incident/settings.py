@@ -180,9 +180,21 @@ class PagerDutyService(ConfigModel):
     """A separate escalation policy for this service (same schedules and lead); unset shares the main one."""
 
 
+class ProductionService(PagerDutyService):
+    """Alerts about the Internet-ID API, web app and host."""
+
+    name: str = "Internet-ID Production"
+
+
+class DatabaseService(PagerDutyService):
+    """Alerts about PostgreSQL and Redis (``DatabaseDown`` and friends)."""
+
+    name: str = "Internet-ID Database"
+
+
 class PagerDutyServices(ConfigModel):
-    production: PagerDutyService = PagerDutyService(name="Internet-ID Production")
-    database: PagerDutyService = PagerDutyService(name="Internet-ID Database")
+    production: ProductionService = ProductionService()
+    database: DatabaseService = DatabaseService()
 
     def enabled(self) -> dict[str, PagerDutyService]:
         return {key: svc for key, svc in (("production", self.production), ("database", self.database)) if svc.enabled}
