@@ -1,9 +1,166 @@
-"""Alert thresholds and ``for`` durations, overridable per stack (config key ``rules``)."""
+"""Alert thresholds, ``for`` durations and windows, overridable per stack (config key ``rules``).
+
+Defaults live in the catalogue (``catalogue.py``), next to each alert; a stack changes them here::
+
+    internet-id-monitoring:rules:
+      overrides:
+        HighErrorRate: {threshold: 0.02, for: 10m}
+      rateInterval: 5m        # window of every rate()/increase()/*_over_time()
+      forScale: 1             # multiplies every default `for` (0.02 turns 5m into 6s)
+      disabled: [LowCacheHitRate]
+
+A time-compressed profile (the live test) sets ``rateInterval`` and ``forScale`` instead of
+editing rules; an explicit ``overrides.<Alert>.for`` is used as given and is not scaled.
+"""
 
 from __future__ import annotations
 
+import re
+
+from pydantic import Field, field_validator, model_validator
+
+from components.durations import Duration, seconds
 from components.model import ConfigModel
+from components.rules.catalogue import BY_NAME, PAIRS, Alert
+
+DEFAULT_RUNBOOK_BASE_URL = "https://github.com/subculture-collective/internet-id-monitoring/blob/main/docs/runbook.md"
+DEFAULT_API_CONTAINERS = "(.+[-_])?api([-_][0-9]+)?"
+
+
+class AlertOverride(ConfigModel):
+    """Per-alert override; unset fields keep the catalogue's default."""
+
+    threshold: float | None = None
+    for_: Duration | None = Field(None, alias="for")
+
+
+def _known(names: list[str] | set[str], key: str) -> None:
+    unknown = sorted(set(names) - set(BY_NAME))
+    if unknown:
+        raise ValueError(f"{key}: unknown alert(s) {unknown}; known alerts: {sorted(BY_NAME)}")
+
+
+def _check_threshold(alert: Alert, value: float) -> str | None:
+    """Why ``value`` is no valid threshold of ``alert`` (None if it is)."""
+    kind = alert.threshold_kind
+    if kind is None:
+        return f"{alert.name} has no threshold (it fires on a condition, not a value); set only 'for'"
+    if kind == "ratio" and not 0 < value <= 1:
+        return f"{value!r} is not a ratio in (0, 1]; write 5% as 0.05"
+    if kind in ("positive", "seconds", "days") and value <= 0:
+        return f"{value!r} must be greater than 0"
+    if kind == "nonnegative" and value < 0:
+        return f"{value!r} must be 0 or more"
+    if alert.below is not None and value >= alert.below:
+        return f"{value!r} can never fire: it must be below {alert.below:g} ({alert.why_below})"
+    return None
 
 
 class RuleSettings(ConfigModel):
-    """Per-stack overrides of the alert catalogue's thresholds."""
+    """Per-stack settings of the alert catalogue."""
+
+    runbook_base_url: str = DEFAULT_RUNBOOK_BASE_URL
+    """Every alert's ``runbook_url`` is ``<runbookBaseUrl>#<alert name lower-cased>``."""
+    rate_interval: Duration = "5m"
+    """Window of every ``rate``/``increase``/``max_over_time`` (keep it at least 4 scrape intervals)."""
+    for_scale: float = Field(1.0, gt=0, le=10)
+    """Factor applied to every default ``for`` (rounded to whole seconds); explicit overrides are not scaled."""
+    overrides: dict[str, AlertOverride] = Field(default_factory=dict)
+    """Threshold and/or ``for`` per alert name."""
+    disabled: list[str] = Field(default_factory=list)
+    """Alert names left out of the rendered rules (Watchdog cannot be disabled)."""
+    api_containers: str = DEFAULT_API_CONTAINERS
+    """Regex (fully anchored, RE2) matching cAdvisor's ``name`` of the API containers."""
+
+    @field_validator("runbook_base_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")) or "#" in value:
+            raise ValueError(f"{value!r} must be an http(s) URL without '#' (the anchor is appended)")
+        return value
+
+    @field_validator("api_containers")
+    @classmethod
+    def _regex(cls, value: str) -> str:
+        if '"' in value or "\\" in value or not value:
+            raise ValueError(f"{value!r}: use a non-empty regex without quotes or backslashes (e.g. [0-9])")
+        try:
+            re.compile(value)
+        except re.error as error:
+            raise ValueError(f"{value!r} is not a valid regex: {error}") from None
+        return value
+
+    @field_validator("rate_interval")
+    @classmethod
+    def _window(cls, value: str) -> str:
+        if seconds(value) < 1:
+            raise ValueError(f"{value!r} is shorter than 1s")
+        return value
+
+    @field_validator("disabled")
+    @classmethod
+    def _disabled(cls, value: list[str]) -> list[str]:
+        _known(value, "disabled")
+        if "Watchdog" in value:
+            raise ValueError("disabled: Watchdog proves the alerting pipeline works and cannot be disabled")
+        return value
+
+    @field_validator("overrides")
+    @classmethod
+    def _overrides(cls, value: dict[str, AlertOverride]) -> dict[str, AlertOverride]:
+        _known(set(value), "overrides")
+        for name, override in value.items():
+            if override.threshold is not None:
+                problem = _check_threshold(BY_NAME[name], override.threshold)
+                if problem:
+                    raise ValueError(f"overrides.{name}.threshold: {problem}")
+        return value
+
+    @model_validator(mode="after")
+    def _tiers_ordered(self) -> RuleSettings:
+        for warning, critical in PAIRS:
+            low, high = self.threshold(warning), self.threshold(critical)
+            if BY_NAME[warning].threshold_kind == "days":  # fewer days left is worse
+                low, high = high, low
+            if low >= high:
+                raise ValueError(
+                    f"overrides: {warning} (warning) threshold {self.threshold(warning):g} must be less severe "
+                    f"than {critical} (critical) threshold {self.threshold(critical):g}"
+                )
+        return self
+
+    def threshold(self, name: str) -> float:
+        """Effective threshold of an alert that has one."""
+        override = self.overrides.get(name)
+        if override is not None and override.threshold is not None:
+            return override.threshold
+        default = BY_NAME[name].threshold
+        if default is None:
+            raise KeyError(f"{name} has no threshold")
+        return default
+
+    def for_duration(self, name: str) -> str:
+        """Effective ``for`` of an alert: the override as given, else the default times ``forScale``."""
+        override = self.overrides.get(name)
+        if override is not None and override.for_ is not None:
+            return override.for_
+        return format_duration(round(seconds(BY_NAME[name].for_) * self.for_scale))
+
+    def enabled(self, name: str) -> bool:
+        return name not in self.disabled
+
+    def runbook_url(self, name: str) -> str:
+        return f"{self.runbook_base_url}#{BY_NAME[name].anchor}"
+
+
+def format_duration(total: float) -> str:
+    """Shortest Prometheus duration for whole seconds: 120 -> 2m, 90 -> 1m30s, 0 -> 0s."""
+    rest = int(total)
+    if rest <= 0:
+        return "0s"
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        count, rest = divmod(rest, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return "".join(parts)

@@ -1,0 +1,684 @@
+"""The alert catalogue as data: every alert of the stack, grouped by area, with its defaults.
+
+Expressions and annotations are templates: ``[[rate]]`` (the rate window), ``[[threshold]]``,
+``[[threshold_pct]]`` (the threshold as a percentage), ``[[for]]`` (the effective ``for``) and
+``[[api_containers]]`` (regex of the API containers' names) are filled in from ``RuleSettings``
+by ``render.py``; ``{{ … }}`` is Prometheus' own alert templating, evaluated when the alert fires.
+
+Metric names, labels and bucket bounds are those the Internet-ID API (prom-client), cAdvisor,
+node_exporter, postgres_exporter, redis_exporter, the blackbox exporter, Prometheus and
+Alertmanager really expose, with the labels the scrape config attaches (``job``, ``instance``,
+``service``, ``environment``).  The API's own ``service`` label on ``health_check_status``
+collides with the scrape label and is stored as ``exported_service``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Severity = Literal["critical", "warning", "info", "none"]
+ThresholdKind = Literal["ratio", "positive", "nonnegative", "seconds", "days"]
+
+AREAS: tuple[str, ...] = ("api", "database", "cache", "host", "containers", "probes", "meta")
+"""Rule files in this order: ``<area>.yml``, one group ``internet-id-<area>`` each."""
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One alerting rule with its defaults; thresholds and ``for`` are overridable per stack."""
+
+    name: str
+    area: str
+    severity: Severity
+    service: str
+    """Value of the ``service`` label (a template such as ``{{ $labels.service }}`` where it varies)."""
+    expr: str
+    for_: str
+    summary: str
+    description: str
+    threshold: float | None = None
+    threshold_kind: ThresholdKind | None = None
+    below: float | None = None
+    """The threshold must stay below this value (e.g. a histogram's top finite bucket)."""
+    why_below: str = ""
+
+    @property
+    def anchor(self) -> str:
+        """GitHub's anchor of the heading ``## <name>`` in docs/runbook.md."""
+        return self.name.lower()
+
+
+# Selectors shared by several rules.
+API = 'job="internet-id-api"'
+API_NO_HEALTH = 'job="internet-id-api", route!="/health"'
+HEALTH_PROBE = 'probe_success{job="blackbox", service="api", instance=~".*/api/health"}'
+FS = 'job="node-exporter", fstype!~"tmpfs|ramfs|squashfs|nsfs|overlay|fuse.lxcfs"'
+BY_API = "job, environment"
+BY_PG = "job, instance, environment"
+
+
+def _error_ratio(severity: Severity, name: str, threshold: float, for_: str) -> Alert:
+    return Alert(
+        name=name,
+        area="api",
+        severity=severity,
+        service="api",
+        expr=(
+            f'sum by ({BY_API}) (rate(http_requests_total{{{API_NO_HEALTH}, status_code=~"5.."}}[[[rate]]]))\n'
+            f"/\nsum by ({BY_API}) (rate(http_requests_total{{{API_NO_HEALTH}}}[[[rate]]]))\n> [[threshold]]"
+        ),
+        for_=for_,
+        summary="API 5xx error rate above [[threshold_pct]]",
+        description=(
+            "{{ $value | humanizePercentage }} of API requests in {{ $labels.environment }} answered 5xx "
+            "over the last [[rate]] (threshold [[threshold_pct]], /health excluded)."
+        ),
+        threshold=threshold,
+        threshold_kind="ratio",
+    )
+
+
+def _queue(severity: Severity, name: str, threshold: float, for_: str) -> Alert:
+    return Alert(
+        name=name,
+        area="api",
+        severity=severity,
+        service="api",
+        expr=f"max by ({BY_API}, queue_name) (queue_depth{{{API}}}) > [[threshold]]",
+        for_=for_,
+        summary="Queue {{ $labels.queue_name }} holds more than [[threshold]] jobs",
+        description=(
+            "Queue {{ $labels.queue_name }} in {{ $labels.environment }} holds {{ $value }} jobs "
+            "(threshold [[threshold]]) for at least [[for]]."
+        ),
+        threshold=threshold,
+        threshold_kind="positive",
+    )
+
+
+def _ipfs(severity: Severity, name: str, threshold: float, for_: str) -> Alert:
+    by = f"{BY_API}, provider"
+    return Alert(
+        name=name,
+        area="api",
+        severity=severity,
+        service="ipfs",
+        expr=(
+            f'sum by ({by}) (rate(ipfs_uploads_total{{{API}, status="failure"}}[[[rate]]]))\n'
+            f"/\nsum by ({by}) (rate(ipfs_uploads_total{{{API}}}[[[rate]]]))\n> [[threshold]]"
+        ),
+        for_=for_,
+        summary="IPFS uploads to {{ $labels.provider }} failing",
+        description=(
+            "{{ $value | humanizePercentage }} of IPFS uploads to {{ $labels.provider }} in "
+            "{{ $labels.environment }} failed over the last [[rate]] (threshold [[threshold_pct]])."
+        ),
+        threshold=threshold,
+        threshold_kind="ratio",
+    )
+
+
+def _api_memory(severity: Severity, name: str, threshold: float, for_: str) -> Alert:
+    by = "job, instance, environment, name"
+    sel = 'job="cadvisor", name=~"[[api_containers]]"'
+    return Alert(
+        name=name,
+        area="api",
+        severity=severity,
+        service="api",
+        expr=(
+            f"max by ({by}) (container_memory_working_set_bytes{{{sel}}})\n"
+            f"/ on ({by})\nmax by ({by}) (container_spec_memory_limit_bytes{{{sel}}} > 0)\n> [[threshold]]"
+        ),
+        for_=for_,
+        summary="API container {{ $labels.name }} uses more than [[threshold_pct]] of its memory limit",
+        description=(
+            "API container {{ $labels.name }} in {{ $labels.environment }} uses {{ $value | humanizePercentage }} "
+            "of its memory limit (threshold [[threshold_pct]]); at 100% the kernel OOM-kills it."
+        ),
+        threshold=threshold,
+        threshold_kind="ratio",
+    )
+
+
+def _pool(severity: Severity, name: str, threshold: float, for_: str) -> Alert:
+    return Alert(
+        name=name,
+        area="database",
+        severity=severity,
+        service="database",
+        expr=(
+            f'sum by ({BY_PG}) (pg_stat_activity_count{{job="postgres"}})\n'
+            f"/ on ({BY_PG})\nmax by ({BY_PG}) (pg_settings_max_connections{{job=\"postgres\"}})\n> [[threshold]]"
+        ),
+        for_=for_,
+        summary="PostgreSQL connections above [[threshold_pct]] of max_connections",
+        description=(
+            "PostgreSQL behind {{ $labels.instance }} in {{ $labels.environment }} has "
+            "{{ $value | humanizePercentage }} of max_connections in use, idle connections included "
+            "(threshold [[threshold_pct]])."
+        ),
+        threshold=threshold,
+        threshold_kind="ratio",
+    )
+
+
+def _tls(severity: Severity, name: str, days: float) -> Alert:
+    return Alert(
+        name=name,
+        area="probes",
+        severity=severity,
+        service="{{ $labels.service }}",
+        expr=(
+            '(probe_ssl_earliest_cert_expiry{job=~"blackbox|internet-id-web"} - time()) / 86400\n< [[threshold]]'
+        ),
+        for_="0m",
+        summary="TLS certificate of {{ $labels.instance }} expires in less than [[threshold]] days",
+        description=(
+            "The TLS certificate served at {{ $labels.instance }} expires in "
+            '{{ printf "%.1f" $value }} days (threshold [[threshold]] days).'
+        ),
+        threshold=days,
+        threshold_kind="days",
+    )
+
+
+_MEMORY = 'max by (job, instance, environment, name) ({metric}{{job="cadvisor", name!="", name!~"[[api_containers]]"}}{guard})'
+
+CATALOGUE: tuple[Alert, ...] = (
+    # ------------------------------------------------------------------ api
+    Alert(
+        name="ServiceDown",
+        area="api",
+        severity="critical",
+        service="api",
+        expr=f"up{{{API}}} == 0\nor\nabsent(up{{{API}}})",
+        for_="2m",
+        summary="Internet-ID API down",
+        description=(
+            "{{ with $labels.instance }}Every scrape of the API at {{ . }} ({{ $labels.environment }}) "
+            "has failed for [[for]] (up == 0): the process is down or unreachable from Prometheus."
+            "{{ else }}No API target has existed for [[for]]: DNS resolves no API replica, so nothing "
+            "is scraped.{{ end }}"
+        ),
+    ),
+    _error_ratio("warning", "HighErrorRate", 0.05, "5m"),
+    _error_ratio("critical", "CriticalErrorRate", 0.10, "2m"),
+    _queue("warning", "HighQueueDepth", 100, "5m"),
+    _queue("critical", "CriticalQueueDepth", 500, "2m"),
+    _ipfs("warning", "HighIpfsFailureRate", 0.20, "5m"),
+    _ipfs("critical", "CriticalIpfsFailureRate", 0.50, "2m"),
+    Alert(
+        name="BlockchainTransactionFailures",
+        area="api",
+        severity="warning",
+        service="blockchain",
+        expr=(
+            f'sum by ({BY_API}, chain_id) (rate(blockchain_transactions_total{{{API}, status="failure"}}[[[rate]]]))\n'
+            f"/\nsum by ({BY_API}, chain_id) (rate(blockchain_transactions_total{{{API}}}[[[rate]]]))\n"
+            "> [[threshold]]"
+        ),
+        for_="5m",
+        summary="Blockchain transactions on chain {{ $labels.chain_id }} failing",
+        description=(
+            "{{ $value | humanizePercentage }} of blockchain transactions on chain {{ $labels.chain_id }} in "
+            "{{ $labels.environment }} failed over the last [[rate]] (threshold [[threshold_pct]])."
+        ),
+        threshold=0.10,
+        threshold_kind="ratio",
+    ),
+    Alert(
+        name="BlockchainRPCDown",
+        area="api",
+        severity="critical",
+        service="blockchain",
+        expr=(
+            f"count by ({BY_API}) "
+            f'(health_check_status{{{API}, exported_service="blockchain", status="unhealthy"}})\n'
+            f"and on (environment)\nmin by (environment) ({HEALTH_PROBE}) == 0"
+        ),
+        for_="2m",
+        summary="Blockchain RPC unreachable from the API",
+        description=(
+            "/api/health in {{ $labels.environment }} has failed for [[for]] and the API reports its "
+            "blockchain RPC unhealthy: contract reads and writes fail. Check RPC_URL and the RPC provider."
+        ),
+    ),
+    Alert(
+        name="HighResponseTime",
+        area="api",
+        severity="warning",
+        service="api",
+        expr=(
+            f"histogram_quantile(0.95, sum by ({BY_API}, le) "
+            f"(rate(http_request_duration_seconds_bucket{{{API_NO_HEALTH}}}[[[rate]]])))\n> [[threshold]]"
+        ),
+        for_="5m",
+        summary="API p95 response time above [[threshold]]s",
+        description=(
+            "The 95th percentile of API response times in {{ $labels.environment }} is "
+            "{{ $value | humanizeDuration }} over the last [[rate]] (threshold [[threshold]]s, /health excluded)."
+        ),
+        threshold=5,
+        threshold_kind="seconds",
+        below=10,
+        why_below="10s is the top finite bucket of http_request_duration_seconds, so p95 never exceeds it",
+    ),
+    _api_memory("warning", "HighMemoryUsage", 0.85, "5m"),
+    _api_memory("critical", "CriticalMemoryUsage", 0.95, "2m"),
+    Alert(
+        name="HighCPUUsage",
+        area="api",
+        severity="warning",
+        service="api",
+        expr=f"rate(process_cpu_seconds_total{{{API}}}[[[rate]]]) > [[threshold]]",
+        for_="5m",
+        summary="API process {{ $labels.instance }} busy on its CPU core",
+        description=(
+            "The API process at {{ $labels.instance }} ({{ $labels.environment }}) uses "
+            "{{ $value | humanizePercentage }} of one CPU core over the last [[rate]] (threshold "
+            "[[threshold_pct]]); Node.js runs JavaScript on a single core."
+        ),
+        threshold=0.8,
+        threshold_kind="positive",
+    ),
+    Alert(
+        name="ServiceHealthDegraded",
+        area="api",
+        severity="warning",
+        service="api",
+        expr=(
+            f"count by ({BY_API}) "
+            f'(health_check_status{{{API}, exported_service="api", status="degraded"}})\n'
+            f"and on (environment)\nmin by (environment) ({HEALTH_PROBE}) == 0\n"
+            f"and on (environment)\nmax by (environment) (up{{{API}}}) == 1"
+        ),
+        for_="5m",
+        summary="API health degraded",
+        description=(
+            "The API in {{ $labels.environment }} answers scrapes but /api/health has returned 503 "
+            "(degraded) for [[for]]: its database, cache or blockchain RPC check fails."
+        ),
+    ),
+    # ------------------------------------------------------------------ database
+    Alert(
+        name="DatabaseDown",
+        area="database",
+        severity="critical",
+        service="database",
+        expr='pg_up{job="postgres"} == 0',
+        for_="1m",
+        summary="PostgreSQL down",
+        description=(
+            "postgres-exporter ({{ $labels.instance }}) has not been able to connect to PostgreSQL in "
+            "{{ $labels.environment }} for [[for]] (pg_up == 0)."
+        ),
+    ),
+    _pool("warning", "DatabaseConnectionPoolExhaustion", 0.80, "5m"),
+    _pool("critical", "DatabaseConnectionPoolCritical", 0.95, "2m"),
+    Alert(
+        name="HighDatabaseLatency",
+        area="database",
+        severity="warning",
+        service="database",
+        expr=(
+            f"histogram_quantile(0.95, sum by ({BY_API}, le) "
+            f"(rate(db_query_duration_seconds_bucket{{{API}}}[[[rate]]])))\n> [[threshold]]"
+        ),
+        for_="5m",
+        summary="Database query p95 above [[threshold]]s",
+        description=(
+            "The 95th percentile of database queries issued by the API in {{ $labels.environment }} is "
+            "{{ $value | humanizeDuration }} over the last [[rate]] (threshold [[threshold]]s)."
+        ),
+        threshold=0.5,
+        threshold_kind="seconds",
+        below=1,
+        why_below="1s is the top finite bucket of db_query_duration_seconds, so p95 never exceeds it",
+    ),
+    Alert(
+        name="PostgresDeadlocks",
+        area="database",
+        severity="warning",
+        service="database",
+        expr=(
+            f"sum by ({BY_PG}, datname) "
+            '(increase(pg_stat_database_deadlocks{job="postgres", datname!~"template.*"}[[[rate]]]))\n'
+            "> [[threshold]]"
+        ),
+        for_="0m",
+        summary="Deadlocks in database {{ $labels.datname }}",
+        description=(
+            "PostgreSQL in {{ $labels.environment }} detected {{ $value | humanize }} deadlocks in database "
+            "{{ $labels.datname }} over the last [[rate]] (threshold [[threshold]])."
+        ),
+        threshold=0,
+        threshold_kind="nonnegative",
+    ),
+    # ------------------------------------------------------------------ cache
+    Alert(
+        name="RedisDown",
+        area="cache",
+        severity="warning",
+        service="cache",
+        expr='redis_up{job="redis"} == 0',
+        for_="2m",
+        summary="Redis down",
+        description=(
+            "redis_exporter ({{ $labels.instance }}) has not been able to reach Redis in "
+            "{{ $labels.environment }} for [[for]] (redis_up == 0)."
+        ),
+    ),
+    Alert(
+        name="LowCacheHitRate",
+        area="cache",
+        severity="info",
+        service="cache",
+        expr=(
+            f"sum by ({BY_API}, cache_type) (rate(cache_hits_total{{{API}}}[[[rate]]]))\n/\n(\n"
+            f"  sum by ({BY_API}, cache_type) (rate(cache_hits_total{{{API}}}[[[rate]]]))\n  +\n"
+            f"  sum by ({BY_API}, cache_type) (rate(cache_misses_total{{{API}}}[[[rate]]]))\n)\n< [[threshold]]"
+        ),
+        for_="10m",
+        summary="Low hit rate of cache {{ $labels.cache_type }}",
+        description=(
+            "Only {{ $value | humanizePercentage }} of lookups in cache {{ $labels.cache_type }} "
+            "({{ $labels.environment }}) hit over the last [[rate]] (threshold [[threshold_pct]])."
+        ),
+        threshold=0.5,
+        threshold_kind="ratio",
+    ),
+    Alert(
+        name="RedisMemoryNearMaxmemory",
+        area="cache",
+        severity="warning",
+        service="cache",
+        expr='redis_memory_used_bytes{job="redis"}\n/\n(redis_memory_max_bytes{job="redis"} > 0)\n> [[threshold]]',
+        for_="5m",
+        summary="Redis memory above [[threshold_pct]] of maxmemory",
+        description=(
+            "Redis ({{ $labels.instance }}, {{ $labels.environment }}) uses {{ $value | humanizePercentage }} "
+            "of maxmemory (threshold [[threshold_pct]]); at 100% it evicts keys or rejects writes."
+        ),
+        threshold=0.9,
+        threshold_kind="ratio",
+    ),
+    Alert(
+        name="RedisRejectedConnections",
+        area="cache",
+        severity="warning",
+        service="cache",
+        expr='increase(redis_rejected_connections_total{job="redis"}[[[rate]]]) > [[threshold]]',
+        for_="0m",
+        summary="Redis rejects connections",
+        description=(
+            "Redis ({{ $labels.instance }}, {{ $labels.environment }}) rejected {{ $value | humanize }} "
+            "connections over the last [[rate]]: maxclients is reached."
+        ),
+        threshold=0,
+        threshold_kind="nonnegative",
+    ),
+    # ------------------------------------------------------------------ host
+    Alert(
+        name="HostFilesystemFillingUp",
+        area="host",
+        severity="warning",
+        service="system",
+        expr=(
+            f"node_filesystem_avail_bytes{{{FS}}} / node_filesystem_size_bytes{{{FS}}} < [[threshold]]\n"
+            f"and\npredict_linear(node_filesystem_avail_bytes{{{FS}}}[6h], 24 * 3600) < 0\n"
+            f"and\nnode_filesystem_readonly{{{FS}}} == 0"
+        ),
+        for_="1h",
+        summary="Filesystem {{ $labels.mountpoint }} predicted to fill up within 24 hours",
+        description=(
+            "{{ $labels.mountpoint }} ({{ $labels.device }}) on {{ $labels.instance }} has "
+            "{{ $value | humanizePercentage }} of its space left and, at the rate of the last 6 hours, "
+            "fills up within 24 hours."
+        ),
+        threshold=0.4,
+        threshold_kind="ratio",
+    ),
+    Alert(
+        name="HostFilesystemAlmostFull",
+        area="host",
+        severity="critical",
+        service="system",
+        expr=(
+            f"node_filesystem_avail_bytes{{{FS}}} / node_filesystem_size_bytes{{{FS}}} < [[threshold]]\n"
+            f"and\nnode_filesystem_readonly{{{FS}}} == 0"
+        ),
+        for_="30m",
+        summary="Filesystem {{ $labels.mountpoint }} almost full",
+        description=(
+            "{{ $labels.mountpoint }} ({{ $labels.device }}) on {{ $labels.instance }} has only "
+            "{{ $value | humanizePercentage }} of its space left (threshold [[threshold_pct]])."
+        ),
+        threshold=0.05,
+        threshold_kind="ratio",
+    ),
+    Alert(
+        name="HostMemoryLow",
+        area="host",
+        severity="warning",
+        service="system",
+        expr=(
+            'node_memory_MemAvailable_bytes{job="node-exporter"}\n/\n'
+            'node_memory_MemTotal_bytes{job="node-exporter"}\n< [[threshold]]'
+        ),
+        for_="10m",
+        summary="Host {{ $labels.instance }} low on memory",
+        description=(
+            "Only {{ $value | humanizePercentage }} of memory is available on {{ $labels.instance }} "
+            "({{ $labels.environment }}) (threshold [[threshold_pct]])."
+        ),
+        threshold=0.1,
+        threshold_kind="ratio",
+    ),
+    Alert(
+        name="HostCpuSaturation",
+        area="host",
+        severity="warning",
+        service="system",
+        expr=(
+            'node_load1{job="node-exporter"}\n/ on (job, instance) group_left\n'
+            'count by (job, instance) (node_cpu_seconds_total{job="node-exporter", mode="idle"})\n> [[threshold]]'
+        ),
+        for_="15m",
+        summary="Host {{ $labels.instance }} CPU saturated",
+        description=(
+            "The 1-minute load average per core on {{ $labels.instance }} ({{ $labels.environment }}) is "
+            '{{ printf "%.2f" $value }} (threshold [[threshold]]): runnable tasks wait for a CPU.'
+        ),
+        threshold=2,
+        threshold_kind="positive",
+    ),
+    # ------------------------------------------------------------------ containers
+    Alert(
+        name="ContainerMemoryNearLimit",
+        area="containers",
+        severity="warning",
+        service="containers",
+        expr=(
+            _MEMORY.format(metric="container_memory_working_set_bytes", guard="")
+            + "\n/ on (job, instance, environment, name)\n"
+            + _MEMORY.format(metric="container_spec_memory_limit_bytes", guard=" > 0")
+            + "\n> [[threshold]]"
+        ),
+        for_="10m",
+        summary="Container {{ $labels.name }} near its memory limit",
+        description=(
+            "Container {{ $labels.name }} in {{ $labels.environment }} uses {{ $value | humanizePercentage }} "
+            "of its memory limit (threshold [[threshold_pct]]); at 100% the kernel OOM-kills it."
+        ),
+        threshold=0.9,
+        threshold_kind="ratio",
+    ),
+    # ------------------------------------------------------------------ probes
+    Alert(
+        name="WebServiceDown",
+        area="probes",
+        severity="critical",
+        service="web",
+        expr='probe_success{job="internet-id-web"} == 0',
+        for_="2m",
+        summary="Internet-ID web app down",
+        description=(
+            "The HTTP probe of the web app at {{ $labels.instance }} ({{ $labels.environment }}) has failed "
+            "for [[for]]: no answer or a non-2xx status."
+        ),
+    ),
+    Alert(
+        name="ProbeFailed",
+        area="probes",
+        severity="warning",
+        service="{{ $labels.service }}",
+        expr='probe_success{job="blackbox"} == 0',
+        for_="5m",
+        summary="Probe of {{ $labels.instance }} failing",
+        description=(
+            "The blackbox probe of {{ $labels.instance }} ({{ $labels.environment }}) has failed for [[for]]: "
+            "no answer, a TLS error or a non-2xx status (/api/health answers 503 while degraded)."
+        ),
+    ),
+    _tls("warning", "TLSCertificateExpiringSoon", 14),
+    _tls("critical", "TLSCertificateExpiryCritical", 3),
+    # ------------------------------------------------------------------ meta
+    Alert(
+        name="Watchdog",
+        area="meta",
+        severity="none",
+        service="prometheus",
+        expr="vector(1)",
+        for_="0m",
+        summary="Alerting pipeline heartbeat",
+        description=(
+            "Always firing, so the whole alerting pipeline is proven to work. A dead-man's switch "
+            "outside this stack must page when this alert stops arriving."
+        ),
+    ),
+    Alert(
+        name="PrometheusConfigReloadFailed",
+        area="meta",
+        severity="critical",
+        service="prometheus",
+        expr='max_over_time(prometheus_config_last_reload_successful{job="prometheus"}[[[rate]]]) == 0',
+        for_="10m",
+        summary="Prometheus configuration reload failed",
+        description=(
+            "Prometheus ({{ $labels.instance }}, {{ $labels.environment }}) failed to load its configuration "
+            "and keeps running the previous one; rule and scrape changes are not applied."
+        ),
+    ),
+    Alert(
+        name="PrometheusRuleEvaluationFailures",
+        area="meta",
+        severity="critical",
+        service="prometheus",
+        expr=(
+            'increase(prometheus_rule_evaluation_failures_total{job="prometheus"}[[[rate]]]) > [[threshold]]'
+        ),
+        for_="15m",
+        summary="Prometheus fails to evaluate rules",
+        description=(
+            "Prometheus ({{ $labels.environment }}) failed {{ $value | humanize }} evaluations of rule group "
+            "{{ $labels.rule_group }} over the last [[rate]]: its alerts may not fire."
+        ),
+        threshold=0,
+        threshold_kind="nonnegative",
+    ),
+    Alert(
+        name="PrometheusNotConnectedToAlertmanager",
+        area="meta",
+        severity="warning",
+        service="prometheus",
+        expr='max_over_time(prometheus_notifications_alertmanagers_discovered{job="prometheus"}[[[rate]]]) < 1',
+        for_="10m",
+        summary="Prometheus not connected to Alertmanager",
+        description=(
+            "Prometheus ({{ $labels.instance }}, {{ $labels.environment }}) has discovered no Alertmanager "
+            "for [[for]]: no alert is delivered (only a missing Watchdog shows this)."
+        ),
+    ),
+    Alert(
+        name="PrometheusErrorSendingAlerts",
+        area="meta",
+        severity="critical",
+        service="prometheus",
+        expr=(
+            'rate(prometheus_notifications_errors_total{job="prometheus"}[[[rate]]])\n/\n'
+            'rate(prometheus_notifications_sent_total{job="prometheus"}[[[rate]]])\n> [[threshold]]'
+        ),
+        for_="15m",
+        summary="Prometheus fails to send alerts to Alertmanager",
+        description=(
+            "{{ $value | humanizePercentage }} of the alerts Prometheus ({{ $labels.environment }}) sent to "
+            "{{ $labels.alertmanager }} over the last [[rate]] failed (threshold [[threshold_pct]])."
+        ),
+        threshold=0.03,
+        threshold_kind="ratio",
+    ),
+    Alert(
+        name="AlertmanagerConfigReloadFailed",
+        area="meta",
+        severity="critical",
+        service="alertmanager",
+        expr='max_over_time(alertmanager_config_last_reload_successful{job="alertmanager"}[[[rate]]]) == 0',
+        for_="10m",
+        summary="Alertmanager configuration reload failed",
+        description=(
+            "Alertmanager ({{ $labels.instance }}, {{ $labels.environment }}) failed to load its configuration "
+            "and keeps running the previous one; routing and receiver changes are not applied."
+        ),
+    ),
+    Alert(
+        name="AlertmanagerFailedToSendAlerts",
+        area="meta",
+        severity="warning",
+        service="alertmanager",
+        expr=(
+            "sum by (job, instance, environment, integration) "
+            '(rate(alertmanager_notifications_failed_total{job="alertmanager"}[[[rate]]]))\n/\n'
+            "sum by (job, instance, environment, integration) "
+            '(rate(alertmanager_notifications_total{job="alertmanager"}[[[rate]]]))\n> [[threshold]]'
+        ),
+        for_="5m",
+        summary="Alertmanager fails to send {{ $labels.integration }} notifications",
+        description=(
+            "{{ $value | humanizePercentage }} of Alertmanager's {{ $labels.integration }} notifications in "
+            "{{ $labels.environment }} failed over the last [[rate]] (threshold [[threshold_pct]])."
+        ),
+        threshold=0.01,
+        threshold_kind="ratio",
+    ),
+    Alert(
+        name="TargetDown",
+        area="meta",
+        severity="warning",
+        service="{{ $labels.service }}",
+        expr='up{job!~"internet-id-api|internet-id-web|blackbox"} == 0',
+        for_="5m",
+        summary="Scrape target {{ $labels.job }} down",
+        description=(
+            "Prometheus has failed to scrape {{ $labels.instance }} of job {{ $labels.job }} "
+            "({{ $labels.environment }}) for [[for]]; alerts that rely on its metrics cannot fire."
+        ),
+    ),
+)
+
+BY_NAME: dict[str, Alert] = {alert.name: alert for alert in CATALOGUE}
+
+PAIRS: tuple[tuple[str, str], ...] = (
+    ("HighErrorRate", "CriticalErrorRate"),
+    ("HighQueueDepth", "CriticalQueueDepth"),
+    ("HighIpfsFailureRate", "CriticalIpfsFailureRate"),
+    ("HighMemoryUsage", "CriticalMemoryUsage"),
+    ("DatabaseConnectionPoolExhaustion", "DatabaseConnectionPoolCritical"),
+    ("TLSCertificateExpiringSoon", "TLSCertificateExpiryCritical"),
+)
+"""Warning/critical tiers of one condition: (warning, critical)."""
+
+
+def alert_names() -> list[str]:
+    return [alert.name for alert in CATALOGUE]

@@ -1,0 +1,61 @@
+"""Rule files rendered from the catalogue and ``RuleSettings``."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from components import yamltext
+from components.rules.catalogue import AREAS, CATALOGUE, Alert
+from components.rules.settings import RuleSettings
+
+_TOKEN = re.compile(r"\[\[(\w+)\]\]")
+
+
+def _fill(text: str, values: dict[str, str]) -> str:
+    def replace(match: re.Match[str]) -> str:
+        key = match.group(1)
+        if key not in values:
+            raise KeyError(f"unknown placeholder [[{key}]] in {text!r}")
+        return values[key]
+
+    return _TOKEN.sub(replace, text)
+
+
+def _percent(value: float) -> str:
+    return f"{value * 100:.4g}%"
+
+
+def rule(alert: Alert, settings: RuleSettings) -> dict[str, Any]:
+    """The rule document of one alert with the stack's thresholds, windows and runbook URL."""
+    for_ = settings.for_duration(alert.name)
+    values = {"rate": settings.rate_interval, "for": for_, "api_containers": settings.api_containers}
+    if alert.threshold is not None:
+        threshold = settings.threshold(alert.name)
+        values["threshold"] = f"{threshold:g}"
+        values["threshold_pct"] = _percent(threshold)
+    document: dict[str, Any] = {"alert": alert.name, "expr": _fill(alert.expr, values)}
+    if for_ != "0s":
+        document["for"] = for_
+    document["labels"] = {"severity": alert.severity, "service": alert.service}
+    document["annotations"] = {
+        "summary": _fill(alert.summary, values),
+        "description": _fill(alert.description, values),
+        "runbook_url": settings.runbook_url(alert.name),
+    }
+    return document
+
+
+def rule_groups(settings: RuleSettings) -> dict[str, dict[str, Any]]:
+    """Rule file documents by area (``api`` …), in catalogue order; empty areas are left out."""
+    files: dict[str, dict[str, Any]] = {}
+    for area in AREAS:
+        rules = [rule(a, settings) for a in CATALOGUE if a.area == area and settings.enabled(a.name)]
+        if rules:
+            files[area] = {"groups": [{"name": f"internet-id-{area}", "rules": rules}]}
+    return files
+
+
+def render_rules(settings: RuleSettings, stack: str) -> dict[str, str]:
+    header = f"Rendered by internet-id-monitoring for stack {stack}; see docs/runbook.md."
+    return {f"{area}.yml": yamltext.dump(doc, header=header) for area, doc in rule_groups(settings).items()}
