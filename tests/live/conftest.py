@@ -1,0 +1,57 @@
+"""Fixtures of the live suite: one real stack per session, started and stopped by pytest.
+
+Run with ``pytest -m live tests/live``.  Nothing has to run beforehand: the fixtures start
+PostgreSQL, Redis, the exporters, Prometheus and Alertmanager from the Debian packages, with the
+documents rendered from the ``live`` settings, plus stand-ins for the API and every receiver.
+A missing binary fails the session naming its Debian package.  Logs stay under
+``/tmp/iid-live-*/logs`` when a test failed (or ``IID_LIVE_KEEP=1``), and are removed otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Generator, Iterator
+from pathlib import Path
+
+import pytest
+
+# The repository root, so ``components`` and ``tests.live.harness`` import whatever the import mode.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from tests.live.harness.stack import LiveStack, remove_root
+
+_STACK_KEY = pytest.StashKey[LiveStack]()
+
+
+@pytest.fixture(scope="session")
+def live_stack(request: pytest.FixtureRequest) -> Iterator[LiveStack]:
+    stack = LiveStack.start()
+    request.config.stash[_STACK_KEY] = stack
+    failed_before = request.session.testsfailed
+    try:
+        yield stack
+    finally:
+        stack.close()
+        keep = os.environ.get("IID_LIVE_KEEP") == "1" or request.session.testsfailed > failed_before
+        if keep:
+            print(f"\nlive stack files kept in {stack.root}", file=sys.stderr)
+        else:
+            remove_root(stack)
+
+
+@pytest.fixture
+def live(live_stack: LiveStack) -> Iterator[LiveStack]:
+    """The session's stack, put back to healthy before and after each test."""
+    live_stack.api.reset()
+    yield live_stack
+    live_stack.api.reset()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, object, object]:
+    report = yield
+    stack = item.config.stash.get(_STACK_KEY, None)
+    if stack is not None and getattr(report, "failed", False) and hasattr(report, "sections"):
+        report.sections.append(("live stack logs", stack.log_tails()))
+    return report

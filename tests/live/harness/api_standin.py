@@ -1,0 +1,362 @@
+"""A stand-in for the Internet-ID API: the real metric names, labels, buckets and health shape.
+
+Metrics follow the API's ``scripts/services/metrics.service.ts`` (prom-client, custom registry,
+no prefix): see ``origin-stack.md`` section 6.  ``/api/health`` answers like
+``scripts/routes/health.routes.ts`` (section 7): 200 with ``status: ok``, 503 with
+``status: degraded``, and it writes ``health_check_status`` the way the API does.
+
+The test steers it: ``down()`` closes the port (Prometheus sees a refused connection),
+``up()`` reopens it; ``set_error_ratio``, ``set_latency`` and ``set_service_health`` shape the
+traffic a background thread records (``requests_per_tick`` requests every ``tick`` seconds).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Literal
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    ProcessCollector,
+    disable_created_metrics,
+    generate_latest,
+)
+
+from tests.live.harness.ports import LOOPBACK
+
+# prom-client exposes no ``*_created`` series; neither does this stand-in.
+disable_created_metrics()  # type: ignore[no-untyped-call]
+
+HTTP_BUCKETS = (0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10)
+VERIFICATION_BUCKETS = (0.1, 0.5, 1, 2, 5, 10, 30)
+SLOW_BUCKETS = (1, 5, 10, 30, 60, 120, 300)
+DB_BUCKETS = (0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1)
+
+ServiceName = Literal["database", "cache", "blockchain"]
+
+
+class ApiMetrics:
+    """The API's registry: every metric it declares, recorded or not."""
+
+    def __init__(self) -> None:
+        r = self.registry = CollectorRegistry()
+        labels = ["method", "route", "status_code"]
+        self.duration = Histogram(
+            "http_request_duration_seconds", "Duration of HTTP requests in seconds", labels,
+            buckets=HTTP_BUCKETS, registry=r,
+        )
+        self.requests = Counter("http_requests_total", "Total number of HTTP requests", labels, registry=r)
+        # Declared by the API but never recorded: HELP/TYPE only, no samples (as prom-client).
+        Counter("verification_total", "Total verifications", ["outcome", "platform"], registry=r)
+        Histogram("verification_duration_seconds", "Verification duration", ["outcome", "platform"],
+                  buckets=VERIFICATION_BUCKETS, registry=r)
+        Histogram("ipfs_upload_duration_seconds", "IPFS upload duration", ["provider"],
+                  buckets=SLOW_BUCKETS, registry=r)
+        Counter("ipfs_uploads_total", "IPFS uploads", ["provider", "status"], registry=r)
+        Counter("cache_hits_total", "Cache hits", ["cache_type"], registry=r)
+        Counter("cache_misses_total", "Cache misses", ["cache_type"], registry=r)
+        Histogram("db_query_duration_seconds", "Database query duration", ["operation", "table"],
+                  buckets=DB_BUCKETS, registry=r)
+        Counter("blockchain_transactions_total", "Blockchain transactions", ["operation", "status", "chain_id"],
+                registry=r)
+        Histogram("blockchain_transaction_duration_seconds", "Blockchain transaction duration",
+                  ["operation", "chain_id"], buckets=SLOW_BUCKETS, registry=r)
+        Gauge("queue_depth", "Queue depth", ["queue_name"], registry=r)
+        self.active_connections = Gauge("active_connections", "Number of active connections", registry=r)
+        self.health = Gauge("health_check_status", "Health check status (1 = healthy, 0 = unhealthy)",
+                            ["service", "status"], registry=r)
+        # collectDefaultMetrics(): the process_* family (of this process) and a few nodejs_* gauges.
+        ProcessCollector(registry=r)
+        self.eventloop_lag = Gauge("nodejs_eventloop_lag_seconds", "Lag of event loop in seconds", registry=r)
+        self.heap_used = Gauge("nodejs_heap_size_used_bytes", "Process heap size used from Node.js in bytes",
+                               registry=r)
+        version = Gauge("nodejs_version_info", "Node.js version info", ["version", "major", "minor", "patch"],
+                        registry=r)
+        version.labels("v20.11.1", "20", "11", "1").set(1)
+        self.eventloop_lag.set(0.002)
+        self.heap_used.set(48_000_000)
+
+    def record(self, method: str, route: str, status: int, seconds: float) -> None:
+        code = str(status)
+        self.requests.labels(method, route, code).inc()
+        self.duration.labels(method, route, code).observe(seconds)
+
+
+class ApiStandIn:
+    """The API on ``127.0.0.1:port``: ``/api/metrics``, ``/api/health``, synthetic traffic."""
+
+    def __init__(self, port: int, *, tick: float = 0.1, requests_per_tick: int = 10) -> None:
+        self.port = port
+        self.tick = tick
+        self.requests_per_tick = requests_per_tick
+        self.metrics = ApiMetrics()
+        self.started = time.monotonic()
+        self._lock = threading.Lock()
+        self._error_ratio = 0.0
+        self._latency = 0.02
+        self._services: dict[str, dict[str, Any]] = {
+            "database": {"status": "healthy"},
+            "cache": {"status": "healthy", "enabled": True},
+            "blockchain": {"status": "healthy", "blockNumber": 19_000_000},
+        }
+        self._server: ThreadingHTTPServer | None = None
+        self._serve_thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._traffic = threading.Thread(target=self._traffic_loop, name="api-standin-traffic", daemon=True)
+        self.health_calls = 0
+
+    # -- test controls -------------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        return f"http://{LOOPBACK}:{self.port}"
+
+    @property
+    def address(self) -> str:
+        return f"{LOOPBACK}:{self.port}"
+
+    def set_error_ratio(self, ratio: float) -> None:
+        """Share of synthetic requests answered 500 (recorded as ``status_code="500"``)."""
+        with self._lock:
+            self._error_ratio = min(max(ratio, 0.0), 1.0)
+
+    def set_latency(self, seconds: float) -> None:
+        """Duration recorded for every synthetic request."""
+        with self._lock:
+            self._latency = seconds
+
+    def set_service_health(self, service: ServiceName, healthy: bool, error: str = "stand-in failure") -> None:
+        """Make ``/api/health`` report one dependency (un)healthy; any unhealthy one degrades it."""
+        with self._lock:
+            if service == "cache":
+                self._services["cache"] = {"status": "healthy" if healthy else "degraded", "enabled": True}
+            elif healthy:
+                self._services[service] = {"status": "healthy"}
+                if service == "blockchain":
+                    self._services[service]["blockNumber"] = 19_000_000
+            else:
+                self._services[service] = {"status": "unhealthy", "error": error}
+
+    def reset(self) -> None:
+        """Healthy, no errors, fast, reachable."""
+        self.set_error_ratio(0.0)
+        self.set_latency(0.02)
+        services: tuple[ServiceName, ...] = ("database", "cache", "blockchain")
+        for service in services:
+            self.set_service_health(service, True)
+        self.up()
+
+    def up(self) -> None:
+        """Listen again on the same port."""
+        if self._server is not None:
+            return
+        server = ThreadingHTTPServer((LOOPBACK, self.port), self._handler_class())
+        server.daemon_threads = True
+        self._server = server
+        self._serve_thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="api-standin-http", daemon=True
+        )
+        self._serve_thread.start()
+
+    def down(self) -> None:
+        """Close the port: scrapes and probes get ``connection refused``."""
+        server, self._server = self._server, None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        if self._serve_thread is not None:
+            self._serve_thread.join(timeout=5)
+            self._serve_thread = None
+
+    @property
+    def is_up(self) -> bool:
+        return self._server is not None
+
+    def start(self) -> ApiStandIn:
+        self.up()
+        self._traffic.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.down()
+        if self._traffic.is_alive():
+            self._traffic.join(timeout=5)
+
+    # -- behaviour -----------------------------------------------------------------------
+    def _traffic_loop(self) -> None:
+        routes = ("/contents/:hash", "/verify", "/stats")
+        i = 0
+        while not self._stop.wait(self.tick):
+            if not self.is_up:
+                continue  # a dead API records nothing
+            with self._lock:
+                ratio, latency = self._error_ratio, self._latency
+            errors = round(ratio * self.requests_per_tick)
+            for n in range(self.requests_per_tick):
+                status = 500 if n < errors else 200
+                self.metrics.record("GET", routes[i % len(routes)], status, latency)
+                i += 1
+
+    def health_document(self) -> tuple[int, dict[str, Any]]:
+        """The body and status of ``GET /api/health``; updates ``health_check_status`` like the API."""
+        with self._lock:
+            services = json.loads(json.dumps(self._services))
+        gauge = self.metrics.health
+        db_ok = services["database"]["status"] == "healthy"
+        gauge.labels("database", "healthy" if db_ok else "unhealthy").set(1 if db_ok else 0)
+        cache_ok = services["cache"]["status"] in ("healthy", "disabled")
+        gauge.labels("cache", "healthy" if cache_ok else "degraded").set(1 if cache_ok else 0)
+        chain_ok = services["blockchain"]["status"] == "healthy"
+        gauge.labels("blockchain", "healthy" if chain_ok else "unhealthy").set(1 if chain_ok else 0)
+        overall = "ok" if db_ok and cache_ok and chain_ok else "degraded"
+        gauge.labels("api", overall).set(1 if overall == "ok" else 0)
+        body = {
+            "status": overall,
+            "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "uptime": round(time.monotonic() - self.started, 3),
+            "services": services,
+        }
+        return (200 if overall == "ok" else 503), body
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        standin = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+            def _send(self, status: int, body: bytes, content_type: str) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self) -> None:
+                path = self.path.split("?", 1)[0]
+                started = time.monotonic()
+                if path == "/api/metrics":
+                    self._send(200, generate_latest(standin.metrics.registry), CONTENT_TYPE_LATEST)
+                    return  # the metrics route ends the response itself: not recorded
+                if path == "/api/health":
+                    standin.health_calls += 1
+                    status, document = standin.health_document()
+                    self._send(status, json.dumps(document).encode(), "application/json; charset=utf-8")
+                    standin.metrics.record("GET", "/health", status, time.monotonic() - started)
+                    return
+                self._send(404, b"Not Found", "text/plain")
+
+        return Handler
+
+
+class StaticSite:
+    """A page that answers 200 (the web app stand-in the blackbox exporter probes)."""
+
+    def __init__(self, port: int, body: bytes = b"<!doctype html><title>Internet-ID</title>") -> None:
+        self.port = port
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+            def do_GET(self) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(site.body)))
+                self.end_headers()
+                self.wfile.write(site.body)
+
+        self.body = body
+        self._server = ThreadingHTTPServer((LOOPBACK, port), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, name="static-site", daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://{LOOPBACK}:{self.port}/"
+
+    def start(self) -> StaticSite:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+class MetricsStandIn:
+    """``/metrics`` with a fixed exposition: cAdvisor and Grafana, which Debian does not package."""
+
+    def __init__(self, port: int, registry: CollectorRegistry) -> None:
+        self.port = port
+        self.registry = registry
+        standin = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+            def do_GET(self) -> None:
+                if self.path.split("?", 1)[0] != "/metrics":
+                    body, status, kind = b"Not Found", 404, "text/plain"
+                else:
+                    body, status, kind = generate_latest(standin.registry), 200, CONTENT_TYPE_LATEST
+                self.send_response(status)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self._server = ThreadingHTTPServer((LOOPBACK, port), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, name=f"metrics-{port}", daemon=True)
+
+    @property
+    def address(self) -> str:
+        return f"{LOOPBACK}:{self.port}"
+
+    def start(self) -> MetricsStandIn:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def cadvisor_registry() -> CollectorRegistry:
+    """A few cAdvisor series for the monitoring containers (names and labels as cAdvisor 0.47)."""
+    registry = CollectorRegistry()
+    labels = ["id", "name", "image"]
+    usage = Gauge("container_memory_working_set_bytes", "Current working set in bytes.", labels, registry=registry)
+    limit = Gauge("container_spec_memory_limit_bytes", "Memory limit for the container.", labels, registry=registry)
+    for name, image, used, cap in (
+        ("iidmon-live-prometheus", "prom/prometheus:v2.48.0", 180e6, 1024e6),
+        ("iidmon-live-alertmanager", "prom/alertmanager:v0.26.0", 30e6, 128e6),
+    ):
+        usage.labels(f"/docker/{name}", name, image).set(used)
+        limit.labels(f"/docker/{name}", name, image).set(cap)
+    Gauge("cadvisor_version_info", "cAdvisor version", ["cadvisorVersion"], registry=registry).labels("v0.47.2").set(1)
+    return registry
+
+
+def grafana_registry() -> CollectorRegistry:
+    registry = CollectorRegistry()
+    Gauge("grafana_build_info", "Grafana build info", ["version", "edition"], registry=registry).labels(
+        "10.2.2", "oss").set(1)
+    return registry

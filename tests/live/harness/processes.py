@@ -1,0 +1,192 @@
+"""Daemons as child processes: own process group, own log file, bounded readiness waits.
+
+Every process started here is registered; ``stop_all`` (called by the session fixture and, as
+a last resort, at interpreter exit) kills whatever is still running, group by group.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+# Binary -> Debian package that ships it (named in the failure when it is missing).
+DEBIAN_PACKAGES: dict[str, str] = {
+    "prometheus": "prometheus",
+    "promtool": "prometheus",
+    "prometheus-alertmanager": "prometheus-alertmanager",
+    "amtool": "prometheus-alertmanager",
+    "prometheus-node-exporter": "prometheus-node-exporter",
+    "prometheus-blackbox-exporter": "prometheus-blackbox-exporter",
+    "prometheus-postgres-exporter": "prometheus-postgres-exporter",
+    "prometheus-redis-exporter": "prometheus-redis-exporter",
+    "redis-server": "redis-server",
+    "/usr/lib/postgresql/15/bin/postgres": "postgresql-15",
+    "/usr/lib/postgresql/15/bin/initdb": "postgresql-15",
+    "/usr/lib/postgresql/15/bin/psql": "postgresql-client-15",
+}
+
+
+class HarnessError(RuntimeError):
+    """A daemon could not be started or did not become ready; the message carries its log tail."""
+
+
+def require_binary(name: str) -> str:
+    """Absolute path of ``name``; fail (never skip) naming the Debian package when it is missing."""
+    path = name if os.path.isabs(name) and os.access(name, os.X_OK) else shutil.which(name)
+    if not path:
+        package = DEBIAN_PACKAGES.get(name, "?")
+        raise HarnessError(
+            f"{name} not found: the live suite needs the Debian package {package!r} "
+            f"(`apt-get install -y {package}`; .ci/run installs it)"
+        )
+    return path
+
+
+def tail(path: Path, lines: int = 40) -> str:
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return f"(no log at {path})"
+    return "\n".join(text.splitlines()[-lines:])
+
+
+class ManagedProcess:
+    """One daemon: started in its own session (process group), output appended to ``log``."""
+
+    _registry: list[ManagedProcess] = []
+
+    def __init__(
+        self,
+        name: str,
+        argv: Sequence[str],
+        log: Path,
+        *,
+        cwd: Path | None = None,
+        env: Mapping[str, str] | None = None,
+        user: str | None = None,
+        stop_signal: signal.Signals = signal.SIGTERM,
+    ) -> None:
+        self.name = name
+        self.argv = list(argv)
+        self.log = log
+        self.cwd = cwd
+        self.env = dict(env) if env is not None else None
+        self.user = user
+        self.stop_signal = stop_signal
+        self.popen: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> ManagedProcess:
+        if self.running():
+            return self
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        with self.log.open("ab") as out:
+            out.write(f"\n=== start {' '.join(self.argv)}\n".encode())
+            out.flush()
+            self.popen = subprocess.Popen(
+                self.argv,
+                cwd=self.cwd,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                user=self.user,
+                group=self.user,
+                extra_groups=[] if self.user else None,
+            )
+        ManagedProcess._registry.append(self)
+        return self
+
+    def running(self) -> bool:
+        return self.popen is not None and self.popen.poll() is None
+
+    @property
+    def pid(self) -> int:
+        if self.popen is None:
+            raise HarnessError(f"{self.name} was never started")
+        return self.popen.pid
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Signal the whole group, wait, then SIGKILL the group."""
+        popen = self.popen
+        if popen is None:
+            return
+        if popen.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(popen.pid, self.stop_signal)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                popen.wait(timeout=timeout)
+        # Leftover children (or a daemon that ignored the signal) go with the group.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(popen.pid, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            popen.wait(timeout=5)
+        self.popen = None
+
+    def failure(self, what: str) -> HarnessError:
+        code = None if self.popen is None else self.popen.poll()
+        state = "running" if code is None else f"exited with {code}"
+        return HarnessError(f"{self.name}: {what} ({state}); log {self.log}:\n{tail(self.log)}")
+
+    def wait_until(self, check: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
+        """Poll ``check`` until true; fail early if the process dies, with its log tail."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.popen is not None and self.popen.poll() is not None:
+                raise self.failure(f"exited before {what}")
+            with contextlib.suppress(Exception):
+                if check():
+                    return
+            time.sleep(0.1)
+        raise self.failure(f"not {what} after {timeout:.0f}s")
+
+    def wait_http(self, url: str, timeout: float = 30.0) -> None:
+        self.wait_until(lambda: http_ok(url), f"answering 200 on {url}", timeout)
+
+    @classmethod
+    def stop_all(cls) -> None:
+        for process in reversed(cls._registry):
+            process.stop(timeout=5)
+        cls._registry.clear()
+
+
+def http_ok(url: str, timeout: float = 2.0) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return int(response.status) == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def run(argv: Sequence[str], log: Path, *, user: str | None = None, timeout: float = 60.0,
+        env: Mapping[str, str] | None = None, cwd: Path | None = None) -> str:
+    """Run a one-shot command, append its output to ``log``, fail with that output."""
+    result = subprocess.run(
+        list(argv),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        user=user,
+        group=user,
+        extra_groups=[] if user else None,
+        env=env,
+        cwd=cwd,
+        check=False,
+    )
+    with log.open("a") as out:
+        out.write(f"\n=== run {' '.join(argv)} -> {result.returncode}\n{result.stdout}{result.stderr}")
+    if result.returncode != 0:
+        raise HarnessError(f"{' '.join(argv)} exited with {result.returncode}:\n{result.stdout}{result.stderr}")
+    return result.stdout
+
+
+atexit.register(ManagedProcess.stop_all)

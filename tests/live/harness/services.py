@@ -1,0 +1,196 @@
+"""Start the real daemons (Debian packages) on loopback, each in its own directory.
+
+Every ``start_*`` returns a started, ready ``ManagedProcess`` (or a ``Postgres``, which can be
+stopped and started again by a scenario).  Arguments follow the Debian binaries' ``--help``:
+Prometheus 2.42, Alertmanager 0.25, node_exporter 1.5, blackbox_exporter 0.23,
+postgres_exporter 0.11, redis_exporter 1.45, PostgreSQL 15, Redis 7.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import signal
+from pathlib import Path
+
+from tests.live.harness.ports import LOOPBACK, address, free_port, port_open
+from tests.live.harness.processes import HarnessError, ManagedProcess, http_ok, require_binary, run
+
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+
+
+class Postgres:
+    """A PostgreSQL 15 cluster owned by the ``postgres`` user, listening on 127.0.0.1:port."""
+
+    def __init__(self, root: Path, port: int, *, database: str, user: str, password: str) -> None:
+        self.port = port
+        self.database = database
+        self.user = user
+        self.password = password
+        self.dir = root / "postgres"
+        self.data = self.dir / "data"
+        self.log = root / "logs" / "postgres.log"
+        self.process: ManagedProcess | None = None
+
+    def init(self) -> Postgres:
+        initdb = require_binary(str(PG_BIN / "initdb"))
+        require_binary(str(PG_BIN / "postgres"))
+        try:
+            owner = pwd.getpwnam("postgres")
+        except KeyError:
+            raise HarnessError("no 'postgres' user: install the Debian package 'postgresql-15'") from None
+        self.dir.mkdir(parents=True)
+        os.chown(self.dir, owner.pw_uid, owner.pw_gid)
+        os.chmod(self.dir, 0o700)
+        run(
+            [initdb, "-D", str(self.data), "-U", "postgres", "--auth-local=trust", "--auth-host=scram-sha-256",
+             "--no-sync", "-E", "UTF8", "--locale=C"],
+            self.log, user="postgres", cwd=self.dir,
+        )
+        self.start()
+        psql = require_binary(str(PG_BIN / "psql"))
+        password = self.password.replace("'", "''")
+        for sql in (
+            f"CREATE ROLE {self.user} LOGIN PASSWORD '{password}'",
+            f"CREATE DATABASE {self.database} OWNER {self.user}",
+            # postgres_exporter reads pg_stat_activity of every backend and the settings.
+            f"GRANT pg_monitor TO {self.user}",
+        ):
+            run([psql, "-X", "-v", "ON_ERROR_STOP=1", "-h", str(self.dir), "-p", str(self.port), "-U", "postgres",
+                 "-d", "postgres", "-c", sql], self.log, user="postgres", cwd=self.dir)
+        return self
+
+    def start(self) -> None:
+        self.process = ManagedProcess(
+            "postgres",
+            [str(PG_BIN / "postgres"), "-D", str(self.data), "-p", str(self.port), "-k", str(self.dir),
+             "-c", f"listen_addresses={LOOPBACK}", "-c", "fsync=off", "-c", "max_connections=50",
+             "-c", "logging_collector=off"],
+            self.log, cwd=self.dir, user="postgres",
+            stop_signal=signal.SIGINT,  # fast shutdown: SIGTERM would wait for the exporter's session
+        ).start()
+        self.process.wait_until(lambda: port_open(self.port), f"listening on {address(self.port)}", 30)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.stop(timeout=15)
+            self.process = None
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.running()
+
+
+def start_redis(root: Path, port: int) -> ManagedProcess:
+    binary = require_binary("redis-server")
+    workdir = root / "redis"
+    workdir.mkdir(parents=True)
+    process = ManagedProcess(
+        "redis-server",
+        [binary, "--port", str(port), "--bind", LOOPBACK, "--save", "", "--appendonly", "no",
+         "--dir", str(workdir), "--daemonize", "no", "--protected-mode", "yes"],
+        root / "logs" / "redis.log", cwd=workdir,
+    ).start()
+    process.wait_until(lambda: port_open(port), f"listening on {address(port)}", 20)
+    return process
+
+
+def start_postgres_exporter(root: Path, port: int, *, data_source_name: str) -> ManagedProcess:
+    binary = require_binary("prometheus-postgres-exporter")
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "DATA_SOURCE_NAME": data_source_name}
+    process = ManagedProcess(
+        "postgres-exporter",
+        [binary, f"--web.listen-address={address(port)}"],
+        root / "logs" / "postgres-exporter.log", env=env,
+    ).start()
+    process.wait_http(f"http://{address(port)}/metrics", 30)
+    return process
+
+
+def start_redis_exporter(root: Path, port: int, *, redis_address: str) -> ManagedProcess:
+    binary = require_binary("prometheus-redis-exporter")
+    process = ManagedProcess(
+        "redis-exporter",
+        [binary, f"-redis.addr={redis_address}", f"-web.listen-address={address(port)}"],
+        root / "logs" / "redis-exporter.log",
+    ).start()
+    process.wait_http(f"http://{address(port)}/metrics", 30)
+    return process
+
+
+def start_node_exporter(root: Path, port: int) -> ManagedProcess:
+    binary = require_binary("prometheus-node-exporter")
+    textfile = root / "node-exporter-textfile"
+    textfile.mkdir(parents=True)
+    process = ManagedProcess(
+        "node-exporter",
+        [binary, f"--web.listen-address={address(port)}",
+         # Slow or host-specific collectors the alert catalogue does not need on a test machine.
+         "--no-collector.systemd", "--no-collector.hwmon", "--no-collector.thermal_zone",
+         "--no-collector.rapl", "--no-collector.nfs", "--no-collector.nfsd", "--no-collector.zfs",
+         "--no-collector.btrfs", "--no-collector.infiniband", "--no-collector.bonding",
+         f"--collector.textfile.directory={textfile}"],
+        root / "logs" / "node-exporter.log",
+    ).start()
+    process.wait_http(f"http://{address(port)}/metrics", 30)
+    return process
+
+
+def start_blackbox_exporter(root: Path, port: int, config: Path) -> ManagedProcess:
+    binary = require_binary("prometheus-blackbox-exporter")
+    run([binary, f"--config.file={config}", "--config.check"], root / "logs" / "blackbox-exporter.log")
+    process = ManagedProcess(
+        "blackbox-exporter",
+        [binary, f"--config.file={config}", f"--web.listen-address={address(port)}"],
+        root / "logs" / "blackbox-exporter.log",
+    ).start()
+    process.wait_http(f"http://{address(port)}/metrics", 30)
+    return process
+
+
+def start_prometheus(root: Path, port: int, config: Path, *, external_url: str | None = None) -> ManagedProcess:
+    binary = require_binary("prometheus")
+    promtool = require_binary("promtool")
+    log = root / "logs" / "prometheus.log"
+    run([promtool, "check", "config", str(config)], log)
+    data = root / "prometheus-data"
+    data.mkdir(parents=True)
+    argv = [binary, f"--config.file={config}", f"--web.listen-address={address(port)}",
+            f"--storage.tsdb.path={data}", "--web.enable-lifecycle", "--log.level=info"]
+    if external_url:
+        argv.append(f"--web.external-url={external_url}")
+    process = ManagedProcess("prometheus", argv, log, cwd=config.parent).start()
+    process.wait_http(f"http://{address(port)}/-/ready", 60)
+    return process
+
+
+def start_alertmanager(root: Path, port: int, config: Path) -> ManagedProcess:
+    binary = require_binary("prometheus-alertmanager")
+    amtool = require_binary("amtool")
+    log = root / "logs" / "alertmanager.log"
+    run([amtool, "check-config", str(config)], log)
+    data = root / "alertmanager-data"
+    data.mkdir(parents=True)
+    process = ManagedProcess(
+        "alertmanager",
+        [binary, f"--config.file={config}", f"--web.listen-address={address(port)}",
+         f"--storage.path={data}", "--cluster.listen-address=", "--log.level=debug",
+         f"--web.external-url=http://{address(port)}"],
+        log, cwd=config.parent,
+    ).start()
+    process.wait_http(f"http://{address(port)}/-/ready", 30)
+    return process
+
+
+__all__ = [
+    "Postgres",
+    "free_port",
+    "http_ok",
+    "start_alertmanager",
+    "start_blackbox_exporter",
+    "start_node_exporter",
+    "start_postgres_exporter",
+    "start_prometheus",
+    "start_redis",
+    "start_redis_exporter",
+]

@@ -1,0 +1,163 @@
+"""The whole live stack of one session: stand-ins, receivers, data stores, exporters, Prometheus, Alertmanager.
+
+``LiveStack.start`` brings everything up on free loopback ports from the rendered documents of
+the ``live`` settings; ``close`` stops it all (also when start-up fails half-way).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from components.alertmanager.config import secret_files
+from components.render import ALERTMANAGER_CONFIG, BLACKBOX_CONFIG, PROMETHEUS_CONFIG, render_documents, write_documents
+from components.settings import StackSettings
+from tests.live.harness import services
+from tests.live.harness.api_standin import (
+    ApiStandIn,
+    MetricsStandIn,
+    StaticSite,
+    cadvisor_registry,
+    grafana_registry,
+)
+from tests.live.harness.clients import Alertmanager, Prometheus
+from tests.live.harness.ports import address, free_port
+from tests.live.harness.processes import HarnessError, ManagedProcess, tail
+from tests.live.harness.profile import LivePorts, live_settings, postgres_data_source_name
+from tests.live.harness.receivers import PagerDutyStandIn, SlackStandIn, SmtpStandIn, WebhookStandIn
+
+LOG_TAILS = ("prometheus", "alertmanager", "blackbox-exporter", "postgres-exporter", "postgres")
+
+
+def allocate_ports() -> LivePorts:
+    names = list(LivePorts.__dataclass_fields__)
+    return LivePorts(**{name: free_port() for name in names})
+
+
+@dataclass
+class LiveStack:
+    root: Path
+    ports: LivePorts
+    settings: StackSettings
+    documents: dict[str, str]
+    render_dir: Path
+    api: ApiStandIn
+    web: StaticSite
+    slack: SlackStandIn
+    pagerduty: PagerDutyStandIn
+    smtp: SmtpStandIn
+    heartbeat: WebhookStandIn
+    postgres: services.Postgres
+    processes: dict[str, ManagedProcess] = field(default_factory=dict)
+    exit_stack: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
+    started_at: float = field(default_factory=time.monotonic)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def prometheus(self) -> Prometheus:
+        return Prometheus(f"http://{address(self.ports.prometheus)}")
+
+    @property
+    def alertmanager(self) -> Alertmanager:
+        return Alertmanager(f"http://{address(self.ports.alertmanager)}")
+
+    @property
+    def logs(self) -> Path:
+        return self.root / "logs"
+
+    def log_tails(self, lines: int = 25) -> str:
+        parts = [f"logs under {self.logs}"]
+        for name in LOG_TAILS:
+            parts.append(f"--- {name}.log (last {lines} lines)\n{tail(self.logs / f'{name}.log', lines)}")
+        return "\n".join(parts)
+
+    def close(self) -> None:
+        self.exit_stack.close()
+
+    @classmethod
+    def start(cls) -> LiveStack:
+        root = Path(tempfile.mkdtemp(prefix="iid-live-", dir="/tmp"))
+        os.chmod(root, 0o755)  # the postgres user must reach its directory below
+        (root / "logs").mkdir()
+        exit_stack = contextlib.ExitStack()
+        exit_stack.callback(ManagedProcess.stop_all)
+        try:
+            return cls._start(root, exit_stack)
+        except BaseException:
+            exit_stack.close()
+            raise
+
+    @classmethod
+    def _start(cls, root: Path, exit_stack: contextlib.ExitStack) -> LiveStack:
+        t0 = time.monotonic()
+        ports = allocate_ports()
+        render_dir = root / "render"
+        secrets_dir = render_dir / "alertmanager" / "secrets"
+        settings = live_settings(ports, secrets_dir=str(secrets_dir))
+
+        # Receivers and stand-ins first: nothing Alertmanager or Prometheus calls is ever missing.
+        slack = SlackStandIn(ports.slack).start()
+        exit_stack.callback(slack.stop)
+        pagerduty = PagerDutyStandIn(ports.pagerduty).start()
+        exit_stack.callback(pagerduty.stop)
+        heartbeat = WebhookStandIn(ports.heartbeat).start()
+        exit_stack.callback(heartbeat.stop)
+        smtp = SmtpStandIn(ports.smtp).start()
+        exit_stack.callback(smtp.stop)
+        api = ApiStandIn(ports.api).start()
+        exit_stack.callback(api.stop)
+        web = StaticSite(ports.web).start()
+        exit_stack.callback(web.stop)
+        for port, registry in ((ports.cadvisor, cadvisor_registry()), (ports.grafana, grafana_registry())):
+            standin = MetricsStandIn(port, registry).start()
+            exit_stack.callback(standin.stop)
+
+        # The rendered documents, as rendered, plus the credential files they point at.
+        documents = render_documents(settings)
+        write_documents(documents, render_dir)
+        secrets_dir.mkdir(parents=True, exist_ok=True)
+        for name, secret in secret_files(settings).items():
+            if secret.value is None:
+                raise HarnessError(f"secret {secret.key} (file {name}) has no value in the live settings")
+            path = secrets_dir / name
+            path.write_text(str(secret.value))
+            path.chmod(0o600)
+
+        pg = settings.targets.postgres
+        pg_secret = settings.secret("postgresExporterPassword")
+        postgres = services.Postgres(root, ports.postgres, database=pg.database, user=pg.user,
+                                     password="" if pg_secret is None else str(pg_secret.value))
+        exit_stack.callback(postgres.stop)
+        stack = cls(
+            root=root, ports=ports, settings=settings, documents=documents, render_dir=render_dir, api=api, web=web,
+            slack=slack, pagerduty=pagerduty, smtp=smtp, heartbeat=heartbeat, postgres=postgres,
+            exit_stack=exit_stack,
+        )
+        stack.timings["stand-ins"] = time.monotonic() - t0
+        postgres.init()
+        stack.timings["postgres"] = time.monotonic() - t0
+        procs = stack.processes
+        procs["redis-server"] = services.start_redis(root, ports.redis)
+        procs["postgres-exporter"] = services.start_postgres_exporter(
+            root, ports.postgres_exporter, data_source_name=postgres_data_source_name(settings))
+        procs["redis-exporter"] = services.start_redis_exporter(
+            root, ports.redis_exporter, redis_address=settings.targets.redis_address)
+        procs["node-exporter"] = services.start_node_exporter(root, ports.node_exporter)
+        procs["blackbox-exporter"] = services.start_blackbox_exporter(
+            root, ports.blackbox_exporter, render_dir / BLACKBOX_CONFIG)
+        stack.timings["exporters"] = time.monotonic() - t0
+        procs["alertmanager"] = services.start_alertmanager(root, ports.alertmanager, render_dir / ALERTMANAGER_CONFIG)
+        procs["prometheus"] = services.start_prometheus(
+            root, ports.prometheus, render_dir / PROMETHEUS_CONFIG,
+            external_url=settings.prometheus.external_url)
+        stack.timings["ready"] = time.monotonic() - t0
+        return stack
+
+
+def remove_root(stack: LiveStack) -> None:
+    shutil.rmtree(stack.root, ignore_errors=True)
