@@ -150,7 +150,8 @@ def render_receivers(settings: StackSettings) -> list[dict[str, Any]]:
         database_key = (
             PAGERDUTY_DATABASE_ROUTING_KEY_FILE if n.pagerduty.separate_database_service else PAGERDUTY_ROUTING_KEY_FILE
         )
-        by_name[routes.PAGERDUTY_CRITICAL] = {"pagerduty_configs": [pagerduty_config(settings, PAGERDUTY_ROUTING_KEY_FILE)]}
+        main = pagerduty_config(settings, PAGERDUTY_ROUTING_KEY_FILE)
+        by_name[routes.PAGERDUTY_CRITICAL] = {"pagerduty_configs": [main]}
         by_name[routes.PAGERDUTY_DATABASE] = {"pagerduty_configs": [pagerduty_config(settings, database_key)]}
     if n.heartbeat_url:
         by_name[routes.WATCHDOG] = {

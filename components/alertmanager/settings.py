@@ -14,7 +14,7 @@ from components.durations import Duration, seconds
 from components.model import ConfigModel
 
 PAGERDUTY_EVENTS_V2_URL = "https://events.pagerduty.com/v2/enqueue"
-_HOST_PORT = re.compile(r"^[^\s:/]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$")
+_HOST_PORT = re.compile(r"^[A-Za-z0-9._-]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$")
 
 
 def _http_url(value: str) -> str:
@@ -105,7 +105,8 @@ class EmailNotifications(ConfigModel):
     @model_validator(mode="after")
     def _complete(self) -> EmailNotifications:
         if self.enabled:
-            missing = [key for key, v in (("to", self.to), ("from", self.sender), ("smarthost", self.smarthost)) if not v]
+            given = {"to": self.to, "from": self.sender, "smarthost": self.smarthost}
+            missing = [key for key, value in given.items() if not value]
             if missing:
                 raise ValueError(f"e-mail is enabled but {', '.join(missing)} not set")
         return self

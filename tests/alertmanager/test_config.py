@@ -1,0 +1,206 @@
+"""The rendered alertmanager.yml: valid for amtool, no secret value, only current syntax."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from components.alertmanager.config import alertmanager_document, secret_files
+from components.alertmanager.receivers import SECRET_KEY_OF_FILE
+from components.alertmanager.routes import RECEIVERS, ROUTES
+from components.render import redacted_secret_files, render_documents
+from components.secrets import REDACTED, Secret
+from components.settings import SettingsError
+from tests.alertmanager.variants import STACKS, variant, variants, write_config
+from tests.tools import run_tool
+
+VARIANTS = variants()
+FAKE = {
+    "slackWebhookUrl": "https://hooks.slack.com/services/T000/B000/FAKE-SLACK-7d1e",
+    "smtpPassword": "FAKE-SMTP-PASSWORD-7d1e",
+    "pagerdutyRoutingKey": "FAKE-PD-MAIN-KEY-7d1e",
+    "pagerdutyDatabaseRoutingKey": "FAKE-PD-DB-KEY-7d1e",
+}
+
+
+def _document(name: str) -> dict[str, Any]:
+    return alertmanager_document(VARIANTS[name])
+
+
+def _walk(node: Any) -> list[Any]:
+    found = [node]
+    if isinstance(node, dict):
+        for value in node.values():
+            found += _walk(value)
+    elif isinstance(node, list):
+        for value in node:
+            found += _walk(value)
+    return found
+
+
+@pytest.mark.parametrize("name", sorted(VARIANTS))
+def test_amtool_accepts_the_config(name: str, tmp_path: Path) -> None:
+    path = write_config(VARIANTS[name], tmp_path)
+    result = run_tool("amtool", "check-config", path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 templates" in result.stdout
+
+
+@pytest.mark.parametrize("name", sorted(VARIANTS))
+def test_every_receiver_exists_and_every_route_reaches_one(name: str) -> None:
+    document = _document(name)
+    names = [r["name"] for r in document["receivers"]]
+    assert names == list(RECEIVERS)
+    assert document["route"]["receiver"] == "default"
+    assert {r["receiver"] for r in document["route"]["routes"]} <= set(names)
+
+
+@pytest.mark.parametrize("name", sorted(VARIANTS))
+def test_only_current_syntax(name: str) -> None:
+    text = yaml.safe_dump(_document(name))
+    keys = {k for node in _walk(_document(name)) if isinstance(node, dict) for k in node}
+    assert not keys & {"match", "match_re", "source_match", "source_match_re", "target_match", "target_match_re",
+                       "service_key", "mute_time_intervals", "api_url", "routing_key", "auth_password", "url_file"}
+    assert "${" not in text
+    assert "/api/v1" not in text
+
+
+def test_watchdog_route_comes_first_with_short_repeat() -> None:
+    document = _document("prod")
+    first = document["route"]["routes"][0]
+    assert first["receiver"] == "watchdog"
+    assert first["matchers"] == ['alertname="Watchdog"']
+    assert first["repeat_interval"] == "5m" and first["group_interval"] == "1m"
+    assert "continue" not in first
+    assert ROUTES[0].receiver == "watchdog"
+
+
+def _receiver(name: str, receiver: str) -> dict[str, Any]:
+    return next(r for r in _document(name)["receivers"] if r["name"] == receiver)
+
+
+def test_dev_sends_nothing_anywhere() -> None:
+    assert all(set(r) == {"name"} for r in _document("dev")["receivers"])
+    assert secret_files(VARIANTS["dev"]) == {}
+    assert VARIANTS["dev"].notifications.required_secrets() == {}
+
+
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_full_stacks_use_every_channel(stack: str) -> None:
+    pd = _receiver(stack, "pagerduty-critical")["pagerduty_configs"][0]
+    assert pd["routing_key_file"].endswith("/pagerduty-routing-key")
+    assert pd["url"] == "https://events.pagerduty.com/v2/enqueue"
+    assert pd["send_resolved"] is True
+    assert "iid.pagerduty.severity" in pd["severity"]
+    assert [link["text"] for link in pd["links"]] == ["Runbook", "Alertmanager"]
+    assert {"firing", "summary", "description", "runbook_url", "labels"} <= set(pd["details"])
+    assert pd["client"] and pd["client_url"]
+    db = _receiver(stack, "pagerduty-database")["pagerduty_configs"][0]
+    assert db["routing_key_file"].endswith("/pagerduty-database-routing-key")
+    channels = VARIANTS[stack].notifications.slack.channels
+    for receiver, channel in (("slack-critical", channels.critical), ("slack-warnings", channels.warnings)):
+        (slack,) = _receiver(stack, receiver)["slack_configs"]
+        assert slack["channel"] == f"#{channel}"
+        assert slack["api_url_file"].endswith("/slack-webhook-url")
+        assert slack["send_resolved"] is True
+    (email,) = _receiver(stack, "email-info")["email_configs"]
+    assert email["send_resolved"] is True
+    assert email["auth_password_file"].endswith("/smtp-password")
+    assert email["to"].endswith("@example.com")
+
+
+def test_switched_off_channels_fall_back_to_another_enabled_one() -> None:
+    # no Slack: criticals/warnings/unknown go to e-mail; PagerDuty unchanged
+    assert set(_receiver("prod-without-slack", "slack-critical")) == {"name", "email_configs"}
+    assert set(_receiver("prod-without-slack", "slack-warnings")) == {"name", "email_configs"}
+    assert set(_receiver("prod-without-slack", "default")) == {"name", "email_configs"}
+    # no e-mail: info goes to Slack's info channel
+    (slack,) = _receiver("prod-without-email", "email-info")["slack_configs"]
+    assert slack["channel"] == "#alerts-info"
+    assert "email_configs" not in _receiver("prod-without-email", "email-info")
+    # no PagerDuty: the paging receivers are empty, criticals still reach Slack
+    assert set(_receiver("prod-without-pagerduty", "pagerduty-critical")) == {"name"}
+    assert set(_receiver("prod-without-pagerduty", "pagerduty-database")) == {"name"}
+    assert "slack_configs" in _receiver("prod-without-pagerduty", "slack-critical")
+
+
+def test_heartbeat_and_shared_database_service() -> None:
+    (hook,) = _receiver("prod-heartbeat-shared-pd", "watchdog")["webhook_configs"]
+    assert hook == {"url": "https://hc-ping.example.com/uuid", "send_resolved": False, "max_alerts": 1}
+    db = _receiver("prod-heartbeat-shared-pd", "pagerduty-database")["pagerduty_configs"][0]
+    assert db["routing_key_file"].endswith("/pagerduty-routing-key")
+    assert "pagerduty-database-routing-key" not in secret_files(VARIANTS["prod-heartbeat-shared-pd"])
+    assert set(_receiver("prod", "watchdog")) == {"name"}
+
+
+def test_secret_files_hold_the_right_secrets_and_the_config_holds_none() -> None:
+    settings = variant("prod", None, **FAKE)
+    files = secret_files(settings)
+    assert set(files) == set(SECRET_KEY_OF_FILE)
+    for name, secret in files.items():
+        assert isinstance(secret, Secret)
+        assert secret.key == SECRET_KEY_OF_FILE[name]
+        assert secret.value == FAKE[secret.key]
+    documents = render_documents(settings)
+    everything = "\n".join(documents.values())
+    for value in FAKE.values():
+        assert value not in everything
+    text = documents["alertmanager/alertmanager.yml"]
+    for name in files:
+        assert f"/etc/alertmanager/secrets/{name}\n" in text
+    assert set(redacted_secret_files(settings).values()) == {REDACTED + "\n"}
+
+
+def test_unset_secret_is_listed_without_a_value() -> None:
+    files = secret_files(VARIANTS["prod"])
+    assert files["slack-webhook-url"] == Secret("slackWebhookUrl", None)
+    assert files["slack-webhook-url"].value is None
+
+
+def test_secrets_dir_is_a_setting() -> None:
+    settings = variant("prod", {"secretsDir": "/run/test/secrets/"})
+    text = yaml.safe_dump(alertmanager_document(settings))
+    assert "/run/test/secrets/slack-webhook-url" in text
+    assert "/etc/alertmanager" not in text
+
+
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_required_secrets_follow_the_channels(stack: str) -> None:
+    required = VARIANTS[stack].notifications.required_secrets()
+    if stack == "dev":
+        assert required == {}
+    else:
+        assert set(required) == {"slackWebhookUrl", "smtpPassword"}
+    assert set(VARIANTS["prod-email-no-auth"].notifications.required_secrets()) == {"slackWebhookUrl"}
+
+
+@pytest.mark.parametrize(
+    ("notifications", "problem"),
+    [
+        ({"email": {"to": None}}, "to not set"),
+        ({"email": {"smarthost": "${SMTP_HOST}:587"}}, "host:port"),
+        ({"email": {"from": "${ALERT_FROM}"}}, "not an e-mail address"),
+        ({"pagerduty": {"url": "https://events.pagerduty.com/generic/2010-04-15/create_event.json"}}, "Events API v1"),
+        ({"heartbeatUrl": "hc-ping.example.com/x"}, "not an http(s) URL"),
+        ({"slack": {"channels": {"critical": "#alerts"}}}, "not a Slack channel name"),
+        ({"timing": {"warning": {"groupWait": "1m", "groupInterval": "10m", "repeatInterval": "5m"}}}, "shorter"),
+        ({"pagerduty": {"serviceKey": "x"}}, "unknown setting"),
+    ],
+)
+def test_bad_notification_settings_are_named(notifications: dict[str, Any], problem: str) -> None:
+    with pytest.raises(SettingsError) as error:
+        variant("prod", notifications)
+    assert problem in str(error.value)
+    assert "notifications" in str(error.value)
+
+
+def test_no_duplicate_matchers_text() -> None:
+    for route in ROUTES:
+        for matcher in route.matchers:
+            assert re.fullmatch(r'[a-z_]+(=|!=|=~|!~)"[^"]*"', matcher), matcher
