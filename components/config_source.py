@@ -1,17 +1,16 @@
-"""Where stack config comes from: the Pulumi engine (``pulumi up``) or ``Pulumi.<stack>.yaml``.
+"""Stack config from ``Pulumi.<stack>.yaml``, for the commands that run without the Pulumi CLI.
 
-Both produce the same two mappings for ``settings.load_settings``: plain values of the
-project's namespace, and secrets by key.  The render command reads the stack file directly so
-it works without the Pulumi CLI; ciphertext is never decrypted there, only noted as set.
+Produces the same two mappings as the engine path in ``program.py`` for
+``settings.load_settings``: plain values of the project's namespace, and secrets by key.
+Ciphertext is never decrypted here, only noted as set.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
-import pulumi
-import pulumi.runtime
 import yaml
 
 from components.secrets import Secret
@@ -62,22 +61,16 @@ def settings_from_mapping(stack: str, config: dict[str, Any], *, require_secrets
     return load_settings(stack, values, secrets, require_secrets=require_secrets)
 
 
-def settings_from_pulumi() -> StackSettings:
-    """Settings of the running stack, read through the Pulumi engine; secrets stay Outputs."""
-    stack = pulumi.get_stack()
-    present = set(pulumi.runtime.config.CONFIG.get()) | set(pulumi.runtime.get_config_env())
-    env_secret_keys = set(pulumi.runtime.get_config_secret_keys_env())
-    values: dict[str, Any] = {}
-    secrets: dict[str, Secret] = {}
-    for full_key in sorted(present):
-        namespace, _, key = full_key.partition(":")
-        short = key if namespace == PROJECT else full_key
-        config = pulumi.Config(namespace)
-        is_secret = pulumi.runtime.is_config_secret(full_key) or full_key in env_secret_keys
-        if short in SECRET_KEYS and is_secret:
-            secrets[short] = Secret(short, config.require_secret(key))
-        elif short in SECRET_KEYS:
-            values[short] = "<plain text>"  # reported by load_settings as "is a secret"
-        elif namespace == PROJECT:
-            values[key] = config.get_object(key)
-    return load_settings(stack, values, secrets)
+def decode_engine_value(raw: str | None) -> Any:
+    """Engine config values are strings; objects and lists arrive as JSON, scalars as text.
+
+    Scalars stay text so ``"123"`` remains a string where one is expected; the settings models
+    convert ``"true"``/``"5"`` where they expect a bool or a number.
+    """
+    if raw is None:
+        return None
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return raw
+    return value if isinstance(value, dict | list) else raw

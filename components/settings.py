@@ -138,6 +138,8 @@ class PostgresTarget(ConfigModel):
     database: str = "internetid"
     user: str = "internetid"
     sslmode: Literal["disable", "allow", "prefer", "require", "verify-ca", "verify-full"] = "disable"
+    use_app_dev_credentials: bool = False
+    """Log in with the app's documented development password instead of ``postgresExporterPassword``."""
 
 
 class ProbeTarget(ConfigModel):
@@ -184,9 +186,7 @@ class PrometheusSettings(ConfigModel):
     @model_validator(mode="after")
     def _timeout_fits(self) -> PrometheusSettings:
         if seconds(self.scrape_timeout) > seconds(self.scrape_interval):
-            raise ValueError(
-                f"scrapeTimeout {self.scrape_timeout} exceeds scrapeInterval {self.scrape_interval}"
-            )
+            raise ValueError(f"scrapeTimeout {self.scrape_timeout} exceeds scrapeInterval {self.scrape_interval}")
         return self
 
 
@@ -214,10 +214,15 @@ class StackSettings(ConfigModel):
     @field_validator("images")
     @classmethod
     def _known_images(cls, value: dict[str, str]) -> dict[str, str]:
-        _check_container_names(value)
-        for name, ref in value.items():
-            if ":" not in ref.rsplit("/", 1)[-1] and "@sha256:" not in ref:
-                raise ValueError(f"{name}: {ref!r} has no tag or digest; pin it like {IMAGES[name]}")
+        unknown = sorted(set(value) - set(IMAGES))
+        errors = [f"unknown container(s) {unknown}; known: {sorted(IMAGES)}"] if unknown else []
+        errors += [
+            f"{name}: {ref!r} has no tag or digest; pin it like {IMAGES[name]}"
+            for name, ref in value.items()
+            if name in IMAGES and ":" not in ref.rsplit("/", 1)[-1] and "@sha256:" not in ref
+        ]
+        if errors:
+            raise ValueError("; ".join(errors))
         return value
 
     @property
@@ -234,12 +239,27 @@ class StackSettings(ConfigModel):
     def secret(self, key: str) -> Secret | None:
         return self.secrets.get(key)
 
+    def with_secrets(self, extra: Mapping[str, Secret]) -> StackSettings:
+        """A copy with secrets that resources of this stack produce (generated passwords, routing keys)."""
+        return self.model_copy(update={"secrets": {**self.secrets, **extra}})
+
     def required_secrets(self) -> dict[str, str]:
         """Secret keys this stack's choices require, with the reason (collected from every area)."""
         required: dict[str, str] = {}
         for area in (self.notifications, self.grafana, self.incident, self.rules):
             required.update(getattr(area, "required_secrets", dict)())
+        if not self.targets.postgres.use_app_dev_credentials:
+            required["postgresExporterPassword"] = "postgres-exporter must log in to the database"
+        if self.notifications.pagerduty.enabled and not self.incident_manages_pagerduty:
+            for key in ("pagerdutyRoutingKey", "pagerdutyDatabaseRoutingKey"):
+                required[key] = "notifications.pagerduty is enabled and incident.pagerduty does not create the services"
         return required
+
+    @property
+    def incident_manages_pagerduty(self) -> bool:
+        """Whether this stack creates the PagerDuty services (and so their routing keys) itself."""
+        pagerduty = getattr(self.incident, "pagerduty", None)
+        return bool(pagerduty and pagerduty.enabled)
 
 
 def load_settings(
@@ -273,8 +293,10 @@ def load_settings(
         raise SettingsError(stack, problems) from None
     for key, why in settings.required_secrets().items():
         if require_secrets and settings.secret(key) is None:
-            problems.append(f"{_full_key(key)}: required because {why}; set it with "
-                            f"`pulumi config set --secret {_full_key(key)} <value>`")
+            problems.append(
+                f"{_full_key(key)}: required because {why}; set it with "
+                f"`pulumi config set --secret {_full_key(key)} <value>`"
+            )
     if problems:
         raise SettingsError(stack, problems)
     return settings

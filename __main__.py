@@ -1,0 +1,8 @@
+"""Entry point of `pulumi up`: the whole monitoring stack of one environment."""
+
+import pulumi
+
+from components import program
+
+for name, value in program.build(program.load()).items():
+    pulumi.export(name, value)

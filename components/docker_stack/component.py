@@ -1,0 +1,126 @@
+"""The Docker side of the stack: one network, the data volumes and the eight containers.
+
+Only maps ``container_specs`` to resources.  Config files go in through the containers'
+uploads, so a changed document replaces its container (the data volumes keep TSDB, silences
+and Grafana state); that is a deliberate trade for having no reload endpoint exposed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pulumi
+import pulumi_docker as docker
+
+from components.docker_stack.containers import ContainerSpec, container_specs
+from components.settings import StackSettings
+
+# How long `pulumi up` waits for a container to turn healthy (first pulls and Grafana's
+# migrations take longer than the provider's 60 s default).
+WAIT_TIMEOUT_SECONDS = 300
+
+
+class MonitoringContainers(pulumi.ComponentResource):
+    """The monitoring network, volumes and containers of one stack."""
+
+    containers: dict[str, docker.Container]
+    volumes: dict[str, docker.Volume]
+
+    def __init__(
+        self,
+        name: str,
+        settings: StackSettings,
+        documents: Mapping[str, str],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("internet-id:docker:MonitoringContainers", name, None, opts)
+        prefix = settings.container_prefix
+        child = pulumi.ResourceOptions(parent=self)
+        self.network = docker.Network(
+            f"{name}-network",
+            name=settings.network_name,
+            driver="bridge",
+            labels=[docker.NetworkLabelArgs(label="com.internet-id.stack", value=settings.stack)],
+            opts=child,
+        )
+        specs = container_specs(settings, dict(documents))
+        self.volumes = {}
+        for volume in sorted({v for spec in specs for v in spec.volumes}):
+            self.volumes[volume] = docker.Volume(
+                f"{name}-{volume}",
+                name=f"{prefix}-{volume}",
+                opts=pulumi.ResourceOptions(parent=self, protect=settings.docker.protect_volumes),
+            )
+        self.containers = {spec.name: self._container(name, settings, spec, documents) for spec in specs}
+        self.register_outputs(
+            {
+                "network": self.network.name,
+                "containers": {key: c.name for key, c in self.containers.items()},
+            }
+        )
+
+    def _container(
+        self, name: str, settings: StackSettings, spec: ContainerSpec, documents: Mapping[str, str]
+    ) -> docker.Container:
+        image = docker.RemoteImage(
+            f"{name}-{spec.name}-image",
+            name=spec.image,
+            keep_locally=True,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        uploads = [docker.ContainerUploadArgs(file=path, content=documents[key]) for path, key in spec.uploads.items()]
+        uploads += [
+            docker.ContainerUploadArgs(file=path, content=pulumi.Output.secret(secret.value))
+            for path, secret in spec.secret_uploads.items()
+        ]
+        networks = [docker.ContainerNetworksAdvancedArgs(name=self.network.name, aliases=[spec.name])]
+        if spec.joins_app_network and settings.docker.app_network:
+            networks.append(docker.ContainerNetworksAdvancedArgs(name=settings.docker.app_network))
+        health = spec.healthcheck
+        return docker.Container(
+            f"{name}-{spec.name}",
+            name=f"{settings.container_prefix}-{spec.name}",
+            image=image.image_id,
+            command=spec.command or None,
+            entrypoints=spec.entrypoint or None,
+            envs=[f"{key}={value}" for key, value in sorted(spec.env.items())] or None,
+            uploads=uploads or None,
+            networks_advanced=networks,
+            ports=[
+                docker.ContainerPortArgs(
+                    internal=spec.port, external=spec.published_port, ip=str(settings.docker.bind_address)
+                )
+            ]
+            if spec.published_port
+            else None,
+            volumes=[
+                docker.ContainerVolumeArgs(volume_name=self.volumes[volume].name, container_path=path)
+                for volume, path in spec.volumes.items()
+            ]
+            or None,
+            mounts=[
+                docker.ContainerMountArgs(type="bind", source=m.source, target=m.target, read_only=True)
+                for m in spec.mounts
+            ]
+            or None,
+            devices=[docker.ContainerDeviceArgs(host_path=d) for d in spec.devices] or None,
+            privileged=spec.privileged or None,
+            memory=spec.memory_mb,
+            restart="unless-stopped",
+            healthcheck=docker.ContainerHealthcheckArgs(
+                tests=health.test,
+                interval=health.interval,
+                timeout=health.timeout,
+                retries=health.retries,
+                start_period=health.start_period,
+            )
+            if health
+            else None,
+            wait=health is not None,
+            wait_timeout=WAIT_TIMEOUT_SECONDS if health else None,
+            labels=[
+                docker.ContainerLabelArgs(label="com.internet-id.stack", value=settings.stack),
+                docker.ContainerLabelArgs(label="com.internet-id.component", value=spec.name),
+            ],
+            opts=pulumi.ResourceOptions(parent=self),
+        )

@@ -1,0 +1,111 @@
+"""The container table: images, flags, health, limits and files of each monitoring container."""
+
+from __future__ import annotations
+
+import pytest
+
+from components.config_source import settings_from_mapping, settings_from_stack_file
+from components.docker_stack.containers import DEFAULT_MEMORY_MB, ContainerSpec, container_specs
+from components.render import render_documents
+from components.settings import StackSettings
+from components.versions import IMAGES
+
+NS = "internet-id-monitoring"
+
+
+def specs_of(settings: StackSettings) -> dict[str, ContainerSpec]:
+    return {spec.name: spec for spec in container_specs(settings, render_documents(settings))}
+
+
+@pytest.fixture
+def dev() -> dict[str, ContainerSpec]:
+    return specs_of(settings_from_stack_file("dev"))
+
+
+def test_the_eight_containers_with_pinned_images(dev: dict[str, ContainerSpec]) -> None:
+    assert {name: spec.image for name, spec in dev.items()} == IMAGES
+    for image in IMAGES.values():
+        assert ":v" in image or ":10." in image, f"{image} is not pinned to a version"
+
+
+def test_image_override_takes_a_digest() -> None:
+    digest = "grafana/grafana@sha256:" + "a" * 64
+    settings = settings_from_mapping("dev", {f"{NS}:images": {"grafana": digest}}, require_secrets=False)
+    assert specs_of(settings)["grafana"].image == digest
+
+
+def test_only_the_three_uis_publish_ports(dev: dict[str, ContainerSpec]) -> None:
+    published = {name: spec.published_port for name, spec in dev.items() if spec.published_port}
+    assert published == {"prometheus": 9090, "alertmanager": 9093, "grafana": 3030}
+
+
+def test_every_container_has_a_memory_limit_and_overrides_apply() -> None:
+    settings = settings_from_mapping("dev", {f"{NS}:docker": {"memoryMb": {"prometheus": 4096}}}, require_secrets=False)
+    specs = specs_of(settings)
+    assert specs["prometheus"].memory_mb == 4096
+    assert all(spec.memory_mb == DEFAULT_MEMORY_MB[name] for name, spec in specs.items() if name != "prometheus")
+
+
+def test_healthchecks_use_the_port_each_image_listens_on(dev: dict[str, ContainerSpec]) -> None:
+    for name, spec in dev.items():
+        if spec.healthcheck is None:
+            continue
+        assert spec.healthcheck.test[:4] == ["CMD", "wget", "-q", "--spider"], name
+        assert f"127.0.0.1:{spec.port}/" in spec.healthcheck.url, name
+
+
+def test_redis_exporter_has_no_healthcheck_and_says_what_watches_it(dev: dict[str, ContainerSpec]) -> None:
+    unmonitored = {name for name, spec in dev.items() if spec.healthcheck is None}
+    assert unmonitored == {"redis-exporter"}
+    assert "FROM scratch" in dev["redis-exporter"].unmonitored_reason
+    assert 'up{job="redis"}' in dev["redis-exporter"].unmonitored_reason
+
+
+def test_config_files_go_in_as_uploads_of_rendered_documents(dev: dict[str, ContainerSpec]) -> None:
+    documents = render_documents(settings_from_stack_file("dev"))
+    assert dev["prometheus"].uploads["/etc/prometheus/prometheus.yml"] == "prometheus/prometheus.yml"
+    assert dev["alertmanager"].uploads["/etc/alertmanager/alertmanager.yml"] == "alertmanager/alertmanager.yml"
+    assert dev["blackbox-exporter"].uploads["/etc/blackbox_exporter/config.yml"] == "blackbox/blackbox.yml"
+    rules = {key for key in documents if key.startswith("prometheus/rules/")}
+    assert rules <= set(dev["prometheus"].uploads.values())
+    for spec in dev.values():
+        assert set(spec.uploads.values()) <= set(documents), spec.name
+
+
+def test_flags_the_pinned_versions_accept(dev: dict[str, ContainerSpec]) -> None:
+    prometheus = dev["prometheus"].command
+    assert "--config.file=/etc/prometheus/prometheus.yml" in prometheus
+    assert "--storage.tsdb.retention.time=30d" in prometheus
+    assert not any("enable-lifecycle" in flag for flag in prometheus), "reload endpoint must stay closed"
+    assert "--cluster.listen-address=" in dev["alertmanager"].command
+    assert dev["cadvisor"].privileged and dev["cadvisor"].devices == ["/dev/kmsg"]
+    assert not any(m.target == "/cgroup" for m in dev["cadvisor"].mounts)
+
+
+def test_grafana_is_locked_down(dev: dict[str, ContainerSpec]) -> None:
+    env = dev["grafana"].env
+    assert env["GF_USERS_ALLOW_SIGN_UP"] == "false"
+    assert env["GF_AUTH_ANONYMOUS_ENABLED"] == "false"
+    assert (env["GF_ALERTING_ENABLED"], env["GF_UNIFIED_ALERTING_ENABLED"]) == ("false", "true")
+    assert "GF_INSTALL_PLUGINS" not in env
+    assert "GF_SECURITY_ADMIN_PASSWORD" not in env, "the password goes in as a file, never in the environment"
+    assert env["GF_SECURITY_ADMIN_PASSWORD__FILE"] in dev["grafana"].entrypoint[-1]
+    assert env["GF_SERVER_ROOT_URL"] == "http://127.0.0.1:3030/"
+
+
+def test_exporters_reach_the_app_network_and_credentials_are_files(dev: dict[str, ContainerSpec]) -> None:
+    joined = {name for name, spec in dev.items() if spec.joins_app_network}
+    assert joined == {"prometheus", "postgres-exporter", "redis-exporter", "blackbox-exporter"}
+    exporter = dev["postgres-exporter"]
+    assert exporter.env["DATA_SOURCE_URI"] == "db:5432/internetid?sslmode=disable"
+    assert exporter.env["DATA_SOURCE_PASS_FILE"] in exporter.secret_uploads
+    assert not any("password" in value.lower() for value in exporter.env.values() if "/" not in value)
+
+
+def test_data_lives_in_named_volumes(dev: dict[str, ContainerSpec]) -> None:
+    volumes = {name: spec.volumes for name, spec in dev.items() if spec.volumes}
+    assert volumes == {
+        "prometheus": {"prometheus-data": "/prometheus"},
+        "alertmanager": {"alertmanager-data": "/alertmanager"},
+        "grafana": {"grafana-data": "/var/lib/grafana"},
+    }

@@ -1,0 +1,146 @@
+"""Run the Pulumi program under Pulumi's mocks and record what it declares.
+
+Config is handed to the engine the way the CLI does (``set_all_config``), so the program's own
+``settings_from_pulumi`` path is exercised, secrets included.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi.runtime
+import yaml
+
+from components import program
+from components.settings import PROJECT
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+# Pulumi's wire markers: a secret value travels as {SIG_KEY: SECRET_SIG, "value": ...}.
+SIG_KEY = "4dabf18193072939515e22adb298388d"
+SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+
+# Computed outputs the program passes on as inputs; the mock returns them (camelCase wire names).
+COMPUTED: dict[str, Callable[[pulumi.runtime.MockResourceArgs], dict[str, Any]]] = {
+    "docker:index/remoteImage:RemoteImage": lambda a: {"imageId": f"sha256:{a.name}"},
+    "random:index/randomPassword:RandomPassword": lambda a: {"result": f"generated-{a.name}"},
+    "pagerduty:index/serviceIntegration:ServiceIntegration": lambda a: {"integrationKey": f"key-{a.name}"},
+    "sentry:index/sentryKey:SentryKey": lambda a: {
+        "dsnPublic": f"https://{a.name}@sentry.example/1",
+        "dsnSecret": f"https://{a.name}:s@sentry.example/1",
+    },
+}
+
+
+class RecordingMocks(pulumi.runtime.Mocks):
+    """Mocks that remember every resource and answer data-source calls with a fixed user."""
+
+    def __init__(self) -> None:
+        self.resources: list[pulumi.runtime.MockResourceArgs] = []
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        self.resources.append(args)
+        state = dict(args.inputs)
+        computed = COMPUTED.get(args.typ)
+        if computed:
+            state.update(computed(args))
+        return f"{args.name}-id", state
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[Any, Any], list[tuple[str, str]] | None]:
+        if args.token == "pagerduty:index/getUser:getUser":
+            email = args.args.get("email", "someone@example.com")
+            return {"id": f"user-{email}", "email": email, "name": email}, None
+        return {}, None
+
+
+@dataclass
+class Deployment:
+    """What one run of the program declared."""
+
+    resources: list[pulumi.runtime.MockResourceArgs]
+    outputs: dict[str, tuple[Any, bool]] = field(default_factory=dict)
+    """Stack output name -> (value, is_secret)."""
+
+    def of_type(self, typ: str) -> list[pulumi.runtime.MockResourceArgs]:
+        return [r for r in self.resources if r.typ == typ]
+
+    def named(self, typ: str, name: str) -> pulumi.runtime.MockResourceArgs:
+        matches = [r for r in self.of_type(typ) if r.name == name]
+        assert len(matches) == 1, f"expected one {typ} named {name}, found {[r.name for r in self.of_type(typ)]}"
+        return matches[0]
+
+    def type_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for resource in self.resources:
+            counts[resource.typ] = counts.get(resource.typ, 0) + 1
+        return counts
+
+
+def unwrap(value: Any) -> Any:
+    """The value with Pulumi's secret markers removed (what the resource really receives)."""
+    if isinstance(value, dict):
+        if value.get(SIG_KEY) == SECRET_SIG:
+            return unwrap(value["value"])
+        return {k: unwrap(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [unwrap(v) for v in value]
+    return value
+
+
+def without_secrets(value: Any) -> Any:
+    """The value with every secret-marked part replaced by ``[secret]`` (what state shows in plain)."""
+    if isinstance(value, dict):
+        if value.get(SIG_KEY) == SECRET_SIG:
+            return "[secret]"
+        return {k: without_secrets(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [without_secrets(v) for v in value]
+    return value
+
+
+def stack_config(stack: str) -> dict[str, Any]:
+    """The committed ``config`` mapping of ``Pulumi.<stack>.yaml``."""
+    document = yaml.safe_load((PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text())
+    return dict(document.get("config") or {})
+
+
+def run_program(stack: str, config: Mapping[str, Any], secrets: Mapping[str, str] | None = None) -> Deployment:
+    """Run ``components.program`` for ``stack`` with ``config`` plus ``secrets`` (full keys)."""
+    mocks = RecordingMocks()
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False)
+    secrets = dict(secrets or {})
+    plain = {key: value for key, value in config.items() if not (isinstance(value, dict) and "secure" in value)}
+    engine_config = {key: _wire(value) for key, value in {**plain, **secrets}.items()}
+    pulumi.runtime.set_all_config(engine_config, list(secrets))
+    collected: dict[str, tuple[Any, bool]] = {}
+
+    async def gather(outputs: Mapping[str, Any]) -> None:
+        for name, value in outputs.items():
+            output = pulumi.Output.from_input(value)
+            collected[name] = (await output.future(), await output.is_secret())
+
+    @pulumi.runtime.test  # type: ignore[untyped-decorator]
+    def run() -> Any:
+        outputs = program.build(program.load())
+        return asyncio.ensure_future(gather(outputs))
+
+    run()
+    return Deployment(resources=list(mocks.resources), outputs=collected)
+
+
+def _wire(value: Any) -> str:
+    """Config values reach the program as strings; objects as JSON (what ``get_object`` parses)."""
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def plain_text(deployment: Deployment) -> str:
+    """Everything the deployment would keep in plain state: non-secret inputs and outputs."""
+    inputs = [without_secrets(dict(r.inputs)) for r in deployment.resources]
+    outputs = {k: v for k, (v, secret) in deployment.outputs.items() if not secret}
+    return json.dumps({"inputs": inputs, "outputs": outputs}, default=str)

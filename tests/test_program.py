@@ -1,0 +1,135 @@
+"""The whole Pulumi program under Pulumi's mocks, for each committed stack."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pulumi_docker as docker
+import pytest
+
+from components.config_source import settings_from_stack_file
+from components.render import render_documents
+from tests.pulumi_harness import Deployment, plain_text, run_program, stack_config, unwrap
+from tests.secrets_for_tests import required_test_secrets
+
+CONTAINER = "docker:index/container:Container"
+VOLUME = "docker:index/volume:Volume"
+
+
+@pytest.fixture
+def deployed(stack: str) -> Deployment:
+    return run_program(stack, stack_config(stack), required_test_secrets(stack))
+
+
+def containers(deployment: Deployment) -> dict[str, dict[str, Any]]:
+    """Container inputs (secret markers removed) by container name in the stack."""
+    return {r.name.removeprefix("monitoring-"): unwrap(dict(r.inputs)) for r in deployment.of_type(CONTAINER)}
+
+
+def test_docker_inventory(deployed: Deployment) -> None:
+    counts = deployed.type_counts()
+    assert counts[CONTAINER] == 8
+    assert counts["docker:index/remoteImage:RemoteImage"] == 8
+    assert counts[VOLUME] == 3
+    assert counts["docker:index/network:Network"] == 1
+    assert counts["pulumi:providers:docker"] == 1
+
+
+def test_containers_are_named_per_stack_and_parented(stack: str, deployed: Deployment) -> None:
+    for name, inputs in containers(deployed).items():
+        assert inputs["name"] == f"iidmon-{stack}-{name}"
+    for resource in deployed.of_type(CONTAINER) + deployed.of_type(VOLUME):
+        assert resource.name.startswith("monitoring-")
+
+
+def test_ports_are_published_on_the_bind_address_only_for_the_uis(deployed: Deployment) -> None:
+    published = {
+        name: [(p["ip"], p["external"], p["internal"]) for p in inputs.get("ports", [])]
+        for name, inputs in containers(deployed).items()
+    }
+    assert published.pop("prometheus") == [("127.0.0.1", 9090, 9090)]
+    assert published.pop("alertmanager") == [("127.0.0.1", 9093, 9093)]
+    assert published.pop("grafana") == [("127.0.0.1", 3030, 3000)]
+    assert all(ports == [] for ports in published.values()), published
+
+
+def test_restart_limits_health_and_wait(deployed: Deployment) -> None:
+    for name, inputs in containers(deployed).items():
+        assert inputs["restart"] == "unless-stopped", name
+        assert inputs["memory"] >= 64, name
+        has_check = "healthcheck" in inputs
+        assert has_check == (name != "redis-exporter"), name
+        assert inputs.get("wait", False) == has_check, name
+        if has_check:
+            assert inputs["waitTimeout"] >= 120, name
+
+
+def test_uploads_are_the_rendered_documents(stack: str, deployed: Deployment) -> None:
+    documents = render_documents(settings_from_stack_file(stack))
+    prometheus = containers(deployed)["prometheus"]
+    uploaded = {u["file"]: u["content"] for u in prometheus["uploads"]}
+    assert uploaded["/etc/prometheus/prometheus.yml"] == documents["prometheus/prometheus.yml"]
+    rules = {k for k in documents if k.startswith("prometheus/rules/")}
+    assert {f"/etc/{k}" for k in rules} <= set(uploaded)
+
+
+def test_every_secret_stays_secret(stack: str, deployed: Deployment) -> None:
+    plain = plain_text(deployed)
+    for key, value in required_test_secrets(stack).items():
+        assert value not in plain, f"{key} leaks into plain state"
+    for name, (_value, secret) in deployed.outputs.items():
+        if "password" in name.lower() or "dsn" in name.lower():
+            assert secret, f"output {name} is not secret"
+
+
+def test_secret_files_reach_their_containers(stack: str, deployed: Deployment) -> None:
+    uploads = {
+        name: {u["file"]: u["content"] for u in c.get("uploads", [])} for name, c in containers(deployed).items()
+    }
+    secrets = required_test_secrets(stack)
+    grafana_password = uploads["grafana"]["/run/secrets/grafana-admin-password"]
+    assert grafana_password == secrets.get(
+        "internet-id-monitoring:grafanaAdminPassword", "generated-grafana-admin-password"
+    )
+
+
+def test_volumes_are_protected_only_where_configured(stack: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    protected: dict[str, bool] = {}
+    real_volume = docker.Volume
+
+    def recording_volume(resource_name: str, opts: pulumi.ResourceOptions | None = None, **kwargs: Any) -> Any:
+        protected[resource_name] = bool(opts and opts.protect)
+        return real_volume(resource_name, opts=opts, **kwargs)
+
+    monkeypatch.setattr(docker, "Volume", recording_volume)
+    run_program(stack, stack_config(stack), required_test_secrets(stack))
+    assert len(protected) == 3
+    assert set(protected.values()) == {stack == "prod"}
+
+
+def test_dev_generates_the_grafana_password_as_a_secret_output() -> None:
+    deployment = run_program("dev", stack_config("dev"))
+    value, secret = deployment.outputs["grafanaAdminPassword"]
+    assert secret and value == "generated-grafana-admin-password"
+    assert deployment.outputs["grafanaUrl"] == ("http://127.0.0.1:3030", False)
+
+
+def test_bad_config_stops_before_any_resource() -> None:
+    config = {**stack_config("dev"), "internet-id-monitoring:ports": {"grafana": 3001, "typo": 1}}
+    with pytest.raises(pulumi.RunError) as caught:
+        run_program("dev", config)
+    message = str(caught.value)
+    assert "internet-id-monitoring:ports.grafana" in message
+    assert "internet-id-monitoring:ports.typo: unknown setting" in message
+
+
+def test_missing_secret_stops_prod_with_the_fix() -> None:
+    with pytest.raises(pulumi.RunError, match=r"grafanaAdminPassword: required .*pulumi config set --secret"):
+        run_program("prod", stack_config("prod"))
+
+
+def test_plain_text_secret_is_refused() -> None:
+    config = {**stack_config("dev"), "internet-id-monitoring:slackWebhookUrl": "https://hooks.example/T0/B0/x"}
+    with pytest.raises(pulumi.RunError, match="slackWebhookUrl: is a secret"):
+        run_program("dev", config)

@@ -1,0 +1,91 @@
+"""Settings validation: every bad key is named at once, with what was expected."""
+
+from __future__ import annotations
+
+import pytest
+
+from components.config_source import settings_from_mapping, settings_from_stack_file
+from components.secrets import REDACTED, Secret
+from components.settings import SettingsError
+
+NS = "internet-id-monitoring"
+
+
+def problems(config: dict[str, object], stack: str = "dev") -> list[str]:
+    with pytest.raises(SettingsError) as caught:
+        settings_from_mapping(stack, config)
+    return caught.value.problems
+
+
+def test_committed_stacks_load(stack: str) -> None:
+    settings = settings_from_stack_file(stack)
+    assert settings.stack == stack
+    assert settings.ports.grafana not in (3000, 3001)
+
+
+def test_dev_needs_no_secret() -> None:
+    assert settings_from_stack_file("dev", require_secrets=True).secrets == {}
+
+
+def test_prod_requires_its_secrets_when_deploying() -> None:
+    with pytest.raises(SettingsError) as caught:
+        settings_from_stack_file("prod", require_secrets=True)
+    message = caught.value.message()
+    assert f"{NS}:grafanaAdminPassword: required" in message
+    assert f"{NS}:postgresExporterPassword: required" in message
+    assert "pulumi config set --secret" in message
+
+
+def test_every_bad_key_is_reported_at_once() -> None:
+    found = problems(
+        {
+            f"{NS}:ports": {"grafana": 3001, "bogus": 1},
+            f"{NS}:images": {"grafana": "grafana/grafana", "nginx": "nginx:1"},
+            f"{NS}:prometheus": {"scrapeInterval": "often"},
+        }
+    )
+    assert len(found) == 4, found
+    text = "\n".join(found)
+    assert f"{NS}:ports.grafana: port 3001 is taken by the Internet-ID API" in text
+    assert f"{NS}:ports.bogus: unknown setting" in text
+    assert "'grafana/grafana' has no tag or digest" in text
+    assert "unknown container(s) ['nginx']" in text
+    assert f"{NS}:prometheus.scrapeInterval: 'often' is not a duration" in text
+
+
+@pytest.mark.parametrize(
+    ("config", "expected"),
+    [
+        ({f"{NS}:ports": {"grafana": 3000}}, "taken by the Internet-ID web app"),
+        ({f"{NS}:ports": {"prometheus": 9093}}, "host ports must differ"),
+        ({f"{NS}:prometheus": {"scrapeTimeout": "20s"}}, "scrapeTimeout 20s exceeds scrapeInterval 15s"),
+        ({f"{NS}:targets": {"api": {"discovery": "static"}}}, "staticTargets is empty"),
+        ({f"{NS}:targets": {"probes": [{"url": "api:3001", "service": "api"}]}}, "is not an http(s) URL"),
+        ({f"{NS}:docker": {"bindAddress": "localhost"}}, f"{NS}:docker.bindAddress"),
+        ({f"{NS}:docker": {"memoryMb": {"prometheus": 8}}}, "limits below 16 MiB"),
+        ({f"{NS}:slackWebhookUrl": "https://hooks.example/x"}, "is a secret; set it with `pulumi config set --secret"),
+        ({f"{NS}:stack": "prod"}, "the stack name comes from `pulumi stack`"),
+        ({"pagerduty:token": "plain"}, "pagerduty:token: is a secret"),
+    ],
+)
+def test_bad_value_names_the_key_and_the_fix(config: dict[str, object], expected: str) -> None:
+    assert any(expected in p for p in problems(config)), problems(config)
+
+
+def test_unknown_secret_key_is_rejected() -> None:
+    assert any("not a secret setting" in p for p in problems({f"{NS}:grafanaPassword": {"secure": "v1:abc"}}))
+
+
+def test_secrets_never_print_their_value() -> None:
+    secret = Secret("smtpPassword", "hunter2")
+    settings = settings_from_mapping("dev", {f"{NS}:smtpPassword": {"secure": "hunter2"}}, require_secrets=False)
+    for text in (str(secret), repr(secret), repr(settings), str(settings.model_dump())):
+        assert "hunter2" not in text
+    assert REDACTED in repr(secret)
+
+
+def test_single_problem_is_one_line() -> None:
+    with pytest.raises(SettingsError) as caught:
+        settings_from_stack_file("qa")
+    assert "\n" not in caught.value.message()
+    assert "no stack file Pulumi.qa.yaml; known stacks: dev, prod, staging" in caught.value.message()
