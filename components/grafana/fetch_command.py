@@ -16,10 +16,12 @@ def fetch_all(
     *,
     base_url: str = GRAFANA_COM,
     timeout: float = DEFAULT_TIMEOUT,
-    out: TextIO = sys.stdout,
-    err: TextIO = sys.stderr,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
 ) -> int:
     """Download every community dashboard not yet cached; ``SettingsError`` lists the required ones that failed."""
+    out = out or sys.stdout
+    err = err or sys.stderr
     problems = []
     for dashboard in settings.grafana.community_dashboards:
         try:

@@ -1,0 +1,163 @@
+"""Download path against a local stand-in for grafana.com: ok, checksum, 404, timeout, offline."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from components.grafana.community import DashboardUnavailable, download_url, fetch_dashboard
+from components.grafana.dashboards import dashboard_specs, render_dashboards
+from components.grafana.fetch_command import fetch_all
+from components.grafana.settings import CommunityDashboard
+from components.settings import SettingsError, load_settings
+from tests.grafana.conftest import DEFAULT_FIXTURES, FIXTURES, FakeGrafanaCom, download_path
+
+DATA = (FIXTURES / "inputs-string.json").read_bytes()
+DIGEST = hashlib.sha256(DATA).hexdigest()
+
+
+def pinned(sha256: str | None = DIGEST, **kwargs: object) -> CommunityDashboard:
+    return CommunityDashboard.model_validate({"gnetId": 9628, "revision": 7, "sha256": sha256,
+                                              "title": "PostgreSQL Database", **kwargs})
+
+
+def test_download_url() -> None:
+    assert download_url("https://grafana.com/", pinned()) == (
+        "https://grafana.com/api/dashboards/9628/revisions/7/download")
+
+
+def test_download_is_verified_and_cached_byte_for_byte(grafana_com: FakeGrafanaCom, tmp_path: Path) -> None:
+    grafana_com.serve(9628, 7, DATA)
+    fetched = fetch_dashboard(pinned(), tmp_path, base_url=grafana_com.base_url, timeout=5)
+    assert fetched.downloaded
+    assert fetched.path == tmp_path / "9628-r7.json"
+    assert fetched.path.read_bytes() == DATA
+    assert fetched.sha256 == DIGEST
+    assert [p.name for p in tmp_path.iterdir()] == ["9628-r7.json"], "no temporary file left behind"
+    again = fetch_dashboard(pinned(), tmp_path, base_url=grafana_com.base_url, timeout=5)
+    assert not again.downloaded
+    assert grafana_com.requests == [download_path(9628, 7)], "the cache is used without the network"
+
+
+def test_checksum_mismatch_is_refused_and_not_cached(grafana_com: FakeGrafanaCom, tmp_path: Path) -> None:
+    grafana_com.serve(9628, 7, DATA + b" ")
+    with pytest.raises(DashboardUnavailable) as error:
+        fetch_dashboard(pinned(), tmp_path, base_url=grafana_com.base_url, timeout=5)
+    message = str(error.value)
+    assert "\n" not in message
+    assert "community dashboard 9628 revision 7" in message
+    assert "Fixture: datasource as an __inputs string" in message, "the title of the download is named"
+    assert f"expected {DIGEST}" in message
+    assert "sha256" in message and "pin another revision" in message
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cached_file_with_wrong_checksum_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "9628-r7.json").write_bytes(DATA.replace(b"Connections", b"Sessions"))
+    with pytest.raises(DashboardUnavailable, match=r"cached file .* has sha256 .* expected"):
+        fetch_dashboard(pinned(), tmp_path, base_url="http://127.0.0.1:9", timeout=1)
+
+
+def test_not_found(grafana_com: FakeGrafanaCom, tmp_path: Path) -> None:
+    with pytest.raises(DashboardUnavailable) as error:
+        fetch_dashboard(pinned(), tmp_path, base_url=grafana_com.base_url, timeout=5)
+    message = str(error.value)
+    assert message.startswith("community dashboard 9628 revision 7 ('PostgreSQL Database'): not found")
+    assert "HTTP 404" in message and "check gnetId and revision" in message
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_timeout(grafana_com: FakeGrafanaCom, tmp_path: Path) -> None:
+    grafana_com.serve(9628, 7, DATA, slow=True)
+    with pytest.raises(DashboardUnavailable) as error:
+        fetch_dashboard(pinned(), tmp_path, base_url=grafana_com.base_url, timeout=0.3)
+    message = str(error.value)
+    assert "download timed out after 0.3s and not cached" in message
+    assert "dashboards fetch" in message
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_offline_and_cached_uses_the_cache(offline_url: str, tmp_path: Path) -> None:
+    (tmp_path / "9628-r7.json").write_bytes(DATA)
+    fetched = fetch_dashboard(pinned(), tmp_path, base_url=offline_url, timeout=1)
+    assert not fetched.downloaded and fetched.sha256 == DIGEST
+
+
+def test_offline_and_not_cached(offline_url: str, tmp_path: Path) -> None:
+    with pytest.raises(DashboardUnavailable) as error:
+        fetch_dashboard(pinned(sha256=None), tmp_path, base_url=offline_url, timeout=1)
+    message = str(error.value)
+    assert "\n" not in message
+    assert message.startswith("community dashboard 9628 revision 7 ('PostgreSQL Database'): download failed")
+    assert "python -m components dashboards fetch --stack" in message
+    assert str(tmp_path / "9628-r7.json") in message
+
+
+def test_not_json_is_refused(grafana_com: FakeGrafanaCom, tmp_path: Path) -> None:
+    grafana_com.serve(9628, 7, b"<html>maintenance</html>")
+    with pytest.raises(DashboardUnavailable, match="is not dashboard JSON"):
+        fetch_dashboard(pinned(sha256=None), tmp_path, base_url=grafana_com.base_url, timeout=5)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_failed_write_leaves_no_partial_file(grafana_com: FakeGrafanaCom, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    grafana_com.serve(9628, 7, DATA)
+
+    def broken_replace(src: str, dst: str) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("components.grafana.community.os.replace", broken_replace)
+    with pytest.raises(OSError, match="No space"):
+        fetch_dashboard(pinned(), tmp_path, base_url=grafana_com.base_url, timeout=5)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_fetch_command_fills_the_cache(grafana_com: FakeGrafanaCom, tmp_path: Path,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    for (gnet_id, revision), name in DEFAULT_FIXTURES.items():
+        grafana_com.serve(gnet_id, revision, (FIXTURES / name).read_bytes())
+    settings = load_settings("dev", {"grafana": {"generateAdminPassword": True}}, {}, require_secrets=False)
+    assert fetch_all(settings, tmp_path, base_url=grafana_com.base_url, timeout=5) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["11835-r1.json", "179-r10.json", "1860-r37.json",
+                                                          "9628-r7.json"]
+    out = capsys.readouterr().out
+    assert out.count("downloaded") == 4 and "set sha256" in out
+    rendered = render_dashboards(settings, cache_dir=tmp_path)
+    assert sorted(rendered) == ["community-11835.json", "community-1860.json", "community-179.json",
+                                "community-9628.json", "internet-id-overview.json"]
+    for text in rendered.values():
+        assert "${" not in text
+        json.loads(text)
+
+
+def test_fetch_command_reports_required_failures_and_warns_for_optional(
+    grafana_com: FakeGrafanaCom, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = load_settings("dev", {"grafana": {"generateAdminPassword": True, "communityDashboards": [
+        {"gnetId": 1, "revision": 1, "optional": True}, {"gnetId": 2, "revision": 3}]}}, {}, require_secrets=False)
+    with pytest.raises(SettingsError) as error:
+        fetch_all(settings, tmp_path, base_url=grafana_com.base_url, timeout=5)
+    assert error.value.problems == [
+        f"community dashboard 2 revision 3: not found at {grafana_com.base_url}/api/dashboards/2/revisions/3/"
+        "download (HTTP 404); check gnetId and revision in grafana.communityDashboards"]
+    assert "warning: skipping optional community dashboard 1 revision 1" in capsys.readouterr().err
+
+
+def test_render_uses_only_the_cache(offline_url: str, seeded_cache: Path) -> None:
+    settings = load_settings("dev", {"grafana": {"generateAdminPassword": True}}, {}, require_secrets=False)
+    (seeded_cache / "179-r10.json").unlink()
+    rendered = render_dashboards(settings, cache_dir=seeded_cache)
+    assert "community-179.json" not in rendered and len(rendered) == 4
+    assert render_dashboards(settings, cache_dir=seeded_cache) == rendered, "byte-stable"
+
+
+def test_deploy_specs_error_names_the_stack(offline_url: str, tmp_path: Path) -> None:
+    settings = load_settings("staging", {"grafana": {"generateAdminPassword": True}}, {}, require_secrets=False)
+    with pytest.raises(SettingsError) as error:
+        dashboard_specs(settings, cache_dir=tmp_path, base_url=offline_url, timeout=1, warn=print)
+    assert "python -m components dashboards fetch --stack staging" in error.value.problems[0]
+    assert error.value.message().startswith("stack 'staging': community dashboard 1860 revision 37")

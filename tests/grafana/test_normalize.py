@@ -1,0 +1,148 @@
+"""normalize_dashboard: one fixture per datasource reference style, all ending on our datasource."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from components.grafana.community import normalize_dashboard
+from tests.grafana.conftest import FIXTURES
+
+UID = "prom-main"
+REF = {"type": "prometheus", "uid": UID}
+STYLES = ["inputs-string.json", "inputs-object.json", "datasource-variable.json", "datasource-name.json",
+          "datasource-null.json"]
+BUILTIN = ({"type": "grafana", "uid": "-- Grafana --"}, "-- Grafana --", {"type": "datasource", "uid": "grafana"},
+           {"type": "datasource", "uid": "-- Mixed --"})
+
+
+def load(name: str) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads((FIXTURES / name).read_text())
+    return document
+
+
+def normalized(name: str, **kwargs: Any) -> dict[str, Any]:
+    return normalize_dashboard(load(name), gnet_id=77, datasource_uid=UID, **kwargs)
+
+
+def datasource_refs(node: Any) -> Iterator[Any]:
+    """Every value under a ``datasource`` key, except a datasource variable's own (it has none)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "datasource":
+                yield value
+            yield from datasource_refs(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from datasource_refs(item)
+
+
+def panels(node: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(node, dict):
+        if "targets" in node:
+            yield node
+        for value in node.values():
+            yield from panels(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from panels(item)
+
+
+@pytest.mark.parametrize("name", STYLES)
+def test_every_datasource_reference_is_ours(name: str) -> None:
+    dashboard = normalized(name)
+    refs = list(datasource_refs(dashboard))
+    assert refs, "the fixture has datasource references"
+    assert all(ref == REF or ref in BUILTIN for ref in refs), refs
+    for panel in panels(dashboard):
+        if panel.get("datasource") not in BUILTIN:
+            assert panel["datasource"] == REF, panel["title"]
+        for target in panel["targets"]:
+            assert target["datasource"] == REF, (panel["title"], target)
+    text = json.dumps(dashboard)
+    assert "${" not in text
+    assert "DS_" not in text
+
+
+@pytest.mark.parametrize("name", STYLES)
+def test_export_fields_removed_uid_fixed_title_kept(name: str) -> None:
+    dashboard = normalized(name)
+    for key in ("__inputs", "__requires", "__elements", "id", "version"):
+        assert key not in dashboard
+    assert dashboard["uid"] == "community-77"
+    assert dashboard["title"] == load(name)["title"]
+
+
+def test_input_placeholder_replaced_in_any_string() -> None:
+    dashboard = normalized("inputs-string.json")
+    link = dashboard["panels"][1]["links"][0]["url"]
+    assert link == f"/explore?datasource={UID}"
+
+
+def test_builtin_annotation_datasources_are_kept() -> None:
+    assert normalized("inputs-string.json")["annotations"]["list"][0]["datasource"] == "-- Grafana --"
+    assert normalized("inputs-object.json")["annotations"]["list"][0]["datasource"] == {
+        "type": "grafana", "uid": "-- Grafana --"}
+    mixed = normalized("datasource-variable.json")["panels"][1]
+    assert mixed["datasource"] == {"type": "datasource", "uid": "-- Mixed --"}
+    assert mixed["targets"][0]["datasource"] == REF
+
+
+def test_datasource_variable_defaults_to_ours_and_is_hidden() -> None:
+    variable = normalized("datasource-variable.json", datasource_name="Prometheus")["templating"]["list"][0]
+    assert variable["type"] == "datasource"
+    assert variable["current"] == {"selected": True, "text": "Prometheus", "value": UID}
+    assert variable["hide"] == 2
+    assert "datasource" not in variable
+
+
+def test_kubernetes_variables_match_everything() -> None:
+    """``release``/``namespace``/``pod_name`` do not exist on Docker: include-all ``.*`` and regex matchers."""
+    for name, kube in (("inputs-string.json", {"release"}), ("inputs-object.json", {"namespace", "pod_name"})):
+        dashboard = normalized(name)
+        variables = {v["name"]: v for v in dashboard["templating"]["list"]}
+        for variable in kube:
+            assert variables[variable]["includeAll"] is True
+            assert variables[variable]["allValue"] == ".*"
+            assert variables[variable]["current"]["value"] == "$__all"
+            assert variables[variable]["hide"] == 2
+        text = json.dumps(dashboard)
+        for variable in kube:
+            assert f'=\\"${variable}\\"' not in text, variable
+            assert f'=~\\"${variable}\\"' in text, variable
+    # Other variables keep their matchers exactly.
+    stat = normalized("inputs-string.json")["panels"][0]
+    assert stat["targets"][0]["expr"] == 'pg_up{release=~"$release", instance="$instance"}'
+    instance = normalized("inputs-string.json")["templating"]["list"][1]
+    assert instance["query"] == 'label_values(pg_up{release=~"$release"}, instance)'
+    assert "includeAll" not in instance
+
+
+def test_angular_panels_migrated() -> None:
+    dashboard = normalized("datasource-name.json")
+    uptime, cpu = dashboard["rows"][0]["panels"]
+    assert uptime["type"] == "stat"
+    assert uptime["fieldConfig"]["defaults"]["unit"] == "s"
+    assert uptime["options"]["reduceOptions"]["calcs"] == ["lastNotNull"]
+    assert "sparkline" not in uptime and "valueName" not in uptime
+    assert cpu["type"] == "timeseries"
+    assert cpu["fieldConfig"]["defaults"]["unit"] == "percent"
+    assert cpu["fieldConfig"]["defaults"]["custom"]["stacking"]["mode"] == "normal"
+    assert "yaxes" not in cpu
+    assert cpu["targets"][0]["expr"] == load("datasource-name.json")["rows"][0]["panels"][1]["targets"][0]["expr"]
+
+
+def test_angular_migration_can_be_turned_off() -> None:
+    dashboard = normalized("datasource-name.json", migrate_angular=False)
+    assert [p["type"] for p in dashboard["rows"][0]["panels"]] == ["singlestat", "graph"]
+
+
+def test_pure_and_idempotent() -> None:
+    raw = load("inputs-object.json")
+    before = json.dumps(raw, sort_keys=True)
+    once = normalize_dashboard(raw, gnet_id=1, datasource_uid=UID)
+    assert json.dumps(raw, sort_keys=True) == before
+    assert normalize_dashboard(once, gnet_id=1, datasource_uid=UID) == once
