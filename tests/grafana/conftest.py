@@ -56,11 +56,14 @@ def grafana_com() -> Iterator[FakeGrafanaCom]:
             if data is None:
                 self.send_error(404, "Not Found")
                 return
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            try:
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client gave up (timeout test)
 
         def log_message(self, format: str, *args: object) -> None:
             pass

@@ -127,7 +127,7 @@ def test_fetch_command_fills_the_cache(grafana_com: FakeGrafanaCom, tmp_path: Pa
     out = capsys.readouterr().out
     assert out.count("downloaded") == 4 and "set sha256" in out
     rendered = render_dashboards(settings, cache_dir=tmp_path)
-    assert sorted(rendered) == ["community-11835.json", "community-1860.json", "community-179.json",
+    assert sorted(rendered) == ["community-11835.json", "community-179.json", "community-1860.json",
                                 "community-9628.json", "internet-id-overview.json"]
     for text in rendered.values():
         assert "${" not in text
