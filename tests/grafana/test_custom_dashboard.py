@@ -1,0 +1,117 @@
+"""The Internet-ID dashboard: fixed uid, our datasource, real metric names, valid PromQL."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from components.grafana.custom_dashboard import TITLE, UID, all_queries, render_custom_dashboard
+from tests.tools import run_tool
+
+# Every metric the dashboard may query, with who exposes it.
+ALLOWED_METRICS = {
+    # Internet-ID API (prom-client, origin-stack §6)
+    "http_requests_total", "http_request_duration_seconds_bucket", "verification_total",
+    "verification_duration_seconds_bucket", "ipfs_uploads_total", "ipfs_upload_duration_seconds_bucket",
+    "db_query_duration_seconds_bucket",
+    # postgres_exporter
+    "pg_stat_activity_count", "pg_settings_max_connections", "pg_stat_database_xact_commit",
+    "pg_stat_database_xact_rollback",
+    # redis_exporter
+    "redis_keyspace_hits_total", "redis_keyspace_misses_total", "redis_memory_used_bytes",
+    "redis_memory_max_bytes", "redis_db_keys",
+    # Prometheus
+    "up", "ALERTS",
+}
+# Labels each query may group or match on (the API's labels, exporter labels, target labels).
+ALLOWED_LABELS = {"job", "instance", "route", "status_code", "method", "outcome", "platform", "status",
+                  "provider", "operation", "table", "datname", "db", "le", "alertstate"}
+PROMQL_WORDS = {"sum", "max", "min", "avg", "count", "rate", "histogram_quantile", "by", "without", "on",
+                "ignoring", "group_left", "group_right", "and", "or", "unless", "bool", "offset", "vector"}
+
+
+def metric_names(expr: str) -> set[str]:
+    """Metric names in ``expr``: identifiers outside strings, matchers, ranges and grouping clauses."""
+    text = re.sub(r'"[^"]*"', '""', expr)
+    text = re.sub(r"\{[^}]*\}", " ", text)
+    text = re.sub(r"\[[^\]]*\]", " ", text)
+    text = re.sub(r"\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)", " ", text)
+    names = {m.group(0) for m in re.finditer(r"[A-Za-z_:][A-Za-z0-9_:]*", text)
+             if not text[m.end():].lstrip().startswith("(")}
+    return {n for n in names if n not in PROMQL_WORDS and not re.fullmatch(r"[0-9.e]+", n)}
+
+
+def labels(expr: str) -> set[str]:
+    found = set()
+    for matchers in re.findall(r"\{([^}]*)\}", expr):
+        found |= set(re.findall(r"([A-Za-z_][A-Za-z0-9_]*)\s*(?:=~|!~|!=|=)", matchers))
+    for group in re.findall(r"\b(?:by|without|on|ignoring)\s*\(([^)]*)\)", expr):
+        found |= {g.strip() for g in group.split(",") if g.strip()}
+    return found
+
+
+def dashboard() -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(render_custom_dashboard("prom-main"))
+    return document
+
+
+def test_identity_and_datasource() -> None:
+    document = dashboard()
+    assert document["uid"] == UID == "internet-id-overview"
+    assert document["title"] == TITLE
+    for panel in document["panels"]:
+        if panel["type"] == "row":
+            continue
+        assert panel["datasource"] == {"type": "prometheus", "uid": "prom-main"}, panel["title"]
+        for target in panel["targets"]:
+            assert target["datasource"] == {"type": "prometheus", "uid": "prom-main"}
+    assert "${" not in json.dumps(document)
+
+
+def test_rows_and_panels() -> None:
+    document = dashboard()
+    rows = [p["title"] for p in document["panels"] if p["type"] == "row"]
+    assert rows == ["Alerts firing now", "API health", "Verification", "IPFS", "Database", "Cache"]
+    exprs = json.dumps([t["expr"] for p in document["panels"] for t in p.get("targets", [])])
+    for needle in ("http_request_duration_seconds_bucket", "histogram_quantile(0.5,", "histogram_quantile(0.95,",
+                   "histogram_quantile(0.99,", "verification_total", "verification_duration_seconds_bucket",
+                   "ipfs_uploads_total", "ipfs_upload_duration_seconds_bucket", "pg_settings_max_connections",
+                   "pg_stat_activity_count", "db_query_duration_seconds_bucket", "pg_stat_database_xact_rollback",
+                   "redis_keyspace_misses_total", "redis_memory_used_bytes", "redis_db_keys",
+                   'ALERTS{alertstate=\\"firing\\"}', 'status_code=~\\"5..\\"'):
+        assert needle in exprs, needle
+    ids = [p["id"] for p in document["panels"]]
+    assert len(ids) == len(set(ids))
+
+
+def test_byte_stable() -> None:
+    assert render_custom_dashboard("x") == render_custom_dashboard("x")
+    assert render_custom_dashboard("x").endswith("}\n")
+
+
+def test_queries_use_only_allowed_metrics_and_labels() -> None:
+    for expr in all_queries():
+        assert metric_names(expr) <= ALLOWED_METRICS, (expr, metric_names(expr) - ALLOWED_METRICS)
+        assert labels(expr) <= ALLOWED_LABELS, (expr, labels(expr) - ALLOWED_LABELS)
+    used = set().union(*(metric_names(e) for e in all_queries()))
+    assert used == ALLOWED_METRICS, f"allow-list entries no query uses: {ALLOWED_METRICS - used}"
+
+
+def test_metric_name_extraction() -> None:
+    assert metric_names('sum by (le) (rate(a_bucket{job="x"}[5m])) / on(instance) b > 0') == {"a_bucket", "b"}
+    assert metric_names('count(ALERTS{alertstate="firing"}) or vector(0)') == {"ALERTS"}
+
+
+def test_every_query_is_valid_promql(tmp_path: Path) -> None:
+    rules = [{"record": f"dashboard:query_{i}",
+              "expr": expr.replace("$__rate_interval", "5m").replace("$__interval", "1m")}
+             for i, expr in enumerate(all_queries())]
+    path = tmp_path / "dashboard-queries.yml"
+    path.write_text(yaml.safe_dump({"groups": [{"name": "dashboard", "rules": rules}]}))
+    result = run_tool("promtool", "check", "rules", path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"{len(rules)} rules found" in result.stdout
