@@ -144,8 +144,9 @@ def test_provider_and_dependencies(seeded_cache: Path, offline_url: str) -> None
     assert component_urn.endswith(f"${TYPE}::grafana")
     assert provider.parent == component_urn
     assert provider.inputs["url"] == URL
-    assert provider.inputs["retries"] == 7 and provider.inputs["retryWait"] == 3
-    assert provider.inputs["storeDashboardSha256"] is True
+    # Provider inputs travel as strings (provider config).
+    assert str(provider.inputs["retries"]) == "7" and str(provider.inputs["retryWait"]) == "3"
+    assert str(provider.inputs["storeDashboardSha256"]).lower() == "true"
     assert container_urn in provider.dependencies
     resources = grafana_resources(recorder)
     assert len(resources) == 2 + 2 + 5
