@@ -48,7 +48,9 @@ class PagerDuty(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("internet-id:incident:PagerDuty", name, None, opts)
-        self.provider = pagerduty.Provider(f"{name}-provider", token=token, opts=pulumi.ResourceOptions(parent=self))
+        self.provider = pagerduty.Provider(
+            f"{name}-provider", token=pulumi.Output.secret(token), opts=pulumi.ResourceOptions(parent=self)
+        )
         child = pulumi.ResourceOptions(parent=self, provider=self.provider)
         prefix = settings.name_prefix
 

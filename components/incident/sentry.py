@@ -41,7 +41,10 @@ class Sentry(pulumi.ComponentResource):
         if organization is None:  # validated in settings; kept for the type checker
             raise ValueError("incident.sentry.organization is required")
         self.provider = sentry.Provider(
-            f"{name}-provider", token=token, base_url=settings.base_url, opts=pulumi.ResourceOptions(parent=self)
+            f"{name}-provider",
+            token=pulumi.Output.secret(token),
+            base_url=settings.base_url,
+            opts=pulumi.ResourceOptions(parent=self),
         )
         child = pulumi.ResourceOptions(parent=self, provider=self.provider)
 

@@ -67,9 +67,7 @@ def check_schedule_start(start: str, time_zone: str) -> str:
     zone = check_time_zone(time_zone)
     match = _RFC3339_MINUTE.match(start.strip())
     if not match:
-        raise ValueError(
-            f"start {start!r} is not an RFC 3339 time with a UTC offset, e.g. '2026-11-30T09:00:00+01:00'"
-        )
+        raise ValueError(f"start {start!r} is not an RFC 3339 time with a UTC offset, e.g. '2026-11-30T09:00:00+01:00'")
     sec = match["sec"]
     if sec is not None and float(sec) != 0:
         whole = f"{match['date']}T{match['hm']}:00{match['off']}"
@@ -329,16 +327,20 @@ def channel_table(names: dict[str, str], texts: SlackChannelTexts, environment: 
     for key in ("critical", "warnings", "info", "incidents"):
         name = names[key].removeprefix("#")
         if not _SLACK_NAME.match(name):
-            raise ValueError(f"notifications.slack.channels.{key}: {name!r} is not a Slack channel name "
-                             "(lowercase letters, digits, '-' and '_', at most 80)")
+            raise ValueError(
+                f"notifications.slack.channels.{key}: {name!r} is not a Slack channel name "
+                "(lowercase letters, digits, '-' and '_', at most 80)"
+            )
         override: ChannelText = getattr(texts, key)
         topic, purpose = DEFAULT_CHANNEL_TEXT[key]
-        specs.append(ChannelSpec(
-            key=key,
-            name=name,
-            topic=override.topic if override.topic is not None else topic.format(environment=environment),
-            purpose=override.purpose if override.purpose is not None else purpose.format(environment=environment),
-        ))
+        specs.append(
+            ChannelSpec(
+                key=key,
+                name=name,
+                topic=override.topic if override.topic is not None else topic.format(environment=environment),
+                purpose=override.purpose if override.purpose is not None else purpose.format(environment=environment),
+            )
+        )
     duplicates = sorted({s.name for s in specs if [t.name for t in specs].count(s.name) > 1})
     if duplicates:
         raise ValueError(f"notifications.slack.channels: channel names must differ, {duplicates} used twice")
@@ -393,11 +395,7 @@ class SentrySettings(ConfigModel):
 
 def sentry_env_lines(dsn: str, environment: str, traces_sample_rate: float) -> str:
     """The lines of the API's environment file that configure Sentry (contains the DSN: secret)."""
-    return (
-        f"SENTRY_DSN={dsn}\n"
-        f"SENTRY_ENVIRONMENT={environment}\n"
-        f"SENTRY_TRACES_SAMPLE_RATE={traces_sample_rate:g}\n"
-    )
+    return f"SENTRY_DSN={dsn}\nSENTRY_ENVIRONMENT={environment}\nSENTRY_TRACES_SAMPLE_RATE={traces_sample_rate:g}\n"
 
 
 # --------------------------------------------------------------------------- root

@@ -30,7 +30,9 @@ class Slack(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("internet-id:incident:Slack", name, None, opts)
-        self.provider = slack.Provider(f"{name}-provider", token=token, opts=pulumi.ResourceOptions(parent=self))
+        self.provider = slack.Provider(
+            f"{name}-provider", token=pulumi.Output.secret(token), opts=pulumi.ResourceOptions(parent=self)
+        )
         child = pulumi.ResourceOptions(parent=self, provider=self.provider)
         self.channel_ids = {}
         for spec in channel_table(channel_names, settings.channels, environment):

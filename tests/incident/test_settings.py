@@ -1,0 +1,250 @@
+"""Incident settings and the pure tables the components are built from (no Pulumi involved)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from components.alertmanager.settings import SlackChannels
+from components.config_source import settings_from_mapping, settings_from_stack_file
+from components.incident.pagerduty import resource_slug
+from components.incident.response import shared_channel_names
+from components.incident.settings import (
+    Escalation,
+    EscalationRule,
+    IncidentSettings,
+    SlackChannelTexts,
+    channel_table,
+    check_schedule_start,
+    escalation_rules,
+    sentry_env_lines,
+    timeout_value,
+)
+from components.settings import PROJECT, SettingsError
+
+PAGERDUTY: dict[str, Any] = {
+    "enabled": True,
+    "users": [{"name": "Alex", "email": "alex@example.com"}, {"name": "Kim", "email": "kim@example.com"}],
+    "schedules": {"primary": ["alex@example.com"], "secondary": ["kim@example.com"]},
+    "rotation": {"timeZone": "Europe/Berlin", "start": "2026-11-30T09:00:00+01:00"},
+    "escalation": {"lead": "kim@example.com"},
+}
+
+
+def load(incident: dict[str, Any], *, stack: str = "staging", **config: Any) -> IncidentSettings:
+    mapping: dict[str, Any] = {f"{PROJECT}:incident": incident, **config}
+    return settings_from_mapping(stack, mapping, require_secrets=False).incident
+
+
+def problems(incident: dict[str, Any]) -> str:
+    with pytest.raises(SettingsError) as error:
+        load(incident)
+    return error.value.message()
+
+
+# --------------------------------------------------------------------------- schedule start
+
+
+@pytest.mark.parametrize(
+    ("start", "zone", "normalised"),
+    [
+        ("2026-11-30T09:00:00+01:00", "Europe/Berlin", "2026-11-30T09:00:00+01:00"),
+        ("2026-11-30T09:00+01:00", "Europe/Berlin", "2026-11-30T09:00:00+01:00"),
+        ("2026-07-06T09:00:00+02:00", "Europe/Berlin", "2026-07-06T09:00:00+02:00"),  # summer time
+        ("2026-11-30T08:00:00Z", "UTC", "2026-11-30T08:00:00+00:00"),
+        ("2026-11-30T08:00:00.000+00:00", "UTC", "2026-11-30T08:00:00+00:00"),
+        ("2026-11-30T09:00:00-05:00", "America/New_York", "2026-11-30T09:00:00-05:00"),
+    ],
+)
+def test_schedule_start_accepts_whole_minutes_with_the_zones_offset(start: str, zone: str, normalised: str) -> None:
+    assert check_schedule_start(start, zone) == normalised
+
+
+@pytest.mark.parametrize(
+    ("start", "zone", "says"),
+    [
+        ("2026-07-06T09:00:00+01:00", "Europe/Berlin", "Europe/Berlin is at +02:00 at that instant"),
+        ("2026-11-30T09:00:00Z", "Europe/Berlin", "has offset +00:00 but Europe/Berlin is at +01:00"),
+        ("2026-11-30T09:00:00+01:00", "UTC", "UTC is at +00:00"),
+        ("2026-11-30T09:00:30+01:00", "Europe/Berlin", "must be a whole minute"),
+        ("2026-11-30T09:00:00.5+01:00", "Europe/Berlin", "must be a whole minute"),
+        ("2026-11-30T09:00:00", "Europe/Berlin", "not an RFC 3339 time with a UTC offset"),
+        ("2026-11-30 09:00:00+01:00", "Europe/Berlin", "not an RFC 3339 time"),
+        ("2026-02-30T09:00:00+01:00", "Europe/Berlin", "not a valid date/time"),
+        ("2026-11-30T09:00:00+01:00", "Mars/Olympus", "not an IANA time zone"),
+    ],
+)
+def test_schedule_start_errors_are_one_line(start: str, zone: str, says: str) -> None:
+    with pytest.raises(ValueError, match=None) as error:
+        check_schedule_start(start, zone)
+    assert says in str(error.value)
+    assert "\n" not in str(error.value)
+
+
+def test_wrong_offset_suggests_the_same_local_time() -> None:
+    with pytest.raises(ValueError) as error:
+        check_schedule_start("2026-07-06T09:00:00+01:00", "Europe/Berlin")
+    assert "write '2026-07-06T09:00:00+02:00'" in str(error.value)
+
+
+def test_bad_schedule_start_in_stack_config_names_the_key() -> None:
+    bad = {**PAGERDUTY, "rotation": {"timeZone": "Europe/Berlin", "start": "2026-07-06T09:00:00+01:00"}}
+    message = problems({"pagerduty": bad})
+    assert message.startswith("stack 'staging': internet-id-monitoring:incident.pagerduty.rotation.start: start ")
+    assert "Europe/Berlin is at +02:00" in message
+    assert "\n" not in message
+
+
+def test_bad_time_zone_names_the_key() -> None:
+    bad = {**PAGERDUTY, "rotation": {"timeZone": "Berlin", "start": "2026-11-30T09:00:00+01:00"}}
+    assert "incident.pagerduty.rotation.timeZone: 'Berlin' is not an IANA time zone" in problems({"pagerduty": bad})
+
+
+# --------------------------------------------------------------------------- PagerDuty settings
+
+
+def test_everything_is_off_by_default() -> None:
+    settings = IncidentSettings()
+    assert (settings.pagerduty.enabled, settings.slack.enabled, settings.sentry.enabled) == (False, False, False)
+    assert settings.required_secrets() == {}
+    assert settings.provided_secrets() == {}
+
+
+def test_required_and_provided_secrets_follow_the_switches() -> None:
+    settings = load(
+        {"pagerduty": PAGERDUTY, "slack": {"enabled": True}, "sentry": {"enabled": True, "organization": "o"}}
+    )
+    assert set(settings.required_secrets()) == {"pagerduty:token", "slack:token", "sentry:token"}
+    assert set(settings.provided_secrets()) == {"pagerdutyRoutingKey", "pagerdutyDatabaseRoutingKey"}
+    only_db_off = load({"pagerduty": {**PAGERDUTY, "services": {"database": {"enabled": False}}}})
+    assert set(only_db_off.provided_secrets()) == {"pagerdutyRoutingKey"}
+    assert set(only_db_off.required_secrets()) == {"pagerduty:token"}
+
+
+def test_missing_token_is_reported_by_load_settings() -> None:
+    mapping = {f"{PROJECT}:incident": {"pagerduty": PAGERDUTY}}
+    with pytest.raises(SettingsError) as error:
+        settings_from_mapping("staging", mapping)
+    assert "pagerduty:token: required because incident.pagerduty.enabled is true" in error.value.message()
+
+
+def test_enabled_pagerduty_needs_start_members_and_lead() -> None:
+    message = problems({"pagerduty": {"enabled": True}})
+    assert "rotation.start is required" in message
+    assert "schedules.primary needs at least one member" in message
+    assert "escalation.lead" in message
+
+
+def test_members_must_be_listed_users() -> None:
+    bad = {**PAGERDUTY, "schedules": {"primary": ["nobody@example.com"], "secondary": ["kim@example.com"]}}
+    assert "['nobody@example.com'] not in users" in problems({"pagerduty": bad})
+
+
+def test_emails_are_checked_and_lowercased() -> None:
+    assert "'not-an-email' is not an e-mail address" in problems(
+        {"pagerduty": {**PAGERDUTY, "users": [{"name": "X", "email": "not-an-email"}]}}
+    )
+    mixed = {
+        **PAGERDUTY,
+        "users": [{"name": "Alex", "email": "Alex@Example.com"}, {"name": "K", "email": "kim@example.com"}],
+    }
+    assert load({"pagerduty": mixed}).pagerduty.users[0].email == "alex@example.com"
+
+
+def test_unknown_keys_are_rejected() -> None:
+    assert "incident.pagerduty.escalation.leadDelay: unknown setting" in problems(
+        {"pagerduty": {**PAGERDUTY, "escalation": {"lead": "kim@example.com", "leadDelay": 3}}}
+    )
+
+
+def test_escalation_rule_table() -> None:
+    assert escalation_rules(Escalation(lead="lead@example.com")) == [
+        EscalationRule(5, "schedule_reference", "primary"),
+        EscalationRule(15, "schedule_reference", "secondary"),
+        EscalationRule(30, "user_reference", "lead@example.com"),
+    ]
+    custom = Escalation(lead="l@example.com", primary_delay_minutes=1, secondary_delay_minutes=2, lead_delay_minutes=3)
+    assert [r.delay_minutes for r in escalation_rules(custom)] == [1, 2, 3]
+    with pytest.raises(ValueError, match="lead"):
+        escalation_rules(Escalation())
+
+
+def test_timeouts_are_seconds_or_null() -> None:
+    assert timeout_value(None) == "null"
+    assert timeout_value("30m") == "1800"
+    assert timeout_value("4h") == "14400"
+    settings = load({"pagerduty": {**PAGERDUTY, "services": {"production": {"autoResolveTimeout": "4h"}}}})
+    assert settings.pagerduty.services.production.auto_resolve_timeout == "4h"
+    assert settings.pagerduty.services.production.name == "Internet-ID Production"
+    assert settings.pagerduty.services.database.acknowledgement_timeout == "30m"
+
+
+def test_resource_slug() -> None:
+    assert resource_slug("Jane.Doe+oncall@Example.com") == "jane-doe-oncall-example-com"
+
+
+# --------------------------------------------------------------------------- Slack
+
+
+def test_channel_table_uses_notification_names_and_default_texts() -> None:
+    names = SlackChannels().model_dump()
+    table = channel_table(names, SlackChannelTexts(), "staging")
+    assert [(c.key, c.name) for c in table] == [
+        ("critical", "alerts-critical"),
+        ("warnings", "alerts-warnings"),
+        ("info", "alerts-info"),
+        ("incidents", "incidents"),
+    ]
+    assert all("staging" in c.topic and "staging" in c.purpose for c in table)
+
+
+def test_channel_table_rejects_bad_or_duplicate_names() -> None:
+    names = SlackChannels().model_dump()
+    with pytest.raises(ValueError, match="not a Slack channel name"):
+        channel_table({**names, "info": "Alerts Info"}, SlackChannelTexts(), "x")
+    with pytest.raises(ValueError, match="used twice"):
+        channel_table({**names, "info": "alerts-critical"}, SlackChannelTexts(), "x")
+    assert channel_table({**names, "info": "#alerts-info"}, SlackChannelTexts(), "x")[2].name == "alerts-info"
+
+
+def test_slack_action_on_destroy_is_none_or_archive() -> None:
+    assert load({"slack": {"enabled": True}}).slack.action_on_destroy == "none"
+    assert "actionOnDestroy" in problems({"slack": {"enabled": True, "actionOnDestroy": "delete"}})
+
+
+def test_non_production_stack_with_default_channel_names_is_flagged() -> None:
+    staging = settings_from_mapping("staging", {}, require_secrets=False)
+    assert shared_channel_names(staging) == ["alerts-critical", "alerts-info", "alerts-warnings", "incidents"]
+    assert shared_channel_names(settings_from_stack_file("staging")) == []
+    assert shared_channel_names(settings_from_stack_file("prod")) == []
+
+
+# --------------------------------------------------------------------------- Sentry
+
+
+def test_sentry_needs_organization_and_api_base_url() -> None:
+    assert "organization" in problems({"sentry": {"enabled": True}})
+    message = problems({"sentry": {"enabled": True, "organization": "o", "baseUrl": "https://sentry.example.com/"}})
+    assert "incident.sentry.baseUrl: 'https://sentry.example.com/' must be an http(s) URL ending in '/api/'" in message
+    assert "tracesSampleRate" in problems({"sentry": {"tracesSampleRate": 1.5}})
+
+
+def test_sentry_env_lines() -> None:
+    assert sentry_env_lines("https://k@o1.ingest.sentry.io/1", "production", 0.1) == (
+        "SENTRY_DSN=https://k@o1.ingest.sentry.io/1\nSENTRY_ENVIRONMENT=production\nSENTRY_TRACES_SAMPLE_RATE=0.1\n"
+    )
+
+
+# --------------------------------------------------------------------------- stack files
+
+
+@pytest.mark.parametrize(
+    ("stack", "areas"),
+    [("dev", set()), ("staging", {"pagerduty", "slack"}), ("prod", {"pagerduty", "slack", "sentry"})],
+)
+def test_stack_files_enable_the_expected_areas(stack: str, areas: set[str]) -> None:
+    incident = settings_from_stack_file(stack).incident
+    enabled = {name for name in ("pagerduty", "slack", "sentry") if getattr(incident, name).enabled}
+    assert enabled == areas
+    assert set(incident.required_secrets()) == {f"{area}:token" for area in areas}
