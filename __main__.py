@@ -4,5 +4,5 @@ import pulumi
 
 from components import program
 
-for name, value in program.build(program.load()).items():
+for name, value in program.main().items():
     pulumi.export(name, value)

@@ -15,6 +15,9 @@ import pulumi_random as random
 from components.config_source import decode_engine_value
 from components.docker_stack.component import MonitoringContainers
 from components.docker_stack.containers import ui_url
+from components.grafana.community import DEFAULT_CACHE_DIR
+from components.grafana.component import GrafanaResources
+from components.incident.response import IncidentResponse
 from components.render import render_documents
 from components.secrets import Secret
 from components.settings import PROJECT, SECRET_KEYS, SettingsError, StackSettings, load_settings
@@ -41,10 +44,14 @@ def settings_from_pulumi() -> StackSettings:
     return load_settings(stack, values, secrets)
 
 
-def load() -> StackSettings:
-    """Settings of the running stack, or a clean stop naming every bad key."""
+DASHBOARD_CACHE = DEFAULT_CACHE_DIR
+"""Where downloaded community dashboards are kept (tests point it at fixtures)."""
+
+
+def main() -> dict[str, Any]:
+    """Load the running stack's settings and build it; a user error stops cleanly, naming the fix."""
     try:
-        return settings_from_pulumi()
+        return build(settings_from_pulumi())
     except SettingsError as error:
         raise pulumi.RunError(error.message()) from None
 
@@ -57,12 +64,34 @@ def build(settings: StackSettings) -> dict[str, Any]:
         settings = settings.with_secrets({"grafanaAdminPassword": Secret("grafanaAdminPassword", password.result)})
         outputs["grafanaAdminPassword"] = pulumi.Output.secret(password.result)
 
+    # PagerDuty services created here hand their Events v2 keys to Alertmanager in the same run.
+    incident = IncidentResponse("incident", settings)
+    settings = settings.with_secrets({key: Secret(key, value) for key, value in incident.routing_keys.items()})
+
     provider = docker.Provider("docker", host=settings.docker.host)
-    documents = render_documents(settings)
-    MonitoringContainers("monitoring", settings, documents, opts=pulumi.ResourceOptions(providers=[provider]))
+    monitoring = MonitoringContainers(
+        "monitoring", settings, render_documents(settings), opts=pulumi.ResourceOptions(providers=[provider])
+    )
+
+    grafana_url = settings.grafana.root_url or ui_url(settings, settings.ports.grafana)
+    admin_password = settings.secret("grafanaAdminPassword")
+    assert admin_password is not None, "validated by load_settings"
+    GrafanaResources(
+        "grafana",
+        settings,
+        grafana_url=grafana_url.rstrip("/"),
+        auth=pulumi.Output.secret(pulumi.Output.concat(settings.grafana.admin_user, ":", admin_password.value)),
+        container=monitoring.containers["grafana"],
+        cache_dir=DASHBOARD_CACHE,
+    )
 
     outputs["prometheusUrl"] = settings.prometheus.external_url or ui_url(settings, settings.ports.prometheus)
     outputs["alertmanagerUrl"] = ui_url(settings, settings.ports.alertmanager)
-    outputs["grafanaUrl"] = settings.grafana.root_url or ui_url(settings, settings.ports.grafana)
+    outputs["grafanaUrl"] = grafana_url
     outputs["grafanaAdminUser"] = settings.grafana.admin_user
+    outputs["pagerdutyServiceIds"] = incident.pagerduty_service_ids
+    outputs["slackChannelIds"] = incident.slack_channel_ids
+    if incident.sentry_dsn is not None:
+        outputs["sentryDsn"] = incident.sentry_dsn
+        outputs["sentryEnv"] = incident.sentry_env
     return outputs

@@ -55,8 +55,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[Any, Any], list[tuple[str, str]] | None]:
         if args.token == "pagerduty:index/getUser:getUser":
             email = args.args.get("email", "someone@example.com")
-            return {"id": f"user-{email}", "email": email, "name": email}, None
-        return {}, None
+            return {"id": f"user-{email}", "email": email, "name": email}, []
+        return {}, []
 
 
 @dataclass
@@ -127,7 +127,7 @@ def run_program(stack: str, config: Mapping[str, Any], secrets: Mapping[str, str
 
     @pulumi.runtime.test  # type: ignore[untyped-decorator]
     def run() -> Any:
-        outputs = program.build(program.load())
+        outputs = program.main()
         return asyncio.ensure_future(gather(outputs))
 
     run()

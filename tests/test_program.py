@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pulumi
@@ -10,7 +11,7 @@ import pytest
 
 from components.config_source import settings_from_stack_file
 from components.render import render_documents
-from tests.pulumi_harness import Deployment, plain_text, run_program, stack_config, unwrap
+from tests.pulumi_harness import Deployment, plain_text, run_program, stack_config, unwrap, without_secrets
 from tests.secrets_for_tests import required_test_secrets
 
 CONTAINER = "docker:index/container:Container"
@@ -133,3 +134,54 @@ def test_plain_text_secret_is_refused() -> None:
     config = {**stack_config("dev"), "internet-id-monitoring:slackWebhookUrl": "https://hooks.example/T0/B0/x"}
     with pytest.raises(pulumi.RunError, match="slackWebhookUrl: is a secret"):
         run_program("dev", config)
+
+
+GRAFANA_TYPES = {
+    "pulumi:providers:grafana": 1,
+    "grafana:oss/dataSource:DataSource": 2,
+    "grafana:oss/folder:Folder": 2,
+    "grafana:oss/dashboard:Dashboard": 5,
+}
+
+
+def test_grafana_content_in_every_stack(deployed: Deployment) -> None:
+    counts = deployed.type_counts()
+    assert {typ: counts.get(typ, 0) for typ in GRAFANA_TYPES} == GRAFANA_TYPES
+    for dashboard in deployed.of_type("grafana:oss/dashboard:Dashboard"):
+        assert "${" not in str(unwrap(dict(dashboard.inputs))["configJson"])
+
+
+def test_pagerduty_integration_keys_become_alertmanager_routing_key_files() -> None:
+    deployment = run_program("prod", stack_config("prod"), required_test_secrets("prod"))
+    integrations = deployment.of_type("pagerduty:index/serviceIntegration:ServiceIntegration")
+    assert len(integrations) == 2
+    alertmanager = next(r for r in deployment.of_type(CONTAINER) if r.name == "monitoring-alertmanager")
+    raw_uploads = alertmanager.inputs["uploads"]
+    uploads = {u["file"]: u["content"] for u in unwrap(raw_uploads)}
+    keys = {
+        uploads[f"/etc/alertmanager/secrets/{name}"]
+        for name in ("pagerduty-routing-key", "pagerduty-database-routing-key")
+    }
+    assert keys == {f"key-{integration.name}" for integration in integrations}
+    assert "key-" not in json.dumps(without_secrets(raw_uploads)), "routing keys must be uploaded as secrets"
+
+
+def test_a_stack_without_pagerduty_resources_uses_routing_keys_from_config() -> None:
+    config = {**stack_config("prod"), "internet-id-monitoring:incident": {"pagerduty": {"enabled": False}}}
+    secrets = {
+        **required_test_secrets("prod"),
+        "internet-id-monitoring:pagerdutyRoutingKey": "CONFIG-KEY-1",
+        "internet-id-monitoring:pagerdutyDatabaseRoutingKey": "CONFIG-KEY-2",
+    }
+    deployment = run_program("prod", config, secrets)
+    assert not deployment.of_type("pagerduty:index/serviceIntegration:ServiceIntegration")
+    alertmanager = next(r for r in deployment.of_type(CONTAINER) if r.name == "monitoring-alertmanager")
+    uploads = {u["file"]: u["content"] for u in unwrap(alertmanager.inputs["uploads"])}
+    assert uploads["/etc/alertmanager/secrets/pagerduty-routing-key"] == "CONFIG-KEY-1"
+    assert "CONFIG-KEY" not in plain_text(deployment)
+
+
+def test_pagerduty_routing_without_any_key_is_refused() -> None:
+    config = {**stack_config("prod"), "internet-id-monitoring:incident": {"pagerduty": {"enabled": False}}}
+    with pytest.raises(pulumi.RunError, match="pagerdutyRoutingKey: required because notifications.pagerduty"):
+        run_program("prod", config, required_test_secrets("prod"))

@@ -179,7 +179,7 @@ def _prometheus(settings: StackSettings, documents: dict[str, str]) -> Container
 
 
 def _alertmanager(settings: StackSettings, documents: dict[str, str]) -> ContainerSpec:
-    secrets_dir = getattr(settings.notifications, "secrets_dir", f"{ALERTMANAGER_DIR}/secrets")
+    secrets_dir = settings.notifications.secrets_dir
     templates = {
         f"{ALERTMANAGER_DIR}/{path.removeprefix('alertmanager/')}": path
         for path in documents
