@@ -5,73 +5,31 @@
 
 from __future__ import annotations
 
-import json
-import socket
-import subprocess
 import time
 import urllib.parse
-import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from tests.alertmanager.tools import tool
+from tests.alertmanager.running import request as _request
+from tests.alertmanager.running import running_alertmanager
 from tests.alertmanager.variants import variant, write_config
 
 pytestmark = pytest.mark.live
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _request(url: str, body: Any = None) -> Any:
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=5) as response:
-        text = response.read().decode()
-    return json.loads(text) if text.strip() else None
-
-
 @pytest.fixture(scope="module")
 def alertmanager(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A single-node Alertmanager 0.25 on loopback running the prod config (channels off: nothing leaves)."""
+    """The prod routing and inhibitions with every channel off (nothing leaves the machine)."""
     directory = tmp_path_factory.mktemp("alertmanager")
     settings = variant("prod", {"pagerduty": {"enabled": False}, "slack": {"enabled": False},
                                 "email": {"enabled": False}})
-    config = write_config(settings, directory)
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = (directory / "alertmanager.log").open("w")
-    process = subprocess.Popen(
-        [tool("prometheus-alertmanager"), f"--config.file={config}", f"--storage.path={directory / 'data'}",
-         f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address="],
-        stdout=log, stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            assert process.poll() is None, (directory / "alertmanager.log").read_text()
-            try:
-                status = _request(f"{url}/api/v2/status")
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "Alertmanager did not come up"
-                time.sleep(0.2)
+    with running_alertmanager(write_config(settings, directory), directory) as url:
+        status = _request(f"{url}/api/v2/status")
         assert status["config"]["original"].count("source_matchers") == 3
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
 
 
 def _alert(cluster: str, alertname: str, severity: str, service: str, **labels: str) -> dict[str, Any]:

@@ -1,0 +1,132 @@
+"""What receivers actually send: a real Alertmanager delivers to local PagerDuty, Slack and heartbeat
+stand-ins, re-pointed purely by settings (``pagerduty.url``, ``heartbeatUrl``, ``secretsDir``) with the
+credentials read from the secret files, never from alertmanager.yml.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from components.alertmanager.config import secret_files
+from tests.alertmanager.running import free_port, request, running_alertmanager
+from tests.alertmanager.variants import variant, write_config
+from tests.live.harness.receivers import PagerDutyStandIn, SlackStandIn, WebhookStandIn, slack_text
+
+pytestmark = pytest.mark.live
+
+FAST = {"groupWait": "1s", "groupInterval": "1s", "repeatInterval": "1h"}
+MAIN_KEY = "test-routing-key-main-0000000000000"
+DB_KEY = "test-routing-key-dba-11111111111111"
+RUNBOOK = "https://runbooks.example.com/internet-id#service-down"
+
+
+@dataclass
+class Delivery:
+    url: str
+    pagerduty: PagerDutyStandIn
+    slack: SlackStandIn
+    heartbeat: WebhookStandIn
+
+
+@pytest.fixture(scope="module")
+def delivery(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Delivery]:
+    directory = tmp_path_factory.mktemp("delivery")
+    pagerduty = PagerDutyStandIn(free_port()).start()
+    slack = SlackStandIn(free_port()).start()
+    heartbeat = WebhookStandIn(free_port()).start()
+    try:
+        secrets_dir = directory / "secrets"
+        settings = variant(
+            "prod",
+            {
+                "pagerduty": {"url": pagerduty.enqueue_url},
+                "email": {"enabled": False},
+                "heartbeatUrl": heartbeat.base_url + "/ping/test",
+                "secretsDir": str(secrets_dir),
+                "timing": {k: FAST for k in ("critical", "warning", "info", "default")}
+                | {"watchdog": {"groupWait": "1s", "groupInterval": "1s", "repeatInterval": "1m"}},
+            },
+            slackWebhookUrl=slack.webhook_url,
+            pagerdutyRoutingKey=MAIN_KEY,
+            pagerdutyDatabaseRoutingKey=DB_KEY,
+        )
+        secrets_dir.mkdir()
+        for name, secret in secret_files(settings).items():
+            (secrets_dir / name).write_text(str(secret.value))
+        config = write_config(settings, directory)
+        text = config.read_text()
+        assert MAIN_KEY not in text and DB_KEY not in text and slack.webhook_url not in text
+        with running_alertmanager(config, directory) as url:
+            yield Delivery(url, pagerduty, slack, heartbeat)
+    finally:
+        for server in (pagerduty, slack, heartbeat):
+            server.stop()
+
+
+def _alert(alertname: str, severity: str, service: str, *, resolved: bool = False) -> dict[str, Any]:
+    now = datetime.now(UTC)
+    return {
+        "labels": {"alertname": alertname, "severity": severity, "service": service, "cluster": "delivery"},
+        "annotations": {"summary": f"{alertname} on {service}", "description": "details here",
+                        "runbook_url": RUNBOOK},
+        "startsAt": (now - timedelta(minutes=1)).isoformat(),
+        "endsAt": (now - timedelta(seconds=1) if resolved else now + timedelta(hours=1)).isoformat(),
+    }
+
+
+def test_critical_pages_with_the_file_key_and_posts_to_slack(delivery: Delivery) -> None:
+    request(f"{delivery.url}/api/v2/alerts", [_alert("ServiceDown", "critical", "api")])
+    (page,) = delivery.pagerduty.wait_for(
+        lambda r: r.json.get("payload", {}).get("class") == "ServiceDown", timeout=20)
+    event = page.json
+    assert event["routing_key"] == MAIN_KEY
+    assert event["event_action"] == "trigger"
+    assert event["payload"]["severity"] == "critical"
+    assert event["payload"]["summary"] == "ServiceDown: ServiceDown on api"
+    assert event["payload"]["component"] == "api"
+    assert event["client"] == "Internet-ID Alertmanager"
+    assert {"href": RUNBOOK, "text": "Runbook"} in event["links"]
+    details = event["payload"]["custom_details"]
+    assert details["firing"] == "1" and details["runbook_url"] == RUNBOOK and details["description"] == "details here"
+    (message,) = delivery.slack.wait_for(lambda r: "ServiceDown" in slack_text(r), timeout=20)
+    assert message.json["channel"] == "#alerts-critical"
+    assert message.json["attachments"][0]["color"] == "danger"
+    assert ":rotating_light: CRITICAL: ServiceDown on api" in slack_text(message)
+
+    request(f"{delivery.url}/api/v2/alerts", [_alert("ServiceDown", "critical", "api", resolved=True)])
+    delivery.pagerduty.wait_for(
+        lambda r: r.json.get("event_action") == "resolve" and r.json.get("routing_key") == MAIN_KEY, timeout=20)
+    (resolved,) = delivery.slack.wait_for(lambda r: "RESOLVED: ServiceDown" in slack_text(r), timeout=20)
+    assert resolved.json["attachments"][0]["color"] == "good"
+
+
+def test_database_critical_pages_the_database_service(delivery: Delivery) -> None:
+    request(f"{delivery.url}/api/v2/alerts", [_alert("DatabaseDown", "critical", "database")])
+    (page,) = delivery.pagerduty.wait_for(
+        lambda r: r.json.get("payload", {}).get("class") == "DatabaseDown", timeout=20)
+    assert page.json["routing_key"] == DB_KEY
+    assert page.json["payload"]["summary"].startswith("[Database] DatabaseDown")
+    delivery.slack.wait_for(lambda r: "DatabaseDown" in slack_text(r), timeout=20)
+    assert not delivery.pagerduty.matching(
+        lambda r: r.json.get("routing_key") == MAIN_KEY and r.json.get("payload", {}).get("class") == "DatabaseDown")
+
+
+def test_warning_goes_to_slack_only(delivery: Delivery) -> None:
+    request(f"{delivery.url}/api/v2/alerts", [_alert("HighLatency", "warning", "redis")])
+    (message,) = delivery.slack.wait_for(lambda r: "HighLatency" in slack_text(r), timeout=20)
+    assert message.json["channel"] == "#alerts-warnings"
+    assert message.json["attachments"][0]["title"].startswith(":warning: WARNING")
+    assert not delivery.pagerduty.matching(lambda r: r.json.get("payload", {}).get("class") == "HighLatency")
+
+
+def test_watchdog_reaches_the_heartbeat_only(delivery: Delivery) -> None:
+    request(f"{delivery.url}/api/v2/alerts", [_alert("Watchdog", "none", "prometheus")])
+    (ping,) = delivery.heartbeat.wait_for(lambda r: r.path == "/ping/test", timeout=20)
+    assert ping.json["alerts"][0]["labels"]["alertname"] == "Watchdog"
+    assert not delivery.slack.matching(lambda r: "Watchdog" in slack_text(r))
+    assert not delivery.pagerduty.matching(lambda r: r.json.get("payload", {}).get("class") == "Watchdog")
