@@ -183,5 +183,5 @@ def test_a_stack_without_pagerduty_resources_uses_routing_keys_from_config() -> 
 
 def test_pagerduty_routing_without_any_key_is_refused() -> None:
     config = {**stack_config("prod"), "internet-id-monitoring:incident": {"pagerduty": {"enabled": False}}}
-    with pytest.raises(pulumi.RunError, match="pagerdutyRoutingKey: required because notifications.pagerduty"):
+    with pytest.raises(pulumi.RunError, match=r"pagerdutyRoutingKey: required because notifications\.pagerduty"):
         run_program("prod", config, required_test_secrets("prod"))
