@@ -39,12 +39,25 @@ def redacted_secret_files(settings: StackSettings) -> dict[str, str]:
     return {f"alertmanager/secrets/{name}": REDACTED + "\n" for name in secret_files(settings)}
 
 
+MANIFEST = ".rendered-files"
+"""Lists what the last render wrote, so the next one removes only its own stale files."""
+
+
 def write_documents(documents: dict[str, str], out_dir: Path) -> list[Path]:
-    """Write documents below ``out_dir``; a stale file from an earlier render is replaced, nothing else."""
+    """Write documents below ``out_dir``.
+
+    A file an earlier render wrote that is no longer rendered (a removed rule file would still
+    match ``rules/*.yml``) is deleted; files this command did not write are never touched.
+    """
+    manifest = out_dir / MANIFEST
+    previous = set(manifest.read_text().split()) if manifest.is_file() else set()
+    for stale in sorted(previous - set(documents)):
+        (out_dir / stale).unlink(missing_ok=True)
     written = []
     for relative, text in sorted(documents.items()):
         path = out_dir / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
         written.append(path)
+    manifest.write_text("".join(f"{relative}\n" for relative in sorted(documents)))
     return written
