@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from components.config_reference import config_reference
 from components.config_source import settings_from_stack_file
 from components.render import redacted_secret_files, render_documents, write_documents
 from components.settings import SettingsError
@@ -44,7 +45,14 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument("--base-url", default=None, help="default: https://grafana.com")
     fetch.add_argument("--timeout", type=float, default=30.0, help="seconds per download (default 30)")
     fetch.set_defaults(run=_fetch_dashboards)
+    reference = commands.add_parser("config-reference", help="print the configuration reference (Markdown)")
+    reference.set_defaults(run=_config_reference)
     return parser
+
+
+def _config_reference(args: argparse.Namespace) -> int:
+    print(config_reference(), end="")
+    return 0
 
 
 def _fetch_dashboards(args: argparse.Namespace) -> int:

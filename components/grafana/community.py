@@ -13,14 +13,13 @@ import hashlib
 import json
 import os
 import re
-import socket
 import tempfile
 import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from components.grafana.settings import CommunityDashboard
 
@@ -40,7 +39,7 @@ _PLACEHOLDER = re.compile(r"^\$\{?([A-Za-z0-9_]+)(?::[a-z]+)?\}?$")
 _ANGULAR_TO_REACT = {"graph": "timeseries", "singlestat": "stat"}
 
 
-class DashboardUnavailable(Exception):
+class DashboardUnavailableError(Exception):
     """A community dashboard cannot be used; the message is one line naming it and the fix."""
 
 
@@ -82,7 +81,7 @@ def _check_digest(dashboard: CommunityDashboard, data: bytes, origin: str) -> No
         return
     actual = sha256_hex(data)
     if actual != dashboard.sha256:
-        raise DashboardUnavailable(
+        raise DashboardUnavailableError(
             f"{_name(dashboard, data)}: {origin} has sha256 {actual}, expected {dashboard.sha256}; "
             f"if the new file is trusted set grafana.communityDashboards[gnetId={dashboard.gnet_id}].sha256 "
             f"to {actual}, otherwise pin another revision"
@@ -107,10 +106,11 @@ def _parse(dashboard: CommunityDashboard, data: bytes, origin: str) -> dict[str,
     except ValueError:
         document = None
     if not isinstance(document, dict) or not isinstance(document.get("panels", document.get("rows")), list):
-        raise DashboardUnavailable(
+        raise DashboardUnavailableError(
             f"{_name(dashboard)}: {origin} is not dashboard JSON; delete it and run `{FETCH_COMMAND}`"
         )
-    return document
+    parsed: dict[str, Any] = document
+    return parsed
 
 
 def _download(url: str, timeout: float) -> bytes:
@@ -144,7 +144,7 @@ def fetch_dashboard(
     timeout: float = DEFAULT_TIMEOUT,
     download: Callable[[str, float], bytes] = _download,
 ) -> Fetched:
-    """The dashboard from the cache, else downloaded, verified and cached; ``DashboardUnavailable`` if neither."""
+    """The dashboard from the cache, else downloaded, verified and cached; ``DashboardUnavailableError`` if neither."""
     path = cache_path(cache_dir, dashboard)
     cached = read_cached(cache_dir, dashboard)
     if cached is not None:
@@ -155,19 +155,19 @@ def fetch_dashboard(
         data = download(url, timeout)
     except urllib.error.HTTPError as error:
         if error.code == 404:
-            raise DashboardUnavailable(
+            raise DashboardUnavailableError(
                 f"{_name(dashboard)}: not found at {url} (HTTP 404); check gnetId and revision "
                 f"in grafana.communityDashboards"
             ) from None
-        raise DashboardUnavailable(f"{_name(dashboard)}: download failed (HTTP {error.code}) and "
+        raise DashboardUnavailableError(f"{_name(dashboard)}: download failed (HTTP {error.code}) and "
                                    f"not cached; {fix}") from None
-    except (TimeoutError, socket.timeout):
-        raise DashboardUnavailable(f"{_name(dashboard)}: download timed out after {timeout:g}s and "
+    except TimeoutError:
+        raise DashboardUnavailableError(f"{_name(dashboard)}: download timed out after {timeout:g}s and "
                                    f"not cached; {fix}") from None
     except (urllib.error.URLError, OSError) as error:
         reason = getattr(error, "reason", error)
-        kind = "timed out" if isinstance(reason, TimeoutError | socket.timeout) else f"failed ({reason})"
-        raise DashboardUnavailable(f"{_name(dashboard)}: download {kind} and not cached; {fix}") from None
+        kind = "timed out" if isinstance(reason, TimeoutError) else f"failed ({reason})"
+        raise DashboardUnavailableError(f"{_name(dashboard)}: download {kind} and not cached; {fix}") from None
     _check_digest(dashboard, data, f"the download from {url}")
     _parse(dashboard, data, f"the download from {url}")
     _write_atomically(path, data)
@@ -238,7 +238,7 @@ def normalize_dashboard(
             _normalize_panel(out, ref, migrate_angular)
         return out
 
-    dashboard = walk(dashboard)
+    dashboard = cast(dict[str, Any], walk(dashboard))
     for variable in dashboard.get("templating", {}).get("list", []):
         if not isinstance(variable, dict):
             continue
@@ -256,7 +256,9 @@ def _is_placeholder(value: Any, names: set[str]) -> bool:
     if not isinstance(value, str):
         return value is None
     match = _PLACEHOLDER.match(value)
-    return bool(match) and (match.group(1) in names or match.group(1).startswith("DS_"))
+    if match is None:
+        return False
+    return match.group(1) in names or match.group(1).startswith("DS_")
 
 
 def _substitute(value: Any, inputs: set[str], datasource_uid: str) -> Any:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, cast
 
 import pulumi
 import pulumiverse_grafana as grafana
@@ -58,7 +59,7 @@ class GrafanaResources(pulumi.ComponentResource):
         self.provider = grafana.Provider(
             f"{name}-provider",
             url=grafana_url,
-            auth=pulumi.Output.secret(auth),
+            auth=pulumi.Output.secret(cast(Any, auth)),
             retries=config.provider_retries,
             retry_wait=config.provider_retry_wait,
             store_dashboard_sha256=True,

@@ -12,7 +12,7 @@ from components.grafana.community import (
     DEFAULT_CACHE_DIR,
     DEFAULT_TIMEOUT,
     GRAFANA_COM,
-    DashboardUnavailable,
+    DashboardUnavailableError,
     fetch_dashboard,
     read_cached,
     render_community,
@@ -71,7 +71,7 @@ def dashboard_specs(
         try:
             fetched = fetch_dashboard(dashboard, cache_dir, base_url=base_url, timeout=timeout)
             specs.append(_community_spec(settings, dashboard, fetched.path.read_bytes()))
-        except DashboardUnavailable as error:
+        except DashboardUnavailableError as error:
             if not dashboard.optional:
                 raise SettingsError(settings.stack, [_for_stack(error, settings)]) from None
             warn(f"skipping optional {_for_stack(error, settings)}")
@@ -87,12 +87,12 @@ def render_dashboards(settings: StackSettings, cache_dir: Path = DEFAULT_CACHE_D
     for dashboard in settings.grafana.community_dashboards:
         try:
             raw = read_cached(cache_dir, dashboard)
-        except DashboardUnavailable:
+        except DashboardUnavailableError:
             continue
         if raw is not None:
             specs.append(_community_spec(settings, dashboard, raw))
     return {spec.file_name: spec.config_json for spec in specs}
 
 
-def _for_stack(error: DashboardUnavailable, settings: StackSettings) -> str:
+def _for_stack(error: DashboardUnavailableError, settings: StackSettings) -> str:
     return str(error).replace("--stack <stack>", f"--stack {settings.stack}")

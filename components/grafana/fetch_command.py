@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from components.grafana.community import DEFAULT_TIMEOUT, GRAFANA_COM, DashboardUnavailable, fetch_dashboard
+from components.grafana.community import DEFAULT_TIMEOUT, GRAFANA_COM, DashboardUnavailableError, fetch_dashboard
 from components.settings import SettingsError, StackSettings
 
 
@@ -26,7 +26,7 @@ def fetch_all(
     for dashboard in settings.grafana.community_dashboards:
         try:
             fetched = fetch_dashboard(dashboard, cache_dir, base_url=base_url, timeout=timeout)
-        except DashboardUnavailable as error:
+        except DashboardUnavailableError as error:
             if dashboard.optional:
                 print(f"warning: skipping optional {_for_stack(error, settings)}", file=err)
             else:
@@ -41,5 +41,5 @@ def fetch_all(
     return 0
 
 
-def _for_stack(error: DashboardUnavailable, settings: StackSettings) -> str:
+def _for_stack(error: DashboardUnavailableError, settings: StackSettings) -> str:
     return str(error).replace("--stack <stack>", f"--stack {settings.stack}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -83,8 +84,6 @@ def grafana_com() -> Iterator[FakeGrafanaCom]:
 @pytest.fixture
 def offline_url() -> str:
     """A URL where nothing listens (connection refused): the network is 'down'."""
-    import socket
-
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]

@@ -11,7 +11,7 @@ from typing import Any
 import pulumi
 import pulumi.runtime
 import pytest
-from google.protobuf import json_format
+from google.protobuf import json_format  # type: ignore[import-untyped]
 from pulumi.runtime.mocks import MockMonitor
 
 from components.grafana.component import TYPE, GrafanaResources
@@ -43,7 +43,7 @@ class Registration:
 
 
 @dataclass
-class Recorder(MockMonitor):  # type: ignore[misc]
+class Recorder(MockMonitor):
     registrations: list[Registration] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -53,7 +53,7 @@ class Recorder(MockMonitor):  # type: ignore[misc]
         wire = json_format.MessageToDict(request.object) if request.object else {}
         self.registrations.append(Registration(request.type, request.name, request.parent, request.provider,
                                                list(request.dependencies), wire))
-        return super().RegisterResource(request)
+        return super().RegisterResource(request)  # type: ignore[no-untyped-call]
 
     def urn(self, registration: Registration) -> str:
         urn: str = self.make_urn(registration.parent, registration.typ, registration.name)
@@ -67,8 +67,8 @@ class Mocks(pulumi.runtime.Mocks):
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         return f"{args.name}-id", dict(args.inputs)
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
-        return {}
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[Any, Any], list[tuple[str, str]] | None]:
+        return {}, None
 
 
 def stack_settings(**grafana: Any) -> StackSettings:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from components.grafana.community import DashboardUnavailable, download_url, fetch_dashboard
+from components.grafana.community import DashboardUnavailableError, download_url, fetch_dashboard
 from components.grafana.dashboards import dashboard_specs, render_dashboards
 from components.grafana.fetch_command import fetch_all
 from components.grafana.settings import CommunityDashboard
@@ -44,7 +44,7 @@ def test_download_is_verified_and_cached_byte_for_byte(grafana_com: FakeGrafanaC
 
 def test_checksum_mismatch_is_refused_and_not_cached(grafana_com: FakeGrafanaCom, tmp_path: Path) -> None:
     grafana_com.serve(9628, 7, DATA + b" ")
-    with pytest.raises(DashboardUnavailable) as error:
+    with pytest.raises(DashboardUnavailableError) as error:
         fetch_dashboard(pinned(), tmp_path, base_url=grafana_com.base_url, timeout=5)
     message = str(error.value)
     assert "\n" not in message
@@ -57,12 +57,12 @@ def test_checksum_mismatch_is_refused_and_not_cached(grafana_com: FakeGrafanaCom
 
 def test_cached_file_with_wrong_checksum_is_refused(tmp_path: Path) -> None:
     (tmp_path / "9628-r7.json").write_bytes(DATA.replace(b"Connections", b"Sessions"))
-    with pytest.raises(DashboardUnavailable, match=r"cached file .* has sha256 .* expected"):
+    with pytest.raises(DashboardUnavailableError, match=r"cached file .* has sha256 .* expected"):
         fetch_dashboard(pinned(), tmp_path, base_url="http://127.0.0.1:9", timeout=1)
 
 
 def test_not_found(grafana_com: FakeGrafanaCom, tmp_path: Path) -> None:
-    with pytest.raises(DashboardUnavailable) as error:
+    with pytest.raises(DashboardUnavailableError) as error:
         fetch_dashboard(pinned(), tmp_path, base_url=grafana_com.base_url, timeout=5)
     message = str(error.value)
     assert message.startswith("community dashboard 9628 revision 7 ('PostgreSQL Database'): not found")
@@ -72,7 +72,7 @@ def test_not_found(grafana_com: FakeGrafanaCom, tmp_path: Path) -> None:
 
 def test_timeout(grafana_com: FakeGrafanaCom, tmp_path: Path) -> None:
     grafana_com.serve(9628, 7, DATA, slow=True)
-    with pytest.raises(DashboardUnavailable) as error:
+    with pytest.raises(DashboardUnavailableError) as error:
         fetch_dashboard(pinned(), tmp_path, base_url=grafana_com.base_url, timeout=0.3)
     message = str(error.value)
     assert "download timed out after 0.3s and not cached" in message
@@ -87,7 +87,7 @@ def test_offline_and_cached_uses_the_cache(offline_url: str, tmp_path: Path) -> 
 
 
 def test_offline_and_not_cached(offline_url: str, tmp_path: Path) -> None:
-    with pytest.raises(DashboardUnavailable) as error:
+    with pytest.raises(DashboardUnavailableError) as error:
         fetch_dashboard(pinned(sha256=None), tmp_path, base_url=offline_url, timeout=1)
     message = str(error.value)
     assert "\n" not in message
@@ -98,7 +98,7 @@ def test_offline_and_not_cached(offline_url: str, tmp_path: Path) -> None:
 
 def test_not_json_is_refused(grafana_com: FakeGrafanaCom, tmp_path: Path) -> None:
     grafana_com.serve(9628, 7, b"<html>maintenance</html>")
-    with pytest.raises(DashboardUnavailable, match="is not dashboard JSON"):
+    with pytest.raises(DashboardUnavailableError, match="is not dashboard JSON"):
         fetch_dashboard(pinned(sha256=None), tmp_path, base_url=grafana_com.base_url, timeout=5)
     assert list(tmp_path.iterdir()) == []
 

@@ -39,7 +39,7 @@ def test_admin_password_secret_required_unless_generated(stack: str) -> None:
         assert "grafanaAdminPassword" not in committed.required_secrets()
     else:
         assert "grafanaAdminPassword" in committed.required_secrets()
-    with pytest.raises(SettingsError, match="grafanaAdminPassword: required because grafana.generateAdminPassword"):
+    with pytest.raises(SettingsError, match=r"grafanaAdminPassword: required because grafana\.generateAdminPassword"):
         load_settings("prod", {"grafana": {"generateAdminPassword": False}}, {})
     assert settings({"generateAdminPassword": True}).required_secrets().get("grafanaAdminPassword") is None
 
