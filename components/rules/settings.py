@@ -37,7 +37,7 @@ class AlertOverride(ConfigModel):
 def _known(names: list[str] | set[str], key: str) -> None:
     unknown = sorted(set(names) - set(BY_NAME))
     if unknown:
-        raise ValueError(f"{key}: unknown alert(s) {unknown}; known alerts: {sorted(BY_NAME)}")
+        raise ValueError(f"unknown alert(s) {unknown} in {key}; known alerts: {sorted(BY_NAME)}")
 
 
 def _check_threshold(alert: Alert, value: float) -> str | None:
@@ -46,13 +46,13 @@ def _check_threshold(alert: Alert, value: float) -> str | None:
     if kind is None:
         return f"{alert.name} has no threshold (it fires on a condition, not a value); set only 'for'"
     if kind == "ratio" and not 0 < value <= 1:
-        return f"{value!r} is not a ratio in (0, 1]; write 5% as 0.05"
+        return f"{value:g} is not a ratio in (0, 1]; write 5% as 0.05"
     if kind in ("positive", "seconds", "days") and value <= 0:
-        return f"{value!r} must be greater than 0"
+        return f"{value:g} must be greater than 0"
     if kind == "nonnegative" and value < 0:
-        return f"{value!r} must be 0 or more"
+        return f"{value:g} must be 0 or more"
     if alert.below is not None and value >= alert.below:
-        return f"{value!r} can never fire: it must be below {alert.below:g} ({alert.why_below})"
+        return f"{value:g} can never fire: it must be below {alert.below:g} ({alert.why_below})"
     return None
 
 
@@ -102,7 +102,7 @@ class RuleSettings(ConfigModel):
     def _disabled(cls, value: list[str]) -> list[str]:
         _known(value, "disabled")
         if "Watchdog" in value:
-            raise ValueError("disabled: Watchdog proves the alerting pipeline works and cannot be disabled")
+            raise ValueError("Watchdog proves the alerting pipeline works and cannot be disabled")
         return value
 
     @field_validator("overrides")
@@ -113,7 +113,7 @@ class RuleSettings(ConfigModel):
             if override.threshold is not None:
                 problem = _check_threshold(BY_NAME[name], override.threshold)
                 if problem:
-                    raise ValueError(f"overrides.{name}.threshold: {problem}")
+                    raise ValueError(f"{name}.threshold: {problem}")
         return value
 
     @model_validator(mode="after")

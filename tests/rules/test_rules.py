@@ -1,0 +1,228 @@
+"""The alert catalogue: rendered rules are valid, every alert is tested, documented and overridable."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from components.config_source import settings_from_stack_file
+from components.rules import render_rule_files
+from components.rules.catalogue import BY_NAME, CATALOGUE
+from components.rules.render import render_rules, rule_groups
+from components.rules.settings import DEFAULT_RUNBOOK_BASE_URL, RuleSettings, format_duration
+from components.settings import SettingsError, load_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+PROMTOOL_TESTS = Path(__file__).resolve().parent / "promtool"
+RUNBOOK = ROOT / "docs" / "runbook.md"
+STACKS = ("dev", "staging", "prod")
+
+
+def _promtool() -> str:
+    path = shutil.which("promtool")
+    assert path, "promtool is required (Debian package 'prometheus' or a Prometheus release)"
+    return path
+
+
+def _write_rules(files: dict[str, str], directory: Path) -> list[Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, text in files.items():
+        path = directory / name
+        path.write_text(text)
+        paths.append(path)
+    return paths
+
+
+def _rules(settings: RuleSettings) -> list[dict[str, Any]]:
+    return [r for doc in rule_groups(settings).values() for group in doc["groups"] for r in group["rules"]]
+
+
+def _rule(settings: RuleSettings, name: str) -> dict[str, Any]:
+    return next(r for r in _rules(settings) if r["alert"] == name)
+
+
+# ---------------------------------------------------------------- promtool
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_promtool_check_rules_per_stack(stack: str, tmp_path: Path) -> None:
+    paths = _write_rules(render_rule_files(settings_from_stack_file(stack)), tmp_path)
+    result = subprocess.run([_promtool(), "check", "rules", *map(str, paths)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "WARNING" not in result.stdout + result.stderr
+
+
+def test_promtool_unit_tests(tmp_path: Path) -> None:
+    _write_rules(render_rules(RuleSettings(), "test"), tmp_path / "rules")
+    tests = sorted(PROMTOOL_TESTS.glob("*.test.yml"))
+    for test in tests:
+        shutil.copy(test, tmp_path / test.name)
+    result = subprocess.run(
+        [_promtool(), "test", "rules", *(t.name for t in tests)], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _tested_alerts() -> dict[str, set[str]]:
+    """Alert name -> kinds of cases in the promtool tests ('fires', 'silent')."""
+    kinds: dict[str, set[str]] = {}
+    for path in PROMTOOL_TESTS.glob("*.test.yml"):
+        for test in yaml.safe_load(path.read_text())["tests"]:
+            for case in test.get("alert_rule_test", []):
+                kinds.setdefault(case["alertname"], set()).add("fires" if case.get("exp_alerts") else "silent")
+    return kinds
+
+
+def test_every_alert_has_a_firing_and_a_silent_case() -> None:
+    kinds = _tested_alerts()
+    assert set(kinds) <= set(BY_NAME), f"tests name unknown alerts: {sorted(set(kinds) - set(BY_NAME))}"
+    untested = [a.name for a in CATALOGUE if "fires" not in kinds.get(a.name, set())]
+    assert not untested, f"alerts without a firing promtool case: {untested}"
+    never_silent = [
+        a.name for a in CATALOGUE if a.name != "Watchdog" and "silent" not in kinds.get(a.name, set())
+    ]
+    assert not never_silent, f"alerts without a silent promtool case: {never_silent}"
+
+
+# ---------------------------------------------------------------- labels, annotations, runbook
+
+TODAYS_ALERTS = {
+    "ServiceDown", "WebServiceDown", "HighErrorRate", "CriticalErrorRate", "HighQueueDepth",
+    "CriticalQueueDepth", "DatabaseDown", "DatabaseConnectionPoolExhaustion", "DatabaseConnectionPoolCritical",
+    "HighDatabaseLatency", "HighIpfsFailureRate", "CriticalIpfsFailureRate", "BlockchainTransactionFailures",
+    "BlockchainRPCDown", "HighResponseTime", "HighMemoryUsage", "CriticalMemoryUsage", "HighCPUUsage",
+    "RedisDown", "LowCacheHitRate", "ServiceHealthDegraded",
+}  # fmt: skip
+
+
+def test_todays_alerts_keep_their_names() -> None:
+    assert set(BY_NAME) >= TODAYS_ALERTS
+
+
+def test_every_rule_has_required_labels_and_annotations() -> None:
+    for rule in _rules(RuleSettings()):
+        name = rule["alert"]
+        severity = rule["labels"]["severity"]
+        assert severity in (("none",) if name == "Watchdog" else ("critical", "warning", "info")), name
+        assert rule["labels"]["service"], name
+        annotations = rule["annotations"]
+        assert set(annotations) == {"summary", "description", "runbook_url"}, name
+        assert annotations["runbook_url"] == f"{DEFAULT_RUNBOOK_BASE_URL}#{name.lower()}"
+        assert "[[" not in rule["expr"] + annotations["summary"] + annotations["description"], name
+
+
+def test_database_and_api_alerts_carry_their_service() -> None:
+    for alert in CATALOGUE:
+        if alert.area == "database":
+            assert alert.service == "database", alert.name
+    for name in ("ServiceDown", "HighErrorRate", "CriticalErrorRate", "HighResponseTime", "HighCPUUsage"):
+        assert BY_NAME[name].service == "api"
+
+
+def _github_anchors(markdown: str) -> set[str]:
+    anchors = set()
+    for line in markdown.splitlines():
+        match = re.match(r"^#{1,6}\s+(.*?)\s*$", line)
+        if match:
+            text = re.sub(r"[^\w\- ]", "", match.group(1).lower())
+            anchors.add(text.replace(" ", "-"))
+    return anchors
+
+
+def test_every_runbook_anchor_exists() -> None:
+    anchors = _github_anchors(RUNBOOK.read_text())
+    missing = [a.name for a in CATALOGUE if a.anchor not in anchors]
+    assert not missing, f"docs/runbook.md lacks sections for {missing}"
+
+
+def test_runbook_sections_cover_meaning_impact_diagnosis_mitigation() -> None:
+    text = RUNBOOK.read_text()
+    sections = re.split(r"^## ", text, flags=re.MULTILINE)
+    by_title = {s.split("\n", 1)[0].strip(): s for s in sections[1:]}
+    for alert in CATALOGUE:
+        body = by_title[alert.name]
+        for part in ("Meaning", "Impact", "Diagnosis", "Mitigation"):
+            assert f"**{part}**" in body, f"{alert.name}: no {part}"
+
+
+def test_rule_files_by_area() -> None:
+    files = render_rules(RuleSettings(), "dev")
+    assert sorted(files) == sorted(f"{a}.yml" for a in ("api", "database", "cache", "host", "containers", "probes", "meta"))
+    assert sum(len(yaml.safe_load(t)["groups"][0]["rules"]) for t in files.values()) == len(CATALOGUE)
+
+
+# ---------------------------------------------------------------- settings
+
+
+def _settings(rules: dict[str, Any]) -> RuleSettings:
+    return load_settings("dev", {"rules": rules}, {}, require_secrets=False).rules
+
+
+def test_override_changes_threshold_and_for() -> None:
+    settings = _settings({"overrides": {"HighErrorRate": {"threshold": 0.02, "for": "10m"}}})
+    rule = _rule(settings, "HighErrorRate")
+    assert rule["expr"].endswith("> 0.02")
+    assert rule["for"] == "10m"
+    assert rule["annotations"]["summary"] == "API 5xx error rate above 2%"
+    assert _rule(settings, "CriticalErrorRate")["expr"].endswith("> 0.1")
+
+
+def test_rate_interval_and_for_scale_compress_every_window() -> None:
+    settings = _settings({"rateInterval": "20s", "forScale": 0.05})
+    rules = _rules(settings)
+    assert not any("[5m]" in r["expr"] for r in rules)
+    assert "[20s]" in _rule(settings, "HighErrorRate")["expr"]
+    assert _rule(settings, "HighErrorRate")["for"] == "15s"
+    assert _rule(settings, "ServiceDown")["for"] == "6s"
+    assert "for" not in _rule(settings, "Watchdog")
+    assert "for 6s" in _rule(settings, "ServiceDown")["annotations"]["description"]
+
+
+def test_explicit_for_is_not_scaled() -> None:
+    settings = _settings({"forScale": 0.1, "overrides": {"DatabaseDown": {"for": "3s"}}})
+    assert _rule(settings, "DatabaseDown")["for"] == "3s"
+    assert _rule(settings, "RedisDown")["for"] == "12s"
+
+
+def test_disabled_alert_is_left_out() -> None:
+    settings = _settings({"disabled": ["LowCacheHitRate"]})
+    assert "LowCacheHitRate" not in {r["alert"] for r in _rules(settings)}
+
+
+def test_api_container_regex_is_a_setting() -> None:
+    settings = _settings({"apiContainers": "iid-api-[0-9]+"})
+    assert 'name=~"iid-api-[0-9]+"' in _rule(settings, "HighMemoryUsage")["expr"]
+
+
+@pytest.mark.parametrize(
+    ("rules", "expected"),
+    [
+        ({"overrides": {"HighErrorRat": {"threshold": 0.02}}}, "rules.overrides: unknown alert(s) ['HighErrorRat']"),
+        ({"overrides": {"HighErrorRate": {"threshold": 5}}}, "rules.overrides: HighErrorRate.threshold: 5 is not a ratio"),
+        ({"overrides": {"HighErrorRate": {"for": "ten minutes"}}}, "rules.overrides.HighErrorRate.for: 'ten minutes'"),
+        ({"overrides": {"HighErrorRate": {"treshold": 0.1}}}, "rules.overrides.HighErrorRate.treshold: unknown setting"),
+        ({"overrides": {"HighDatabaseLatency": {"threshold": 1}}}, "rules.overrides: HighDatabaseLatency.threshold: 1 can never fire"),
+        ({"overrides": {"ServiceDown": {"threshold": 1}}}, "ServiceDown has no threshold"),
+        ({"overrides": {"HighErrorRate": {"threshold": 0.2}}}, "HighErrorRate (warning) threshold 0.2 must be less severe"),
+        ({"disabled": ["Watchdog"]}, "rules.disabled: Watchdog proves the alerting pipeline works"),
+        ({"rateInterval": "5 minutes"}, "rules.rateInterval: '5 minutes' is not a duration"),
+        ({"forScale": 0}, "rules.forScale"),
+        ({"runbookBaseUrl": "docs/runbook.md"}, "rules.runbookBaseUrl"),
+        ({"apiContainers": "api("}, "rules.apiContainers"),
+    ],
+)
+def test_bad_settings_name_the_key(rules: dict[str, Any], expected: str) -> None:
+    with pytest.raises(SettingsError) as error:
+        _settings(rules)
+    assert expected in str(error.value)
+
+
+def test_format_duration() -> None:
+    assert [format_duration(s) for s in (0, 6, 90, 120, 3600, 5400)] == ["0s", "6s", "1m30s", "2m", "1h", "1h30m"]
