@@ -18,6 +18,7 @@ from components.incident.settings import (
     Escalation,
     PagerDutySettings,
     escalation_rules,
+    service_escalation,
     timeout_value,
 )
 
@@ -142,7 +143,8 @@ class PagerDuty(pulumi.ComponentResource):
         for key, svc in settings.services.enabled().items():
             policy_id = self.escalation_policy_ids["main"]
             if svc.escalation is not None:
-                policy_id = policy(key, f"{svc.name} Escalation", svc.escalation)
+                own = service_escalation(settings.escalation, svc.escalation)
+                policy_id = policy(key, f"{svc.name} Escalation", own)
                 self.escalation_policy_ids[key] = policy_id
             service = pagerduty.Service(
                 f"{name}-service-{key}",

@@ -175,7 +175,8 @@ class PagerDutyService(ConfigModel):
     acknowledgement_timeout: Duration | None = "30m"
     """Re-trigger an acknowledged incident after this long; unset disables it."""
     escalation: Escalation | None = None
-    """A separate escalation policy for this service (same schedules and lead); unset shares the main one."""
+    """A separate escalation policy for this service (same schedules; ``lead`` defaults to the main
+    policy's); unset shares the main policy."""
 
 
 class ProductionService(PagerDutyService):
@@ -223,7 +224,7 @@ class PagerDutySettings(ConfigModel):
             if not getattr(self.schedules, which):
                 problems.append(f"schedules.{which} needs at least one member e-mail")
         levels = [self.escalation] + [s.escalation for s in self.services.enabled().values() if s.escalation]
-        if any(level.lead is None for level in levels):
+        if self.escalation.lead is None:
             problems.append("escalation.lead (the engineering lead's e-mail) is required")
         referenced = {*self.schedules.primary, *self.schedules.secondary, *(lv.lead for lv in levels if lv.lead)}
         unknown = sorted(referenced - set(emails))
@@ -234,6 +235,13 @@ class PagerDutySettings(ConfigModel):
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+
+def service_escalation(main: Escalation, own: Escalation | None) -> Escalation:
+    """The levels of a service's policy: its own delays, the main lead unless it names one."""
+    if own is None:
+        return main
+    return own if own.lead is not None else own.model_copy(update={"lead": main.lead})
 
 
 @dataclass(frozen=True)

@@ -95,7 +95,7 @@ def test_escalation_policy_levels_targets_and_delays(mocks: Mocks) -> pulumi.Out
 
 @pulumi.runtime.test  # type: ignore[untyped-decorator]
 def test_database_service_can_escalate_faster_with_its_own_policy(mocks: Mocks) -> pulumi.Output[None]:
-    faster = {"lead": "kim@example.com", "primaryDelayMinutes": 5, "secondaryDelayMinutes": 10}
+    faster = {"primaryDelayMinutes": 5, "secondaryDelayMinutes": 10}  # lead: the main policy's
     block = incident(pagerduty={"services": {"database": {"escalation": faster}}})
     response = IncidentResponse("incident", settings_for("prod", block))
 
@@ -106,6 +106,7 @@ def test_database_service_can_escalate_faster_with_its_own_policy(mocks: Mocks) 
         }
         database = mocks.one(POLICY, "incident-pagerduty-escalation-database")
         assert [r["escalationDelayInMinutes"] for r in database["rules"]] == [5, 10, 30]
+        assert database["rules"][2]["targets"] == [{"type": "user_reference", "id": "found-kim@example.com"}]
         assert database["name"] == "Internet-ID Database Escalation"
         assert mocks.one(SERVICE, "incident-pagerduty-service-database")["escalationPolicy"] == pd_id(
             "escalation-database"

@@ -19,6 +19,7 @@ from components.incident.settings import (
     check_schedule_start,
     escalation_rules,
     sentry_env_lines,
+    service_escalation,
     timeout_value,
 )
 from components.settings import PROJECT, SettingsError
@@ -248,3 +249,12 @@ def test_stack_files_enable_the_expected_areas(stack: str, areas: set[str]) -> N
     enabled = {name for name in ("pagerduty", "slack", "sentry") if getattr(incident, name).enabled}
     assert enabled == areas
     assert set(incident.required_secrets()) == {f"{area}:token" for area in areas}
+
+
+def test_service_escalation_inherits_the_main_lead() -> None:
+    main = Escalation(lead="lead@example.com")
+    assert service_escalation(main, None) is main
+    own = service_escalation(main, Escalation(secondary_delay_minutes=10))
+    assert (own.lead, own.secondary_delay_minutes) == ("lead@example.com", 10)
+    other = service_escalation(main, Escalation(lead="dba@example.com"))
+    assert other.lead == "dba@example.com"
