@@ -1,7 +1,8 @@
 """Base class for every settings model: camelCase config keys, unknown keys rejected.
 
 Stack config is written by hand in ``Pulumi.<stack>.yaml``; a typo must be an error that
-names the key, never a silently ignored value.
+names the key, never a silently ignored value.  The docstring under each field documents it in
+the generated configuration reference (``docs/configuration.md``).
 """
 
 from __future__ import annotations
@@ -19,4 +20,5 @@ class ConfigModel(BaseModel):
         extra="forbid",
         frozen=True,
         validate_default=True,
+        use_attribute_docstrings=True,
     )

@@ -37,6 +37,9 @@ SECRET_KEYS: dict[str, str] = {
     "sentry:token": "Sentry auth token of the sentry provider",
 }
 
+# Defaults that depend on the stack's name, filled in by ``load_settings``.
+STACK_DEFAULTS: dict[str, str] = {"environment": "{stack}", "cluster": "internet-id-{stack}"}
+
 # Hosts/ports that the Internet-ID application already uses on the host.
 APP_HOST_PORTS = {3000: "the Internet-ID web app", 3001: "the Internet-ID API"}
 
@@ -78,7 +81,7 @@ class DockerSettings(ConfigModel):
     protect_volumes: bool = False
     """Protect the data volumes from deletion (``pulumi destroy`` fails until unset)."""
     memory_mb: dict[str, int] = Field(default_factory=dict)
-    """Memory limit per container in MiB, overriding the defaults in ``docker_stack.catalogue``."""
+    """Memory limit per container in MiB, overriding the defaults in ``docker_stack/containers.py``."""
 
     @field_validator("memory_mb")
     @classmethod
@@ -94,8 +97,11 @@ class PortSettings(ConfigModel):
     """Host ports of the three UIs; exporters publish nothing."""
 
     prometheus: int = Field(9090, ge=1, le=65535)
+    """Host port of Prometheus' UI and API."""
     alertmanager: int = Field(9093, ge=1, le=65535)
+    """Host port of Alertmanager's UI and API."""
     grafana: int = Field(3030, ge=1, le=65535)
+    """Host port of Grafana; never 3000 or 3001 (the Internet-ID web app and API)."""
 
     @field_validator("grafana")
     @classmethod
@@ -118,8 +124,11 @@ class ApiTargets(ConfigModel):
     discovery: Literal["dns", "static"] = "dns"
     """``dns``: A records of ``dnsNames`` (Docker's DNS returns one per replica); ``static``: ``staticTargets``."""
     dns_names: list[str] = Field(default_factory=lambda: ["api"])
+    """Names whose A records are the replicas (the app's compose service name)."""
     port: int = Field(3001, ge=1, le=65535)
+    """Port the API listens on in each replica."""
     static_targets: list[str] = Field(default_factory=list)
+    """``host:port`` of each replica, for ``discovery: static``."""
 
     @model_validator(mode="after")
     def _has_targets(self) -> ApiTargets:
@@ -134,10 +143,14 @@ class PostgresTarget(ConfigModel):
     """The database postgres-exporter connects to (password: secret ``postgresExporterPassword``)."""
 
     host: str = "db"
+    """Database host name on the app network."""
     port: int = Field(5432, ge=1, le=65535)
     database: str = "internetid"
+    """Database the exporter connects to (cluster-wide metrics come from any database)."""
     user: str = "internetid"
+    """Login of the exporter; a read-only role with ``pg_monitor`` is best."""
     sslmode: Literal["disable", "allow", "prefer", "require", "verify-ca", "verify-full"] = "disable"
+    """libpq ``sslmode`` of the exporter's connection."""
     use_app_dev_credentials: bool = False
     """Log in with the app's documented development password instead of ``postgresExporterPassword``."""
 
@@ -146,8 +159,11 @@ class ProbeTarget(ConfigModel):
     """One URL the blackbox exporter probes; ``service`` routes and inhibits its alerts."""
 
     url: str
+    """URL probed."""
     service: str
+    """``service`` label of the probe's series and alerts (``api``, ``web`` …)."""
     module: Literal["http_2xx", "https_2xx"] = "http_2xx"
+    """Blackbox module: ``https_2xx`` also fails on plain HTTP and measures the certificate."""
 
     @field_validator("url")
     @classmethod
@@ -165,6 +181,7 @@ class TargetSettings(ConfigModel):
     """The Next.js app has no metrics endpoint: it is probed over HTTP, never scraped."""
     postgres: PostgresTarget = PostgresTarget()
     redis_address: str = "redis://redis:6379"
+    """Redis the exporter connects to (``redis://host:port``)."""
     probes: list[ProbeTarget] = Field(
         default_factory=lambda: [ProbeTarget(url="http://api:3001/api/health", service="api")]
     )
@@ -175,9 +192,13 @@ class TargetSettings(ConfigModel):
 
 class PrometheusSettings(ConfigModel):
     scrape_interval: Duration = "15s"
+    """How often every target is scraped (also Grafana's datasource ``timeInterval``)."""
     evaluation_interval: Duration = "15s"
+    """How often the rules are evaluated."""
     scrape_timeout: Duration = "10s"
+    """Per-scrape timeout; at most ``scrapeInterval``."""
     retention_time: Duration = "30d"
+    """How long samples are kept in the TSDB volume."""
     retention_size: str | None = None
     """Optional size cap such as ``20GB``; the oldest blocks go first."""
     external_url: str | None = None
@@ -195,9 +216,9 @@ class StackSettings(ConfigModel):
 
     stack: str
     environment: str
-    """Value of the ``environment`` label on every series and alert (e.g. ``production``)."""
+    """Value of the ``environment`` label on every series and alert (e.g. ``production``); default: the stack name."""
     cluster: str
-    """Value of the ``cluster`` external label; alerts are grouped by it."""
+    """Value of the ``cluster`` external label; alerts are grouped by it.  Default: ``internet-id-<stack>``."""
     docker: DockerSettings = DockerSettings()
     images: dict[str, str] = Field(default_factory=dict)
     """Image overrides per container (tag or ``repo@sha256:…``); defaults in ``versions.IMAGES``."""
@@ -282,8 +303,8 @@ def load_settings(
         if key in SECRET_KEYS
     ]
     data = {k: v for k, v in values.items() if k not in SECRET_KEYS}
-    data.setdefault("environment", stack)
-    data.setdefault("cluster", f"internet-id-{stack}")
+    for key, pattern in STACK_DEFAULTS.items():
+        data.setdefault(key, pattern.format(stack=stack))
     if "stack" in data:
         problems.append(f"{_full_key('stack')}: unknown setting; the stack name comes from `pulumi stack`")
     try:
