@@ -16,11 +16,25 @@ import pulumiverse_grafana as grafana
 
 from components.grafana.community import DEFAULT_CACHE_DIR, DEFAULT_TIMEOUT, GRAFANA_COM
 from components.grafana.dashboards import DashboardSpec, dashboard_specs
+from components.grafana.settings import admin_password_problems
 from components.settings import StackSettings
 
 TYPE = "internet-id:grafana:GrafanaResources"
 PROMETHEUS_URL = "http://prometheus:9090"
 ALERTMANAGER_URL = "http://alertmanager:9093"
+
+
+class AdminAuthError(ValueError):
+    """The admin ``user:password`` is unusable; the message never contains the password."""
+
+
+def _checked_auth(auth: str) -> str:
+    user, sep, password = auth.partition(":")
+    problems = ["admin auth must be 'user:password'"] if not sep or not user else []
+    problems += admin_password_problems(user, password)
+    if problems:
+        raise AdminAuthError("; ".join(problems))
+    return auth
 
 
 class GrafanaResources(pulumi.ComponentResource):
@@ -59,7 +73,7 @@ class GrafanaResources(pulumi.ComponentResource):
         self.provider = grafana.Provider(
             f"{name}-provider",
             url=grafana_url,
-            auth=pulumi.Output.secret(cast(Any, auth)),
+            auth=pulumi.Output.secret(cast(Any, auth)).apply(_checked_auth),
             retries=config.provider_retries,
             retry_wait=config.provider_retry_wait,
             store_dashboard_sha256=True,

@@ -78,14 +78,14 @@ def stack_settings(**grafana: Any) -> StackSettings:
 
 
 def deploy(settings: StackSettings, cache_dir: Path, base_url: str,
-           warn: Callable[[str], None] | None = None) -> Recorder:
+           warn: Callable[[str], None] | None = None, password: str = "a-long-test-password") -> Recorder:
     recorder = Recorder()
     pulumi.runtime.set_mocks(Mocks(), project=PROJECT, stack="dev", preview=False, monitor=recorder)
 
     @pulumi.runtime.test  # type: ignore[untyped-decorator]
     def program() -> Any:
         container = pulumi.CustomResource(CONTAINER, "grafana", {"image": "grafana/grafana:10.2.2"})
-        auth = pulumi.Output.secret("admin:a-long-test-password")
+        auth = pulumi.Output.secret(f"admin:{password}")
         component = GrafanaResources("grafana", settings, URL, auth, container, cache_dir=cache_dir,
                                      base_url=base_url, download_timeout=1, warn=warn)
         return pulumi.Output.all(*[d.urn for d in component.dashboards.values()])
@@ -200,3 +200,16 @@ def test_required_download_failure_stops_the_deploy(seeded_cache: Path, offline_
     assert "\n" not in message
     assert message.startswith("stack 'dev': community dashboard 4242 revision 1 ('Extra'): download failed")
     assert "python -m components dashboards fetch --stack dev" in message
+
+
+@pytest.mark.parametrize("password", ["admin", "short", "Admin"])
+def test_weak_admin_password_is_refused(seeded_cache: Path, offline_url: str, password: str) -> None:
+    """Pulumi re-raises the AdminAuthError as a ValueError naming the provider's ``auth`` input."""
+    try:
+        deploy(stack_settings(), seeded_cache, offline_url, password=password)
+    except ValueError as error:
+        message = str(error)
+    else:
+        pytest.fail("a weak admin password was accepted")
+    assert "grafana-provider" in message and "grafanaAdminPassword" in message
+    assert f"admin:{password}" not in message
