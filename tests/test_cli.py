@@ -11,6 +11,7 @@ import yaml
 
 from components.cli import main
 from components.secrets import REDACTED
+from tests.conftest import STACKS
 from tests.pulumi_harness import PROJECT_DIR
 from tests.tools import run_tool
 
@@ -26,11 +27,20 @@ def render(stack: str, out: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.fixture(scope="session")
+def rendered_stacks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Each committed stack rendered once by the real command line."""
+    out: dict[str, Path] = {}
+    for stack in STACKS:
+        out[stack] = tmp_path_factory.mktemp(f"render-{stack}")
+        result = render(stack, out[stack])
+        assert result.returncode == 0, result.stderr
+    return out
+
+
 @pytest.fixture
-def rendered(stack: str, tmp_path: Path) -> Path:
-    result = render(stack, tmp_path)
-    assert result.returncode == 0, result.stderr
-    return tmp_path
+def rendered(stack: str, rendered_stacks: dict[str, Path]) -> Path:
+    return rendered_stacks[stack]
 
 
 def test_render_writes_every_document(rendered: Path) -> None:
