@@ -184,7 +184,10 @@ def _tls(severity: Severity, name: str, days: float) -> Alert:
     )
 
 
-_MEMORY = 'max by (job, instance, environment, name) ({metric}{{job="cadvisor", name!="", name!~"[[api_containers]]"}}{guard})'
+_MEMORY = (
+    "max by (job, instance, environment, name) "
+    '({metric}{{job="cadvisor", name!="", name!~"[[api_containers]]"}}{guard})'
+)
 
 CATALOGUE: tuple[Alert, ...] = (
     # ------------------------------------------------------------------ api

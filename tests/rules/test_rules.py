@@ -54,7 +54,8 @@ def _rule(settings: RuleSettings, name: str) -> dict[str, Any]:
 @pytest.mark.parametrize("stack", STACKS)
 def test_promtool_check_rules_per_stack(stack: str, tmp_path: Path) -> None:
     paths = _write_rules(render_rule_files(settings_from_stack_file(stack)), tmp_path)
-    result = subprocess.run([_promtool(), "check", "rules", *map(str, paths)], capture_output=True, text=True)
+    command = [_promtool(), "check", "rules", *map(str, paths)]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "WARNING" not in result.stdout + result.stderr
 
@@ -64,9 +65,8 @@ def test_promtool_unit_tests(tmp_path: Path) -> None:
     tests = sorted(PROMTOOL_TESTS.glob("*.test.yml"))
     for test in tests:
         shutil.copy(test, tmp_path / test.name)
-    result = subprocess.run(
-        [_promtool(), "test", "rules", *(t.name for t in tests)], cwd=tmp_path, capture_output=True, text=True
-    )
+    command = [_promtool(), "test", "rules", *(t.name for t in tests)]
+    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -154,7 +154,8 @@ def test_runbook_sections_cover_meaning_impact_diagnosis_mitigation() -> None:
 
 def test_rule_files_by_area() -> None:
     files = render_rules(RuleSettings(), "dev")
-    assert sorted(files) == sorted(f"{a}.yml" for a in ("api", "database", "cache", "host", "containers", "probes", "meta"))
+    areas = ("api", "database", "cache", "host", "containers", "probes", "meta")
+    assert sorted(files) == sorted(f"{a}.yml" for a in areas)
     assert sum(len(yaml.safe_load(t)["groups"][0]["rules"]) for t in files.values()) == len(CATALOGUE)
 
 
@@ -201,23 +202,28 @@ def test_api_container_regex_is_a_setting() -> None:
     assert 'name=~"iid-api-[0-9]+"' in _rule(settings, "HighMemoryUsage")["expr"]
 
 
-@pytest.mark.parametrize(
-    ("rules", "expected"),
-    [
-        ({"overrides": {"HighErrorRat": {"threshold": 0.02}}}, "rules.overrides: unknown alert(s) ['HighErrorRat']"),
-        ({"overrides": {"HighErrorRate": {"threshold": 5}}}, "rules.overrides: HighErrorRate.threshold: 5 is not a ratio"),
-        ({"overrides": {"HighErrorRate": {"for": "ten minutes"}}}, "rules.overrides.HighErrorRate.for: 'ten minutes'"),
-        ({"overrides": {"HighErrorRate": {"treshold": 0.1}}}, "rules.overrides.HighErrorRate.treshold: unknown setting"),
-        ({"overrides": {"HighDatabaseLatency": {"threshold": 1}}}, "rules.overrides: HighDatabaseLatency.threshold: 1 can never fire"),
-        ({"overrides": {"ServiceDown": {"threshold": 1}}}, "ServiceDown has no threshold"),
-        ({"overrides": {"HighErrorRate": {"threshold": 0.2}}}, "HighErrorRate (warning) threshold 0.2 must be less severe"),
-        ({"disabled": ["Watchdog"]}, "rules.disabled: Watchdog proves the alerting pipeline works"),
-        ({"rateInterval": "5 minutes"}, "rules.rateInterval: '5 minutes' is not a duration"),
-        ({"forScale": 0}, "rules.forScale"),
-        ({"runbookBaseUrl": "docs/runbook.md"}, "rules.runbookBaseUrl"),
-        ({"apiContainers": "api("}, "rules.apiContainers"),
-    ],
-)
+BAD_SETTINGS: list[tuple[dict[str, Any], str]] = [
+    ({"overrides": {"HighErrorRat": {"threshold": 0.02}}},
+     "rules.overrides: unknown alert(s) ['HighErrorRat']"),
+    ({"overrides": {"HighErrorRate": {"threshold": 5}}},
+     "rules.overrides: HighErrorRate.threshold: 5 is not a ratio"),
+    ({"overrides": {"HighErrorRate": {"for": "ten minutes"}}}, "rules.overrides.HighErrorRate.for: 'ten minutes'"),
+    ({"overrides": {"HighErrorRate": {"treshold": 0.1}}},
+     "rules.overrides.HighErrorRate.treshold: unknown setting"),
+    ({"overrides": {"HighDatabaseLatency": {"threshold": 1}}},
+     "rules.overrides: HighDatabaseLatency.threshold: 1 can never fire"),
+    ({"overrides": {"ServiceDown": {"threshold": 1}}}, "ServiceDown has no threshold"),
+    ({"overrides": {"HighErrorRate": {"threshold": 0.2}}},
+     "HighErrorRate (warning) threshold 0.2 must be less severe"),
+    ({"disabled": ["Watchdog"]}, "rules.disabled: Watchdog proves the alerting pipeline works"),
+    ({"rateInterval": "5 minutes"}, "rules.rateInterval: '5 minutes' is not a duration"),
+    ({"forScale": 0}, "rules.forScale"),
+    ({"runbookBaseUrl": "docs/runbook.md"}, "rules.runbookBaseUrl"),
+    ({"apiContainers": "api("}, "rules.apiContainers"),
+]
+
+
+@pytest.mark.parametrize(("rules", "expected"), BAD_SETTINGS)
 def test_bad_settings_name_the_key(rules: dict[str, Any], expected: str) -> None:
     with pytest.raises(SettingsError) as error:
         _settings(rules)
