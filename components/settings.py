@@ -271,16 +271,14 @@ class StackSettings(ConfigModel):
             required.update(getattr(area, "required_secrets", dict)())
         if not self.targets.postgres.use_app_dev_credentials:
             required["postgresExporterPassword"] = "postgres-exporter must log in to the database"
-        if self.notifications.pagerduty.enabled and not self.incident_manages_pagerduty:
-            for key in ("pagerdutyRoutingKey", "pagerdutyDatabaseRoutingKey"):
-                required[key] = "notifications.pagerduty is enabled and incident.pagerduty does not create the services"
+        pagerduty = self.notifications.pagerduty
+        if pagerduty.enabled:
+            required["pagerdutyRoutingKey"] = "notifications.pagerduty.enabled is true"
+            if pagerduty.separate_database_service:
+                required["pagerdutyDatabaseRoutingKey"] = "notifications.pagerduty.separateDatabaseService is true"
+        for key in self.incident.provided_secrets():
+            required.pop(key, None)
         return required
-
-    @property
-    def incident_manages_pagerduty(self) -> bool:
-        """Whether this stack creates the PagerDuty services (and so their routing keys) itself."""
-        pagerduty = getattr(self.incident, "pagerduty", None)
-        return bool(pagerduty and pagerduty.enabled)
 
 
 def load_settings(

@@ -185,3 +185,22 @@ def test_pagerduty_routing_without_any_key_is_refused() -> None:
     config = {**stack_config("prod"), "internet-id-monitoring:incident": {"pagerduty": {"enabled": False}}}
     with pytest.raises(pulumi.RunError, match=r"pagerdutyRoutingKey: required because notifications\.pagerduty"):
         run_program("prod", config, required_test_secrets("prod"))
+
+
+def test_a_service_turned_off_needs_its_routing_key_from_config() -> None:
+    config = stack_config("prod")
+    incident = dict(config["internet-id-monitoring:incident"])
+    incident["pagerduty"] = {**incident["pagerduty"], "services": {"database": {"enabled": False}}}
+    config = {**config, "internet-id-monitoring:incident": incident}
+    with pytest.raises(pulumi.RunError, match="pagerdutyDatabaseRoutingKey: required") as caught:
+        run_program("prod", config, required_test_secrets("prod"))
+    assert "pagerdutyRoutingKey:" not in str(caught.value)
+    secrets = {
+        **required_test_secrets("prod"),
+        "internet-id-monitoring:pagerdutyDatabaseRoutingKey": "DB-KEY-FROM-CONFIG",
+    }
+    deployment = run_program("prod", config, secrets)
+    assert len(deployment.of_type("pagerduty:index/serviceIntegration:ServiceIntegration")) == 1
+    alertmanager = next(r for r in deployment.of_type(CONTAINER) if r.name == "monitoring-alertmanager")
+    uploads = {u["file"]: u["content"] for u in unwrap(alertmanager.inputs["uploads"])}
+    assert uploads["/etc/alertmanager/secrets/pagerduty-database-routing-key"] == "DB-KEY-FROM-CONFIG"
