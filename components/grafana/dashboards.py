@@ -18,9 +18,23 @@ from components.grafana.community import (
     render_community,
 )
 from components.grafana.settings import CommunityDashboard
+from components.settings import SettingsError
 
 if TYPE_CHECKING:
     from components.settings import StackSettings
+
+
+class DashboardFetchError(SettingsError):
+    """Required community dashboards cannot be had; one line per dashboard, naming it and the fix.
+
+    A ``SettingsError``, so whatever reports bad stack config reports this the same way.
+    """
+
+    def message(self) -> str:
+        if len(self.problems) == 1:
+            return f"stack {self.stack!r}: {self.problems[0]}"
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        return f"stack {self.stack!r}: {len(self.problems)} community dashboards unavailable:\n{lines}"
 
 
 @dataclass(frozen=True)
@@ -61,11 +75,9 @@ def dashboard_specs(
 ) -> list[DashboardSpec]:
     """Every dashboard for a deploy: community ones from the cache, downloaded (and cached) if missing.
 
-    A non-optional dashboard that is unavailable raises ``SettingsError`` with one line naming it
-    and the fix; an optional one is skipped after ``warn(message)``.
+    A non-optional dashboard that is unavailable raises ``DashboardFetchError`` (a ``SettingsError``)
+    with one line naming it and the fix; an optional one is skipped after ``warn(message)``.
     """
-    from components.settings import SettingsError  # noqa: PLC0415 (settings imports this package)
-
     specs = [custom_spec(settings)]
     for dashboard in settings.grafana.community_dashboards:
         try:
@@ -73,7 +85,7 @@ def dashboard_specs(
             specs.append(_community_spec(settings, dashboard, fetched.path.read_bytes()))
         except DashboardUnavailableError as error:
             if not dashboard.optional:
-                raise SettingsError(settings.stack, [_for_stack(error, settings)]) from None
+                raise DashboardFetchError(settings.stack, [_for_stack(error, settings)]) from None
             warn(f"skipping optional {_for_stack(error, settings)}")
     return specs
 

@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import TextIO
 
 from components.grafana.community import DEFAULT_TIMEOUT, GRAFANA_COM, DashboardUnavailableError, fetch_dashboard
-from components.settings import SettingsError, StackSettings
+from components.grafana.dashboards import DashboardFetchError
+from components.settings import StackSettings
 
 
 def fetch_all(
@@ -37,7 +38,7 @@ def fetch_all(
         print(f"{state} {dashboard.gnet_id} r{dashboard.revision} -> {fetched.path} sha256 {fetched.sha256}{pin}",
               file=out)
     if problems:
-        raise SettingsError(settings.stack, problems)
+        raise DashboardFetchError(settings.stack, problems)
     return 0
 
 
