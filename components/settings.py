@@ -145,6 +145,7 @@ class PostgresTarget(ConfigModel):
     host: str = "db"
     """Database host name on the app network."""
     port: int = Field(5432, ge=1, le=65535)
+    """Database port."""
     database: str = "internetid"
     """Database the exporter connects to (cluster-wide metrics come from any database)."""
     user: str = "internetid"

@@ -29,9 +29,13 @@ class SlackChannels(ConfigModel):
     """Slack channel names (without ``#``): Alertmanager posts to them, the Slack component creates them."""
 
     critical: str = "alerts-critical"
+    """Channel for critical alerts."""
     warnings: str = "alerts-warnings"
+    """Channel for warnings."""
     info: str = "alerts-info"
+    """Channel for info alerts when e-mail is off."""
     incidents: str = "incidents"
+    """Channel for incident coordination (created, not posted to by Alertmanager)."""
 
     @field_validator("critical", "warnings", "info", "incidents")
     @classmethod
@@ -45,6 +49,7 @@ class SlackNotifications(ConfigModel):
     """Slack through an incoming webhook (secret ``slackWebhookUrl``, read from a file)."""
 
     enabled: bool = False
+    """Post critical and warning alerts to Slack."""
     channels: SlackChannels = SlackChannels()
     username: str = "Alertmanager"
     """Name the messages are posted under (ignored by webhooks bound to an app that fixes it)."""
@@ -54,12 +59,14 @@ class PagerDutyNotifications(ConfigModel):
     """PagerDuty Events API v2 (secrets ``pagerdutyRoutingKey``, ``pagerdutyDatabaseRoutingKey``)."""
 
     enabled: bool = False
+    """Page through PagerDuty for critical alerts."""
     url: str = PAGERDUTY_EVENTS_V2_URL
     """Events API v2 endpoint; a live test points it at a local receiver."""
     separate_database_service: bool = True
     """Page database criticals on their own service (the DBA rotation, ``pagerdutyDatabaseRoutingKey``);
     false sends them to the main service (``pagerdutyRoutingKey``) with a ``[Database]`` prefix."""
     client: str = "Internet-ID Alertmanager"
+    """Name shown as the source of PagerDuty incidents."""
 
     @field_validator("url")
     @classmethod
@@ -74,6 +81,7 @@ class EmailNotifications(ConfigModel):
     """E-mail over SMTP; with ``username`` set, the password is the secret ``smtpPassword`` (read from a file)."""
 
     enabled: bool = False
+    """Send info alerts by e-mail."""
     to: str | None = None
     """Recipient(s), comma-separated; required when enabled."""
     sender: str | None = Field(None, alias="from")
@@ -87,6 +95,7 @@ class EmailNotifications(ConfigModel):
     hello: str | None = None
     """Host name sent in EHLO; default ``localhost``."""
     send_resolved: bool = True
+    """Also e-mail when an alert resolves."""
 
     @field_validator("smarthost")
     @classmethod
@@ -116,8 +125,11 @@ class RouteTiming(ConfigModel):
     """How long a route waits before the first notification, between group updates, and before repeating."""
 
     group_wait: Duration
+    """Wait before the first notification of a new group (collects alerts that fire together)."""
     group_interval: Duration
+    """Wait before notifying about alerts added to a group that was already notified."""
     repeat_interval: Duration
+    """Wait before repeating a notification that is still firing."""
 
     @model_validator(mode="after")
     def _ordered(self) -> RouteTiming:
@@ -151,6 +163,7 @@ class NotificationSettings(ConfigModel):
     secrets_dir: str = "/etc/alertmanager/secrets"
     """Directory of the credential files alertmanager.yml points at (relative: to alertmanager.yml)."""
     resolve_timeout: Duration = "5m"
+    """Alertmanager marks an alert resolved when Prometheus stops resending it for this long."""
     timing: RouteTimings = RouteTimings()
 
     @field_validator("heartbeat_url")

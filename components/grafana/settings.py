@@ -98,16 +98,21 @@ def _default_folders() -> list[GrafanaFolder]:
 
 class GrafanaSettings(ConfigModel):
     admin_user: str = "admin"
+    """Login of Grafana's admin account (the password is the secret ``grafanaAdminPassword``)."""
     root_url: str | None = None
     """URL users reach Grafana at; default ``http://<bindAddress>:<ports.grafana>``."""
     generate_admin_password: bool = False
     """Generate the admin password (dev); otherwise the secret ``grafanaAdminPassword`` is required."""
     datasource_uid: str = "prometheus"
+    """Fixed uid of the provisioned Prometheus datasource (dashboards point at it)."""
     datasource_name: str = "Prometheus"
     """Also the name old dashboards reference the datasource by (179 uses ``"Prometheus"``)."""
     alertmanager_datasource_uid: str = "alertmanager"
+    """Fixed uid of the Alertmanager datasource."""
     folders: list[GrafanaFolder] = Field(default_factory=_default_folders)
+    """Dashboard folders (uid, title)."""
     community_dashboards: list[CommunityDashboard] = Field(default_factory=_default_dashboards)
+    """grafana.com dashboards: ``gnetId``, ``revision``, optional ``sha256``, ``folder``, ``optional``, ``title``."""
     migrate_angular_panels: bool = True
     """Turn Angular ``graph``/``singlestat`` panels of old community dashboards into ``timeseries``/``stat``."""
     dashboards_folder: str = INTERNET_ID_FOLDER

@@ -114,6 +114,7 @@ class Rotation(ConfigModel):
     """Weekly rotation of both schedules: where the first turn starts, in which zone."""
 
     time_zone: str = "UTC"
+    """IANA time zone of the rotation (its UTC offset must match ``start``)."""
     start: str | None = None
     """RFC 3339, whole minutes, offset matching ``timeZone`` then, e.g. ``2026-11-30T09:00:00+01:00``."""
 
@@ -135,7 +136,9 @@ class Schedules(ConfigModel):
     """On-call members by e-mail, in rotation order (each must be listed in ``users``)."""
 
     primary: list[str] = Field(default_factory=list)
+    """E-mails of the primary on-call rotation, in order (each must be in ``users``)."""
     secondary: list[str] = Field(default_factory=list)
+    """E-mails of the secondary on-call rotation, in order (each must be in ``users``)."""
 
     @field_validator("primary", "secondary")
     @classmethod
@@ -150,10 +153,13 @@ class Escalation(ConfigModel):
     """Three levels; each delay is how long that level has to acknowledge before the next one is paged."""
 
     primary_delay_minutes: int = Field(5, ge=1, le=1440)
+    """Minutes the primary on-call has to acknowledge before the secondary is paged."""
     secondary_delay_minutes: int = Field(15, ge=1, le=1440)
+    """Minutes the secondary has to acknowledge before the engineering lead is paged."""
     lead: str | None = None
     """E-mail of the engineering lead, the third level (must be listed in ``users``)."""
     lead_delay_minutes: int = Field(30, ge=1, le=1440)
+    """Minutes the lead has before the policy loops (``numLoops``)."""
     num_loops: int = Field(1, ge=0, le=9)
     """How often the whole policy repeats when nobody acknowledges."""
 
@@ -167,9 +173,13 @@ class PagerDutyService(ConfigModel):
     """One PagerDuty service with an Events API v2 integration Alertmanager sends to."""
 
     enabled: bool = True
+    """Create this service (off: its routing key must come from config)."""
     name: str
+    """Service name in PagerDuty."""
     description: str = "Managed by Pulumi (internet-id-monitoring); alerts arrive from Alertmanager."
+    """Service description in PagerDuty."""
     urgency: Literal["high", "low", "severity_based"] = "high"
+    """Urgency of incidents (``high`` pages by phone/push; ``low`` notifies only)."""
     auto_resolve_timeout: Duration | None = None
     """Resolve incidents left open this long; unset (default) disables it: Alertmanager sends resolves."""
     acknowledgement_timeout: Duration | None = "30m"
@@ -183,12 +193,14 @@ class ProductionService(PagerDutyService):
     """Alerts about the Internet-ID API, web app and host."""
 
     name: str = "Internet-ID Production"
+    """Service name in PagerDuty."""
 
 
 class DatabaseService(PagerDutyService):
     """Alerts about PostgreSQL and Redis (``DatabaseDown`` and friends)."""
 
     name: str = "Internet-ID Database"
+    """Service name in PagerDuty."""
 
 
 class PagerDutyServices(ConfigModel):
@@ -201,10 +213,13 @@ class PagerDutyServices(ConfigModel):
 
 class PagerDutySettings(ConfigModel):
     enabled: bool = False
+    """Create PagerDuty users, team, schedules, escalation policy and services."""
     name_prefix: str = "Internet-ID"
     """Prefix of the team, schedule and policy names; make it distinct per stack sharing an account."""
     team: str = "Internet-ID"
+    """PagerDuty team owning the services."""
     users: list[PagerDutyUser] = Field(default_factory=list)
+    """People: ``name``, ``email``, optional ``role``, ``teamRole``, ``create`` (false: look up by e-mail)."""
     schedules: Schedules = Schedules()
     rotation: Rotation = Rotation()
     escalation: Escalation = Escalation()
@@ -275,7 +290,9 @@ def timeout_value(duration: str | None) -> str:
 
 class ChannelText(ConfigModel):
     topic: str | None = None
+    """Channel topic; default names the environment."""
     purpose: str | None = None
+    """Channel purpose; default names the environment."""
 
 
 class SlackChannelTexts(ConfigModel):
@@ -313,12 +330,14 @@ class SlackSettings(ConfigModel):
     """Channels named in ``notifications.slack.channels``; the webhook URL stays a secret setting."""
 
     enabled: bool = False
+    """Create (or adopt) the Slack channels named in ``notifications.slack.channels``."""
     channels: SlackChannelTexts = SlackChannelTexts()
     adopt_existing_channel: bool = True
     """Take over a channel that already exists under the name instead of failing with ``name_taken``."""
     action_on_destroy: Literal["none", "archive"] = "none"
     """``none``: ``pulumi destroy`` leaves channels and their history; ``archive`` archives them."""
     is_private: bool = False
+    """Create private channels instead of public ones."""
 
 
 @dataclass(frozen=True)
@@ -360,18 +379,23 @@ def channel_table(names: dict[str, str], texts: SlackChannelTexts, environment: 
 
 class SentryTeam(ConfigModel):
     slug: str = "internet-id"
+    """Sentry team slug."""
     name: str = "Internet-ID"
+    """Sentry team name."""
 
 
 class SentryProject(ConfigModel):
     slug: str = "internet-id-api"
+    """Sentry project slug."""
     name: str = "Internet-ID API"
+    """Sentry project name."""
 
 
 class SentrySettings(ConfigModel):
     """A Sentry team and Node project for the Internet-ID API, with a managed client key."""
 
     enabled: bool = False
+    """Create the Sentry team, project, client key and issue alerts."""
     organization: str | None = None
     """Organization slug (required when enabled)."""
     base_url: str = "https://sentry.io/api/"
@@ -381,11 +405,13 @@ class SentrySettings(ConfigModel):
     key_name: str = "internet-id-api (Pulumi)"
     """Name of the managed client key whose DSN the API gets (Sentry's own "Default" key stays)."""
     traces_sample_rate: float = Field(0.1, ge=0.0, le=1.0)
+    """``SENTRY_TRACES_SAMPLE_RATE`` handed to the API (share of requests traced)."""
     environment: str | None = None
     """``SENTRY_ENVIRONMENT``; default: the stack's ``environment`` setting."""
     issue_alerts: bool = True
     """Create "new issue" and "regression" issue alerts e-mailing the team."""
     alert_frequency_minutes: int = Field(30, ge=5, le=43200)
+    """Minimum minutes between two notifications of the same issue alert."""
 
     @field_validator("base_url")
     @classmethod
