@@ -13,6 +13,7 @@ from pathlib import Path
 
 from components.config_reference import config_reference
 from components.config_source import settings_from_stack_file
+from components.operator.commands import add_commands as add_operator_commands
 from components.render import redacted_secret_files, render_documents, write_documents
 from components.settings import SettingsError
 
@@ -47,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.set_defaults(run=_fetch_dashboards)
     reference = commands.add_parser("config-reference", help="print the configuration reference (Markdown)")
     reference.set_defaults(run=_config_reference)
+    add_operator_commands(commands)  # verify, test-alert
     return parser
 
 

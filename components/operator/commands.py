@@ -1,0 +1,127 @@
+"""The ``verify`` and ``test-alert`` subcommands: arguments and how they run."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any
+
+from components.config_source import PROJECT_DIR, settings_from_stack_file
+
+PASSWORD_ENV = "GRAFANA_ADMIN_PASSWORD"
+STACK_HELP = "dev, staging or prod (a Pulumi.<stack>.yaml)"
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} must be a finite number of seconds >= 0")
+    return value
+
+
+def _positive_seconds(text: str) -> float:
+    value = _seconds(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("must be more than 0 seconds")
+    return value
+
+
+def _url(text: str) -> str:
+    from components.operator.http import check_url  # noqa: PLC0415
+
+    try:
+        return check_url(text, "URL")
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error).removeprefix("URL ")) from None
+
+
+def add_commands(commands: Any) -> None:
+    """Add ``verify`` and ``test-alert`` to the subparsers action ``commands``."""
+    verify = commands.add_parser(
+        "verify", help="check a running stack against the production checklist (exit 1 if any check fails)",
+        description="Check a running stack: Prometheus targets, jobs, rule groups and their evaluation, "
+                    "Prometheus -> Alertmanager, Alertmanager's receivers, the Watchdog, Grafana (health, "
+                    "datasource, dashboards) and the API health. URLs default to the stack's outputs "
+                    "(pulumi stack output) or, without the Pulumi CLI, to those computed from the stack "
+                    f"settings. The Grafana password is read from ${PASSWORD_ENV}.",
+    )
+    verify.add_argument("--stack", required=True, help=STACK_HELP)
+    verify.add_argument("--prometheus-url", type=_url, help="default: the stack output prometheusUrl")
+    verify.add_argument("--alertmanager-url", type=_url, help="default: the stack output alertmanagerUrl")
+    verify.add_argument("--grafana-url", type=_url, help="default: the stack output grafanaUrl")
+    verify.add_argument("--grafana-user", help="default: the stack output grafanaAdminUser (password: "
+                                               f"${PASSWORD_ENV})")
+    verify.add_argument("--api-health-url", type=_url,
+                        help="check this URL directly (default: the blackbox probe of the API, through Prometheus)")
+    verify.add_argument("--timeout", type=_positive_seconds, default=10.0, help="seconds per request (default 10)")
+    verify.add_argument("--wait", type=_seconds, default=0.0,
+                        help="retry failing checks for up to this many seconds (a stack that just started)")
+    verify.set_defaults(run=run_verify)
+
+    alert = commands.add_parser(
+        "test-alert", help="send a labelled test alert through Alertmanager, hold it, then resolve it",
+        description="Post a test alert (alertname InternetIdTestAlert, test=\"true\") to Alertmanager's "
+                    "/api/v2/alerts, show the receivers it is routed to, keep it active for --duration "
+                    "seconds, then resolve it. Ctrl-C resolves it at once.",
+    )
+    alert.add_argument("--stack", required=True, help=STACK_HELP)
+    alert.add_argument("--severity", required=True, choices=("critical", "warning", "info"))
+    alert.add_argument("--alertmanager-url", type=_url, help="default: the stack output alertmanagerUrl")
+    alert.add_argument("--duration", type=_seconds, default=120.0,
+                       help="seconds to keep the alert active before resolving it (default 120)")
+    alert.add_argument("--service", default="monitoring-test", help="the alert's service label "
+                                                                      "(default monitoring-test)")
+    alert.add_argument("--timeout", type=_positive_seconds, default=30.0,
+                       help="seconds to wait for Alertmanager at each step (default 30)")
+    alert.set_defaults(run=run_test_alert)
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    from components.operator.checks import build_checks  # noqa: PLC0415
+    from components.operator.endpoints import default_endpoints, stack_outputs  # noqa: PLC0415
+    from components.operator.expected import expected_for  # noqa: PLC0415
+    from components.operator.verify import exit_status, run_checks, table  # noqa: PLC0415
+
+    settings = settings_from_stack_file(args.stack)
+    flags = (args.prometheus_url, args.alertmanager_url, args.grafana_url, args.grafana_user)
+    outputs = stack_outputs(args.stack, PROJECT_DIR) if not all(flags) else None
+    endpoints = default_endpoints(settings, outputs.values if outputs else None)
+    endpoints = type(endpoints)(
+        prometheus=args.prometheus_url or endpoints.prometheus,
+        alertmanager=args.alertmanager_url or endpoints.alertmanager,
+        grafana=args.grafana_url or endpoints.grafana,
+        grafana_user=args.grafana_user or endpoints.grafana_user,
+        api_health=args.api_health_url,
+    )
+    if outputs is not None:
+        print(outputs.note, file=sys.stderr)
+    print(f"verifying stack {args.stack}: Prometheus {endpoints.prometheus}, Alertmanager {endpoints.alertmanager}, "
+          f"Grafana {endpoints.grafana} (user {endpoints.grafana_user})", file=sys.stderr, flush=True)
+    password = os.environ.get(PASSWORD_ENV) or None
+    checks = build_checks(endpoints, expected_for(settings), timeout=args.timeout, grafana_password=password)
+    try:
+        results = run_checks(checks, wait=args.wait)
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    print(table(results), end="")
+    return exit_status(results)
+
+
+def run_test_alert(args: argparse.Namespace) -> int:
+    from components.operator.endpoints import default_endpoints, stack_outputs  # noqa: PLC0415
+    from components.operator.test_alert import TestAlert, run  # noqa: PLC0415
+
+    settings = settings_from_stack_file(args.stack)
+    url = args.alertmanager_url
+    if url is None:
+        outputs = stack_outputs(args.stack, PROJECT_DIR)
+        print(outputs.note, file=sys.stderr)
+        url = default_endpoints(settings, outputs.values).alertmanager
+    alert = TestAlert(settings, url, args.severity, service=args.service, duration=args.duration,
+                      timeout=args.timeout)
+    return run(alert)
