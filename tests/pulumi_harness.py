@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,17 +33,19 @@ COMPUTED: dict[str, Callable[[pulumi.runtime.MockResourceArgs], dict[str, Any]]]
     "random:index/randomPassword:RandomPassword": lambda a: {"result": f"generated-{a.name}"},
     "pagerduty:index/serviceIntegration:ServiceIntegration": lambda a: {"integrationKey": f"key-{a.name}"},
     "sentry:index/sentryKey:SentryKey": lambda a: {
-        "dsnPublic": f"https://{a.name}@sentry.example/1",
-        "dsnSecret": f"https://{a.name}:s@sentry.example/1",
+        "dsnPublic": f"https://public-{a.name}@o1.ingest.sentry.example/42",
+        "dsnSecret": f"https://public-{a.name}:secret@o1.ingest.sentry.example/42",
     },
+    "sentry:index/sentryTeam:SentryTeam": lambda a: {"internalId": "4242"},
 }
 
 
 class RecordingMocks(pulumi.runtime.Mocks):
-    """Mocks that remember every resource and answer data-source calls with a fixed user."""
+    """Mocks that remember every resource and call, and answer a PagerDuty user look-up."""
 
     def __init__(self) -> None:
         self.resources: list[pulumi.runtime.MockResourceArgs] = []
+        self.calls: list[pulumi.runtime.MockCallArgs] = []
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         self.resources.append(args)
@@ -53,10 +56,23 @@ class RecordingMocks(pulumi.runtime.Mocks):
         return f"{args.name}-id", state
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[Any, Any], list[tuple[str, str]] | None]:
+        self.calls.append(args)
         if args.token == "pagerduty:index/getUser:getUser":
-            email = args.args.get("email", "someone@example.com")
-            return {"id": f"user-{email}", "email": email, "name": email}, []
+            email = str(args.args.get("email"))
+            return {"id": f"found-{email}", "email": email, "name": email}, []
         return {}, []
+
+    def of_type(self, typ: str) -> list[pulumi.runtime.MockResourceArgs]:
+        return [r for r in self.resources if r.typ == typ]
+
+    def one(self, typ: str, name: str) -> dict[str, Any]:
+        """Inputs of the one resource of ``typ`` named ``name``."""
+        matches = [r for r in self.of_type(typ) if r.name == name]
+        assert len(matches) == 1, f"expected one {typ} {name!r}, got {[r.name for r in self.of_type(typ)]}"
+        return dict(matches[0].inputs)
+
+    def counts(self) -> Counter[str]:
+        return Counter(r.typ for r in self.resources)
 
 
 @dataclass

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from tests.alertmanager.tools import tool
+from tests.tools import tool
 
 
 def free_port() -> int:

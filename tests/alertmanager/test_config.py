@@ -15,8 +15,8 @@ from components.alertmanager.routes import RECEIVERS, ROUTES
 from components.render import redacted_secret_files, render_documents
 from components.secrets import REDACTED, Secret
 from components.settings import SettingsError
-from tests.alertmanager.tools import run_tool
 from tests.alertmanager.variants import STACKS, variant, variants, write_config
+from tests.tools import run_tool
 
 VARIANTS = variants()
 FAKE = {

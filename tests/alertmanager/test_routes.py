@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from components.alertmanager.routes import ROUTES
-from tests.alertmanager.tools import run_tool
 from tests.alertmanager.variants import variants, write_config
+from tests.tools import run_tool
 
 VARIANTS = variants()
 

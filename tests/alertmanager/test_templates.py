@@ -11,8 +11,8 @@ import pytest
 
 from components.alertmanager.config import template_files
 from components.alertmanager.receivers import render_receivers
-from tests.alertmanager.tools import run_tool
 from tests.alertmanager.variants import variant
+from tests.tools import run_tool
 
 RUNBOOK = "https://github.com/internet-id/internet-id/blob/main/docs/ops/ALERTING_RUNBOOK.md#service-down"
 

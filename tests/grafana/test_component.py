@@ -16,7 +16,7 @@ from pulumi.runtime.mocks import MockMonitor
 
 from components.grafana.component import TYPE, GrafanaResources
 from components.settings import PROJECT, SettingsError, StackSettings, load_settings
-from tests.pulumi_harness import SECRET_SIG, SIG_KEY, unwrap
+from tests.pulumi_harness import SECRET_SIG, SIG_KEY, RecordingMocks, unwrap
 
 DASHBOARD = "grafana:oss/dashboard:Dashboard"
 DATASOURCE = "grafana:oss/dataSource:DataSource"
@@ -47,7 +47,7 @@ class Recorder(MockMonitor):
     registrations: list[Registration] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        super().__init__(Mocks())
+        super().__init__(RecordingMocks())
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC name)
         wire = json_format.MessageToDict(request.object) if request.object else {}
@@ -63,14 +63,6 @@ class Recorder(MockMonitor):
         return [r for r in self.registrations if r.typ == typ]
 
 
-class Mocks(pulumi.runtime.Mocks):
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
-        return f"{args.name}-id", dict(args.inputs)
-
-    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[Any, Any], list[tuple[str, str]] | None]:
-        return {}, None
-
-
 def stack_settings(**grafana: Any) -> StackSettings:
     return load_settings("dev", {"grafana": {"generateAdminPassword": True, **grafana},
                                  "prometheus": {"scrapeInterval": "10s", "scrapeTimeout": "5s"}},
@@ -80,7 +72,7 @@ def stack_settings(**grafana: Any) -> StackSettings:
 def deploy(settings: StackSettings, cache_dir: Path, base_url: str,
            warn: Callable[[str], None] | None = None, password: str = "a-long-test-password") -> Recorder:
     recorder = Recorder()
-    pulumi.runtime.set_mocks(Mocks(), project=PROJECT, stack="dev", preview=False, monitor=recorder)
+    pulumi.runtime.set_mocks(RecordingMocks(), project=PROJECT, stack="dev", preview=False, monitor=recorder)
 
     @pulumi.runtime.test  # type: ignore[untyped-decorator]
     def program() -> Any:

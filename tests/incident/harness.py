@@ -1,14 +1,12 @@
 """Mocks for the incident components: record every resource and data-source call.
 
-The mock returns the inputs as state plus the provider-computed outputs the components pass on
-(camelCase wire names): ``integrationKey`` of integrations, ``dsnPublic``/``dsnSecret`` of the
-Sentry key, ``internalId`` of the Sentry team.  IDs are ``<logical name>-id``.
+The mocks are the project's ``RecordingMocks``: inputs as state plus the provider-computed
+outputs the components pass on (``integrationKey``, ``dsnPublic``/``dsnSecret``, ``internalId``).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -18,50 +16,11 @@ import pulumi.runtime
 from components.config_source import settings_from_mapping, settings_from_stack_file
 from components.secrets import Secret
 from components.settings import PROJECT, StackSettings
+from tests.pulumi_harness import RecordingMocks as Mocks
+
+__all__ = ["Mocks", "settings_for", "stack_settings", "use_mocks", "value_and_secret", "when_registered"]
 
 TOKENS = {"pagerduty:token": "pd-token", "slack:token": "slack-token", "sentry:token": "sentry-token"}
-
-COMPUTED: dict[str, Callable[[pulumi.runtime.MockResourceArgs], dict[str, Any]]] = {
-    "pagerduty:index/serviceIntegration:ServiceIntegration": lambda a: {"integrationKey": f"key-{a.name}"},
-    "sentry:index/sentryKey:SentryKey": lambda a: {
-        "dsnPublic": f"https://public-{a.name}@o1.ingest.sentry.example/42",
-        "dsnSecret": f"https://public-{a.name}:secret@o1.ingest.sentry.example/42",
-    },
-    "sentry:index/sentryTeam:SentryTeam": lambda a: {"internalId": "4242"},
-}
-
-
-class Mocks(pulumi.runtime.Mocks):
-    def __init__(self) -> None:
-        self.resources: list[pulumi.runtime.MockResourceArgs] = []
-        self.calls: list[pulumi.runtime.MockCallArgs] = []
-
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
-        self.resources.append(args)
-        state = dict(args.inputs)
-        computed = COMPUTED.get(args.typ)
-        if computed:
-            state.update(computed(args))
-        return f"{args.name}-id", state
-
-    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
-        self.calls.append(args)
-        if args.token == "pagerduty:index/getUser:getUser":
-            email = str(args.args.get("email"))
-            return {"id": f"found-{email}", "email": email, "name": email}, []
-        return {}, []
-
-    def of_type(self, typ: str) -> list[pulumi.runtime.MockResourceArgs]:
-        return [r for r in self.resources if r.typ == typ]
-
-    def one(self, typ: str, name: str) -> dict[str, Any]:
-        matches = [r for r in self.of_type(typ) if r.name == name]
-        assert len(matches) == 1, f"expected one {typ} {name!r}, got {[r.name for r in self.of_type(typ)]}"
-        return dict(matches[0].inputs)
-
-    def counts(self) -> Counter[str]:
-        return Counter(r.typ for r in self.resources)
-
 
 def use_mocks(stack: str) -> Mocks:
     mocks = Mocks()
