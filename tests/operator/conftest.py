@@ -1,0 +1,45 @@
+"""Healthy stand-ins of a dev stack's Prometheus, Alertmanager and Grafana, started per test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from components.config_source import settings_from_stack_file
+from components.operator.expected import Expected, expected_for
+from tests.operator.standins import AlertmanagerStandIn, GrafanaStandIn, PrometheusStandIn
+
+PASSWORD = "stand-in-password-1234"
+
+
+@dataclass
+class StandIns:
+    expected: Expected
+    prometheus: PrometheusStandIn
+    alertmanager: AlertmanagerStandIn
+    grafana: GrafanaStandIn
+
+    def flags(self) -> list[str]:
+        return ["--prometheus-url", self.prometheus.url, "--alertmanager-url", self.alertmanager.url,
+                "--grafana-url", self.grafana.url, "--grafana-user", "admin"]
+
+
+@pytest.fixture(scope="session")
+def dev_expected() -> Expected:
+    return expected_for(settings_from_stack_file("dev"))
+
+
+@pytest.fixture
+def standins(dev_expected: Expected, monkeypatch: pytest.MonkeyPatch) -> Iterator[StandIns]:
+    monkeypatch.setenv("GRAFANA_ADMIN_PASSWORD", PASSWORD)
+    servers = StandIns(
+        dev_expected,
+        PrometheusStandIn(dev_expected).start(),
+        AlertmanagerStandIn(dev_expected).start(),
+        GrafanaStandIn(dashboards=set(dev_expected.dashboards), password=PASSWORD).start(),
+    )
+    yield servers
+    for server in (servers.prometheus, servers.alertmanager, servers.grafana):
+        server.stop()
