@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from dataclasses import replace
 from typing import Any
 
 from components.config_source import PROJECT_DIR, settings_from_stack_file
@@ -81,35 +82,31 @@ def add_commands(commands: Any) -> None:
 
 
 def run_verify(args: argparse.Namespace) -> int:
-    from components.operator.checks import build_checks  # noqa: PLC0415
     from components.operator.endpoints import default_endpoints, stack_outputs  # noqa: PLC0415
-    from components.operator.expected import expected_for  # noqa: PLC0415
-    from components.operator.verify import exit_status, run_checks, table  # noqa: PLC0415
+    from components.operator.verify import verify  # noqa: PLC0415
 
     settings = settings_from_stack_file(args.stack)
     flags = (args.prometheus_url, args.alertmanager_url, args.grafana_url, args.grafana_user)
     outputs = stack_outputs(args.stack, PROJECT_DIR) if not all(flags) else None
-    endpoints = default_endpoints(settings, outputs.values if outputs else None)
-    endpoints = type(endpoints)(
-        prometheus=args.prometheus_url or endpoints.prometheus,
-        alertmanager=args.alertmanager_url or endpoints.alertmanager,
-        grafana=args.grafana_url or endpoints.grafana,
-        grafana_user=args.grafana_user or endpoints.grafana_user,
+    found = default_endpoints(settings, outputs.values if outputs else None)
+    endpoints = replace(
+        found,
+        prometheus=args.prometheus_url or found.prometheus,
+        alertmanager=args.alertmanager_url or found.alertmanager,
+        grafana=args.grafana_url or found.grafana,
+        grafana_user=args.grafana_user or found.grafana_user,
         api_health=args.api_health_url,
     )
     if outputs is not None:
         print(outputs.note, file=sys.stderr)
     print(f"verifying stack {args.stack}: Prometheus {endpoints.prometheus}, Alertmanager {endpoints.alertmanager}, "
           f"Grafana {endpoints.grafana} (user {endpoints.grafana_user})", file=sys.stderr, flush=True)
-    password = os.environ.get(PASSWORD_ENV) or None
-    checks = build_checks(endpoints, expected_for(settings), timeout=args.timeout, grafana_password=password)
     try:
-        results = run_checks(checks, wait=args.wait)
+        return verify(settings, endpoints, timeout=args.timeout, wait=args.wait,
+                      grafana_password=os.environ.get(PASSWORD_ENV) or None)
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130
-    print(table(results), end="")
-    return exit_status(results)
 
 
 def run_test_alert(args: argparse.Namespace) -> int:

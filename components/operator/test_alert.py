@@ -80,7 +80,8 @@ class TestAlert:
     service: str = DEFAULT_SERVICE
     duration: float = DEFAULT_DURATION
     timeout: float = 30.0
-    out: TextIO = sys.stdout
+    out: TextIO | None = None
+    """Progress lines (default: stdout)."""
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     sleep: Callable[[float], None] = time.sleep
     who: str = field(default_factory=operator)
@@ -123,7 +124,7 @@ class TestAlert:
             self.sleep(POLL)
 
     def say(self, text: str) -> None:
-        print(text, file=self.out, flush=True)
+        print(text, file=self.out or sys.stdout, flush=True)
 
     def fire(self) -> list[str]:
         """Post the alert, wait until Alertmanager lists it; return the receivers it is routed to."""
@@ -159,8 +160,9 @@ class TestAlert:
         self.say(f"resolved {ALERTNAME}: Alertmanager no longer lists it as active")
 
 
-def run(alert: TestAlert, *, err: TextIO = sys.stderr) -> int:
+def run(alert: TestAlert, *, err: TextIO | None = None) -> int:
     """Fire, hold and resolve ``alert``; one-line errors, Ctrl-C resolves before exiting."""
+    err = err or sys.stderr
     try:
         try:
             alert.fire()

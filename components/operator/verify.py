@@ -8,7 +8,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
-from components.operator.checks import Check, Outcome
+from components.operator.checks import Check, Outcome, build_checks
+from components.operator.endpoints import Endpoints
+from components.operator.expected import expected_for
+from components.settings import StackSettings
 
 RETRY_INTERVAL = 2.0
 """Seconds between two tries of a failing check while ``--wait`` lasts."""
@@ -25,7 +28,7 @@ def run_checks(
     checks: Sequence[Check],
     *,
     wait: float = 0.0,
-    progress: TextIO = sys.stderr,
+    progress: TextIO | None = None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
     interval: float = RETRY_INTERVAL,
@@ -33,6 +36,7 @@ def run_checks(
     """Run ``checks`` in order; a failing one is retried until it passes or ``wait`` seconds have passed
     since the start (after that, each remaining check runs once).  One progress line per check, and
     one more when a check starts waiting."""
+    progress = progress or sys.stderr
     deadline = clock() + wait
     results = []
     width = len(str(len(checks)))
@@ -67,3 +71,20 @@ def table(results: Sequence[Result]) -> str:
 
 def exit_status(results: Sequence[Result]) -> int:
     return 0 if all(r.outcome.ok for r in results) else 1
+
+
+def verify(
+    settings: StackSettings,
+    endpoints: Endpoints,
+    *,
+    timeout: float,
+    wait: float = 0.0,
+    grafana_password: str | None = None,
+    out: TextIO | None = None,
+    progress: TextIO | None = None,
+) -> int:
+    """Check the running stack of ``settings`` at ``endpoints``; print the table; 0 if all passed, else 1."""
+    checks = build_checks(endpoints, expected_for(settings), timeout=timeout, grafana_password=grafana_password)
+    results = run_checks(checks, wait=wait, progress=progress)
+    print(table(results), end="", file=out or sys.stdout)
+    return exit_status(results)
