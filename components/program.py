@@ -14,7 +14,7 @@ import pulumi_random as random
 
 from components.config_source import decode_engine_value
 from components.docker_stack.component import MonitoringContainers
-from components.docker_stack.containers import ui_url
+from components.docker_stack.containers import alertmanager_url, ui_url
 from components.grafana.community import DEFAULT_CACHE_DIR
 from components.grafana.component import GrafanaResources
 from components.incident.response import IncidentResponse
@@ -86,7 +86,7 @@ def build(settings: StackSettings) -> dict[str, Any]:
     )
 
     outputs["prometheusUrl"] = settings.prometheus.external_url or ui_url(settings, settings.ports.prometheus)
-    outputs["alertmanagerUrl"] = ui_url(settings, settings.ports.alertmanager)
+    outputs["alertmanagerUrl"] = alertmanager_url(settings)
     outputs["grafanaUrl"] = grafana_url
     outputs["grafanaAdminUser"] = settings.grafana.admin_user
     outputs["pagerdutyServiceIds"] = incident.pagerduty_service_ids

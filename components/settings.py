@@ -18,6 +18,7 @@ from components.durations import Duration, seconds
 from components.grafana.settings import GrafanaSettings
 from components.incident.settings import IncidentSettings
 from components.model import ConfigModel
+from components.prometheus.scrape_jobs import job_names
 from components.rules.settings import RuleSettings
 from components.secrets import Secret
 from components.versions import IMAGES
@@ -190,6 +191,17 @@ class TargetSettings(ConfigModel):
     scrape_overrides: dict[str, list[str]] = Field(default_factory=dict)
     """Replace a job's default targets (``job: [host:port]``), e.g. exporters on other hosts."""
 
+    @field_validator("scrape_overrides")
+    @classmethod
+    def _known_jobs(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        unknown = sorted(set(value) - set(job_names()))
+        if unknown:
+            raise ValueError(f"unknown job(s) {unknown}; known: {job_names()}")
+        empty = sorted(job for job, targets in value.items() if not targets)
+        if empty:
+            raise ValueError(f"no targets for {empty}; remove the override to use the default")
+        return value
+
 
 class PrometheusSettings(ConfigModel):
     scrape_interval: Duration = "15s"
@@ -246,6 +258,16 @@ class StackSettings(ConfigModel):
         if errors:
             raise ValueError("; ".join(errors))
         return value
+
+    @model_validator(mode="after")
+    def _grafana_reachable(self) -> StackSettings:
+        if self.docker.host and not self.grafana.root_url:
+            raise ValueError(
+                "grafana.rootUrl: required when docker.host is set: the Grafana provider runs where `pulumi up` "
+                "runs and must reach Grafana there (a proxy URL, or http://127.0.0.1:3030 through "
+                "`ssh -L 3030:127.0.0.1:3030 <docker host>`)"
+            )
+        return self
 
     @property
     def network_name(self) -> str:

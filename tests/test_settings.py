@@ -66,6 +66,10 @@ def test_every_bad_key_is_reported_at_once() -> None:
         ({f"{NS}:slackWebhookUrl": "https://hooks.example/x"}, "is a secret; set it with `pulumi config set --secret"),
         ({f"{NS}:stack": "prod"}, "the stack name comes from `pulumi stack`"),
         ({"pagerduty:token": "plain"}, "pagerduty:token: is a secret"),
+        ({f"{NS}:targets": {"scrapeOverrides": {"postgress": ["db:9187"]}}}, "unknown job(s) ['postgress']"),
+        ({f"{NS}:targets": {"scrapeOverrides": {"postgres": []}}}, "no targets for ['postgres']"),
+        ({f"{NS}:docker": {"host": "ssh://ops@monitoring"}}, "grafana.rootUrl: required when docker.host is set"),
+        ({f"{NS}:notifications": {"externalUrl": "alertmanager.example.com"}}, f"{NS}:notifications.externalUrl"),
     ],
 )
 def test_bad_value_names_the_key_and_the_fix(config: dict[str, object], expected: str) -> None:

@@ -158,6 +158,9 @@ class NotificationSettings(ConfigModel):
     pagerduty: PagerDutyNotifications = PagerDutyNotifications()
     slack: SlackNotifications = SlackNotifications()
     email: EmailNotifications = EmailNotifications()
+    external_url: str | None = None
+    """URL on-call reaches Alertmanager at: the links in every notification.  Default
+    ``http://<bindAddress>:<ports.alertmanager>``, which only works on the Docker host itself."""
     heartbeat_url: str | None = None
     """Dead-man's-switch URL (e.g. healthchecks.io) the Watchdog alert is POSTed to; unset: sent nowhere."""
     secrets_dir: str = "/etc/alertmanager/secrets"
@@ -166,9 +169,9 @@ class NotificationSettings(ConfigModel):
     """Alertmanager marks an alert resolved when Prometheus stops resending it for this long."""
     timing: RouteTimings = RouteTimings()
 
-    @field_validator("heartbeat_url")
+    @field_validator("heartbeat_url", "external_url")
     @classmethod
-    def _heartbeat(cls, value: str | None) -> str | None:
+    def _optional_url(cls, value: str | None) -> str | None:
         return None if value is None else _http_url(value)
 
     @field_validator("secrets_dir")

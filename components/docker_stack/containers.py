@@ -154,6 +154,11 @@ def ui_url(settings: StackSettings, port: int) -> str:
     return f"http://{settings.docker.bind_address}:{port}"
 
 
+def alertmanager_url(settings: StackSettings) -> str:
+    """Where people reach Alertmanager (the links notifications carry)."""
+    return settings.notifications.external_url or ui_url(settings, settings.ports.alertmanager)
+
+
 def _prometheus(settings: StackSettings, documents: dict[str, str]) -> ContainerSpec:
     prom = settings.prometheus
     command = [
@@ -193,7 +198,7 @@ def _alertmanager(settings: StackSettings, documents: dict[str, str]) -> Contain
             f"--config.file={ALERTMANAGER_DIR}/alertmanager.yml",
             "--storage.path=/alertmanager",
             "--cluster.listen-address=",  # a single node: no gossip port
-            f"--web.external-url={ui_url(settings, settings.ports.alertmanager)}",
+            f"--web.external-url={alertmanager_url(settings)}",
         ],
         uploads={f"{ALERTMANAGER_DIR}/alertmanager.yml": ALERTMANAGER_CONFIG, **templates},
         secret_uploads={f"{secrets_dir}/{name}": secret for name, secret in secret_files(settings).items()},

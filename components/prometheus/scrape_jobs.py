@@ -1,15 +1,14 @@
 """The scrape jobs: which job scrapes what, with which ``service`` label.
 
 Job names and ``service`` labels are today's, so existing queries and dashboards keep working.
-Targets default to the monitoring containers' names on the Docker network and the
-application's service names; ``targets.scrapeOverrides`` re-points any job (remote exporters,
-the live test on loopback).
+Targets default to the monitoring containers by name; ``targets.scrapeOverrides`` re-points any
+job (exporters on other hosts, the live test on loopback).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from components.settings import StackSettings
@@ -17,32 +16,29 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class ScrapeJob:
-    """One Prometheus job: a plain scrape, or blackbox probes (``kind='probe'``)."""
+    """One Prometheus job scraping one monitoring container (or Prometheus itself)."""
 
     name: str
     service: str
-    default_targets: tuple[str, ...] = ()
+    container: str
+    """Container of the stack it scrapes (``docker_stack/containers.py``); ``""`` for Prometheus itself."""
+    port: int
     metrics_path: str = "/metrics"
-    kind: Literal["scrape", "probe"] = "scrape"
-    description: str = ""
 
 
-# Addresses of the monitoring containers on the monitoring network (alias:port).
-PROMETHEUS = ScrapeJob("prometheus", "prometheus", ("localhost:9090",), description="Prometheus itself")
-ALERTMANAGER = ScrapeJob("alertmanager", "alertmanager", ("alertmanager:9093",), description="Alertmanager")
-BLACKBOX_EXPORTER = ScrapeJob(
-    "blackbox-exporter", "blackbox", ("blackbox-exporter:9115",), description="the blackbox exporter's own metrics"
-)
+PROMETHEUS = ScrapeJob("prometheus", "prometheus", "", 9090)
+ALERTMANAGER = ScrapeJob("alertmanager", "alertmanager", "alertmanager", 9093)
+BLACKBOX_EXPORTER = ScrapeJob("blackbox-exporter", "blackbox", "blackbox-exporter", 9115)
 
-# The API is not in this table: its targets come from DNS or a static list (see api_job).
+# The API is not in this table: its targets come from DNS or a static list (see config.py).
 JOBS: tuple[ScrapeJob, ...] = (
-    ScrapeJob("postgres", "database", ("postgres-exporter:9187",), description="postgres-exporter"),
-    ScrapeJob("redis", "cache", ("redis-exporter:9121",), description="redis_exporter"),
-    ScrapeJob("node-exporter", "system", ("node-exporter:9100",), description="host metrics"),
-    ScrapeJob("cadvisor", "containers", ("cadvisor:8080",), description="per-container metrics"),
+    ScrapeJob("postgres", "database", "postgres-exporter", 9187),
+    ScrapeJob("redis", "cache", "redis-exporter", 9121),
+    ScrapeJob("node-exporter", "system", "node-exporter", 9100),
+    ScrapeJob("cadvisor", "containers", "cadvisor", 8080),
     PROMETHEUS,
     ALERTMANAGER,
-    ScrapeJob("grafana", "grafana", ("grafana:3000",), description="Grafana"),
+    ScrapeJob("grafana", "grafana", "grafana", 3000),
     BLACKBOX_EXPORTER,
 )
 
@@ -52,8 +48,17 @@ PROBE_JOB = "blackbox"
 
 
 def targets(settings: StackSettings, job: ScrapeJob) -> list[str]:
-    """The job's targets: the stack's override if any, else the container default."""
-    return list(settings.targets.scrape_overrides.get(job.name, job.default_targets))
+    """The job's targets: the stack's override if any, else its container by name.
+
+    Container names are unique on the Docker host, unlike service names: Prometheus also sits
+    on the application's network, where an older compose project may still run containers
+    answering to ``alertmanager`` or ``postgres-exporter``.
+    """
+    override = settings.targets.scrape_overrides.get(job.name)
+    if override:
+        return list(override)
+    host = f"{settings.container_prefix}-{job.container}" if job.container else "localhost"
+    return [f"{host}:{job.port}"]
 
 
 def address(settings: StackSettings, job: ScrapeJob) -> str:

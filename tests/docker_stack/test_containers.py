@@ -109,3 +109,18 @@ def test_data_lives_in_named_volumes(dev: dict[str, ContainerSpec]) -> None:
         "alertmanager": {"alertmanager-data": "/alertmanager"},
         "grafana": {"grafana-data": "/var/lib/grafana"},
     }
+
+
+def test_exporters_are_scraped_by_unique_container_name() -> None:
+    settings = settings_from_stack_file("prod")
+    config = render_documents(settings)["prometheus/prometheus.yml"]
+    for spec in specs_of(settings).values():
+        if spec.name != "prometheus":
+            assert f"iidmon-prod-{spec.name}:{spec.port}" in config, spec.name
+    assert "- alertmanager:9093" not in config
+
+
+def test_notification_links_use_the_external_url() -> None:
+    url = "https://alertmanager.ops.example.com"
+    settings = settings_from_mapping("prod", {f"{NS}:notifications": {"externalUrl": url}}, require_secrets=False)
+    assert f"--web.external-url={url}" in specs_of(settings)["alertmanager"].command
