@@ -29,12 +29,20 @@ PROJECT = "internet-id-monitoring"
 SECRET_KEYS: dict[str, str] = {
     "grafanaAdminPassword": "Grafana admin password",
     "smtpPassword": "SMTP password for e-mail notifications",
-    "slackWebhookUrl": "Slack incoming-webhook URL Alertmanager posts to",
+    "slackWebhookUrl": (
+        "Slack incoming-webhook URL Alertmanager posts through (notifications.slack.delivery webhook) for "
+        "every channel without a webhook of its own"
+    ),
+    "slackWebhookUrlCritical": "incoming-webhook URL of the critical channel (notifications.slack.channelWebhooks)",
+    "slackWebhookUrlWarnings": "incoming-webhook URL of the warnings channel (notifications.slack.channelWebhooks)",
+    "slackWebhookUrlInfo": "incoming-webhook URL of the info channel (notifications.slack.channelWebhooks)",
     "postgresExporterPassword": "password of the database user postgres-exporter logs in as",
     "pagerdutyRoutingKey": "Events API v2 routing key of an externally managed production service",
     "pagerdutyDatabaseRoutingKey": "Events API v2 routing key of an externally managed database service",
     "pagerduty:token": "PagerDuty API token of the pagerduty provider",
-    "slack:token": "Slack bot token of the slack provider",
+    "slack:token": (
+        "Slack bot token of the slack provider; also what Alertmanager posts with (notifications.slack.delivery bot)"
+    ),
     "sentry:token": "Sentry auth token of the sentry provider",
 }
 

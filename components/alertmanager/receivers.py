@@ -15,6 +15,10 @@ another enabled channel could carry:
 (and Grafana) only.  That is the dev stack, where every channel is off.
 
 Credentials are never inlined: each integration reads a file under ``notifications.secretsDir``.
+Slack (``notifications.slack.delivery``): ``bot`` posts to ``chat.postMessage`` with the bot token
+from ``slack-bot-token`` as a Bearer credential, naming the channel in each message; ``webhook``
+posts to the incoming webhook of each channel (``slack-webhook-url-<channel>``, or the shared
+``slack-webhook-url`` for a channel without one of its own).
 """
 
 from __future__ import annotations
@@ -22,17 +26,29 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from components.alertmanager import routes
+from components.alertmanager.settings import (
+    SHARED_WEBHOOK_SECRET,
+    SLACK_BOT_TOKEN_SECRET,
+    WEBHOOK_SECRET_OF_ROLE,
+    SlackChannelRole,
+)
 
 if TYPE_CHECKING:
     from components.settings import StackSettings
 
 SLACK_WEBHOOK_FILE = "slack-webhook-url"
+SLACK_BOT_TOKEN_FILE = "slack-bot-token"
+SLACK_CHANNEL_WEBHOOK_FILES: dict[str, str] = {
+    role: f"slack-webhook-url-{role}" for role in ("critical", "warnings", "info")
+}
 PAGERDUTY_ROUTING_KEY_FILE = "pagerduty-routing-key"
 PAGERDUTY_DATABASE_ROUTING_KEY_FILE = "pagerduty-database-routing-key"
 SMTP_PASSWORD_FILE = "smtp-password"
 
 SECRET_KEY_OF_FILE = {
-    SLACK_WEBHOOK_FILE: "slackWebhookUrl",
+    SLACK_BOT_TOKEN_FILE: SLACK_BOT_TOKEN_SECRET,
+    SLACK_WEBHOOK_FILE: SHARED_WEBHOOK_SECRET,
+    **{SLACK_CHANNEL_WEBHOOK_FILES[role]: key for role, key in WEBHOOK_SECRET_OF_ROLE.items()},
     PAGERDUTY_ROUTING_KEY_FILE: "pagerdutyRoutingKey",
     PAGERDUTY_DATABASE_ROUTING_KEY_FILE: "pagerdutyDatabaseRoutingKey",
     SMTP_PASSWORD_FILE: "smtpPassword",
@@ -52,8 +68,13 @@ def used_secret_files(settings: StackSettings) -> list[str]:
     """Credential files the rendered config points at, in a stable order."""
     n = settings.notifications
     files = []
-    if n.slack.enabled:
-        files.append(SLACK_WEBHOOK_FILE)
+    if n.slack.enabled and n.slack.delivery == "bot":
+        files.append(SLACK_BOT_TOKEN_FILE)
+    elif n.slack.enabled:
+        for role in n.slack_roles():
+            name = slack_webhook_file(settings, role)
+            if name not in files:
+                files.append(name)
     if n.pagerduty.enabled:
         files.append(PAGERDUTY_ROUTING_KEY_FILE)
         if n.pagerduty.separate_database_service:
@@ -63,11 +84,29 @@ def used_secret_files(settings: StackSettings) -> list[str]:
     return files
 
 
-def slack_config(settings: StackSettings, channel: str) -> dict[str, Any]:
+def slack_webhook_file(settings: StackSettings, role: SlackChannelRole) -> str:
+    """Credential file of the incoming webhook that posts to channel ``role`` (``delivery: webhook``)."""
+    if settings.notifications.slack.webhook_secret(role) == SHARED_WEBHOOK_SECRET:
+        return SLACK_WEBHOOK_FILE
+    return SLACK_CHANNEL_WEBHOOK_FILES[role]
+
+
+def slack_config(settings: StackSettings, role: SlackChannelRole) -> dict[str, Any]:
+    slack = settings.notifications.slack
+    endpoint: dict[str, Any]
+    if slack.delivery == "bot":
+        endpoint = {
+            "api_url": slack.api_url,
+            "http_config": {
+                "authorization": {"type": "Bearer", "credentials_file": secret_path(settings, SLACK_BOT_TOKEN_FILE)}
+            },
+        }
+    else:
+        endpoint = {"api_url_file": secret_path(settings, slack_webhook_file(settings, role))}
     return {
-        "api_url_file": secret_path(settings, SLACK_WEBHOOK_FILE),
-        "channel": f"#{channel}",
-        "username": settings.notifications.slack.username,
+        **endpoint,
+        "channel": f"#{getattr(slack.channels, role)}",
+        "username": slack.username,
         "send_resolved": True,
         "title": _t("iid.slack.title"),
         "title_link": _t("iid.alertmanager_url"),
@@ -125,7 +164,7 @@ def email_config(settings: StackSettings) -> dict[str, Any]:
     return config
 
 
-def _human(settings: StackSettings, slack_channel: str, *, email_first: bool = False) -> dict[str, Any]:
+def _human(settings: StackSettings, slack_channel: SlackChannelRole, *, email_first: bool = False) -> dict[str, Any]:
     """Integrations of a human-facing receiver: its own channel first, the other as a fallback."""
     n = settings.notifications
     slack = {"slack_configs": [slack_config(settings, slack_channel)]} if n.slack.enabled else None
@@ -136,15 +175,14 @@ def _human(settings: StackSettings, slack_channel: str, *, email_first: bool = F
 
 def render_receivers(settings: StackSettings) -> list[dict[str, Any]]:
     n = settings.notifications
-    channels = n.slack.channels
     by_name: dict[str, dict[str, Any]] = {
         routes.PAGERDUTY_CRITICAL: {},
         routes.PAGERDUTY_DATABASE: {},
-        routes.SLACK_CRITICAL: _human(settings, channels.critical),
-        routes.SLACK_WARNINGS: _human(settings, channels.warnings),
-        routes.EMAIL_INFO: _human(settings, channels.info, email_first=True),
+        routes.SLACK_CRITICAL: _human(settings, "critical"),
+        routes.SLACK_WARNINGS: _human(settings, "warnings"),
+        routes.EMAIL_INFO: _human(settings, "info", email_first=True),
         routes.WATCHDOG: {},
-        routes.DEFAULT_RECEIVER: _human(settings, channels.warnings),
+        routes.DEFAULT_RECEIVER: _human(settings, "warnings"),
     }
     if n.pagerduty.enabled:
         database_key = (

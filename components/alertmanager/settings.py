@@ -7,6 +7,7 @@ integrations a receiver holds (see ``receivers.py``), never the routing tree.
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -14,6 +15,7 @@ from components.durations import Duration, seconds
 from components.model import ConfigModel
 
 PAGERDUTY_EVENTS_V2_URL = "https://events.pagerduty.com/v2/enqueue"
+SLACK_POST_MESSAGE_URL = "https://slack.com/api/chat.postMessage"
 _HOST_PORT = re.compile(r"^[A-Za-z0-9._-]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$")
 
 
@@ -45,14 +47,73 @@ class SlackChannels(ConfigModel):
         return value
 
 
+SlackChannelRole = Literal["critical", "warnings", "info"]
+"""The channels Alertmanager posts to (``incidents`` is only created, never posted to)."""
+
+WEBHOOK_SECRET_OF_ROLE: dict[str, str] = {
+    "critical": "slackWebhookUrlCritical",
+    "warnings": "slackWebhookUrlWarnings",
+    "info": "slackWebhookUrlInfo",
+}
+"""Secret config key of the incoming webhook of each channel (``delivery: webhook``)."""
+SHARED_WEBHOOK_SECRET = "slackWebhookUrl"
+SLACK_BOT_TOKEN_SECRET = "slack:token"
+
+
 class SlackNotifications(ConfigModel):
-    """Slack through an incoming webhook (secret ``slackWebhookUrl``, read from a file)."""
+    """Slack, through a bot token (``delivery: bot``) or incoming webhooks (``delivery: webhook``).
+
+    ``bot`` (recommended): Alertmanager calls ``chat.postMessage`` with the bot token ``slack:token``
+    (the token the Slack component creates the channels with, so the bot is a member of them; it
+    needs the scope ``chat:write``).  Each message names its channel, so every severity lands in its
+    own channel.  The token is read from a file, never written into alertmanager.yml.
+
+    ``webhook``: an incoming webhook of a Slack app posts only to the channel it was created for and
+    ignores the ``channel`` and ``username`` Alertmanager sends (only legacy custom-integration webhooks
+    honoured them).  So each channel needs its own webhook: list the channels in ``channelWebhooks``
+    and set ``slackWebhookUrlCritical`` / ``slackWebhookUrlWarnings`` / ``slackWebhookUrlInfo``; a
+    channel not listed posts through ``slackWebhookUrl`` and lands wherever that webhook points.
+    """
 
     enabled: bool = False
-    """Post critical and warning alerts to Slack."""
+    """Post critical and warning alerts to Slack (and info alerts when e-mail is off)."""
+    delivery: Literal["bot", "webhook"] = "bot"
+    """``bot``: ``chat.postMessage`` with the secret ``slack:token``; ``webhook``: incoming webhooks."""
+    api_url: str = SLACK_POST_MESSAGE_URL
+    """``delivery: bot`` only: the Web API method messages are posted to (a live test points it at a
+    local receiver)."""
+    channel_webhooks: list[SlackChannelRole] = []
+    """``delivery: webhook`` only: channels (``critical``, ``warnings``, ``info``) with an incoming webhook
+    of their own (secret ``slackWebhookUrl<Channel>``, e.g. ``slackWebhookUrlCritical``); the others post
+    through ``slackWebhookUrl``."""
     channels: SlackChannels = SlackChannels()
     username: str = "Alertmanager"
-    """Name the messages are posted under (ignored by webhooks bound to an app that fixes it)."""
+    """Name the messages are posted under: honoured by a bot with the scope ``chat:write.customize``
+    and by legacy webhooks; app webhooks and bots without that scope post under the app's name."""
+
+    @field_validator("api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        return _http_url(value)
+
+    @field_validator("channel_webhooks")
+    @classmethod
+    def _unique(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError(f"{value} names a channel twice")
+        return value
+
+    @model_validator(mode="after")
+    def _delivery_fields(self) -> SlackNotifications:
+        if self.delivery == "bot" and self.channel_webhooks:
+            raise ValueError("channelWebhooks applies to delivery: webhook only (a bot posts to every channel)")
+        if self.delivery == "webhook" and "api_url" in self.model_fields_set:
+            raise ValueError("apiUrl applies to delivery: bot only (webhook URLs are secrets)")
+        return self
+
+    def webhook_secret(self, role: SlackChannelRole) -> str:
+        """Secret config key of the webhook that posts to channel ``role`` (``delivery: webhook``)."""
+        return WEBHOOK_SECRET_OF_ROLE[role] if role in self.channel_webhooks else SHARED_WEBHOOK_SECRET
 
 
 class PagerDutyNotifications(ConfigModel):
@@ -185,7 +246,28 @@ class NotificationSettings(ConfigModel):
         """Secrets the chosen channels need (PagerDuty keys are decided by the root settings)."""
         required: dict[str, str] = {}
         if self.slack.enabled:
-            required["slackWebhookUrl"] = "notifications.slack.enabled is true"
+            required.update(self.slack_secrets())
         if self.email.enabled and self.email.username:
             required["smtpPassword"] = "notifications.email.username is set (SMTP authentication)"
+        return required
+
+    def slack_roles(self) -> list[SlackChannelRole]:
+        """Channels Alertmanager posts to: critical and warnings, and info when e-mail is off."""
+        if not self.slack.enabled:
+            return []
+        return ["critical", "warnings"] if self.email.enabled else ["critical", "warnings", "info"]
+
+    def slack_secrets(self) -> dict[str, str]:
+        """Secrets Slack delivery needs, with the reason."""
+        slack = self.slack
+        if not slack.enabled:
+            return {}
+        if slack.delivery == "bot":
+            return {SLACK_BOT_TOKEN_SECRET: "notifications.slack.delivery is bot (chat.postMessage with the bot token)"}
+        required: dict[str, str] = {}
+        for role in self.slack_roles():
+            key = slack.webhook_secret(role)
+            why = (f"notifications.slack.channelWebhooks lists {role}" if key != SHARED_WEBHOOK_SECRET
+                   else "notifications.slack.delivery is webhook")
+            required.setdefault(key, why)
         return required

@@ -12,15 +12,20 @@ import yaml
 from components.alertmanager.config import alertmanager_document, secret_files
 from components.alertmanager.receivers import SECRET_KEY_OF_FILE
 from components.alertmanager.routes import RECEIVERS, ROUTES
+from components.config_source import settings_from_mapping
 from components.render import redacted_secret_files, render_documents
 from components.secrets import REDACTED, Secret
 from components.settings import SettingsError
-from tests.alertmanager.variants import STACKS, variant, variants, write_config
+from tests.alertmanager.variants import STACKS, stack_config, variant, variants, write_config
 from tests.tools import run_tool
 
 VARIANTS = variants()
 FAKE = {
     "slackWebhookUrl": "https://hooks.slack.com/services/T000/B000/FAKE-SLACK-7d1e",
+    "slackWebhookUrlCritical": "https://hooks.slack.com/services/T000/B001/FAKE-SLACK-CRIT-7d1e",
+    "slackWebhookUrlWarnings": "https://hooks.slack.com/services/T000/B002/FAKE-SLACK-WARN-7d1e",
+    "slackWebhookUrlInfo": "https://hooks.slack.com/services/T000/B003/FAKE-SLACK-INFO-7d1e",
+    "slack:token": "xoxb-FAKE-BOT-TOKEN-7d1e",
     "smtpPassword": "FAKE-SMTP-PASSWORD-7d1e",
     "pagerdutyRoutingKey": "FAKE-PD-MAIN-KEY-7d1e",
     "pagerdutyDatabaseRoutingKey": "FAKE-PD-DB-KEY-7d1e",
@@ -62,9 +67,13 @@ def test_every_receiver_exists_and_every_route_reaches_one(name: str) -> None:
 @pytest.mark.parametrize("name", sorted(VARIANTS))
 def test_only_current_syntax(name: str) -> None:
     text = yaml.safe_dump(_document(name))
-    keys = {k for node in _walk(_document(name)) if isinstance(node, dict) for k in node}
+    nodes = [node for node in _walk(_document(name)) if isinstance(node, dict)]
+    keys = {k for node in nodes for k in node}
     assert not keys & {"match", "match_re", "source_match", "source_match_re", "target_match", "target_match_re",
-                       "service_key", "mute_time_intervals", "api_url", "routing_key", "auth_password", "url_file"}
+                       "service_key", "mute_time_intervals", "routing_key", "auth_password", "url_file",
+                       "credentials", "bearer_token", "bearer_token_file"}
+    # api_url only as the (non-secret) Web API endpoint of the bot; webhook URLs are secrets: api_url_file
+    assert {node["api_url"] for node in nodes if "api_url" in node} <= {VARIANTS[name].notifications.slack.api_url}
     assert "${" not in text
     assert "/api/v1" not in text
 
@@ -102,10 +111,15 @@ def test_full_stacks_use_every_channel(stack: str) -> None:
     db = _receiver(stack, "pagerduty-database")["pagerduty_configs"][0]
     assert db["routing_key_file"].endswith("/pagerduty-database-routing-key")
     channels = VARIANTS[stack].notifications.slack.channels
-    for receiver, channel in (("slack-critical", channels.critical), ("slack-warnings", channels.warnings)):
+    for receiver, channel in (("slack-critical", channels.critical), ("slack-warnings", channels.warnings),
+                              ("default", channels.warnings)):
         (slack,) = _receiver(stack, receiver)["slack_configs"]
         assert slack["channel"] == f"#{channel}"
-        assert slack["api_url_file"].endswith("/slack-webhook-url")
+        assert slack["api_url"] == "https://slack.com/api/chat.postMessage"
+        assert slack["http_config"] == {
+            "authorization": {"type": "Bearer", "credentials_file": "/etc/alertmanager/secrets/slack-bot-token"}
+        }
+        assert "api_url_file" not in slack
         assert slack["send_resolved"] is True
     (email,) = _receiver(stack, "email-info")["email_configs"]
     assert email["send_resolved"] is True
@@ -137,10 +151,29 @@ def test_heartbeat_and_shared_database_service() -> None:
     assert set(_receiver("prod", "watchdog")) == {"name"}
 
 
-def test_secret_files_hold_the_right_secrets_and_the_config_holds_none() -> None:
-    settings = variant("prod", None, **FAKE)
+_FILES_OF_MODE = {
+    "bot": {"slack-bot-token", "pagerduty-routing-key", "pagerduty-database-routing-key", "smtp-password"},
+    "webhook": {"slack-webhook-url", "pagerduty-routing-key", "pagerduty-database-routing-key", "smtp-password"},
+    "webhook-per-channel": {"slack-webhook-url-critical", "slack-webhook-url-warnings", "slack-webhook-url-info",
+                            "pagerduty-routing-key", "pagerduty-database-routing-key"},
+    "webhook-critical-only": {"slack-webhook-url-critical", "slack-webhook-url",
+                              "pagerduty-routing-key", "pagerduty-database-routing-key"},
+}
+_SLACK_OF_MODE: dict[str, dict[str, Any]] = {
+    "bot": {"slack": {"delivery": "bot"}},
+    "webhook": {"slack": {"delivery": "webhook"}},
+    "webhook-per-channel": {"slack": {"delivery": "webhook", "channelWebhooks": ["critical", "warnings", "info"]},
+                            "email": {"enabled": False}},
+    "webhook-critical-only": {"slack": {"delivery": "webhook", "channelWebhooks": ["critical"]},
+                              "email": {"enabled": False}},
+}
+
+
+@pytest.mark.parametrize("mode", sorted(_FILES_OF_MODE))
+def test_secret_files_hold_the_right_secrets_and_the_config_holds_none(mode: str) -> None:
+    settings = variant("prod", _SLACK_OF_MODE[mode], **FAKE)
     files = secret_files(settings)
-    assert set(files) == set(SECRET_KEY_OF_FILE)
+    assert set(files) == _FILES_OF_MODE[mode]
     for name, secret in files.items():
         assert isinstance(secret, Secret)
         assert secret.key == SECRET_KEY_OF_FILE[name]
@@ -157,14 +190,37 @@ def test_secret_files_hold_the_right_secrets_and_the_config_holds_none() -> None
 
 def test_unset_secret_is_listed_without_a_value() -> None:
     files = secret_files(VARIANTS["prod"])
-    assert files["slack-webhook-url"] == Secret("slackWebhookUrl", None)
-    assert files["slack-webhook-url"].value is None
+    assert files["slack-bot-token"] == Secret("slack:token", None)
+    assert files["slack-bot-token"].value is None
+    assert secret_files(VARIANTS["prod-slack-webhook"])["slack-webhook-url"].key == "slackWebhookUrl"
+
+
+@pytest.mark.parametrize(
+    ("name", "files"),
+    [
+        ("prod-slack-webhook", {"critical": "slack-webhook-url", "warnings": "slack-webhook-url"}),
+        ("prod-slack-webhook-per-channel", {"critical": "slack-webhook-url-critical",
+                                            "warnings": "slack-webhook-url-warnings",
+                                            "info": "slack-webhook-url-info"}),
+        ("prod-slack-webhook-critical-only", {"critical": "slack-webhook-url-critical",
+                                              "warnings": "slack-webhook-url", "info": "slack-webhook-url"}),
+    ],
+)
+def test_webhook_receivers_read_the_webhook_of_their_channel(name: str, files: dict[str, str]) -> None:
+    receiver_of = {"critical": "slack-critical", "warnings": "slack-warnings", "info": "email-info"}
+    for role, file_name in files.items():
+        (slack,) = _receiver(name, receiver_of[role])["slack_configs"]
+        assert slack["api_url_file"] == f"/etc/alertmanager/secrets/{file_name}"
+        assert slack["channel"] == f"#alerts-{role}"
+        assert not {"api_url", "http_config"} & set(slack)
+    (default,) = _receiver(name, "default")["slack_configs"]
+    assert default["api_url_file"] == f"/etc/alertmanager/secrets/{files['warnings']}"
 
 
 def test_secrets_dir_is_a_setting() -> None:
     settings = variant("prod", {"secretsDir": "/run/test/secrets/"})
     text = yaml.safe_dump(alertmanager_document(settings))
-    assert "/run/test/secrets/slack-webhook-url" in text
+    assert "/run/test/secrets/slack-bot-token" in text
     assert "/etc/alertmanager" not in text
 
 
@@ -176,8 +232,46 @@ def test_required_secrets_follow_the_channels(stack: str) -> None:
     if stack == "dev":
         assert required == {}
     else:
-        assert set(required) == {"slackWebhookUrl", "smtpPassword"}
-    assert set(VARIANTS["prod-email-no-auth"].notifications.required_secrets()) == {"slackWebhookUrl"}
+        assert set(required) == {"slack:token", "smtpPassword"}
+        assert "delivery is bot" in required["slack:token"]
+    assert set(VARIANTS["prod-email-no-auth"].notifications.required_secrets()) == {"slack:token"}
+
+
+@pytest.mark.parametrize(
+    ("name", "required"),
+    [
+        ("prod-slack-webhook", {"slackWebhookUrl", "smtpPassword"}),
+        ("staging-slack-webhook", {"slackWebhookUrl", "smtpPassword"}),
+        ("prod-slack-webhook-per-channel", {"slackWebhookUrlCritical", "slackWebhookUrlWarnings",
+                                            "slackWebhookUrlInfo"}),
+        ("prod-slack-webhook-critical-only", {"slackWebhookUrlCritical", "slackWebhookUrl"}),
+        ("prod-without-slack", {"smtpPassword"}),
+    ],
+)
+def test_required_secrets_follow_the_slack_delivery(name: str, required: set[str]) -> None:
+    assert set(VARIANTS[name].notifications.required_secrets()) == required
+
+
+def test_per_channel_webhooks_make_the_shared_one_optional_only_when_every_posted_channel_has_one() -> None:
+    # e-mail on: Slack posts to critical and warnings only, so two own webhooks are enough
+    settings = variant("prod", {"slack": {"delivery": "webhook", "channelWebhooks": ["critical", "warnings"]}})
+    assert set(settings.notifications.required_secrets()) == {"slackWebhookUrlCritical", "slackWebhookUrlWarnings",
+                                                              "smtpPassword"}
+    # e-mail off: info posts to Slack too and falls back to the shared webhook
+    settings = variant("prod", {"slack": {"delivery": "webhook", "channelWebhooks": ["critical", "warnings"]},
+                                "email": {"enabled": False}})
+    assert set(settings.notifications.required_secrets()) == {"slackWebhookUrlCritical", "slackWebhookUrlWarnings",
+                                                              "slackWebhookUrl"}
+
+
+def test_missing_slack_secrets_are_named_when_secrets_are_required() -> None:
+    config = stack_config("prod")
+    config["internet-id-monitoring:notifications"]["slack"]["delivery"] = "webhook"
+    config["internet-id-monitoring:notifications"]["slack"]["channelWebhooks"] = ["critical"]
+    with pytest.raises(SettingsError) as error:
+        settings_from_mapping("prod", config, require_secrets=True)
+    assert "internet-id-monitoring:slackWebhookUrlCritical: required because" in str(error.value)
+    assert "internet-id-monitoring:slackWebhookUrl: required because" in str(error.value)
 
 
 @pytest.mark.parametrize(
@@ -191,6 +285,11 @@ def test_required_secrets_follow_the_channels(stack: str) -> None:
         ({"slack": {"channels": {"critical": "#alerts"}}}, "not a Slack channel name"),
         ({"timing": {"warning": {"groupWait": "1m", "groupInterval": "10m", "repeatInterval": "5m"}}}, "shorter"),
         ({"pagerduty": {"serviceKey": "x"}}, "unknown setting"),
+        ({"slack": {"delivery": "legacy"}}, "delivery"),
+        ({"slack": {"channelWebhooks": ["critical"]}}, "delivery: webhook only"),
+        ({"slack": {"delivery": "webhook", "apiUrl": "https://slack.example/api"}}, "delivery: bot only"),
+        ({"slack": {"delivery": "webhook", "channelWebhooks": ["incidents"]}}, "channelWebhooks"),
+        ({"slack": {"apiUrl": "slack.com/api/chat.postMessage"}}, "not an http(s) URL"),
     ],
 )
 def test_bad_notification_settings_are_named(notifications: dict[str, Any], problem: str) -> None:

@@ -1,6 +1,10 @@
 """What receivers actually send: a real Alertmanager delivers to local PagerDuty, Slack and heartbeat
-stand-ins, re-pointed purely by settings (``pagerduty.url``, ``heartbeatUrl``, ``secretsDir``) with the
-credentials read from the secret files, never from alertmanager.yml.
+stand-ins, re-pointed purely by settings (``pagerduty.url``, ``slack.apiUrl``, ``heartbeatUrl``,
+``secretsDir``) with the credentials read from the secret files, never from alertmanager.yml.
+
+Slack runs in both delivery modes (``notifications.slack.delivery``): ``bot`` posts every severity to
+``chat.postMessage`` with the bot token as a Bearer credential and the channel in the body; ``webhook``
+posts each severity to the incoming webhook of its own channel.
 """
 
 from __future__ import annotations
@@ -14,55 +18,81 @@ import pytest
 
 from components.alertmanager.config import secret_files
 from tests.alertmanager.running import free_port, request, running_alertmanager
+from tests.alertmanager.slack_standins import POST_MESSAGE_PATH, SlackApiStandIn, SlackWebhooksStandIn
 from tests.alertmanager.variants import variant, write_config
-from tests.live.harness.receivers import PagerDutyStandIn, SlackStandIn, WebhookStandIn, slack_text
+from tests.live.harness.receivers import HttpRequest, PagerDutyStandIn, WebhookStandIn, slack_text
 
 pytestmark = pytest.mark.live
 
 FAST = {"groupWait": "1s", "groupInterval": "1s", "repeatInterval": "1h"}
 MAIN_KEY = "test-routing-key-main-0000000000000"
 DB_KEY = "test-routing-key-dba-11111111111111"
+BOT_TOKEN = "xoxb-test-bot-token-2222222222222"
 RUNBOOK = "https://runbooks.example.com/internet-id#service-down"
 
 
 @dataclass
 class Delivery:
+    mode: str
     url: str
     pagerduty: PagerDutyStandIn
-    slack: SlackStandIn
+    slack: SlackApiStandIn | SlackWebhooksStandIn
     heartbeat: WebhookStandIn
 
+    def assert_posted_to(self, message: HttpRequest, role: str) -> None:
+        """``message`` reached the channel of ``role`` (``critical``, ``warnings``, ``info``)."""
+        assert message.json["channel"] == f"#alerts-{role}"
+        if isinstance(self.slack, SlackApiStandIn):
+            assert message.path == POST_MESSAGE_PATH
+            assert message.headers["authorization"] == f"Bearer {BOT_TOKEN}"
+        else:
+            assert self.slack.role_of(message) == role, message.path
+            assert "authorization" not in message.headers
 
-@pytest.fixture(scope="module")
-def delivery(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Delivery]:
-    directory = tmp_path_factory.mktemp("delivery")
+
+@pytest.fixture(scope="module", params=["bot", "webhook"])
+def delivery(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Delivery]:
+    mode = str(request.param)
+    directory = tmp_path_factory.mktemp(f"delivery-{mode}")
     pagerduty = PagerDutyStandIn(free_port()).start()
-    slack = SlackStandIn(free_port()).start()
     heartbeat = WebhookStandIn(free_port()).start()
+    slack: SlackApiStandIn | SlackWebhooksStandIn
+    secrets: dict[str, str] = {"pagerdutyRoutingKey": MAIN_KEY, "pagerdutyDatabaseRoutingKey": DB_KEY}
+    if mode == "bot":
+        slack = SlackApiStandIn(free_port(), BOT_TOKEN).start()
+        slack_settings: dict[str, Any] = {"delivery": "bot", "apiUrl": slack.post_message_url}
+        secrets["slack:token"] = BOT_TOKEN
+    else:
+        slack = SlackWebhooksStandIn(free_port()).start()
+        slack_settings = {"delivery": "webhook", "channelWebhooks": ["critical", "warnings", "info"]}
+        secrets |= {"slackWebhookUrlCritical": slack.url("critical"), "slackWebhookUrlWarnings": slack.url("warnings"),
+                    "slackWebhookUrlInfo": slack.url("info")}
     try:
         secrets_dir = directory / "secrets"
         settings = variant(
             "prod",
             {
                 "pagerduty": {"url": pagerduty.enqueue_url},
+                "slack": slack_settings,
                 "email": {"enabled": False},
                 "heartbeatUrl": heartbeat.base_url + "/ping/test",
                 "secretsDir": str(secrets_dir),
                 "timing": {k: FAST for k in ("critical", "warning", "info", "default")}
                 | {"watchdog": {"groupWait": "1s", "groupInterval": "1s", "repeatInterval": "1m"}},
             },
-            slackWebhookUrl=slack.webhook_url,
-            pagerdutyRoutingKey=MAIN_KEY,
-            pagerdutyDatabaseRoutingKey=DB_KEY,
+            **secrets,
         )
         secrets_dir.mkdir()
-        for name, secret in secret_files(settings).items():
+        files = secret_files(settings)
+        assert {secret.key for secret in files.values()} == set(secrets)
+        for name, secret in files.items():
             (secrets_dir / name).write_text(str(secret.value))
         config = write_config(settings, directory)
         text = config.read_text()
-        assert MAIN_KEY not in text and DB_KEY not in text and slack.webhook_url not in text
+        for value in secrets.values():
+            assert value not in text
         with running_alertmanager(config, directory) as url:
-            yield Delivery(url, pagerduty, slack, heartbeat)
+            yield Delivery(mode, url, pagerduty, slack, heartbeat)
     finally:
         for server in (pagerduty, slack, heartbeat):
             server.stop()
@@ -94,7 +124,7 @@ def test_critical_pages_with_the_file_key_and_posts_to_slack(delivery: Delivery)
     details = event["payload"]["custom_details"]
     assert details["firing"] == "1" and details["runbook_url"] == RUNBOOK and details["description"] == "details here"
     (message,) = delivery.slack.wait_for(lambda r: "ServiceDown" in slack_text(r), timeout=20)
-    assert message.json["channel"] == "#alerts-critical"
+    delivery.assert_posted_to(message, "critical")
     assert message.json["attachments"][0]["color"] == "danger"
     assert ":rotating_light: CRITICAL: ServiceDown on api" in slack_text(message)
 
@@ -103,6 +133,7 @@ def test_critical_pages_with_the_file_key_and_posts_to_slack(delivery: Delivery)
         lambda r: r.json.get("event_action") == "resolve" and r.json.get("routing_key") == MAIN_KEY, timeout=20)
     (resolved,) = delivery.slack.wait_for(lambda r: "RESOLVED: ServiceDown" in slack_text(r), timeout=20)
     assert resolved.json["attachments"][0]["color"] == "good"
+    delivery.assert_posted_to(resolved, "critical")
 
 
 def test_database_critical_pages_the_database_service(delivery: Delivery) -> None:
@@ -111,7 +142,8 @@ def test_database_critical_pages_the_database_service(delivery: Delivery) -> Non
         lambda r: r.json.get("payload", {}).get("class") == "DatabaseDown", timeout=20)
     assert page.json["routing_key"] == DB_KEY
     assert page.json["payload"]["summary"].startswith("[Database] DatabaseDown")
-    delivery.slack.wait_for(lambda r: "DatabaseDown" in slack_text(r), timeout=20)
+    (message,) = delivery.slack.wait_for(lambda r: "DatabaseDown" in slack_text(r), timeout=20)
+    delivery.assert_posted_to(message, "critical")
     assert not delivery.pagerduty.matching(
         lambda r: r.json.get("routing_key") == MAIN_KEY and r.json.get("payload", {}).get("class") == "DatabaseDown")
 
@@ -119,9 +151,32 @@ def test_database_critical_pages_the_database_service(delivery: Delivery) -> Non
 def test_warning_goes_to_slack_only(delivery: Delivery) -> None:
     request(f"{delivery.url}/api/v2/alerts", [_alert("HighLatency", "warning", "redis")])
     (message,) = delivery.slack.wait_for(lambda r: "HighLatency" in slack_text(r), timeout=20)
-    assert message.json["channel"] == "#alerts-warnings"
+    delivery.assert_posted_to(message, "warnings")
     assert message.json["attachments"][0]["title"].startswith(":warning: WARNING")
     assert not delivery.pagerduty.matching(lambda r: r.json.get("payload", {}).get("class") == "HighLatency")
+
+
+def test_info_goes_to_the_info_channel_when_email_is_off(delivery: Delivery) -> None:
+    request(f"{delivery.url}/api/v2/alerts", [_alert("CertificateExpiresSoon", "info", "web")])
+    (message,) = delivery.slack.wait_for(lambda r: "CertificateExpiresSoon" in slack_text(r), timeout=20)
+    delivery.assert_posted_to(message, "info")
+    assert not delivery.pagerduty.matching(lambda r: r.json.get("payload", {}).get("class") == "CertificateExpiresSoon")
+
+
+def test_unknown_severity_goes_to_the_warnings_channel(delivery: Delivery) -> None:
+    request(f"{delivery.url}/api/v2/alerts", [_alert("RuleWithoutSeverity", "bogus", "api")])
+    (message,) = delivery.slack.wait_for(lambda r: "RuleWithoutSeverity" in slack_text(r), timeout=20)
+    delivery.assert_posted_to(message, "warnings")
+
+
+def test_every_slack_message_went_to_an_endpoint_that_accepted_it(delivery: Delivery) -> None:
+    request(f"{delivery.url}/api/v2/alerts", [_alert("LastCheck", "warning", "api")])
+    delivery.slack.wait_for(lambda r: "LastCheck" in slack_text(r), timeout=20)
+    assert delivery.slack.rejected == []
+    for message in delivery.slack.items:
+        assert message.json["channel"] in ("#alerts-critical", "#alerts-warnings", "#alerts-info")
+        role = str(message.json["channel"]).removeprefix("#alerts-")
+        delivery.assert_posted_to(message, role)
 
 
 def test_watchdog_reaches_the_heartbeat_only(delivery: Delivery) -> None:

@@ -50,6 +50,16 @@ def variants() -> dict[str, StackSettings]:
         {"heartbeatUrl": "https://hc-ping.example.com/uuid", "pagerduty": {"separateDatabaseService": False}},
     )
     named["prod-email-no-auth"] = variant("prod", {"email": {"username": None, "requireTls": False}})
+    named["prod-slack-webhook"] = variant("prod", {"slack": {"delivery": "webhook"}})
+    named["prod-slack-webhook-per-channel"] = variant(
+        "prod",
+        {"slack": {"delivery": "webhook", "channelWebhooks": ["critical", "warnings", "info"]},
+         "email": {"enabled": False}},
+    )
+    named["prod-slack-webhook-critical-only"] = variant(
+        "prod", {"slack": {"delivery": "webhook", "channelWebhooks": ["critical"]}, "email": {"enabled": False}}
+    )
+    named["staging-slack-webhook"] = variant("staging", {"slack": {"delivery": "webhook"}})
     return named
 
 
