@@ -88,8 +88,8 @@ class SlackNotifications(ConfigModel):
     through ``slackWebhookUrl``."""
     channels: SlackChannels = SlackChannels()
     username: str = "Alertmanager"
-    """Name the messages are posted under: honoured by a bot with the scope ``chat:write.customize``
-    and by legacy webhooks; app webhooks and bots without that scope post under the app's name."""
+    """Name the messages are posted under: a bot needs the scope ``chat:write.customize`` for it, legacy
+    webhooks honour it, app webhooks post under the app's name."""
 
     @field_validator("api_url")
     @classmethod

@@ -9,6 +9,10 @@ posts each severity to the incoming webhook of its own channel.
 
 from __future__ import annotations
 
+import re
+import subprocess
+import time
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,6 +25,7 @@ from tests.alertmanager.running import free_port, request, running_alertmanager
 from tests.alertmanager.slack_standins import POST_MESSAGE_PATH, SlackApiStandIn, SlackWebhooksStandIn
 from tests.alertmanager.variants import variant, write_config
 from tests.live.harness.receivers import HttpRequest, PagerDutyStandIn, WebhookStandIn, slack_text
+from tests.tools import tool
 
 pytestmark = pytest.mark.live
 
@@ -185,3 +190,51 @@ def test_watchdog_reaches_the_heartbeat_only(delivery: Delivery) -> None:
     assert ping.json["alerts"][0]["labels"]["alertname"] == "Watchdog"
     assert not delivery.slack.matching(lambda r: "Watchdog" in slack_text(r))
     assert not delivery.pagerduty.matching(lambda r: r.json.get("payload", {}).get("class") == "Watchdog")
+
+
+def _slack_counter(base_url: str, name: str) -> float:
+    with urllib.request.urlopen(f"{base_url}/metrics", timeout=5) as response:
+        text = response.read().decode()
+    pattern = re.compile(rf'^{name}\{{[^}}]*integration="slack"[^}}]*\}} (\S+)$', re.MULTILINE)
+    return sum(float(value) for value in pattern.findall(text))
+
+
+def test_a_bad_bot_token_is_answered_ok_false_and_only_0_26_counts_it_as_failed(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """Slack answers a bad token with HTTP 200 ``{"ok": false, "error": "invalid_auth"}``.  Alertmanager
+    0.26+ reads that body (#3121) and counts a failed notification; 0.25 (the tests' binary) counts
+    it as sent, so on 0.25 only the stand-in's record shows the rejection."""
+    directory = tmp_path_factory.mktemp("delivery-bad-token")
+    slack = SlackApiStandIn(free_port(), BOT_TOKEN).start()
+    try:
+        secrets_dir = directory / "secrets"
+        settings = variant(
+            "prod",
+            {"pagerduty": {"enabled": False}, "email": {"enabled": False}, "secretsDir": str(secrets_dir),
+             "slack": {"delivery": "bot", "apiUrl": slack.post_message_url},
+             "timing": {k: FAST for k in ("critical", "warning", "info", "default")}},
+            **{"slack:token": "xoxb-revoked-token"},
+        )
+        secrets_dir.mkdir()
+        for name, secret in secret_files(settings).items():
+            (secrets_dir / name).write_text(str(secret.value))
+        with running_alertmanager(write_config(settings, directory), directory) as url:
+            request(f"{url}/api/v2/alerts", [_alert("BadTokenCheck", "warning", "api")])
+            (message,) = slack.wait_for(lambda r: "BadTokenCheck" in slack_text(r), timeout=20)
+            assert message.headers["authorization"] == "Bearer xoxb-revoked-token"
+            deadline = time.monotonic() + 10
+            while _slack_counter(url, "alertmanager_notifications_total") < 1 and time.monotonic() < deadline:
+                time.sleep(0.2)
+            failed = _slack_counter(url, "alertmanager_notifications_failed_total")
+        version = subprocess.run(
+            [tool("prometheus-alertmanager"), "--version"], check=True, capture_output=True, text=True
+        )
+        found = re.search(r"version (\d+)\.(\d+)", version.stdout + version.stderr)
+        assert found, version
+        if (int(found[1]), int(found[2])) >= (0, 26):
+            assert failed >= 1
+        else:
+            assert failed == 0
+    finally:
+        slack.stop()
