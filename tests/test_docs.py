@@ -1,0 +1,176 @@
+"""The docs stay true to the code.
+
+* every ``python -m components …`` command line in README.md and docs/*.md parses with the real
+  argument parser (``components.cli.build_parser``);
+* no Alertmanager URL (port 9093 or a host named alertmanager) uses ``/api/v1/`` anywhere in the
+  repository's docs or code: Alertmanager removed that API in 0.27, only ``/api/v2`` exists;
+* every ``runbook_url`` of every alert rendered for every stack, and the test alert's, points at
+  docs/runbook.md and at a heading that exists there;
+* a loopback URL of Prometheus, Alertmanager or Grafana in README.md uses the default port and
+  bind address of the settings (e.g. Grafana http://127.0.0.1:3030, never the API's 3001).
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from components.cli import UserError, build_parser
+from components.config_source import settings_from_stack_file
+from components.operator.test_alert import RUNBOOK_ANCHOR
+from components.rules import render_rule_files
+from components.settings import DockerSettings, PortSettings
+from tests.conftest import STACKS
+
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+RUNBOOK = ROOT / "docs" / "runbook.md"
+
+
+def doc_files() -> list[Path]:
+    return [path for path in (README, *sorted((ROOT / "docs").glob("*.md"))) if path.is_file()]
+
+
+def tracked_files() -> list[Path]:
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
+    names = [name for name in listed.decode().split("\0") if name]
+    return [ROOT / name for name in names if (ROOT / name).is_file()]
+
+
+# ---------------------------------------------------------------- command lines
+
+_COMMAND = re.compile(r"python -m components\b([^`\n]*)")
+_PLACEHOLDER = re.compile(r"<[^<>\s]+>")
+
+
+def command_lines() -> list[tuple[str, str]]:
+    """``(where, arguments)`` of every command line written in the docs (placeholders filled in)."""
+    found = []
+    for path in doc_files():
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            for match in _COMMAND.finditer(line):
+                args = match.group(1).split(" #", 1)[0].strip().rstrip(".,;:)")
+                if not args or "…" in args or "..." in args:
+                    continue  # prose naming the entry point, not a command line
+                found.append((f"{path.relative_to(ROOT)}:{number}", _PLACEHOLDER.sub("dev", args)))
+    return found
+
+
+def test_docs_command_lines_parse() -> None:
+    problems = []
+    for where, args in command_lines():
+        argv = shlex.split(args)
+        if "-h" in argv or "--help" in argv:
+            continue
+        try:
+            build_parser().parse_args(argv)
+        except UserError as error:
+            problems.append(f"{where}: python -m components {args}: {error}")
+    assert not problems, "\n".join(problems)
+
+
+def test_the_command_line_finder_sees_commands() -> None:
+    assert _COMMAND.search("run `python -m components verify --stack prod` now")
+    lines = [args for _, args in command_lines()]
+    assert all(args.split()[0] in {"render", "dashboards", "config-reference", "verify", "test-alert"}
+               or args.startswith("-") for args in lines), lines
+
+
+# ---------------------------------------------------------------- Alertmanager API version
+
+_AM_V1 = re.compile(r"(?:alertmanager|:9093)[^\s\"'`()<>]*?/api/v1(?:/|\b)", re.IGNORECASE)
+_SCANNED = {".md", ".py", ".yaml", ".yml", ".tmpl", ".json", ".sh", ".toml", ".txt"}
+
+
+def test_no_alertmanager_api_v1_anywhere() -> None:
+    problems = []
+    for path in tracked_files():
+        if path.suffix not in _SCANNED or path == Path(__file__).resolve() or "dashboards/cache" in str(path):
+            continue
+        for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
+            if _AM_V1.search(line):
+                problems.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()[:160]}")
+    assert not problems, "Alertmanager has only /api/v2 since 0.27:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("text", [
+    "curl http://localhost:9093/api/v1/status", "http://alertmanager:9093/api/v1/alerts",
+    "ALERTMANAGER_URL/api/v1/alerts",
+])
+def test_the_api_v1_pattern_catches(text: str) -> None:
+    assert _AM_V1.search(text)
+
+
+@pytest.mark.parametrize("text", [
+    "curl http://localhost:9090/api/v1/targets", "http://127.0.0.1:9090/api/v1/alertmanagers",
+    "curl http://localhost:9093/api/v2/status",
+])
+def test_the_api_v1_pattern_spares(text: str) -> None:
+    assert not _AM_V1.search(text)
+
+
+# ---------------------------------------------------------------- runbook links
+
+
+def runbook_anchors() -> set[str]:
+    """GitHub's heading anchors of docs/runbook.md."""
+    anchors = set()
+    for line in RUNBOOK.read_text().splitlines():
+        match = re.match(r"^#{1,6}\s+(.*?)\s*#*\s*$", line)
+        if match:
+            anchors.add(re.sub(r"[^\w\- ]", "", match.group(1).lower()).replace(" ", "-"))
+    return anchors
+
+
+def test_every_rendered_runbook_url_resolves() -> None:
+    anchors = runbook_anchors()
+    problems = []
+    for stack in STACKS:
+        for name, text in render_rule_files(settings_from_stack_file(stack)).items():
+            for group in yaml.safe_load(text)["groups"]:
+                for rule in group["rules"]:
+                    url = rule["annotations"]["runbook_url"]
+                    page, _, anchor = url.partition("#")
+                    if not page.endswith("docs/runbook.md") or anchor not in anchors:
+                        problems.append(f"{stack} {name} {rule['alert']}: {url}")
+    assert not problems, "runbook links without a section in docs/runbook.md:\n" + "\n".join(problems)
+
+
+def test_the_test_alert_runbook_section_exists() -> None:
+    assert RUNBOOK_ANCHOR in runbook_anchors(), (
+        f"docs/runbook.md needs a section '## Test alerts' (anchor #{RUNBOOK_ANCHOR}): "
+        "`python -m components test-alert` links every test alert to it")
+
+
+# ---------------------------------------------------------------- README URLs and ports
+
+_LOCAL_URL = re.compile(r"https?://(127\.0\.0\.1|localhost|0\.0\.0\.0)(?::(\d+))?")
+_COMPONENT = re.compile(r"prometheus|alertmanager|grafana", re.IGNORECASE)
+
+
+def test_readme_urls_use_the_default_ports() -> None:
+    if not README.is_file():
+        pytest.skip("no README.md yet")
+    ports = PortSettings()
+    expected = {"prometheus": ports.prometheus, "alertmanager": ports.alertmanager, "grafana": ports.grafana}
+    bind = str(DockerSettings().bind_address)
+    text = README.read_text()
+    problems = []
+    for match in _LOCAL_URL.finditer(text):
+        before = text[max(0, match.start() - 80):match.start()]
+        names = _COMPONENT.findall(before)
+        if not names:
+            continue
+        component = names[-1].lower()
+        port = int(match.group(2) or 80)
+        line = text.count("\n", 0, match.start()) + 1
+        if port != expected[component]:
+            problems.append(f"README.md:{line}: {match.group(0)} for {component}, default port {expected[component]}")
+        elif match.group(1) != bind:
+            problems.append(f"README.md:{line}: {match.group(0)} for {component}, default address {bind}")
+    assert not problems, "\n".join(problems)
