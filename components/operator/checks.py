@@ -210,7 +210,8 @@ def build_checks(endpoints: Endpoints, expected: Expected, *, timeout: float,
         return get_json(join(grafana, path), timeout=timeout, auth=auth)
 
     def dashboards() -> Outcome:
-        missing, optional_missing = [], []
+        missing: list[str] = []
+        optional_missing: list[str] = []
         for uid in (*expected.dashboards, *expected.optional_dashboards):
             try:
                 grafana_get(f"/api/dashboards/uid/{urllib.parse.quote(uid)}")

@@ -45,7 +45,7 @@ def operator() -> str:
     return f"{user}@{socket.gethostname()}"
 
 
-def labels(settings: StackSettings, severity: str, service: str) -> dict[str, str]:
+def labels_for(settings: StackSettings, severity: str, service: str) -> dict[str, str]:
     return {
         "alertname": ALERTNAME,
         "severity": severity,
@@ -56,7 +56,9 @@ def labels(settings: StackSettings, severity: str, service: str) -> dict[str, st
     }
 
 
-def annotations(settings: StackSettings, severity: str, *, who: str, at: datetime, duration: float) -> dict[str, str]:
+def annotations_for(
+    settings: StackSettings, severity: str, *, who: str, at: datetime, duration: float
+) -> dict[str, str]:
     return {
         "summary": f"TEST alert ({severity}) from `python -m components test-alert`: no action needed",
         "description": (
@@ -90,14 +92,14 @@ class TestAlert:
 
     @property
     def labels(self) -> dict[str, str]:
-        return labels(self.settings, self.severity, self.service)
+        return labels_for(self.settings, self.severity, self.service)
 
     def document(self, ends_at: datetime) -> dict[str, Any]:
         assert self.started is not None
         return {
             "labels": self.labels,
-            "annotations": annotations(self.settings, self.severity, who=self.who, at=self.started,
-                                       duration=self.duration),
+            "annotations": annotations_for(self.settings, self.severity, who=self.who, at=self.started,
+                                           duration=self.duration),
             "startsAt": rfc3339(self.started),
             "endsAt": rfc3339(ends_at),
         }
@@ -136,7 +138,8 @@ class TestAlert:
         found = self.wait_until(bool, "the posted alert")
         receivers = sorted({str(r.get("name")) for a in found for r in a.get("receivers") or []})
         status = found[0].get("status") or {}
-        self.say(f"Alertmanager lists it (state {status.get('state', '?')}); routed to: {', '.join(receivers) or 'none'}")
+        routed = ", ".join(receivers) or "none"
+        self.say(f"Alertmanager lists it (state {status.get('state', '?')}); routed to: {routed}")
         if status.get("silencedBy") or status.get("inhibitedBy"):
             self.say("warning: the alert is silenced or inhibited: its receivers will not be notified")
         return receivers

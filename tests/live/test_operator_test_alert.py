@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import time
+from collections.abc import Callable
 
 import pytest
 
@@ -26,7 +27,7 @@ def send(live: LiveStack, severity: str) -> str:
     return out.getvalue()
 
 
-def slack_about(since: float, channel: str, *, resolved: bool) -> object:
+def slack_about(since: float, channel: str, *, resolved: bool) -> Callable[[HttpRequest], bool]:
     def match(r: HttpRequest) -> bool:
         text = slack_text(r)
         return r.at >= since and ALERTNAME in text and channel_of(r) == channel and ("RESOLVED" in text) == resolved
