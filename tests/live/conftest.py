@@ -24,6 +24,11 @@ from tests.live.harness.stack import LiveStack, remove_root
 _STACK_KEY = pytest.StashKey[LiveStack]()
 
 
+@pytest.fixture(autouse=True)
+def dashboard_cache() -> None:
+    """The live suite renders no community dashboard: the unit tests' dashboard cache is not needed."""
+
+
 @pytest.fixture(scope="session")
 def live_stack(request: pytest.FixtureRequest) -> Iterator[LiveStack]:
     stack = LiveStack.start()
@@ -42,8 +47,9 @@ def live_stack(request: pytest.FixtureRequest) -> Iterator[LiveStack]:
 
 @pytest.fixture
 def live(live_stack: LiveStack) -> Iterator[LiveStack]:
-    """The session's stack, put back to healthy before and after each test."""
+    """The session's stack, healthy and quiet (no alert but the baseline) when the test starts."""
     live_stack.api.reset()
+    live_stack.settle()
     yield live_stack
     live_stack.api.reset()
 

@@ -61,8 +61,8 @@ class ApiMetrics:
         Histogram("ipfs_upload_duration_seconds", "IPFS upload duration", ["provider"],
                   buckets=SLOW_BUCKETS, registry=r)
         Counter("ipfs_uploads_total", "IPFS uploads", ["provider", "status"], registry=r)
-        Counter("cache_hits_total", "Cache hits", ["cache_type"], registry=r)
-        Counter("cache_misses_total", "Cache misses", ["cache_type"], registry=r)
+        self.cache_hits = Counter("cache_hits_total", "Cache hits", ["cache_type"], registry=r)
+        self.cache_misses = Counter("cache_misses_total", "Cache misses", ["cache_type"], registry=r)
         Histogram("db_query_duration_seconds", "Database query duration", ["operation", "table"],
                   buckets=DB_BUCKETS, registry=r)
         Counter("blockchain_transactions_total", "Blockchain transactions", ["operation", "status", "chain_id"],
@@ -102,6 +102,7 @@ class ApiStandIn:
         self._lock = threading.Lock()
         self._error_ratio = 0.0
         self._latency = 0.02
+        self._cache_hit_ratio: float | None = None
         self._services: dict[str, dict[str, Any]] = {
             "database": {"status": "healthy"},
             "cache": {"status": "healthy", "enabled": True},
@@ -127,6 +128,12 @@ class ApiStandIn:
         with self._lock:
             self._error_ratio = min(max(ratio, 0.0), 1.0)
 
+    def set_cache_hit_ratio(self, ratio: float | None) -> None:
+        """Record cache hits/misses at this ratio (the API declares the counters but never records
+        them today; ``None``, the default, keeps them without samples)."""
+        with self._lock:
+            self._cache_hit_ratio = ratio
+
     def set_latency(self, seconds: float) -> None:
         """Duration recorded for every synthetic request."""
         with self._lock:
@@ -147,6 +154,7 @@ class ApiStandIn:
     def reset(self) -> None:
         """Healthy, no errors, fast, reachable."""
         self.set_error_ratio(0.0)
+        self.set_cache_hit_ratio(None)
         self.set_latency(0.02)
         services: tuple[ServiceName, ...] = ("database", "cache", "blockchain")
         for service in services:
@@ -194,16 +202,25 @@ class ApiStandIn:
     def _traffic_loop(self) -> None:
         routes = ("/contents/:hash", "/verify", "/stats")
         i = 0
+        errors_due = hits_due = 0.0  # fractional carry, so the ratios hold exactly over time
         while not self._stop.wait(self.tick):
             if not self.is_up:
                 continue  # a dead API records nothing
             with self._lock:
-                ratio, latency = self._error_ratio, self._latency
-            errors = round(ratio * self.requests_per_tick)
+                ratio, latency, hit_ratio = self._error_ratio, self._latency, self._cache_hit_ratio
+            errors_due += ratio * self.requests_per_tick
+            errors = int(errors_due)
+            errors_due -= errors
             for n in range(self.requests_per_tick):
                 status = 500 if n < errors else 200
                 self.metrics.record("GET", routes[i % len(routes)], status, latency)
                 i += 1
+            if hit_ratio is not None:
+                hits_due += hit_ratio * self.requests_per_tick
+                hits = int(hits_due)
+                hits_due -= hits
+                self.metrics.cache_hits.labels("content").inc(hits)
+                self.metrics.cache_misses.labels("content").inc(self.requests_per_tick - hits)
 
     def health_document(self) -> tuple[int, dict[str, Any]]:
         """The body and status of ``GET /api/health``; updates ``health_check_status`` like the API."""
@@ -230,6 +247,8 @@ class ApiStandIn:
         standin = self
 
         class Handler(BaseHTTPRequestHandler):
+            # HTTP/1.1 as Express answers (the probe module accepts only 1.1 and 2), but one request
+            # per connection: a kept-alive scrape connection would outlive ``down()``.
             protocol_version = "HTTP/1.1"
 
             def log_message(self, format: str, *args: Any) -> None:
@@ -239,8 +258,10 @@ class ApiStandIn:
                 self.send_response(status)
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(body)))
+                self.send_header("Connection", "close")
                 self.end_headers()
                 self.wfile.write(body)
+                self.close_connection = True
 
             def do_GET(self) -> None:
                 path = self.path.split("?", 1)[0]

@@ -32,6 +32,7 @@ DEBIAN_PACKAGES: dict[str, str] = {
     "/usr/lib/postgresql/15/bin/postgres": "postgresql-15",
     "/usr/lib/postgresql/15/bin/initdb": "postgresql-15",
     "/usr/lib/postgresql/15/bin/psql": "postgresql-client-15",
+    "/usr/lib/postgresql/15/bin/pg_isready": "postgresql-client-15",
 }
 
 

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from components.config_source import settings_from_mapping
-from components.rules.settings import RuleSettings
 from components.settings import PROJECT, StackSettings
 from tests.live.harness.ports import address
 
@@ -22,6 +21,7 @@ STACK = "live"
 SLACK_PATH = "/services/T0LIVE/B0LIVE/live-webhook-token"
 PAGERDUTY_ROUTING_KEY = "live-routing-key-main-0000000000000"
 PAGERDUTY_DATABASE_ROUTING_KEY = "live-routing-key-dba-11111111111111"
+SLACK_BOT_TOKEN = "xoxb-live-0000-1111-slackbottoken"
 SMTP_USER = "alertmanager@internet-id.test"
 SMTP_PASSWORD = "live-smtp-password-2222"
 POSTGRES_PASSWORD = "live-postgres-password-3333"
@@ -29,8 +29,13 @@ POSTGRES_PASSWORD = "live-postgres-password-3333"
 EMAIL_TO = "team@internet-id.test"
 EMAIL_FROM = "alerts@internet-id.test"
 
-# Time compression: 1s scrapes and evaluations, short ``for`` and windows, fast routes.
-SCRAPE_INTERVAL = "1s"
+# Time compression: 2s scrapes, 1s evaluations, short ``for`` and windows, fast routes.
+SCRAPE_INTERVAL = "2s"
+"""Not 1s: with PostgreSQL down, postgres_exporter 0.11 answers after ~1.0s, so a 1s scrape timeout
+loses ``pg_up 0`` (the scrape fails instead) and DatabaseDown could never fire."""
+EVALUATION_INTERVAL = "1s"
+RATE_INTERVAL = "12s"
+FOR_SCALE = 0.02
 ROUTE_TIMING_FAST = {"groupWait": "1s", "groupInterval": "2s", "repeatInterval": "1h"}
 WATCHDOG_TIMING = {"groupWait": "1s", "groupInterval": "2s", "repeatInterval": "3s"}
 
@@ -57,15 +62,20 @@ class LivePorts:
     heartbeat: int
 
 
-def live_config(ports: LivePorts, *, secrets_dir: str, rules: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The live stack's config mapping, ``{"internet-id-monitoring:<key>": value}``."""
+def live_config(ports: LivePorts, *, secrets_dir: str, rules: dict[str, Any] | None = None,
+                slack_delivery: str = "bot") -> dict[str, Any]:
+    """The live stack's config mapping, ``{"internet-id-monitoring:<key>": value}``.
+
+    Slack goes through the bot (``chat.postMessage``, as staging and prod) unless ``slack_delivery``
+    is ``webhook``.
+    """
     loop = "http://127.0.0.1"
     values: dict[str, Any] = {
         "environment": "live",
         "grafana": {"generateAdminPassword": True},  # Grafana is not part of the live run
         "prometheus": {
             "scrapeInterval": SCRAPE_INTERVAL,
-            "evaluationInterval": SCRAPE_INTERVAL,
+            "evaluationInterval": EVALUATION_INTERVAL,
             "scrapeTimeout": SCRAPE_INTERVAL,
             "externalUrl": f"{loop}:{ports.prometheus}",
         },
@@ -89,7 +99,8 @@ def live_config(ports: LivePorts, *, secrets_dir: str, rules: dict[str, Any] | N
         },
         "notifications": {
             "pagerduty": {"enabled": True, "url": f"{loop}:{ports.pagerduty}/v2/enqueue"},
-            "slack": {"enabled": True},
+            "slack": {"enabled": True, "delivery": slack_delivery, **(
+                {"apiUrl": f"{loop}:{ports.slack}/api/chat.postMessage"} if slack_delivery == "bot" else {})},
             "email": {
                 "enabled": True,
                 "to": EMAIL_TO,
@@ -122,19 +133,17 @@ def live_config(ports: LivePorts, *, secrets_dir: str, rules: dict[str, Any] | N
     }
     config: dict[str, Any] = {f"{PROJECT}:{key}": value for key, value in values.items()}
     config.update({f"{PROJECT}:{key}": {"secure": value} for key, value in secrets.items()})
+    config["slack:token"] = {"secure": SLACK_BOT_TOKEN}
     return config
 
 
 def live_rules() -> dict[str, Any]:
-    """Rule overrides of the time-compressed profile (``for`` durations and the rate window).
+    """Rule settings of the time-compressed profile: the catalogue as is, windows and ``for`` shrunk.
 
-    Filled from the rule catalogue's settings once they exist; an empty mapping keeps defaults.
+    ``rateInterval`` 12s is six 2s scrapes (rate needs at least two samples, four is safe);
+    ``forScale`` 0.02 turns the catalogue's 1m/2m/5m into 1s/2s/6s.
     """
-    fields = set(RuleSettings.model_fields)
-    rules: dict[str, Any] = {}
-    if "rate_window" in fields:
-        rules["rateWindow"] = "10s"
-    return rules
+    return {"rateInterval": RATE_INTERVAL, "forScale": FOR_SCALE}
 
 
 def live_settings(ports: LivePorts, *, secrets_dir: str) -> StackSettings:

@@ -22,7 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Generic, Self, TypeVar
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from tests.live.harness.ports import LOOPBACK
 
@@ -124,7 +124,7 @@ class _HttpRecorder(Recorder[HttpRequest]):
                     json=parsed,
                 )
                 status, reply = recorder.respond(request)
-                if status < 400:
+                if status < 400 and not (isinstance(reply, dict) and reply.get("ok") is False):
                     recorder.add(request)
                 data = json.dumps(reply).encode() if not isinstance(reply, bytes) else reply
                 self.send_response(status)
@@ -159,24 +159,43 @@ class _HttpRecorder(Recorder[HttpRequest]):
 
 
 class SlackStandIn(_HttpRecorder):
-    """Slack incoming webhook: ``POST <webhook path>`` with ``{channel, username, attachments|text}``."""
+    """Slack, both ways Alertmanager can post (``notifications.slack.delivery``):
+
+    * ``bot``: ``POST /api/chat.postMessage`` with ``Authorization: Bearer <bot token>``; answers
+      200 ``{"ok": true}``, or 200 ``{"ok": false, "error": "invalid_auth"}`` for another token, as Slack does;
+    * ``webhook``: ``POST <webhook path>``; answers 200 ``ok``, 404 ``no_service`` elsewhere.
+
+    Both bodies are ``{channel, username, attachments: [{title, text, color, …}]}``.
+    """
 
     WEBHOOK_PATH = "/services/T0LIVE/B0LIVE/live-webhook-token"
+    POST_MESSAGE_PATH = "/api/chat.postMessage"
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, bot_token: str = "") -> None:
         super().__init__("slack", port)
+        self.bot_token = bot_token
 
     @property
     def webhook_url(self) -> str:
         return self.base_url + self.WEBHOOK_PATH
 
+    @property
+    def post_message_url(self) -> str:
+        return self.base_url + self.POST_MESSAGE_PATH
+
     def respond(self, request: HttpRequest) -> tuple[int, Any]:
-        if request.method != "POST" or request.path != self.WEBHOOK_PATH:
+        if request.method != "POST" or request.path not in (self.WEBHOOK_PATH, self.POST_MESSAGE_PATH):
             self.rejected.append(request)
             return 404, b"no_service"
         if not isinstance(request.json, dict):
             self.rejected.append(request)
             return 400, b"invalid_payload"
+        if request.path == self.POST_MESSAGE_PATH:
+            if request.headers.get("authorization") != f"Bearer {self.bot_token}":
+                self.rejected.append(request)
+                # Slack answers 200 with ok:false, so the request is not recorded as a message.
+                return 200, {"ok": False, "error": "invalid_auth"}
+            return 200, {"ok": True, "channel": "C0LIVE", "ts": f"{time.time():.6f}"}
         return 200, b"ok"
 
     def messages(self, channel: str | None = None) -> list[dict[str, Any]]:
@@ -267,6 +286,21 @@ class Mail:
         return f"Mail(to={self.rcpt_tos}, subject={self.subject!r}, login={self.login and self.login[0]!r})"
 
 
+class _StandardSmtp(SMTP):
+    """AUTH LOGIN with the challenges real servers send (Postfix, Gmail): ``Username:``, ``Password:``.
+
+    aiosmtpd's defaults (``User Name\\0``, ``Password\\0``) are rejected by Alertmanager's LOGIN client.
+    """
+
+    AuthLoginUsernameChallenge = "Username:"
+    AuthLoginPasswordChallenge = "Password:"
+
+
+class _Controller(Controller):
+    def factory(self) -> SMTP:
+        return _StandardSmtp(self.handler, **self.SMTP_kwargs)
+
+
 class SmtpStandIn(Recorder[Mail]):
     """An SMTP server on loopback; records each message and the AUTH login that sent it."""
 
@@ -301,7 +335,7 @@ class SmtpStandIn(Recorder[Mail]):
                 recorder.logins.append((auth_data.login.decode(), auth_data.password.decode()))
             return AuthResult(success=True, auth_data=auth_data)
 
-        self._controller = Controller(
+        self._controller = _Controller(
             Handler(),
             hostname=LOOPBACK,
             port=port,

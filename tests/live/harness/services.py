@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import pwd
 import signal
+import subprocess
 from pathlib import Path
 
 from tests.live.harness.ports import LOOPBACK, address, free_port, port_open
@@ -69,7 +70,12 @@ class Postgres:
             self.log, cwd=self.dir, user="postgres",
             stop_signal=signal.SIGINT,  # fast shutdown: SIGTERM would wait for the exporter's session
         ).start()
-        self.process.wait_until(lambda: port_open(self.port), f"listening on {address(self.port)}", 30)
+        isready = require_binary(str(PG_BIN / "pg_isready"))
+        argv = [isready, "-q", "-h", str(self.dir), "-p", str(self.port), "-d", "postgres", "-U", "postgres"]
+        self.process.wait_until(
+            lambda: port_open(self.port) and subprocess.run(argv, check=False, timeout=5).returncode == 0,
+            f"accepting connections on {address(self.port)}", 30,
+        )
 
     def stop(self) -> None:
         if self.process is not None:

@@ -17,7 +17,7 @@ from pathlib import Path
 from components.alertmanager.config import secret_files
 from components.render import ALERTMANAGER_CONFIG, BLACKBOX_CONFIG, PROMETHEUS_CONFIG, render_documents, write_documents
 from components.settings import StackSettings
-from tests.live.harness import services
+from tests.live.harness import profile, services
 from tests.live.harness.api_standin import (
     ApiStandIn,
     MetricsStandIn,
@@ -25,11 +25,16 @@ from tests.live.harness.api_standin import (
     cadvisor_registry,
     grafana_registry,
 )
-from tests.live.harness.clients import Alertmanager, Prometheus
+from tests.live.harness.clients import Alertmanager, Prometheus, poll
 from tests.live.harness.ports import address, free_port
 from tests.live.harness.processes import HarnessError, ManagedProcess, tail
 from tests.live.harness.profile import LivePorts, live_settings, postgres_data_source_name
 from tests.live.harness.receivers import PagerDutyStandIn, SlackStandIn, SmtpStandIn, WebhookStandIn
+
+HOST_SERVICES = ("system",)
+"""The host alerts (disk, memory, load) depend on the machine the suite runs on, not on the scenario."""
+SETTLE_FLUSH_SECONDS = 3.0
+"""Longer than the live profile's group interval (2s): pending resolves reach the receivers."""
 
 LOG_TAILS = ("prometheus", "alertmanager", "blackbox-exporter", "postgres-exporter", "postgres")
 
@@ -76,6 +81,30 @@ class LiveStack:
             parts.append(f"--- {name}.log (last {lines} lines)\n{tail(self.logs / f'{name}.log', lines)}")
         return "\n".join(parts)
 
+    def baseline_alert(self, labels: dict[str, str]) -> bool:
+        """Alerts allowed while the stack is healthy: Watchdog, and host alerts of the test machine."""
+        return labels.get("alertname") == "Watchdog" or labels.get("service") in HOST_SERVICES
+
+    def settle(self, timeout: float = 60.0) -> None:
+        """Wait until the stack is healthy and quiet: targets up, nothing but baseline alerts active
+        in Prometheus or Alertmanager, and one more group interval so resolves have gone out."""
+        if not self.postgres.running:
+            self.postgres.start()
+        prom, am = self.prometheus, self.alertmanager
+
+        def blockers() -> list[str]:
+            found = [f"target {t['labels'].get('job')} {t['scrapeUrl']}: {t['health']} {t.get('lastError', '')}"
+                     for t in prom.targets() if t["health"] != "up"]
+            found += [f"prometheus: {a['labels'].get('alertname')} {a['state']} {a['labels']}"
+                      for a in prom.alerts() if not self.baseline_alert(a["labels"])]
+            found += [f"alertmanager: {a['labels'].get('alertname')} {a['status']['state']} {a['labels']}"
+                      for a in am.alerts() if not self.baseline_alert(a["labels"])]
+            return found
+
+        poll(blockers, lambda found: not found, timeout,
+             "live stack healthy and quiet (targets up, no alerts but baseline)")
+        time.sleep(SETTLE_FLUSH_SECONDS)
+
     def close(self) -> None:
         self.exit_stack.close()
 
@@ -101,7 +130,7 @@ class LiveStack:
         settings = live_settings(ports, secrets_dir=str(secrets_dir))
 
         # Receivers and stand-ins first: nothing Alertmanager or Prometheus calls is ever missing.
-        slack = SlackStandIn(ports.slack).start()
+        slack = SlackStandIn(ports.slack, bot_token=profile.SLACK_BOT_TOKEN).start()
         exit_stack.callback(slack.stop)
         pagerduty = PagerDutyStandIn(ports.pagerduty).start()
         exit_stack.callback(pagerduty.stop)
