@@ -138,11 +138,17 @@ class ApiTargets(ConfigModel):
     """Port the API listens on in each replica."""
     static_targets: list[str] = Field(default_factory=list)
     """``host:port`` of each replica, for ``discovery: static``."""
+    expected_replicas: int = Field(1, ge=1)
+    """Replicas that should answer; fewer for a while fires ``ApiReplicasMissing`` (a dead replica leaves DNS)."""
 
     @model_validator(mode="after")
     def _has_targets(self) -> ApiTargets:
         if self.discovery == "static" and not self.static_targets:
             raise ValueError("discovery is 'static' but staticTargets is empty; list host:port of each replica")
+        if self.discovery == "static" and self.expected_replicas > len(self.static_targets):
+            raise ValueError(
+                f"expectedReplicas {self.expected_replicas} exceeds the {len(self.static_targets)} staticTargets"
+            )
         if self.discovery == "dns" and not self.dns_names:
             raise ValueError("discovery is 'dns' but dnsNames is empty")
         return self
@@ -172,7 +178,7 @@ class ProbeTarget(ConfigModel):
     """URL probed."""
     service: str
     """``service`` label of the probe's series and alerts (``api``, ``web`` …)."""
-    module: Literal["http_2xx", "https_2xx"] = "http_2xx"
+    module: Literal["http_2xx", "https_2xx", "api_health_blockchain"] = "http_2xx"
     """Blackbox module: ``https_2xx`` also fails on plain HTTP and measures the certificate."""
 
     @field_validator("url")

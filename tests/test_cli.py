@@ -79,7 +79,7 @@ def test_prometheus_config_keeps_job_names_and_service_labels(rendered: Path) ->
         "prometheus": {"prometheus"},
         "alertmanager": {"alertmanager"},
         "grafana": {"grafana"},
-        "blackbox": {"api"},
+        "blackbox": {"api", "blockchain"},  # /api/health, and its body judged for the blockchain RPC
     }
     for job, labels in expected.items():
         assert services[job] == labels, job

@@ -1,4 +1,8 @@
-"""blackbox.yml: the probe modules the scrape jobs name (``targets.probes[].module``)."""
+"""blackbox.yml: the probe modules the scrape jobs name (``targets.probes[].module``).
+
+Field names are those of blackbox_exporter 0.23/0.24 (``valid_status_codes``,
+``fail_if_body_matches_regexp``); ``tests/blackbox`` probes a local server with the real exporter.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,10 @@ _HTTP: dict[str, Any] = {
     "preferred_ip_protocol": "ip4",
 }
 
+BLOCKCHAIN_UNHEALTHY = r'"blockchain":\s*\{\s*"status":\s*"unhealthy"'
+"""Matches the /api/health body while the API reports its blockchain RPC unhealthy (Express' compact
+``res.json``: ``"blockchain":{"status":"unhealthy","error":…}``; whitespace tolerated)."""
+
 # Every probe module a target may name (``targets.probes[].module``).
 MODULES: dict[str, dict[str, Any]] = {
     "http_2xx": {"prober": "http", "timeout": "5s", "http": {**_HTTP, "fail_if_not_ssl": False}},
@@ -24,6 +32,19 @@ MODULES: dict[str, dict[str, Any]] = {
         "prober": "http",
         "timeout": "5s",
         "http": {**_HTTP, "fail_if_not_ssl": True, "tls_config": {"insecure_skip_verify": False}},
+    },
+    # The body of /api/health judged for the blockchain check only: 200 (ok) and 503 (degraded, by
+    # whatever dependency) are both answers; the probe fails, with probe_failed_due_to_regex 1, only
+    # when the body reports the blockchain RPC unhealthy.  BlockchainRPCDown fires on exactly that.
+    "api_health_blockchain": {
+        "prober": "http",
+        "timeout": "5s",
+        "http": {
+            **_HTTP,
+            "valid_status_codes": [200, 503],
+            "fail_if_not_ssl": False,
+            "fail_if_body_matches_regexp": [BLOCKCHAIN_UNHEALTHY],
+        },
     },
 }
 

@@ -56,8 +56,8 @@ def scrape_configs(settings: StackSettings) -> list[dict[str, Any]]:
             }
         )
     probes: dict[tuple[str, str], list[str]] = {}
-    for probe in settings.targets.probes:
-        probes.setdefault((probe.module, probe.service), []).append(probe.url)
+    for module, service, url in probe_targets(settings):
+        probes.setdefault((module, service), []).append(url)
     configs.append(
         _probe_job(
             settings,
@@ -66,6 +66,27 @@ def scrape_configs(settings: StackSettings) -> list[dict[str, Any]]:
         )
     )
     return configs
+
+
+HEALTH_PATH = "/api/health"
+BLOCKCHAIN_MODULE = "api_health_blockchain"
+
+
+def probe_targets(settings: StackSettings) -> list[tuple[str, str, str]]:
+    """``(module, service, url)`` of every blackbox probe: ``targets.probes`` in order, and for each
+    probe of the API's ``/api/health`` (service ``api``) a second probe of the same URL with module
+    ``api_health_blockchain`` and service ``blockchain`` (unless listed already): that response is
+    the only current word on the API's blockchain RPC (BlockchainRPCDown).
+    """
+    listed = [(p.module, p.service, p.url) for p in settings.targets.probes]
+    judged = {url for module, _, url in listed if module == BLOCKCHAIN_MODULE}
+    extra = []
+    for module, service, url in listed:
+        health = service == "api" and module != BLOCKCHAIN_MODULE and url.rstrip("/").endswith(HEALTH_PATH)
+        if health and url not in judged:
+            judged.add(url)
+            extra.append((BLOCKCHAIN_MODULE, "blockchain", url))
+    return listed + extra
 
 
 def _api_job(settings: StackSettings) -> dict[str, Any]:
@@ -92,7 +113,8 @@ def _web_job(settings: StackSettings) -> dict[str, Any]:
 
 
 def _probe_job(settings: StackSettings, name: str, groups: list[dict[str, Any]]) -> dict[str, Any]:
-    """A blackbox job: the target URL becomes ``instance``, the exporter does the request."""
+    """A blackbox job: the target URL becomes ``instance``, the module a ``module`` label (one URL
+    may be probed with several modules), the exporter does the request."""
     return {
         "job_name": name,
         "metrics_path": "/probe",
@@ -110,6 +132,7 @@ def _probe_job(settings: StackSettings, name: str, groups: list[dict[str, Any]])
         "relabel_configs": [
             {"source_labels": ["__address__"], "target_label": "__param_target"},
             {"source_labels": ["__param_target"], "target_label": "instance"},
+            {"source_labels": ["__param_module"], "target_label": "module"},
             {"target_label": "__address__", "replacement": address(settings, BLACKBOX_EXPORTER)},
         ],
     }

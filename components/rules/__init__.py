@@ -12,4 +12,4 @@ if TYPE_CHECKING:
 
 def render_rule_files(settings: StackSettings) -> dict[str, str]:
     """Rule files by file name (``api.yml`` …), as uploaded to ``/etc/prometheus/rules``."""
-    return render_rules(settings.rules, settings.stack)
+    return render_rules(settings.rules, settings.stack, settings.targets.api.expected_replicas)

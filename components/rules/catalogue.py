@@ -1,15 +1,24 @@
 """The alert catalogue as data: every alert of the stack, grouped by area, with its defaults.
 
 Expressions and annotations are templates: ``[[rate]]`` (the rate window), ``[[threshold]]``,
-``[[threshold_pct]]`` (the threshold as a percentage), ``[[for]]`` (the effective ``for``) and
-``[[api_containers]]`` (regex of the API containers' names) are filled in from ``RuleSettings``
-by ``render.py``; ``{{ … }}`` is Prometheus' own alert templating, evaluated when the alert fires.
+``[[threshold_pct]]`` (the threshold as a percentage), ``[[for]]`` (the effective ``for``),
+``[[api_containers]]`` (regex of the API containers' names), ``[[min_request_rate]]`` and
+``[[min_operations]]`` (traffic floors of the ratios) are filled in from ``RuleSettings``, and
+``[[api_replicas]]`` from ``targets.api.expectedReplicas``, by ``render.py``; ``{{ … }}`` is
+Prometheus' own alert templating, evaluated when the alert fires.
 
 Metric names, labels and bucket bounds are those the Internet-ID API (prom-client), cAdvisor,
 node_exporter, postgres_exporter, redis_exporter, the blackbox exporter, Prometheus and
 Alertmanager really expose, with the labels the scrape config attaches (``job``, ``instance``,
 ``service``, ``environment``).  The API's own ``service`` label on ``health_check_status``
-collides with the scrape label and is stored as ``exported_service``.
+collides with the scrape label and is stored as ``exported_service``; it is never reset, so a
+series written once (``status="unhealthy"`` at 0) exists until the API restarts and says nothing
+about now.  The current health is judged from the response body by blackbox probes instead
+(``module`` label, see ``components/blackbox/config.py``).
+
+``identity`` names the labels that tell one alerting thing from another (a container, a
+provider, a mountpoint …) beyond ``cluster`` and ``environment``: Alertmanager's inhibitions of
+a warning tier by its critical tier (``PAIRS``) are derived from it.
 """
 
 from __future__ import annotations
@@ -42,6 +51,13 @@ class Alert:
     below: float | None = None
     """The threshold must stay below this value (e.g. a histogram's top finite bucket)."""
     why_below: str = ""
+    identity: tuple[str, ...] = ()
+    """Labels that identify the alerting thing (besides ``cluster`` and ``environment``)."""
+
+    @property
+    def lower_is_worse(self) -> bool:
+        """The alert fires below its threshold (free space, days left), so a lower threshold is more severe."""
+        return "< [[threshold]]" in self.expr
 
     @property
     def anchor(self) -> str:
@@ -52,7 +68,12 @@ class Alert:
 # Selectors shared by several rules.
 API = 'job="internet-id-api"'
 API_NO_HEALTH = 'job="internet-id-api", route!="/health"'
-HEALTH_PROBE = 'probe_success{job="blackbox", service="api", instance=~".*/api/health"}'
+HEALTH = 'job="blackbox", service="api", instance=~".*/api/health"'
+"""The plain probes of /api/health (module http_2xx or https_2xx: only 200 passes)."""
+BLOCKCHAIN_MODULE = "api_health_blockchain"
+"""Blackbox module that fails only when the /api/health body reports the blockchain RPC unhealthy."""
+HEALTH_VERDICT = f"probe_http_status_code{{{HEALTH}}} != 200 > 0"
+"""/api/health answered, with another status than 200: the API's own verdict (503 = degraded)."""
 FS = 'job="node-exporter", fstype!~"tmpfs|ramfs|squashfs|nsfs|overlay|fuse.lxcfs"'
 BY_API = "job, environment"
 BY_PG = "job, instance, environment"
@@ -66,16 +87,19 @@ def _error_ratio(severity: Severity, name: str, threshold: float, for_: str) -> 
         service="api",
         expr=(
             f'sum by ({BY_API}) (rate(http_requests_total{{{API_NO_HEALTH}, status_code=~"5.."}}[[[rate]]]))\n'
-            f"/\nsum by ({BY_API}) (rate(http_requests_total{{{API_NO_HEALTH}}}[[[rate]]]))\n> [[threshold]]"
+            f"/\nsum by ({BY_API}) (rate(http_requests_total{{{API_NO_HEALTH}}}[[[rate]]]))\n> [[threshold]]\n"
+            f"and\nsum by ({BY_API}) (rate(http_requests_total{{{API_NO_HEALTH}}}[[[rate]]])) >= [[min_request_rate]]"
         ),
         for_=for_,
         summary="API 5xx error rate above [[threshold_pct]]",
         description=(
             "{{ $value | humanizePercentage }} of API requests in {{ $labels.environment }} answered 5xx "
-            "over the last [[rate]] (threshold [[threshold_pct]], /health excluded)."
+            "over the last [[rate]] (threshold [[threshold_pct]], /health excluded, silent below "
+            "[[min_request_rate]] requests/s)."
         ),
         threshold=threshold,
         threshold_kind="ratio",
+        identity=("job",),
     )
 
 
@@ -94,6 +118,7 @@ def _queue(severity: Severity, name: str, threshold: float, for_: str) -> Alert:
         ),
         threshold=threshold,
         threshold_kind="positive",
+        identity=("job", "queue_name"),
     )
 
 
@@ -106,16 +131,19 @@ def _ipfs(severity: Severity, name: str, threshold: float, for_: str) -> Alert:
         service="ipfs",
         expr=(
             f'sum by ({by}) (rate(ipfs_uploads_total{{{API}, status="failure"}}[[[rate]]]))\n'
-            f"/\nsum by ({by}) (rate(ipfs_uploads_total{{{API}}}[[[rate]]]))\n> [[threshold]]"
+            f"/\nsum by ({by}) (rate(ipfs_uploads_total{{{API}}}[[[rate]]]))\n> [[threshold]]\n"
+            f"and\nsum by ({by}) (increase(ipfs_uploads_total{{{API}}}[[[rate]]])) >= [[min_operations]]"
         ),
         for_=for_,
         summary="IPFS uploads to {{ $labels.provider }} failing",
         description=(
             "{{ $value | humanizePercentage }} of IPFS uploads to {{ $labels.provider }} in "
-            "{{ $labels.environment }} failed over the last [[rate]] (threshold [[threshold_pct]])."
+            "{{ $labels.environment }} failed over the last [[rate]] (threshold [[threshold_pct]], "
+            "silent below [[min_operations]] uploads)."
         ),
         threshold=threshold,
         threshold_kind="ratio",
+        identity=("job", "provider"),
     )
 
 
@@ -139,6 +167,7 @@ def _api_memory(severity: Severity, name: str, threshold: float, for_: str) -> A
         ),
         threshold=threshold,
         threshold_kind="ratio",
+        identity=("job", "instance", "name"),
     )
 
 
@@ -161,6 +190,7 @@ def _pool(severity: Severity, name: str, threshold: float, for_: str) -> Alert:
         ),
         threshold=threshold,
         threshold_kind="ratio",
+        identity=("job", "instance"),
     )
 
 
@@ -181,6 +211,7 @@ def _tls(severity: Severity, name: str, days: float) -> Alert:
         ),
         threshold=days,
         threshold_kind="days",
+        identity=("job", "instance"),
     )
 
 
@@ -206,6 +237,20 @@ CATALOGUE: tuple[Alert, ...] = (
             "is scraped.{{ end }}"
         ),
     ),
+    Alert(
+        name="ApiReplicasMissing",
+        area="api",
+        severity="warning",
+        service="api",
+        expr=f"count by ({BY_API}) (up{{{API}}} == 1) < [[api_replicas]]",
+        for_="5m",
+        summary="Only {{ $value }} of [[api_replicas]] API replicas answer",
+        description=(
+            "Only {{ $value }} API replica(s) in {{ $labels.environment }} have answered scrapes for [[for]], "
+            "[[api_replicas]] are expected (targets.api.expectedReplicas): a replica is gone from DNS or "
+            "down, and the rest carry its traffic."
+        ),
+    ),
     _error_ratio("warning", "HighErrorRate", 0.05, "5m"),
     _error_ratio("critical", "CriticalErrorRate", 0.10, "2m"),
     _queue("warning", "HighQueueDepth", 100, "5m"),
@@ -220,13 +265,16 @@ CATALOGUE: tuple[Alert, ...] = (
         expr=(
             f'sum by ({BY_API}, chain_id) (rate(blockchain_transactions_total{{{API}, status="failure"}}[[[rate]]]))\n'
             f"/\nsum by ({BY_API}, chain_id) (rate(blockchain_transactions_total{{{API}}}[[[rate]]]))\n"
-            "> [[threshold]]"
+            "> [[threshold]]\nand\n"
+            f"sum by ({BY_API}, chain_id) (increase(blockchain_transactions_total{{{API}}}[[[rate]]])) "
+            ">= [[min_operations]]"
         ),
         for_="5m",
         summary="Blockchain transactions on chain {{ $labels.chain_id }} failing",
         description=(
             "{{ $value | humanizePercentage }} of blockchain transactions on chain {{ $labels.chain_id }} in "
-            "{{ $labels.environment }} failed over the last [[rate]] (threshold [[threshold_pct]])."
+            "{{ $labels.environment }} failed over the last [[rate]] (threshold [[threshold_pct]], "
+            "silent below [[min_operations]] transactions)."
         ),
         threshold=0.10,
         threshold_kind="ratio",
@@ -236,16 +284,13 @@ CATALOGUE: tuple[Alert, ...] = (
         area="api",
         severity="critical",
         service="blockchain",
-        expr=(
-            f"count by ({BY_API}) "
-            f'(health_check_status{{{API}, exported_service="blockchain", status="unhealthy"}})\n'
-            f"and on (environment)\nmin by (environment) ({HEALTH_PROBE}) == 0"
-        ),
+        expr=f'probe_failed_due_to_regex{{job="blackbox", module="{BLOCKCHAIN_MODULE}"}} == 1',
         for_="2m",
         summary="Blockchain RPC unreachable from the API",
         description=(
-            "/api/health in {{ $labels.environment }} has failed for [[for]] and the API reports its "
-            "blockchain RPC unhealthy: contract reads and writes fail. Check RPC_URL and the RPC provider."
+            "For [[for]], every answer of {{ $labels.instance }} ({{ $labels.environment }}) has reported "
+            '"blockchain":{"status":"unhealthy"}: the API cannot reach its RPC, so contract reads and writes '
+            "fail. Check RPC_URL and the RPC provider."
         ),
     ),
     Alert(
@@ -291,17 +336,13 @@ CATALOGUE: tuple[Alert, ...] = (
         area="api",
         severity="warning",
         service="api",
-        expr=(
-            f"count by ({BY_API}) "
-            f'(health_check_status{{{API}, exported_service="api", status="degraded"}})\n'
-            f"and on (environment)\nmin by (environment) ({HEALTH_PROBE}) == 0\n"
-            f"and on (environment)\nmax by (environment) (up{{{API}}}) == 1"
-        ),
+        expr=HEALTH_VERDICT,
         for_="5m",
         summary="API health degraded",
         description=(
-            "The API in {{ $labels.environment }} answers scrapes but /api/health has returned 503 "
-            "(degraded) for [[for]]: its database, cache or blockchain RPC check fails."
+            "{{ $labels.instance }} ({{ $labels.environment }}) has answered HTTP {{ $value }} instead of 200 "
+            "for [[for]]: 503 means the API reports itself degraded (its database or blockchain RPC check "
+            "fails) or its health handler failed."
         ),
     ),
     # ------------------------------------------------------------------ database
@@ -442,6 +483,7 @@ CATALOGUE: tuple[Alert, ...] = (
         ),
         threshold=0.4,
         threshold_kind="ratio",
+        identity=("job", "instance", "mountpoint"),
     ),
     Alert(
         name="HostFilesystemAlmostFull",
@@ -460,6 +502,7 @@ CATALOGUE: tuple[Alert, ...] = (
         ),
         threshold=0.05,
         threshold_kind="ratio",
+        identity=("job", "instance", "mountpoint"),
     ),
     Alert(
         name="HostMemoryLow",
@@ -537,12 +580,16 @@ CATALOGUE: tuple[Alert, ...] = (
         area="probes",
         severity="warning",
         service="{{ $labels.service }}",
-        expr='probe_success{job="blackbox"} == 0',
+        expr=(
+            f'probe_success{{job="blackbox", module!="{BLOCKCHAIN_MODULE}"}} == 0\n'
+            f"unless\n{HEALTH_VERDICT}"
+        ),
         for_="5m",
         summary="Probe of {{ $labels.instance }} failing",
         description=(
             "The blackbox probe of {{ $labels.instance }} ({{ $labels.environment }}) has failed for [[for]]: "
-            "no answer, a TLS error or a non-2xx status (/api/health answers 503 while degraded)."
+            "no answer, a TLS error or a non-2xx status (an HTTP answer of /api/health other than 200 is "
+            "ServiceHealthDegraded instead)."
         ),
     ),
     _tls("warning", "TLSCertificateExpiringSoon", 14),
@@ -679,8 +726,13 @@ PAIRS: tuple[tuple[str, str], ...] = (
     ("HighMemoryUsage", "CriticalMemoryUsage"),
     ("DatabaseConnectionPoolExhaustion", "DatabaseConnectionPoolCritical"),
     ("TLSCertificateExpiringSoon", "TLSCertificateExpiryCritical"),
+    ("HostFilesystemFillingUp", "HostFilesystemAlmostFull"),
 )
-"""Warning/critical tiers of one condition: (warning, critical)."""
+"""Warning/critical tiers of one condition: (warning, critical), with the same ``identity``.
+
+While the critical tier fires, the warning tier of the same thing (same ``identity`` labels) is
+muted in Alertmanager; the warning of another thing is not.
+"""
 
 
 def alert_names() -> list[str]:

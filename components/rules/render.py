@@ -26,10 +26,20 @@ def _percent(value: float) -> str:
     return f"{value * 100:.4g}%"
 
 
-def rule(alert: Alert, settings: RuleSettings) -> dict[str, Any]:
-    """The rule document of one alert with the stack's thresholds, windows and runbook URL."""
+def rule(alert: Alert, settings: RuleSettings, api_replicas: int = 1) -> dict[str, Any]:
+    """The rule document of one alert with the stack's thresholds, windows and runbook URL.
+
+    ``api_replicas`` is the number of API replicas expected to answer (``targets.api.expectedReplicas``).
+    """
     for_ = settings.for_duration(alert.name)
-    values = {"rate": settings.rate_interval, "for": for_, "api_containers": settings.api_containers}
+    values = {
+        "rate": settings.rate_interval,
+        "for": for_,
+        "api_containers": settings.api_containers,
+        "min_request_rate": f"{settings.min_request_rate:g}",
+        "min_operations": str(settings.min_operations),
+        "api_replicas": str(api_replicas),
+    }
     if alert.threshold is not None:
         threshold = settings.threshold(alert.name)
         values["threshold"] = f"{threshold:g}"
@@ -46,16 +56,19 @@ def rule(alert: Alert, settings: RuleSettings) -> dict[str, Any]:
     return document
 
 
-def rule_groups(settings: RuleSettings) -> dict[str, dict[str, Any]]:
+def rule_groups(settings: RuleSettings, api_replicas: int = 1) -> dict[str, dict[str, Any]]:
     """Rule file documents by area (``api`` …), in catalogue order; empty areas are left out."""
     files: dict[str, dict[str, Any]] = {}
     for area in AREAS:
-        rules = [rule(a, settings) for a in CATALOGUE if a.area == area and settings.enabled(a.name)]
+        rules = [
+            rule(a, settings, api_replicas) for a in CATALOGUE if a.area == area and settings.enabled(a.name)
+        ]
         if rules:
             files[area] = {"groups": [{"name": f"internet-id-{area}", "rules": rules}]}
     return files
 
 
-def render_rules(settings: RuleSettings, stack: str) -> dict[str, str]:
+def render_rules(settings: RuleSettings, stack: str, api_replicas: int = 1) -> dict[str, str]:
     header = f"Rendered by internet-id-monitoring for stack {stack}; see docs/runbook.md."
-    return {f"{area}.yml": yamltext.dump(doc, header=header) for area, doc in rule_groups(settings).items()}
+    groups = rule_groups(settings, api_replicas)
+    return {f"{area}.yml": yamltext.dump(doc, header=header) for area, doc in groups.items()}

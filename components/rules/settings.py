@@ -8,6 +8,8 @@ Defaults live in the catalogue (``catalogue.py``), next to each alert; a stack c
       rateInterval: 5m        # window of every rate()/increase()/*_over_time()
       forScale: 1             # multiplies every default `for` (0.02 turns 5m into 6s)
       disabled: [LowCacheHitRate]
+      minRequestRate: 0.1     # HighErrorRate/CriticalErrorRate stay silent below 0.1 requests/s
+      minOperations: 5        # IPFS/blockchain failure ratios stay silent below 5 in the window
 
 A time-compressed profile (the live test) sets ``rateInterval`` and ``forScale`` instead of
 editing rules; an explicit ``overrides.<Alert>.for`` is used as given and is not scaled.
@@ -71,6 +73,10 @@ class RuleSettings(ConfigModel):
     """Alert names left out of the rendered rules (Watchdog cannot be disabled)."""
     api_containers: str = DEFAULT_API_CONTAINERS
     """Regex (fully anchored, RE2) matching cAdvisor's ``name`` of the API containers."""
+    min_request_rate: float = Field(0.1, ge=0)
+    """Requests/s (``/health`` excluded, over ``rateInterval``) below which the API error-ratio alerts stay silent."""
+    min_operations: int = Field(5, ge=0)
+    """IPFS uploads or blockchain transactions within ``rateInterval`` below which their failure ratios stay silent."""
 
     @field_validator("runbook_base_url")
     @classmethod
@@ -120,7 +126,7 @@ class RuleSettings(ConfigModel):
     def _tiers_ordered(self) -> RuleSettings:
         for warning, critical in PAIRS:
             low, high = self.threshold(warning), self.threshold(critical)
-            if BY_NAME[warning].threshold_kind == "days":  # fewer days left is worse
+            if BY_NAME[warning].lower_is_worse:  # less free space, fewer days left: worse
                 low, high = high, low
             if low >= high:
                 raise ValueError(

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from components.alertmanager.inhibitions import INHIBITIONS
 from tests.alertmanager.running import request as _request
 from tests.alertmanager.running import running_alertmanager
 from tests.alertmanager.variants import variant, write_config
@@ -28,27 +29,31 @@ def alertmanager(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                                 "email": {"enabled": False}})
     with running_alertmanager(write_config(settings, directory), directory) as url:
         status = _request(f"{url}/api/v2/status")
-        assert status["config"]["original"].count("source_matchers") == 3
+        assert status["config"]["original"].count("source_matchers") == len(INHIBITIONS)
         yield url
 
 
 def _alert(cluster: str, alertname: str, severity: str, service: str, **labels: str) -> dict[str, Any]:
     now = datetime.now(UTC)
     return {
-        "labels": {"alertname": alertname, "severity": severity, "service": service, "cluster": cluster, **labels},
+        "labels": {"alertname": alertname, "severity": severity, "service": service, "cluster": cluster,
+                   "environment": "production", **labels},
         "annotations": {"summary": f"{alertname} on {service}"},
         "startsAt": (now - timedelta(minutes=1)).isoformat(),
         "endsAt": (now + timedelta(hours=1)).isoformat(),
     }
 
 
+IDENTITY = ("instance", "name", "provider", "queue_name", "mountpoint")
+
+
 def _key(labels: dict[str, str]) -> str:
-    parts = [labels["alertname"], labels["service"]] + ([labels["instance"]] if "instance" in labels else [])
-    return "/".join(parts)
+    return "/".join([labels["alertname"], labels["service"], *(labels[k] for k in IDENTITY if k in labels)])
 
 
 def _inhibited(url: str, cluster: str, expected: dict[str, bool]) -> dict[str, bool]:
-    """``{alertname/instance: inhibited?}`` for ``cluster``, polled until it equals ``expected`` or 10 s pass."""
+    """``{alertname/service/identity: inhibited?}`` for ``cluster``, polled until it equals ``expected``
+    or 10 s pass."""
     deadline = time.monotonic() + 10
     while True:
         alerts = _request(f"{url}/api/v2/alerts?filter=" + urllib.parse.quote(f'cluster="{cluster}"'))
@@ -58,79 +63,119 @@ def _inhibited(url: str, cluster: str, expected: dict[str, bool]) -> dict[str, b
         time.sleep(0.25)
 
 
-def test_critical_mutes_warnings_of_the_same_service_only(alertmanager: str) -> None:
-    cluster = "inhibit-critical"
-    _request(f"{alertmanager}/api/v2/alerts", [
-        _alert(cluster, "CriticalErrorRate", "critical", "api"),
-        _alert(cluster, "HighErrorRate", "warning", "api"),
-        _alert(cluster, "HighLatency", "warning", "api"),
-        _alert(cluster, "HighLatency", "warning", "redis"),
-        _alert(cluster, "ServiceHealthDegraded", "info", "api"),
-        _alert("inhibit-critical-other", "HighErrorRate", "warning", "api"),
+def _post_and_check(url: str, cluster: str, alerts: list[tuple[dict[str, Any], bool]]) -> None:
+    _request(f"{url}/api/v2/alerts", [alert for alert, _ in alerts])
+    expected = {_key(alert["labels"]): muted for alert, muted in alerts}
+    assert _inhibited(url, cluster, expected) == expected
+
+
+def test_critical_tier_mutes_its_own_warning_tier_only(alertmanager: str) -> None:
+    cluster = "inhibit-tier"
+    _post_and_check(alertmanager, cluster, [
+        (_alert(cluster, "CriticalErrorRate", "critical", "api", job="internet-id-api"), False),
+        (_alert(cluster, "HighErrorRate", "warning", "api", job="internet-id-api"), True),
+        # same service, another alert: a critical is no blanket over its service any more
+        (_alert(cluster, "HighResponseTime", "warning", "api", job="internet-id-api"), False),
+        (_alert(cluster, "ApiReplicasMissing", "warning", "api", job="internet-id-api"), False),
     ])
-    expected = {
-        "CriticalErrorRate/api": False,
-        "HighErrorRate/api": True,
-        "HighLatency/api": True,
-        "HighLatency/redis": False,
-        "ServiceHealthDegraded/api": False,
-    }
-    assert _inhibited(alertmanager, cluster, expected) == expected
-    other = {"HighErrorRate/api": False}
-    assert _inhibited(alertmanager, "inhibit-critical-other", other) == other
+
+
+def test_memory_tiers_judge_one_container(alertmanager: str) -> None:
+    cluster = "inhibit-memory"
+    _post_and_check(alertmanager, cluster, [
+        (_alert(cluster, "CriticalMemoryUsage", "critical", "api", job="cadvisor", instance="cadvisor:8080",
+                name="api-1"), False),
+        (_alert(cluster, "HighMemoryUsage", "warning", "api", job="cadvisor", instance="cadvisor:8080",
+                name="api-1"), True),
+        (_alert(cluster, "HighMemoryUsage", "warning", "api", job="cadvisor", instance="cadvisor:8080",
+                name="api-2"), False),
+        (_alert(cluster, "HighCPUUsage", "warning", "api", job="internet-id-api", instance="10.0.1.5:3001"), False),
+    ])
+
+
+def test_ipfs_tiers_judge_one_provider(alertmanager: str) -> None:
+    cluster = "inhibit-ipfs"
+    _post_and_check(alertmanager, cluster, [
+        (_alert(cluster, "CriticalIpfsFailureRate", "critical", "ipfs", job="internet-id-api", provider="a"), False),
+        (_alert(cluster, "HighIpfsFailureRate", "warning", "ipfs", job="internet-id-api", provider="a"), True),
+        (_alert(cluster, "HighIpfsFailureRate", "warning", "ipfs", job="internet-id-api", provider="b"), False),
+    ])
+
+
+def test_filesystem_tiers_judge_one_mountpoint(alertmanager: str) -> None:
+    cluster = "inhibit-filesystem"
+    node = {"job": "node-exporter", "instance": "node-exporter:9100"}
+    _post_and_check(alertmanager, cluster, [
+        (_alert(cluster, "HostFilesystemAlmostFull", "critical", "system", mountpoint="/var/lib/docker", **node),
+         False),
+        (_alert(cluster, "HostFilesystemFillingUp", "warning", "system", mountpoint="/var/lib/docker", **node), True),
+        (_alert(cluster, "HostFilesystemFillingUp", "warning", "system", mountpoint="/", **node), False),
+        (_alert(cluster, "HostMemoryLow", "warning", "system", **node), False),
+    ])
+
+
+def test_tiers_judge_one_instance_and_one_environment(alertmanager: str) -> None:
+    cluster = "inhibit-instance"
+    pool = {"job": "postgres", "instance": "pg-a:9187"}
+    _post_and_check(alertmanager, cluster, [
+        (_alert(cluster, "DatabaseConnectionPoolCritical", "critical", "database", **pool), False),
+        (_alert(cluster, "DatabaseConnectionPoolExhaustion", "warning", "database", **pool), True),
+        (_alert(cluster, "DatabaseConnectionPoolExhaustion", "warning", "database", job="postgres",
+                instance="pg-b:9187"), False),
+    ])
+    other = "inhibit-environment"  # the same pool label set in another environment is another thing
+    staging = _alert(other, "DatabaseConnectionPoolExhaustion", "warning", "database", **pool)
+    staging["labels"]["environment"] = "staging"
+    _post_and_check(alertmanager, other, [
+        (_alert(other, "DatabaseConnectionPoolCritical", "critical", "database", **pool), False),
+        (staging, False),
+    ])
 
 
 def test_service_down_mutes_the_rest_of_its_service_not_itself(alertmanager: str) -> None:
     cluster = "inhibit-servicedown"
-    _request(f"{alertmanager}/api/v2/alerts", [
-        _alert(cluster, "ServiceDown", "critical", "api", instance="api-1:3001"),
-        _alert(cluster, "ServiceDown", "critical", "api", instance="api-2:3001"),
-        _alert(cluster, "CriticalErrorRate", "critical", "api"),
-        _alert(cluster, "HighErrorRate", "warning", "api"),
-        _alert(cluster, "ApiProbeFailed", "critical", "api", instance="http://api:3001/api/health"),
-        _alert(cluster, "RedisDown", "critical", "redis"),
+    _post_and_check(alertmanager, cluster, [
+        (_alert(cluster, "ServiceDown", "critical", "api", instance="api-1:3001"), False),
+        (_alert(cluster, "ServiceDown", "critical", "api", instance="api-2:3001"), False),
+        (_alert(cluster, "CriticalErrorRate", "critical", "api"), True),
+        (_alert(cluster, "HighErrorRate", "warning", "api"), True),
+        (_alert(cluster, "ApiReplicasMissing", "warning", "api", job="internet-id-api"), True),
+        (_alert(cluster, "ProbeFailed", "warning", "api", instance="http://api:3001/api/health"), True),
+        (_alert(cluster, "RedisDown", "warning", "cache", instance="redis-exporter:9121"), False),
     ])
-    expected = {
-        "ServiceDown/api/api-1:3001": False,
-        "ServiceDown/api/api-2:3001": False,
-        "CriticalErrorRate/api": True,
-        "HighErrorRate/api": True,
-        "ApiProbeFailed/api/http://api:3001/api/health": True,
-        "RedisDown/redis": False,
-    }
-    assert _inhibited(alertmanager, cluster, expected) == expected
 
 
 def test_database_down_mutes_the_connection_pool_alerts(alertmanager: str) -> None:
     cluster = "inhibit-database"
-    _request(f"{alertmanager}/api/v2/alerts", [
-        _alert(cluster, "DatabaseDown", "critical", "database"),
-        _alert(cluster, "DatabaseConnectionPoolExhaustion", "warning", "database"),
-        _alert(cluster, "DatabaseConnectionPoolCritical", "critical", "database"),
-        _alert(cluster, "DatabaseReplicationBroken", "critical", "database"),
-        _alert(cluster, "HighErrorRate", "warning", "api"),
+    _post_and_check(alertmanager, cluster, [
+        (_alert(cluster, "DatabaseDown", "critical", "database"), False),
+        (_alert(cluster, "DatabaseConnectionPoolExhaustion", "warning", "database"), True),
+        (_alert(cluster, "DatabaseConnectionPoolCritical", "critical", "database"), True),
+        (_alert(cluster, "HighDatabaseLatency", "warning", "database"), False),
+        (_alert(cluster, "HighErrorRate", "warning", "api"), False),
     ])
-    expected = {
-        "DatabaseDown/database": False,
-        "DatabaseConnectionPoolExhaustion/database": True,
-        "DatabaseConnectionPoolCritical/database": True,
-        "DatabaseReplicationBroken/database": False,
-        "HighErrorRate/api": False,
-    }
-    assert _inhibited(alertmanager, cluster, expected) == expected
+
+
+def test_blockchain_rpc_down_mutes_the_degraded_health_of_its_url(alertmanager: str) -> None:
+    cluster = "inhibit-blockchain"
+    url = "http://api:3001/api/health"
+    _post_and_check(alertmanager, cluster, [
+        (_alert(cluster, "BlockchainRPCDown", "critical", "blockchain", job="blackbox", instance=url,
+                module="api_health_blockchain"), False),
+        (_alert(cluster, "ServiceHealthDegraded", "warning", "api", job="blackbox", instance=url,
+                module="http_2xx"), True),
+        (_alert(cluster, "ServiceHealthDegraded", "warning", "api", job="blackbox",
+                instance="https://internet-id.example.com/api/health", module="https_2xx"), False),
+        (_alert(cluster, "ProbeFailed", "warning", "web", job="blackbox", instance="https://internet-id.example.com/",
+                module="https_2xx"), False),
+    ])
 
 
 def test_without_a_source_nothing_is_muted(alertmanager: str) -> None:
     cluster = "inhibit-none"
-    _request(f"{alertmanager}/api/v2/alerts", [
-        _alert(cluster, "HighErrorRate", "warning", "api"),
-        _alert(cluster, "DatabaseConnectionPoolCritical", "critical", "database"),
-        _alert(cluster, "DatabaseConnectionPoolExhaustion", "warning", "database"),
+    _post_and_check(alertmanager, cluster, [
+        (_alert(cluster, "HighErrorRate", "warning", "api"), False),
+        (_alert(cluster, "HighMemoryUsage", "warning", "api", name="api-1"), False),
+        (_alert(cluster, "ServiceHealthDegraded", "warning", "api", instance="http://api:3001/api/health"), False),
+        (_alert(cluster, "DatabaseConnectionPoolExhaustion", "warning", "database", instance="pg-a:9187"), False),
     ])
-    expected = {
-        "HighErrorRate/api": False,
-        "DatabaseConnectionPoolCritical/database": False,
-        # muted by the pool-critical alert of the same service: critical mutes warning
-        "DatabaseConnectionPoolExhaustion/database": True,
-    }
-    assert _inhibited(alertmanager, cluster, expected) == expected

@@ -13,7 +13,7 @@ import yaml
 
 from components.config_source import settings_from_stack_file
 from components.rules import render_rule_files
-from components.rules.catalogue import BY_NAME, CATALOGUE
+from components.rules.catalogue import BY_NAME, CATALOGUE, PAIRS
 from components.rules.render import render_rules, rule_groups
 from components.rules.settings import DEFAULT_RUNBOOK_BASE_URL, RuleSettings, format_duration
 from components.settings import SettingsError, load_settings
@@ -60,8 +60,12 @@ def test_promtool_check_rules_per_stack(stack: str, tmp_path: Path) -> None:
     assert "WARNING" not in result.stdout + result.stderr
 
 
+PROMTOOL_API_REPLICAS = 2
+"""The fixtures' API runs two replicas (as production does), so ApiReplicasMissing can fire."""
+
+
 def test_promtool_unit_tests(tmp_path: Path) -> None:
-    _write_rules(render_rules(RuleSettings(), "test"), tmp_path / "rules")
+    _write_rules(render_rules(RuleSettings(), "test", PROMTOOL_API_REPLICAS), tmp_path / "rules")
     tests = sorted(PROMTOOL_TESTS.glob("*.test.yml"))
     for test in tests:
         shutil.copy(test, tmp_path / test.name)
@@ -169,10 +173,10 @@ def _settings(rules: dict[str, Any]) -> RuleSettings:
 def test_override_changes_threshold_and_for() -> None:
     settings = _settings({"overrides": {"HighErrorRate": {"threshold": 0.02, "for": "10m"}}})
     rule = _rule(settings, "HighErrorRate")
-    assert rule["expr"].endswith("> 0.02")
+    assert "> 0.02\nand\n" in rule["expr"]
     assert rule["for"] == "10m"
     assert rule["annotations"]["summary"] == "API 5xx error rate above 2%"
-    assert _rule(settings, "CriticalErrorRate")["expr"].endswith("> 0.1")
+    assert "> 0.1\nand\n" in _rule(settings, "CriticalErrorRate")["expr"]
 
 
 def test_rate_interval_and_for_scale_compress_every_window() -> None:
@@ -202,6 +206,45 @@ def test_api_container_regex_is_a_setting() -> None:
     assert 'name=~"iid-api-[0-9]+"' in _rule(settings, "HighMemoryUsage")["expr"]
 
 
+def test_traffic_floors_are_settings() -> None:
+    settings = _settings({"minRequestRate": 0.5, "minOperations": 20})
+    for name in ("HighErrorRate", "CriticalErrorRate"):
+        assert _rule(settings, name)["expr"].endswith(
+            'sum by (job, environment) (rate(http_requests_total{job="internet-id-api", route!="/health"}[5m])) >= 0.5'
+        )
+        assert "silent below 0.5 requests/s" in _rule(settings, name)["annotations"]["description"]
+    for name in ("HighIpfsFailureRate", "CriticalIpfsFailureRate", "BlockchainTransactionFailures"):
+        assert _rule(settings, name)["expr"].endswith(">= 20"), name
+    defaults = RuleSettings()
+    assert (defaults.min_request_rate, defaults.min_operations) == (0.1, 5)
+
+
+def _api_replicas_expr(values: dict[str, Any]) -> str:
+    settings = load_settings("dev", values, {}, require_secrets=False)
+    rules = yaml.safe_load(render_rule_files(settings)["api.yml"])["groups"][0]["rules"]
+    return str(next(r["expr"] for r in rules if r["alert"] == "ApiReplicasMissing"))
+
+
+def test_api_replicas_missing_counts_the_expected_replicas() -> None:
+    assert _api_replicas_expr({}).endswith("< 1")
+    assert _api_replicas_expr({"targets": {"api": {"expectedReplicas": 3}}}) == (
+        'count by (job, environment) (up{job="internet-id-api"} == 1) < 3'
+    )
+    assert settings_from_stack_file("prod").targets.api.expected_replicas == 2
+    assert settings_from_stack_file("staging").targets.api.expected_replicas == 1
+
+
+def test_pairs_name_what_they_judge_by_identity() -> None:
+    """Both tiers share an identity, and every identity label survives the expression's aggregation."""
+    for warning, critical in PAIRS:
+        identity = BY_NAME[critical].identity
+        assert identity and BY_NAME[warning].identity == identity, (warning, critical)
+        for name in (warning, critical):
+            for by in re.findall(r"\bby \(([^)]*)\)", BY_NAME[name].expr):
+                kept = {label.strip() for label in by.split(",")}
+                assert set(identity) <= kept, f"{name} aggregates {identity} away: by ({by})"
+
+
 BAD_SETTINGS: list[tuple[dict[str, Any], str]] = [
     ({"overrides": {"HighErrorRat": {"threshold": 0.02}}},
      "rules.overrides: unknown alert(s) ['HighErrorRat']"),
@@ -220,7 +263,22 @@ BAD_SETTINGS: list[tuple[dict[str, Any], str]] = [
     ({"forScale": 0}, "rules.forScale"),
     ({"runbookBaseUrl": "docs/runbook.md"}, "rules.runbookBaseUrl"),
     ({"apiContainers": "api("}, "rules.apiContainers"),
+    ({"minRequestRate": -1}, "rules.minRequestRate"),
+    ({"overrides": {"HostFilesystemFillingUp": {"threshold": 0.04}}},
+     "HostFilesystemFillingUp (warning) threshold 0.04 must be less severe"),
 ]
+
+
+@pytest.mark.parametrize(
+    ("api", "expected"),
+    [({"expectedReplicas": 0}, "targets.api.expectedReplicas"),
+     ({"discovery": "static", "staticTargets": ["10.0.0.5:3001"], "expectedReplicas": 2},
+      "expectedReplicas 2 exceeds the 1 staticTargets")],
+)
+def test_bad_expected_replicas_name_the_key(api: dict[str, Any], expected: str) -> None:
+    with pytest.raises(SettingsError) as error:
+        load_settings("dev", {"targets": {"api": api}}, {}, require_secrets=False)
+    assert expected in str(error.value)
 
 
 @pytest.mark.parametrize(("rules", "expected"), BAD_SETTINGS)

@@ -1,0 +1,52 @@
+"""Which probes the blackbox job holds: every /api/health probe is also judged for the blockchain."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from components.blackbox.config import BLOCKCHAIN_UNHEALTHY, MODULES
+from components.prometheus.config import probe_targets, scrape_configs
+from components.settings import load_settings
+
+
+def _settings(probes: list[dict[str, Any]] | None = None) -> Any:
+    values: dict[str, Any] = {} if probes is None else {"targets": {"probes": probes}}
+    return load_settings("dev", values, {}, require_secrets=False)
+
+
+def test_default_probes_judge_the_api_health_twice() -> None:
+    assert probe_targets(_settings()) == [
+        ("http_2xx", "api", "http://api:3001/api/health"),
+        ("api_health_blockchain", "blockchain", "http://api:3001/api/health"),
+    ]
+
+
+def test_every_api_health_probe_gets_its_blockchain_probe_once() -> None:
+    settings = _settings([
+        {"url": "http://api:3001/api/health", "service": "api"},
+        {"url": "https://internet-id.example.com/api/health", "service": "api", "module": "https_2xx"},
+        {"url": "https://internet-id.example.com/", "service": "web", "module": "https_2xx"},
+        {"url": "http://api:3001/api/health", "service": "blockchain", "module": "api_health_blockchain"},
+    ])
+    blockchain = [t for t in probe_targets(settings) if t[0] == "api_health_blockchain"]
+    assert blockchain == [
+        ("api_health_blockchain", "blockchain", "http://api:3001/api/health"),
+        ("api_health_blockchain", "blockchain", "https://internet-id.example.com/api/health"),
+    ]
+
+
+def test_probe_series_carry_their_module() -> None:
+    job = next(c for c in scrape_configs(_settings()) if c["job_name"] == "blackbox")
+    assert {"source_labels": ["__param_module"], "target_label": "module"} in job["relabel_configs"]
+    modules = {group["labels"]["__param_module"]: group["labels"]["service"] for group in job["static_configs"]}
+    assert modules == {"http_2xx": "api", "api_health_blockchain": "blockchain"}
+
+
+def test_blockchain_module_accepts_both_verdicts_and_reads_the_body() -> None:
+    http = MODULES["api_health_blockchain"]["http"]
+    assert http["valid_status_codes"] == [200, 503]
+    assert http["fail_if_body_matches_regexp"] == [BLOCKCHAIN_UNHEALTHY]
+    assert MODULES["http_2xx"]["http"]["valid_status_codes"] == [200]
+    assert yaml.safe_load(yaml.safe_dump(MODULES)) == MODULES
