@@ -1,8 +1,9 @@
 """Slack: the channels Alertmanager posts to, with topic and purpose.
 
 The channel names are ``notifications.slack.channels`` (the names Alertmanager uses); this
-component never invents its own.  The incoming-webhook URL cannot be created through the Slack
-API: it stays the secret setting ``slackWebhookUrl``.
+component never invents its own.  Alertmanager posts with the same bot token
+(``notifications.slack.delivery: bot``), or through incoming webhooks, which the Slack API
+cannot create: they stay secret settings (``slackWebhookUrl…``).
 """
 
 from __future__ import annotations
