@@ -14,7 +14,7 @@ import pulumi_random as random
 
 from components.config_source import decode_engine_value
 from components.docker_stack.component import MonitoringContainers
-from components.docker_stack.containers import alertmanager_url, ui_url
+from components.docker_stack.containers import alertmanager_url, grafana_url, prometheus_url
 from components.grafana.community import DEFAULT_CACHE_DIR
 from components.grafana.component import GrafanaResources
 from components.incident.response import IncidentResponse
@@ -73,21 +73,20 @@ def build(settings: StackSettings) -> dict[str, Any]:
         "monitoring", settings, render_documents(settings), opts=pulumi.ResourceOptions(providers=[provider])
     )
 
-    grafana_url = settings.grafana.root_url or ui_url(settings, settings.ports.grafana)
     admin_password = settings.secret("grafanaAdminPassword")
     assert admin_password is not None, "validated by load_settings"
     GrafanaResources(
         "grafana",
         settings,
-        grafana_url=grafana_url.rstrip("/"),
+        grafana_url=grafana_url(settings),
         auth=pulumi.Output.secret(pulumi.Output.concat(settings.grafana.admin_user, ":", admin_password.value)),
         container=monitoring.containers["grafana"],
         cache_dir=DASHBOARD_CACHE,
     )
 
-    outputs["prometheusUrl"] = settings.prometheus.external_url or ui_url(settings, settings.ports.prometheus)
+    outputs["prometheusUrl"] = prometheus_url(settings)
     outputs["alertmanagerUrl"] = alertmanager_url(settings)
-    outputs["grafanaUrl"] = grafana_url
+    outputs["grafanaUrl"] = grafana_url(settings)
     outputs["grafanaAdminUser"] = settings.grafana.admin_user
     outputs["pagerdutyServiceIds"] = incident.pagerduty_service_ids
     outputs["slackChannelIds"] = incident.slack_channel_ids

@@ -150,13 +150,23 @@ def container_specs(settings: StackSettings, documents: dict[str, str]) -> list[
     return [replace(spec, memory_mb=memory[spec.name]) for spec in specs]
 
 
-def ui_url(settings: StackSettings, port: int) -> str:
+def _published(settings: StackSettings, port: int) -> str:
     return f"http://{settings.docker.bind_address}:{port}"
+
+
+def prometheus_url(settings: StackSettings) -> str:
+    """Where people reach Prometheus (alert source links); the published port unless configured."""
+    return (settings.prometheus.external_url or _published(settings, settings.ports.prometheus)).rstrip("/")
 
 
 def alertmanager_url(settings: StackSettings) -> str:
     """Where people reach Alertmanager (the links notifications carry)."""
-    return settings.notifications.external_url or ui_url(settings, settings.ports.alertmanager)
+    return (settings.notifications.external_url or _published(settings, settings.ports.alertmanager)).rstrip("/")
+
+
+def grafana_url(settings: StackSettings) -> str:
+    """Where people, and the Grafana provider, reach Grafana."""
+    return (settings.grafana.root_url or _published(settings, settings.ports.grafana)).rstrip("/")
 
 
 def _prometheus(settings: StackSettings, documents: dict[str, str]) -> ContainerSpec:
@@ -165,7 +175,7 @@ def _prometheus(settings: StackSettings, documents: dict[str, str]) -> Container
         "--config.file=/etc/prometheus/prometheus.yml",
         "--storage.tsdb.path=/prometheus",
         f"--storage.tsdb.retention.time={prom.retention_time}",
-        f"--web.external-url={prom.external_url or ui_url(settings, settings.ports.prometheus)}",
+        f"--web.external-url={prometheus_url(settings)}",
     ]
     if prom.retention_size:
         command.append(f"--storage.tsdb.retention.size={prom.retention_size}")
@@ -222,7 +232,7 @@ _GRAFANA_START = (
 
 def _grafana(settings: StackSettings) -> ContainerSpec:
     grafana = settings.grafana
-    root_url = grafana.root_url or f"{ui_url(settings, settings.ports.grafana)}/"
+    root_url = f"{grafana_url(settings)}/"
     password = settings.secret("grafanaAdminPassword")
     return ContainerSpec(
         name="grafana",

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from components.docker_stack.containers import ui_url
+from components.docker_stack.containers import alertmanager_url, grafana_url, prometheus_url
 from components.settings import StackSettings
 
 PULUMI_TIMEOUT = 30.0
@@ -78,12 +78,9 @@ def _text(value: Any) -> str | None:
 def default_endpoints(settings: StackSettings, outputs: Mapping[str, Any] | None = None) -> Endpoints:
     """The stack's URLs: its outputs where present, else what ``program.build`` would export."""
     outputs = outputs or {}
-    ports = settings.ports
     return Endpoints(
-        prometheus=(_text(outputs.get("prometheusUrl"))
-                    or settings.prometheus.external_url or ui_url(settings, ports.prometheus)).rstrip("/"),
-        alertmanager=(_text(outputs.get("alertmanagerUrl")) or ui_url(settings, ports.alertmanager)).rstrip("/"),
-        grafana=(_text(outputs.get("grafanaUrl")) or settings.grafana.root_url
-                 or ui_url(settings, ports.grafana)).rstrip("/"),
+        prometheus=(_text(outputs.get("prometheusUrl")) or prometheus_url(settings)).rstrip("/"),
+        alertmanager=(_text(outputs.get("alertmanagerUrl")) or alertmanager_url(settings)).rstrip("/"),
+        grafana=(_text(outputs.get("grafanaUrl")) or grafana_url(settings)).rstrip("/"),
         grafana_user=_text(outputs.get("grafanaAdminUser")) or settings.grafana.admin_user,
     )
