@@ -22,6 +22,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from tests.live.harness.stack import LiveStack, remove_root
 
 _STACK_KEY = pytest.StashKey[LiveStack]()
+_REPORT_KEY = pytest.StashKey[list[str]]()
+
+
+def _report(stack: LiveStack) -> list[str]:
+    lines = [f"start-up: {', '.join(f'{k} {v:.1f}s' for k, v in stack.timings.items())}"]
+    lines += [f"{name}: {value:g}" for name, value in stack.measurements.items()]
+    return lines
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    lines = config.stash.get(_REPORT_KEY, None)
+    if lines:
+        terminalreporter.section("live stack")
+        for line in lines:
+            terminalreporter.write_line(line)
 
 
 @pytest.fixture(autouse=True)
@@ -37,6 +52,8 @@ def live_stack(request: pytest.FixtureRequest) -> Iterator[LiveStack]:
     try:
         yield stack
     finally:
+        stack.footprint()
+        request.config.stash[_REPORT_KEY] = _report(stack)
         stack.close()
         keep = os.environ.get("IID_LIVE_KEEP") == "1" or request.session.testsfailed > failed_before
         if keep:

@@ -62,6 +62,26 @@ class LiveStack:
     exit_stack: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
     started_at: float = field(default_factory=time.monotonic)
     timings: dict[str, float] = field(default_factory=dict)
+    """Start-up milestones, seconds since start."""
+    measurements: dict[str, float] = field(default_factory=dict)
+    """What scenarios measured (time to page …) and the footprint read at session end."""
+
+    def footprint(self) -> None:
+        """Record Prometheus' head series and the resident memory of Prometheus and Alertmanager."""
+        prom = self.prometheus
+        queries = {
+            "prometheus head series": "max(prometheus_tsdb_head_series)",
+            "prometheus RSS MiB": 'max(process_resident_memory_bytes{job="prometheus"}) / 2^20',
+            "alertmanager RSS MiB": 'max(process_resident_memory_bytes{job="alertmanager"}) / 2^20',
+            "scraped samples per cycle": "sum(scrape_samples_post_metric_relabeling)",
+        }
+        for name, expr in queries.items():
+            try:
+                value = prom.value(expr)
+            except (OSError, ValueError, AssertionError):
+                value = None
+            if value is not None:
+                self.measurements[name] = round(value, 1)
 
     @property
     def prometheus(self) -> Prometheus:
