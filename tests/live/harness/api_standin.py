@@ -113,6 +113,8 @@ class ApiStandIn:
         self._stop = threading.Event()
         self._traffic = threading.Thread(target=self._traffic_loop, name="api-standin-traffic", daemon=True)
         self.health_calls = 0
+        self._answering = threading.Event()
+        self._answering.set()
 
     # -- test controls -------------------------------------------------------------------
     @property
@@ -155,11 +157,19 @@ class ApiStandIn:
         """Healthy, no errors, fast, reachable."""
         self.set_error_ratio(0.0)
         self.set_cache_hit_ratio(None)
+        self.answer()
         self.set_latency(0.02)
         services: tuple[ServiceName, ...] = ("database", "cache", "blockchain")
         for service in services:
             self.set_service_health(service, True)
         self.up()
+
+    def hang(self) -> None:
+        """Keep the port open but stop answering: requests wait (until ``answer()``, at most 60s)."""
+        self._answering.clear()
+
+    def answer(self) -> None:
+        self._answering.set()
 
     def up(self) -> None:
         """Listen again on the same port."""
@@ -194,6 +204,7 @@ class ApiStandIn:
 
     def stop(self) -> None:
         self._stop.set()
+        self.answer()
         self.down()
         if self._traffic.is_alive():
             self._traffic.join(timeout=5)
@@ -266,6 +277,8 @@ class ApiStandIn:
             def do_GET(self) -> None:
                 path = self.path.split("?", 1)[0]
                 started = time.monotonic()
+                if not standin._answering.wait(timeout=60):
+                    return
                 if path == "/api/metrics":
                     self._send(200, generate_latest(standin.metrics.registry), CONTENT_TYPE_LATEST)
                     return  # the metrics route ends the response itself: not recorded

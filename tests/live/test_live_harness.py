@@ -1,0 +1,89 @@
+"""The harness itself, without daemons (not marked live: runs with the unit tests)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import threading
+import urllib.error
+import urllib.request
+from typing import Any
+
+import pytest
+
+from tests.live.harness.api_standin import HTTP_BUCKETS, ApiStandIn
+from tests.live.harness.ports import free_port
+from tests.live.harness.processes import HarnessError, require_binary
+from tests.live.harness.receivers import Recorder, WaitTimeoutError
+
+
+def test_a_missing_binary_fails_naming_its_debian_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.setattr(os, "access", lambda path, mode: False)
+    with pytest.raises(HarnessError, match="Debian package 'prometheus-alertmanager'"):
+        require_binary("prometheus-alertmanager")
+    with pytest.raises(HarnessError, match="Debian package 'postgresql-15'"):
+        require_binary("/usr/lib/postgresql/15/bin/initdb")
+
+
+def _get(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return int(response.status), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+@pytest.fixture
+def api() -> Any:
+    standin = ApiStandIn(free_port(), tick=0.01).start()
+    yield standin
+    standin.stop()
+
+
+def test_api_standin_exposes_the_api_metrics(api: ApiStandIn) -> None:
+    threading.Event().wait(0.1)
+    status, body = _get(api.url + "/api/metrics")
+    text = body.decode()
+    assert status == 200
+    buckets = {line.split('le="')[1].split('"')[0] for line in text.splitlines()
+               if line.startswith("http_request_duration_seconds_bucket")}
+    assert buckets == {f"{float(b)}" for b in HTTP_BUCKETS} | {"+Inf"}
+    assert 'http_requests_total{method="GET",route="/verify",status_code="200"}' in text
+    for name in ("process_resident_memory_bytes", "active_connections", "nodejs_eventloop_lag_seconds",
+                 "# TYPE verification_total counter", "# TYPE queue_depth gauge"):
+        assert name in text
+    assert "_created" not in text
+
+
+def test_api_standin_health_shape_and_status(api: ApiStandIn) -> None:
+    status, body = _get(api.url + "/api/health")
+    document = json.loads(body)
+    assert status == 200 and document["status"] == "ok"
+    assert set(document) == {"status", "timestamp", "uptime", "services"}
+    assert set(document["services"]) == {"database", "cache", "blockchain"}
+    api.set_service_health("blockchain", False, "RPC_URL not configured")
+    status, body = _get(api.url + "/api/health")
+    document = json.loads(body)
+    assert status == 503 and document["status"] == "degraded"
+    assert document["services"]["blockchain"] == {"status": "unhealthy", "error": "RPC_URL not configured"}
+    _, metrics = _get(api.url + "/api/metrics")
+    assert 'health_check_status{service="api",status="degraded"} 0.0' in metrics.decode()
+    assert 'health_check_status{service="blockchain",status="unhealthy"} 0.0' in metrics.decode()
+
+
+def test_api_standin_down_closes_the_port(api: ApiStandIn) -> None:
+    api.down()
+    with pytest.raises(urllib.error.URLError):
+        urllib.request.urlopen(api.url + "/api/health", timeout=2)
+    api.up()
+    assert _get(api.url + "/api/health")[0] == 200
+
+
+def test_recorder_wait_for_reports_what_came() -> None:
+    recorder: Recorder[str] = Recorder("demo")
+    threading.Timer(0.05, recorder.add, args=("late",)).start()
+    assert recorder.wait_for(lambda item: item == "late", timeout=2) == ["late"]
+    with pytest.raises(WaitTimeoutError, match=r"(?s)0/1 matching .*'late'"):
+        recorder.wait_for(lambda item: item == "never", timeout=0.2)
