@@ -32,21 +32,24 @@ class Postgres:
         self.data = self.dir / "data"
         self.log = root / "logs" / "postgres.log"
         self.process: ManagedProcess | None = None
+        # PostgreSQL refuses to run as root: as root, run it as the Debian package's ``postgres`` user.
+        self.os_user: str | None = "postgres" if os.geteuid() == 0 else None
 
     def init(self) -> Postgres:
         initdb = require_binary(str(PG_BIN / "initdb"))
         require_binary(str(PG_BIN / "postgres"))
-        try:
-            owner = pwd.getpwnam("postgres")
-        except KeyError:
-            raise HarnessError("no 'postgres' user: install the Debian package 'postgresql-15'") from None
         self.dir.mkdir(parents=True)
-        os.chown(self.dir, owner.pw_uid, owner.pw_gid)
+        if self.os_user is not None:
+            try:
+                owner = pwd.getpwnam(self.os_user)
+            except KeyError:
+                raise HarnessError("no 'postgres' user: install the Debian package 'postgresql-15'") from None
+            os.chown(self.dir, owner.pw_uid, owner.pw_gid)
         os.chmod(self.dir, 0o700)
         run(
             [initdb, "-D", str(self.data), "-U", "postgres", "--auth-local=trust", "--auth-host=scram-sha-256",
              "--no-sync", "-E", "UTF8", "--locale=C"],
-            self.log, user="postgres", cwd=self.dir,
+            self.log, user=self.os_user, cwd=self.dir,
         )
         self.start()
         psql = require_binary(str(PG_BIN / "psql"))
@@ -58,7 +61,7 @@ class Postgres:
             f"GRANT pg_monitor TO {self.user}",
         ):
             run([psql, "-X", "-v", "ON_ERROR_STOP=1", "-h", str(self.dir), "-p", str(self.port), "-U", "postgres",
-                 "-d", "postgres", "-c", sql], self.log, user="postgres", cwd=self.dir)
+                 "-d", "postgres", "-c", sql], self.log, user=self.os_user, cwd=self.dir)
         return self
 
     def start(self) -> None:
@@ -67,7 +70,7 @@ class Postgres:
             [str(PG_BIN / "postgres"), "-D", str(self.data), "-p", str(self.port), "-k", str(self.dir),
              "-c", f"listen_addresses={LOOPBACK}", "-c", "fsync=off", "-c", "max_connections=50",
              "-c", "logging_collector=off"],
-            self.log, cwd=self.dir, user="postgres",
+            self.log, cwd=self.dir, user=self.os_user,
             stop_signal=signal.SIGINT,  # fast shutdown: SIGTERM would wait for the exporter's session
         ).start()
         isready = require_binary(str(PG_BIN / "pg_isready"))
