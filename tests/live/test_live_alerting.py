@@ -76,6 +76,20 @@ def test_api_down_pages_and_posts_to_slack_then_both_resolve(live: LiveStack) ->
     assert not live.slack.rejected and not live.pagerduty.rejected
 
 
+def test_api_that_stops_answering_pages_too(live: LiveStack) -> None:
+    """Port open, no answer: every scrape times out, ``up`` is 0 all the same."""
+    since = time.time()
+    live.api.hang()
+    trigger = live.pagerduty.wait_for(pd_event("ServiceDown", since, "trigger"), FIRE)[0]
+    live.measurements["API hangs -> ServiceDown page (s)"] = round(trigger.at - since, 1)
+    assert trigger.json["routing_key"] == profile.PAGERDUTY_ROUTING_KEY
+    back = time.time()
+    live.api.answer()
+    live.pagerduty.wait_for(
+        lambda r: r.at >= back and pd_field(r, "event_action") == "resolve"
+        and pd_field(r, "dedup_key") == trigger.json["dedup_key"], RESOLVE)
+
+
 def test_high_error_ratio_warns_in_slack_only(live: LiveStack) -> None:
     since = time.time()
     live.api.set_error_ratio(0.07)  # above HighErrorRate (5%), below CriticalErrorRate (10%)

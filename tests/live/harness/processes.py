@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import ctypes
 import os
 import shutil
 import signal
@@ -34,6 +35,15 @@ DEBIAN_PACKAGES: dict[str, str] = {
     "/usr/lib/postgresql/15/bin/psql": "postgresql-client-15",
     "/usr/lib/postgresql/15/bin/pg_isready": "postgresql-client-15",
 }
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: get SIGKILL when the test process dies, however it dies (even -9)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
 class HarnessError(RuntimeError):
@@ -100,6 +110,7 @@ class ManagedProcess:
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                preexec_fn=_die_with_parent,  # noqa: PLW1509 - started from the main thread only
                 user=self.user,
                 group=self.user,
                 extra_groups=[] if self.user else None,
