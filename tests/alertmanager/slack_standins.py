@@ -6,7 +6,8 @@
 * ``SlackWebhooksStandIn``: one incoming webhook per channel, each its own URL; like an app's webhook
   it ignores the ``channel`` in the body and answers ``ok`` (text/plain).
 
-Both record every request (header names in lower case) and offer ``wait_for``.
+Both record every accepted request (header names in lower case) and offer ``wait_for``; requests
+they refuse (a bad token, an unknown path) are kept in ``rejected``.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class SlackApiStandIn(_HttpRecorder):
             self.rejected.append(request)
             return 404, {"ok": False, "error": "unknown_method"}
         if request.headers.get("authorization") != f"Bearer {self.token}":
+            self.rejected.append(request)
             return 200, {"ok": False, "error": "invalid_auth"}
         if not isinstance(request.json, dict) or not request.json.get("channel"):
             return 200, {"ok": False, "error": "channel_not_found"}
