@@ -227,7 +227,7 @@ def test_a_bad_bot_token_is_answered_ok_false_and_only_0_26_counts_it_as_failed(
             refused = [r for r in slack.rejected if "BadTokenCheck" in slack_text(r)]
             assert refused, "Alertmanager never posted the alert to chat.postMessage"
             assert refused[0].headers["authorization"] == "Bearer xoxb-revoked-token"
-            assert not slack.items(), "a request with a revoked token must not count as delivered"
+            assert not slack.items, "a request with a revoked token must not count as delivered"
             deadline = time.monotonic() + 10
             while _slack_counter(url, "alertmanager_notifications_total") < 1 and time.monotonic() < deadline:
                 time.sleep(0.2)
