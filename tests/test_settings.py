@@ -70,6 +70,7 @@ def test_every_bad_key_is_reported_at_once() -> None:
         ({f"{NS}:targets": {"scrapeOverrides": {"postgres": []}}}, "no targets for ['postgres']"),
         ({f"{NS}:docker": {"host": "ssh://ops@monitoring"}}, "grafana.rootUrl: required when docker.host is set"),
         ({f"{NS}:notifications": {"externalUrl": "alertmanager.example.com"}}, f"{NS}:notifications.externalUrl"),
+        ({f"{NS}:notifications": {"secretsDir": "secrets"}}, "'secrets' is not an absolute directory path"),
     ],
 )
 def test_bad_value_names_the_key_and_the_fix(config: dict[str, object], expected: str) -> None:

@@ -225,7 +225,8 @@ class NotificationSettings(ConfigModel):
     heartbeat_url: str | None = None
     """Dead-man's-switch URL (e.g. healthchecks.io) the Watchdog alert is POSTed to; unset: sent nowhere."""
     secrets_dir: str = "/etc/alertmanager/secrets"
-    """Directory of the credential files alertmanager.yml points at (relative: to alertmanager.yml)."""
+    """Absolute directory of the credential files alertmanager.yml points at (Alertmanager reads
+    ``*_file`` credentials relative to its working directory, not to the config file)."""
     resolve_timeout: Duration = "5m"
     """Alertmanager marks an alert resolved when Prometheus stops resending it for this long."""
     timing: RouteTimings = RouteTimings()
@@ -238,8 +239,8 @@ class NotificationSettings(ConfigModel):
     @field_validator("secrets_dir")
     @classmethod
     def _dir(cls, value: str) -> str:
-        if not value or "${" in value:
-            raise ValueError(f"{value!r} is not a directory path")
+        if not value.startswith("/") or "${" in value:
+            raise ValueError(f"{value!r} is not an absolute directory path")
         return value.rstrip("/") or "/"
 
     def required_secrets(self) -> dict[str, str]:
