@@ -13,11 +13,14 @@ from pathlib import Path
 
 from components.config_reference import config_reference
 from components.config_source import settings_from_stack_file
+from components.grafana.community import DEFAULT_CACHE_DIR, GRAFANA_COM
+from components.grafana.fetch_command import fetch_all
 from components.operator.commands import add_commands as add_operator_commands
 from components.render import redacted_secret_files, render_documents, write_documents
 from components.settings import SettingsError
 
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
 
 
 class UserError(Exception):
@@ -58,9 +61,6 @@ def _config_reference(args: argparse.Namespace) -> int:
 
 
 def _fetch_dashboards(args: argparse.Namespace) -> int:
-    from components.grafana.community import DEFAULT_CACHE_DIR, GRAFANA_COM  # noqa: PLC0415
-    from components.grafana.fetch_command import fetch_all  # noqa: PLC0415
-
     settings = settings_from_stack_file(args.stack)
     return fetch_all(settings, args.cache_dir or DEFAULT_CACHE_DIR, base_url=args.base_url or GRAFANA_COM,
                      timeout=args.timeout)
@@ -85,5 +85,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as error:
         print(f"error: {error}", file=sys.stderr)
     except OSError as error:
-        print(f"error: {error.filename or ''}: {error.strerror}", file=sys.stderr)
+        where = f"{error.filename}: " if error.filename else ""
+        print(f"error: {where}{error.strerror or error}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     return EXIT_USAGE

@@ -140,3 +140,14 @@ def test_command_line_entry_point(tmp_path: Path) -> None:
     result = render("qa", tmp_path)
     assert result.returncode == 2
     assert result.stderr.startswith("error: stack 'qa': no stack file")
+
+
+def test_interrupt_ends_without_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def interrupted(*_args: object, **_kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("components.cli.settings_from_stack_file", interrupted)
+    assert main(["render", "--stack", "dev", "--out", "unused"]) == 130
+    assert capsys.readouterr().err == "interrupted\n"
