@@ -9,6 +9,10 @@ from dataclasses import replace
 from typing import Any
 
 from components.config_source import PROJECT_DIR, settings_from_stack_file
+from components.operator.endpoints import default_endpoints, stack_outputs
+from components.operator.http import check_url
+from components.operator.test_alert import TestAlert, run
+from components.operator.verify import verify
 
 PASSWORD_ENV = "GRAFANA_ADMIN_PASSWORD"
 STACK_HELP = "dev, staging or prod (a Pulumi.<stack>.yaml)"
@@ -32,7 +36,6 @@ def _positive_seconds(text: str) -> float:
 
 
 def _url(text: str) -> str:
-    from components.operator.http import check_url  # noqa: PLC0415
 
     try:
         return check_url(text, "URL")
@@ -82,8 +85,6 @@ def add_commands(commands: Any) -> None:
 
 
 def run_verify(args: argparse.Namespace) -> int:
-    from components.operator.endpoints import default_endpoints, stack_outputs  # noqa: PLC0415
-    from components.operator.verify import verify  # noqa: PLC0415
 
     settings = settings_from_stack_file(args.stack)
     flags = (args.prometheus_url, args.alertmanager_url, args.grafana_url, args.grafana_user)
@@ -110,8 +111,6 @@ def run_verify(args: argparse.Namespace) -> int:
 
 
 def run_test_alert(args: argparse.Namespace) -> int:
-    from components.operator.endpoints import default_endpoints, stack_outputs  # noqa: PLC0415
-    from components.operator.test_alert import TestAlert, run  # noqa: PLC0415
 
     settings = settings_from_stack_file(args.stack)
     url = args.alertmanager_url
