@@ -19,6 +19,7 @@ import pytest
 # The repository root, so ``components`` and ``tests.live.harness`` import whatever the import mode.
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from tests.live.harness.benchmark import RESULTS_KEY, summary_lines
 from tests.live.harness.stack import LiveStack, remove_root
 
 _STACK_KEY = pytest.StashKey[LiveStack]()
@@ -37,6 +38,22 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
         terminalreporter.section("live stack")
         for line in lines:
             terminalreporter.write_line(line)
+    results = config.stash.get(RESULTS_KEY, None)
+    if results:
+        terminalreporter.section("live benchmark (prod timings)")
+        for line in summary_lines(results):
+            terminalreporter.write_line(line)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Benchmarks run only when ``-m`` names them (``-m benchmark``): ``-m live`` replaces the default
+    ``-m "not benchmark"`` of addopts, and would otherwise add minutes to the live suite."""
+    if "benchmark" in (config.getoption("markexpr", "") or ""):
+        return
+    skipped = [item for item in items if item.get_closest_marker("benchmark") is not None]
+    if skipped:
+        config.hook.pytest_deselected(items=skipped)
+        items[:] = [item for item in items if item.get_closest_marker("benchmark") is None]
 
 
 @pytest.fixture(autouse=True)

@@ -38,6 +38,58 @@ RATE_INTERVAL = "12s"
 FOR_SCALE = 0.02
 ROUTE_TIMING_FAST = {"groupWait": "1s", "groupInterval": "2s", "repeatInterval": "1h"}
 WATCHDOG_TIMING = {"groupWait": "1s", "groupInterval": "2s", "repeatInterval": "3s"}
+ROUTES = ("critical", "warning", "info", "default", "watchdog")
+
+
+@dataclass(frozen=True)
+class Timings:
+    """The timing half of a profile, in stack-file form: intervals, windows, ``for`` and route timings.
+
+    Everything else (targets, receivers, secrets) always points at loopback; only this part differs
+    between the time-compressed ``LIVE_TIMINGS`` and a real stack's (``timings_of``).
+    """
+
+    source: str
+    """Where the timings come from (``live``, or the stack whose settings they were read from)."""
+    prometheus: dict[str, str]
+    """``scrapeInterval``, ``evaluationInterval``, ``scrapeTimeout``."""
+    rules: dict[str, Any]
+    """``rateInterval``, ``forScale`` and per-alert ``for`` overrides."""
+    routes: dict[str, dict[str, str]]
+    """``notifications.timing``: ``groupWait``/``groupInterval``/``repeatInterval`` per route."""
+    resolve_timeout: str = "1m"
+
+
+LIVE_TIMINGS = Timings(
+    source=STACK,
+    prometheus={"scrapeInterval": SCRAPE_INTERVAL, "evaluationInterval": EVALUATION_INTERVAL,
+                "scrapeTimeout": SCRAPE_INTERVAL},
+    rules={"rateInterval": RATE_INTERVAL, "forScale": FOR_SCALE},
+    routes={"critical": ROUTE_TIMING_FAST, "warning": ROUTE_TIMING_FAST, "info": ROUTE_TIMING_FAST,
+            "default": ROUTE_TIMING_FAST, "watchdog": WATCHDOG_TIMING},
+)
+
+
+def timings_of(source: StackSettings) -> Timings:
+    """The real timings of a stack's settings (e.g. ``settings_from_stack_file("prod")``), in stack-file form.
+
+    Taken as they are: scrape/evaluation interval and timeout, ``rateInterval``, ``forScale`` and
+    any per-alert ``for`` override, every route's timing and ``resolveTimeout``.  Thresholds,
+    targets and receivers are not timings and stay those of the live profile.
+    """
+    prom = source.prometheus
+    rules = source.rules
+    overrides = {name: {"for": o.for_} for name, o in rules.overrides.items() if o.for_ is not None}
+    return Timings(
+        source=source.stack,
+        prometheus={"scrapeInterval": prom.scrape_interval, "evaluationInterval": prom.evaluation_interval,
+                    "scrapeTimeout": prom.scrape_timeout},
+        rules={"rateInterval": rules.rate_interval, "forScale": rules.for_scale,
+               **({"overrides": overrides} if overrides else {})},
+        routes={name: getattr(source.notifications.timing, name).model_dump(by_alias=True)
+                for name in ROUTES},
+        resolve_timeout=source.notifications.resolve_timeout,
+    )
 
 
 @dataclass(frozen=True)
@@ -63,22 +115,18 @@ class LivePorts:
 
 
 def live_config(ports: LivePorts, *, secrets_dir: str, rules: dict[str, Any] | None = None,
-                slack_delivery: str = "bot") -> dict[str, Any]:
+                slack_delivery: str = "bot", timings: Timings = LIVE_TIMINGS) -> dict[str, Any]:
     """The live stack's config mapping, ``{"internet-id-monitoring:<key>": value}``.
 
     Slack goes through the bot (``chat.postMessage``, as staging and prod) unless ``slack_delivery``
-    is ``webhook``.
+    is ``webhook``.  ``timings`` gives the intervals and route timings (the time-compressed ones
+    by default); ``rules``, if given, is the ``rules`` block (``timings.rules`` is not used then).
     """
     loop = "http://127.0.0.1"
     values: dict[str, Any] = {
         "environment": "live",
         "grafana": {"generateAdminPassword": True},  # Grafana is not part of the live run
-        "prometheus": {
-            "scrapeInterval": SCRAPE_INTERVAL,
-            "evaluationInterval": EVALUATION_INTERVAL,
-            "scrapeTimeout": SCRAPE_INTERVAL,
-            "externalUrl": f"{loop}:{ports.prometheus}",
-        },
+        "prometheus": {**timings.prometheus, "externalUrl": f"{loop}:{ports.prometheus}"},
         "targets": {
             "api": {"discovery": "static", "staticTargets": [address(ports.api)]},
             "webUrl": f"{loop}:{ports.web}/",
@@ -112,14 +160,8 @@ def live_config(ports: LivePorts, *, secrets_dir: str, rules: dict[str, Any] | N
             },
             "heartbeatUrl": f"{loop}:{ports.heartbeat}/ping/live-heartbeat",
             "secretsDir": secrets_dir,
-            "resolveTimeout": "1m",
-            "timing": {
-                "critical": ROUTE_TIMING_FAST,
-                "warning": ROUTE_TIMING_FAST,
-                "info": ROUTE_TIMING_FAST,
-                "default": ROUTE_TIMING_FAST,
-                "watchdog": WATCHDOG_TIMING,
-            },
+            "resolveTimeout": timings.resolve_timeout,
+            "timing": dict(timings.routes),
         },
     }
     if rules:
@@ -143,12 +185,17 @@ def live_rules() -> dict[str, Any]:
     ``rateInterval`` 12s is six 2s scrapes (rate needs at least two samples, four is safe);
     ``forScale`` 0.02 turns the catalogue's 1m/2m/5m into 1s/2s/6s.
     """
-    return {"rateInterval": RATE_INTERVAL, "forScale": FOR_SCALE}
+    return dict(LIVE_TIMINGS.rules)
 
 
-def live_settings(ports: LivePorts, *, secrets_dir: str) -> StackSettings:
-    """Settings of the live stack (secret values included, as ``Secret`` objects)."""
-    return settings_from_mapping(STACK, live_config(ports, secrets_dir=secrets_dir, rules=live_rules()))
+def live_settings(ports: LivePorts, *, secrets_dir: str, timings: Timings = LIVE_TIMINGS) -> StackSettings:
+    """Settings of the live stack (secret values included, as ``Secret`` objects).
+
+    With ``timings_of(settings_from_stack_file("prod"))``: prod's real timings, everything else
+    (targets, receivers, secrets) on loopback as in the time-compressed profile.
+    """
+    return settings_from_mapping(STACK, live_config(ports, secrets_dir=secrets_dir, rules=dict(timings.rules),
+                                                    timings=timings))
 
 
 def postgres_data_source_name(settings: StackSettings) -> str:

@@ -28,7 +28,7 @@ from tests.live.harness.api_standin import (
 from tests.live.harness.clients import Alertmanager, Prometheus, poll
 from tests.live.harness.ports import address, free_port
 from tests.live.harness.processes import HarnessError, ManagedProcess, tail
-from tests.live.harness.profile import LivePorts, live_settings, postgres_data_source_name
+from tests.live.harness.profile import LIVE_TIMINGS, LivePorts, Timings, live_settings, postgres_data_source_name
 from tests.live.harness.receivers import PagerDutyStandIn, SlackStandIn, SmtpStandIn, WebhookStandIn
 
 HOST_SERVICES = ("system",)
@@ -66,8 +66,9 @@ class LiveStack:
     measurements: dict[str, float] = field(default_factory=dict)
     """What scenarios measured (time to page …) and the footprint read at session end."""
 
-    def footprint(self) -> None:
-        """Record Prometheus' head series and the resident memory of Prometheus and Alertmanager."""
+    def footprint(self) -> dict[str, float]:
+        """Record (and return) Prometheus' head series, the resident memory of Prometheus and
+        Alertmanager, and the samples scraped per cycle."""
         prom = self.prometheus
         queries = {
             "prometheus head series": "max(prometheus_tsdb_head_series)",
@@ -82,6 +83,7 @@ class LiveStack:
                 value = None
             if value is not None:
                 self.measurements[name] = round(value, 1)
+        return {name: self.measurements[name] for name in queries if name in self.measurements}
 
     @property
     def prometheus(self) -> Prometheus:
@@ -129,25 +131,26 @@ class LiveStack:
         self.exit_stack.close()
 
     @classmethod
-    def start(cls) -> LiveStack:
+    def start(cls, timings: Timings = LIVE_TIMINGS) -> LiveStack:
+        """Start everything; ``timings`` are the time-compressed profile's unless given (e.g. prod's)."""
         root = Path(tempfile.mkdtemp(prefix="iid-live-", dir="/tmp"))
         os.chmod(root, 0o755)  # the postgres user must reach its directory below
         (root / "logs").mkdir()
         exit_stack = contextlib.ExitStack()
         exit_stack.callback(ManagedProcess.stop_all)
         try:
-            return cls._start(root, exit_stack)
+            return cls._start(root, exit_stack, timings)
         except BaseException:
             exit_stack.close()
             raise
 
     @classmethod
-    def _start(cls, root: Path, exit_stack: contextlib.ExitStack) -> LiveStack:
+    def _start(cls, root: Path, exit_stack: contextlib.ExitStack, timings: Timings) -> LiveStack:
         t0 = time.monotonic()
         ports = allocate_ports()
         render_dir = root / "render"
         secrets_dir = render_dir / "alertmanager" / "secrets"
-        settings = live_settings(ports, secrets_dir=str(secrets_dir))
+        settings = live_settings(ports, secrets_dir=str(secrets_dir), timings=timings)
 
         # Receivers and stand-ins first: nothing Alertmanager or Prometheus calls is ever missing.
         slack = SlackStandIn(ports.slack, bot_token=profile.SLACK_BOT_TOKEN).start()
