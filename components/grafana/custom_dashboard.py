@@ -1,7 +1,8 @@
 """The Internet-ID dashboard, built with grafana-foundation-sdk and encoded byte-stably.
 
 Every query uses metric names and labels that really exist: the API's prom-client metrics
-(origin-stack §6: ``http_request_duration_seconds`` with ``method``, ``route``, ``status_code``;
+(``scripts/services/metrics.service.ts``: ``http_request_duration_seconds`` with ``method``,
+``route``, ``status_code``;
 ``verification_*`` with ``outcome``, ``platform``; ``ipfs_*`` with ``provider``, ``status``;
 ``db_query_duration_seconds`` with ``operation``, ``table``), postgres_exporter's and
 redis_exporter's standard names, and Prometheus' ``ALERTS``.  Several API metrics are declared
@@ -29,7 +30,7 @@ API_NO_HEALTH = f'{API},route!="/health"'
 API_5XX = f'{API_NO_HEALTH},status_code=~"5.."'
 POSTGRES = 'job="postgres"'
 REDIS = 'job="redis"'
-NOT_RECORDED = ("Declared by the API but not recorded yet (origin-stack defect 10): "
+NOT_RECORDED = ("Declared by the API but not recorded by it yet: "
                 "the panel stays empty until the application records it.")
 
 

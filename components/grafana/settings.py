@@ -18,7 +18,7 @@ INFRASTRUCTURE_FOLDER = "infrastructure"
 INTERNET_ID_FOLDER = "internet-id"
 _UID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
-# Grafana refuses these as the admin password, or they are the well-known defaults (defect 30).
+# Well-known default passwords (admin/admin was the previous stack's login); refused for the admin account.
 WEAK_PASSWORDS = frozenset({"admin", "password", "grafana", "changeme"})
 MIN_PASSWORD_LENGTH = 12
 

@@ -1,5 +1,5 @@
 """The rendered blackbox.yml judged by the real blackbox exporter (Debian 0.23) against a local
-server answering /api/health exactly like the API (origin-stack §7: Express ``res.json``, compact,
+server answering /api/health exactly like the API (``scripts/routes/health.routes.ts``: Express ``res.json``, compact,
 keys in this order; 200 if ``ok``, else 503).
 
 The exporter is started with the rendered file on 127.0.0.1 and asked ``/probe?module=…&target=…``.

@@ -14,7 +14,7 @@ from tests.tools import run_tool
 
 # Every metric the dashboard may query, with who exposes it.
 ALLOWED_METRICS = {
-    # Internet-ID API (prom-client, origin-stack §6)
+    # Internet-ID API (prom-client, scripts/services/metrics.service.ts)
     "http_requests_total", "http_request_duration_seconds_bucket", "verification_total",
     "verification_duration_seconds_bucket", "ipfs_uploads_total", "ipfs_upload_duration_seconds_bucket",
     "db_query_duration_seconds_bucket",

@@ -1,8 +1,8 @@
 """A stand-in for the Internet-ID API: the real metric names, labels, buckets and health shape.
 
 Metrics follow the API's ``scripts/services/metrics.service.ts`` (prom-client, custom registry,
-no prefix): see ``origin-stack.md`` section 6.  ``/api/health`` answers like
-``scripts/routes/health.routes.ts`` (section 7): 200 with ``status: ok``, 503 with
+no prefix).  ``/api/health`` answers like
+``scripts/routes/health.routes.ts``: 200 with ``status: ok``, 503 with
 ``status: degraded``, and it writes ``health_check_status`` the way the API does.
 
 The test steers it: ``down()`` closes the port (Prometheus sees a refused connection),
