@@ -3,11 +3,20 @@
 Each service gets an Events API v2 integration whose key Alertmanager uses as ``routing_key``.
 The SDK does not mark ``integration_key`` secret, so it is made secret twice: in state
 (``additional_secret_outputs``) and in the program (``Output.secret``).
+
+Created users are ``retain_on_delete``: removing one from config, or ``pulumi destroy``, drops
+it from the stack's state but leaves the PagerDuty account (contact methods, notification rules,
+on-call history) in place, so another stack that looks it up (staging: ``create: false``) keeps
+working.  ``protect`` was not chosen: it would make ``pulumi destroy`` of the stack fail and turn
+taking someone off the rota into a manual unprotect step.  A retained user must be deleted in
+PagerDuty by hand, or brought back with ``create: false`` (or ``pulumi import``), since creating it
+again fails on the e-mail already taken.  Resource names use the user's ``key`` (default: the
+e-mail slug), so an e-mail change with the key kept updates the user in place.
+
+The provider is explicit and gets ``service_region`` (``us``/``eu``) from the settings.
 """
 
 from __future__ import annotations
-
-import re
 
 import pulumi
 import pulumi_pagerduty as pagerduty
@@ -18,17 +27,15 @@ from components.incident.settings import (
     Escalation,
     PagerDutySettings,
     escalation_rules,
+    resource_slug,
     service_escalation,
     timeout_value,
 )
 
+__all__ = ["ALERT_CREATION", "EVENTS_API_V2", "PagerDuty", "resource_slug"]
+
 EVENTS_API_V2 = "events_api_v2_inbound_integration"
 ALERT_CREATION = "create_alerts_and_incidents"
-
-
-def resource_slug(text: str) -> str:
-    """A stable logical-name fragment (``jane.doe@example.com`` → ``jane-doe-example-com``)."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
 class PagerDuty(pulumi.ComponentResource):
@@ -50,22 +57,25 @@ class PagerDuty(pulumi.ComponentResource):
     ) -> None:
         super().__init__("internet-id:incident:PagerDuty", name, None, opts)
         self.provider = pagerduty.Provider(
-            f"{name}-provider", token=pulumi.Output.secret(token), opts=pulumi.ResourceOptions(parent=self)
+            f"{name}-provider",
+            token=pulumi.Output.secret(token),
+            service_region=settings.service_region,
+            opts=pulumi.ResourceOptions(parent=self),
         )
         child = pulumi.ResourceOptions(parent=self, provider=self.provider)
         prefix = settings.name_prefix
 
         self.user_ids = {}
+        retained = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(retain_on_delete=True))
         for user in settings.users:
-            slug = resource_slug(user.email)
             if user.create:
                 created = pagerduty.User(
-                    f"{name}-user-{slug}",
+                    f"{name}-user-{user.resource_key}",
                     name=user.name,
                     email=user.email,
-                    role=user.role,
+                    role=user.base_role,
                     time_zone=settings.rotation.time_zone,
-                    opts=child,
+                    opts=retained,
                 )
                 self.user_ids[user.email] = created.id
             else:
@@ -80,7 +90,7 @@ class PagerDuty(pulumi.ComponentResource):
         self.team_id = team.id
         for user in settings.users:
             pagerduty.TeamMembership(
-                f"{name}-member-{resource_slug(user.email)}",
+                f"{name}-member-{user.resource_key}",
                 team_id=team.id,
                 user_id=self.user_ids[user.email],
                 role=user.team_role,

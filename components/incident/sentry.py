@@ -2,9 +2,17 @@
 
 The DSN the Node SDK needs is the key's ``dsn_public`` (``dsn_secret`` is the deprecated legacy
 form).  The SDK marks neither DSN secret, so ``dsnPublic`` is made secret in state and in the
-program.  Sentry also creates a key named "Default" (and a default alert rule) for every new
-project; provider 0.0.9 cannot switch that off, so the project ends up with two keys and only
-the managed one is handed to the API.
+program.
+
+Sentry creates two things of its own for every new project, which provider 0.0.9 can neither
+switch off nor manage: a client key named "Default" and a default issue-alert rule (it notifies
+on new/high-priority issues).  So the project ends up with two keys (only the managed one is
+handed to the API) and, with ``issueAlerts`` on, that default rule next to the two managed
+ones; delete or edit it in Sentry (Alerts) if its e-mails are unwanted.
+
+The managed rules fire for every environment unless ``alertEnvironment`` is set: Sentry's rule
+API rejects an environment that has never received an event ("This environment has not been
+created."), so the filter can only be set once the API has reported into that environment.
 """
 
 from __future__ import annotations
@@ -75,17 +83,19 @@ class Sentry(pulumi.ComponentResource):
         self.env = pulumi.Output.secret(self.dsn.apply(lambda dsn: sentry_env_lines(dsn, env_name, rate)))
 
         self.alert_ids: dict[str, pulumi.Output[str]] = {}
+        alert_environment = settings.alert_environment
         if settings.issue_alerts:
             for key_name, title, condition in (
                 ("new-issue", "New issue", NEW_ISSUE),
                 ("regression", "Regression", REGRESSION),
             ):
+                scope = f" in {alert_environment}" if alert_environment is not None else ""
                 alert = sentry.SentryIssueAlert(
                     f"{name}-alert-{key_name}",
                     organization=organization,
                     project=project.slug,
-                    name=f"{title} in {self.environment} (managed by Pulumi)",
-                    environment=self.environment,
+                    name=f"{title}{scope} (managed by Pulumi)",
+                    environment=alert_environment,
                     action_match="any",
                     filter_match="all",
                     frequency=settings.alert_frequency_minutes,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -57,6 +57,22 @@ def _offset(delta: timedelta | None) -> str:
     return f"{sign}{hours:02d}:{minutes:02d}"
 
 
+def local_time_exists(wall: datetime, zone: ZoneInfo) -> bool:
+    """Whether the naive local time ``wall`` occurs in ``zone`` (false inside a DST gap)."""
+    there_and_back = wall.replace(tzinfo=zone).astimezone(UTC).astimezone(zone).replace(tzinfo=None)
+    return there_and_back == wall
+
+
+def next_local_time(wall: datetime, zone: ZoneInfo) -> datetime:
+    """The first whole minute at or after ``wall`` that exists in ``zone`` (the end of a DST gap)."""
+    candidate = wall.replace(second=0, microsecond=0)
+    for _ in range(3 * 24 * 60):  # gaps are at most a day long (Pacific/Apia skipped 2011-12-30)
+        if local_time_exists(candidate, zone):
+            return candidate
+        candidate += timedelta(minutes=1)
+    raise ValueError(f"no valid local time in {zone.key} within three days after {wall:%Y-%m-%dT%H:%M}")
+
+
 def check_schedule_start(start: str, time_zone: str) -> str:
     """Validate an on-call rotation start and return it normalised (``YYYY-MM-DDTHH:MM:00±HH:MM``).
 
@@ -79,6 +95,14 @@ def check_schedule_start(start: str, time_zone: str) -> str:
     expected = parsed.astimezone(zone).utcoffset()
     if parsed.utcoffset() != expected:
         wall = parsed.replace(tzinfo=None)
+        if not local_time_exists(wall, zone):
+            after = next_local_time(wall, zone)
+            fixed = _offset(after.replace(tzinfo=zone).utcoffset())
+            raise ValueError(
+                f"start {start!r}: {wall:%H:%M} local time does not exist in {time_zone} on {wall:%Y-%m-%d} "
+                f"(the clocks skip it); the next valid local time is {after:%H:%M}: "
+                f"write '{after.isoformat(timespec='seconds')}{fixed}'"
+            )
         fixed = _offset(wall.replace(tzinfo=zone).utcoffset())
         raise ValueError(
             f"start {start!r} has offset {_offset(parsed.utcoffset())} but {time_zone} is at {_offset(expected)} "
@@ -89,7 +113,30 @@ def check_schedule_start(start: str, time_zone: str) -> str:
 
 # --------------------------------------------------------------------------- PagerDuty
 
-UserRole = Literal["admin", "limited_user", "observer", "owner", "read_only_user", "restricted_access", "user"]
+UserRole = Literal[
+    "admin",
+    "limited_user",
+    "observer",
+    "owner",
+    "read_only_limited_user",
+    "read_only_user",
+    "restricted_access",
+    "user",
+]
+TeamRole = Literal["observer", "responder", "manager"]
+
+BASE_ROLE_FOR_TEAM_ROLE: dict[str, UserRole] = {"manager": "user", "responder": "limited_user"}
+"""The pairs the PagerDuty provider documents (``pagerduty_team_membership.role``): base role ``user``
+is team role ``manager``, ``limited_user`` is ``responder``.  Any other pair gives a permanent diff
+on the membership or a rejection by the API.  ``observer`` has no documented base role."""
+TEAM_ROLE_FOR_BASE_ROLE: dict[str, str] = {base: team for team, base in BASE_ROLE_FOR_TEAM_ROLE.items()}
+
+_KEY = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def resource_slug(text: str) -> str:
+    """A stable logical-name fragment (``jane.doe@example.com`` → ``jane-doe-example-com``)."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
 class PagerDutyUser(ConfigModel):
@@ -97,9 +144,13 @@ class PagerDutyUser(ConfigModel):
 
     name: str
     email: str
+    key: str | None = None
+    """Stable part of the resource names (default: the e-mail as a slug, ``jane-doe-example-com``).
+    Keep it when the e-mail changes so the user is updated in place, not replaced."""
     role: UserRole | None = None
-    """Account role of a created user; unset leaves PagerDuty's default (``user``)."""
-    team_role: Literal["observer", "responder", "manager"] = "responder"
+    """Base role of a created user; default from ``teamRole`` (``responder`` → ``limited_user``,
+    ``manager`` → ``user``); ``observer`` needs it set.  ``user``/``limited_user`` must match ``teamRole``."""
+    team_role: TeamRole = "responder"
     """Role in the stack's team."""
     create: bool = True
     """``false``: the user exists already (e.g. created by another stack); found with ``get_user``."""
@@ -108,6 +159,38 @@ class PagerDutyUser(ConfigModel):
     @classmethod
     def _check_email(cls, value: str) -> str:
         return _email(value)
+
+    @field_validator("key")
+    @classmethod
+    def _check_key(cls, value: str | None) -> str | None:
+        if value is not None and not _KEY.match(value):
+            raise ValueError(f"{value!r} must be lowercase letters and digits separated by '-', e.g. 'jane-doe'")
+        return value
+
+    @model_validator(mode="after")
+    def _roles(self) -> PagerDutyUser:
+        paired = TEAM_ROLE_FOR_BASE_ROLE.get(self.role or "")
+        if paired is not None and paired != self.team_role:
+            raise ValueError(
+                f"{self.email}: role {self.role!r} goes with teamRole {paired!r}, not {self.team_role!r} "
+                "(PagerDuty pairs user with manager, limited_user with responder); change one or drop role"
+            )
+        if self.create and self.role is None and self.team_role not in BASE_ROLE_FOR_TEAM_ROLE:
+            raise ValueError(
+                f"{self.email}: teamRole {self.team_role!r} has no documented base role; "
+                "set role (e.g. observer or read_only_user) for a created user"
+            )
+        return self
+
+    @property
+    def resource_key(self) -> str:
+        """The stable logical-name fragment of this user's resources."""
+        return self.key or resource_slug(self.email)
+
+    @property
+    def base_role(self) -> UserRole | None:
+        """The base role a created user gets: ``role``, or the one ``teamRole`` pairs with."""
+        return self.role or BASE_ROLE_FOR_TEAM_ROLE.get(self.team_role)
 
 
 class Rotation(ConfigModel):
@@ -218,8 +301,13 @@ class PagerDutySettings(ConfigModel):
     """Prefix of the team, schedule and policy names; make it distinct per stack sharing an account."""
     team: str = "Internet-ID"
     """PagerDuty team owning the services."""
+    service_region: Literal["us", "eu"] = "us"
+    """Service region of the PagerDuty account: ``us`` (api.pagerduty.com) or ``eu`` (api.eu.pagerduty.com)."""
     users: list[PagerDutyUser] = Field(default_factory=list)
-    """People: ``name``, ``email``, optional ``role``, ``teamRole``, ``create`` (false: look up by e-mail)."""
+    """People: ``name``, ``email``, optional ``key`` (stable resource name, default from the e-mail),
+    ``role`` (base role, default from ``teamRole``: ``responder`` → ``limited_user``, ``manager`` → ``user``),
+    ``teamRole`` (default ``responder``), ``create`` (false: look up by e-mail).  Created users are
+    retained in PagerDuty when removed from config or on ``pulumi destroy``."""
     schedules: Schedules = Schedules()
     rotation: Rotation = Rotation()
     escalation: Escalation = Escalation()
@@ -230,6 +318,9 @@ class PagerDutySettings(ConfigModel):
         emails = [u.email for u in self.users]
         if len(set(emails)) != len(emails):
             raise ValueError(f"users listed twice: {sorted({e for e in emails if emails.count(e) > 1})}")
+        keys = [u.resource_key for u in self.users]
+        if len(set(keys)) != len(keys):
+            raise ValueError(f"users: key used twice: {sorted({k for k in keys if keys.count(k) > 1})}")
         if not self.enabled:
             return self
         problems: list[str] = []
@@ -395,7 +486,8 @@ class SentrySettings(ConfigModel):
     """A Sentry team and Node project for the Internet-ID API, with a managed client key."""
 
     enabled: bool = False
-    """Create the Sentry team, project, client key and issue alerts."""
+    """Create the Sentry team, project, client key and issue alerts (Sentry adds a "Default" key and a
+    default alert rule to the new project by itself)."""
     organization: str | None = None
     """Organization slug (required when enabled)."""
     base_url: str = "https://sentry.io/api/"
@@ -403,13 +495,19 @@ class SentrySettings(ConfigModel):
     team: SentryTeam = SentryTeam()
     project: SentryProject = SentryProject()
     key_name: str = "internet-id-api (Pulumi)"
-    """Name of the managed client key whose DSN the API gets (Sentry's own "Default" key stays)."""
+    """Name of the managed client key whose DSN the API gets (Sentry's own "Default" key stays, as does
+    the default alert rule Sentry adds to every new project)."""
     traces_sample_rate: float = Field(0.1, ge=0.0, le=1.0)
     """``SENTRY_TRACES_SAMPLE_RATE`` handed to the API (share of requests traced)."""
     environment: str | None = None
     """``SENTRY_ENVIRONMENT``; default: the stack's ``environment`` setting."""
     issue_alerts: bool = True
-    """Create "new issue" and "regression" issue alerts e-mailing the team."""
+    """Create "new issue" and "regression" issue alerts e-mailing the team (Sentry's own default rule on
+    the project is left alone)."""
+    alert_environment: str | None = None
+    """Only alert on events of this Sentry environment (e.g. ``production``); unset (default): every
+    environment.  The environment must have received an event first: Sentry rejects the rule otherwise
+    ("This environment has not been created.")."""
     alert_frequency_minutes: int = Field(30, ge=5, le=43200)
     """Minimum minutes between two notifications of the same issue alert."""
 

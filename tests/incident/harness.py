@@ -22,6 +22,7 @@ __all__ = ["Mocks", "settings_for", "stack_settings", "use_mocks", "value_and_se
 
 TOKENS = {"pagerduty:token": "pd-token", "slack:token": "slack-token", "sentry:token": "sentry-token"}
 
+
 def use_mocks(stack: str) -> Mocks:
     mocks = Mocks()
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False)

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pulumi
+import pulumi_pagerduty as pagerduty
 import pytest
 
 from components.config_source import settings_from_stack_file
@@ -157,6 +158,105 @@ def test_users_are_created_or_looked_up_and_join_the_team(mocks: Mocks) -> pulum
             "found-kim@example.com": "manager",
         }
         assert {m.inputs["teamId"] for m in mocks.of_type(MEMBERSHIP)} == {pd_id("team")}
+
+    return when_registered(response, check)
+
+
+@pulumi.runtime.test  # type: ignore[untyped-decorator]
+def test_created_users_get_the_base_role_their_team_role_pairs_with(mocks: Mocks) -> pulumi.Output[None]:
+    users = [
+        {"name": "Alex", "email": "alex@example.com"},
+        {"name": "Sam", "email": "sam@example.com", "teamRole": "manager"},
+        {"name": "Kim", "email": "kim@example.com", "role": "admin", "teamRole": "manager"},
+        {"name": "Obi", "email": "obi@example.com", "role": "observer", "teamRole": "observer"},
+    ]
+    response = IncidentResponse("incident", settings_for("prod", incident(pagerduty={"users": users})))
+
+    async def check() -> None:
+        roles = {u.inputs["email"]: u.inputs["role"] for u in mocks.of_type(USER)}
+        assert roles == {
+            "alex@example.com": "limited_user",  # responder
+            "sam@example.com": "user",  # manager
+            "kim@example.com": "admin",  # explicit
+            "obi@example.com": "observer",  # explicit (observer has no documented pair)
+        }
+        memberships = {m.name: m.inputs["role"] for m in mocks.of_type(MEMBERSHIP)}
+        assert memberships["incident-pagerduty-member-alex-example-com"] == "responder"
+        assert memberships["incident-pagerduty-member-sam-example-com"] == "manager"
+
+    return when_registered(response, check)
+
+
+@pulumi.runtime.test  # type: ignore[untyped-decorator]
+def test_user_resources_are_named_by_their_stable_key(mocks: Mocks) -> pulumi.Output[None]:
+    users = [
+        {"name": "Alex", "email": "alex.new@example.com", "key": "alex-example-com"},  # e-mail changed, key kept
+        {"name": "Sam", "email": "sam@example.com"},
+        {"name": "Kim", "email": "kim@example.com", "teamRole": "manager", "create": False},
+    ]
+    schedules = {"primary": ["alex.new@example.com", "sam@example.com"], "secondary": ["sam@example.com"]}
+    block = incident(pagerduty={"users": users, "schedules": schedules})
+    response = IncidentResponse("incident", settings_for("prod", block))
+
+    async def check() -> None:
+        alex = mocks.one(USER, "incident-pagerduty-user-alex-example-com")  # same name as before: an update
+        assert alex["email"] == "alex.new@example.com"
+        assert {m.name for m in mocks.of_type(MEMBERSHIP)} == {
+            "incident-pagerduty-member-alex-example-com",
+            "incident-pagerduty-member-sam-example-com",
+            "incident-pagerduty-member-kim-example-com",
+        }
+        primary = mocks.one(SCHEDULE, "incident-pagerduty-schedule-primary")
+        assert primary["layers"][0]["users"] == [pd_id("user-alex-example-com"), pd_id("user-sam-example-com")]
+
+    return when_registered(response, check)
+
+
+def test_created_users_are_retained_on_delete(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Mocks do not see resource options: record them at the constructor.
+    options: dict[str, pulumi.ResourceOptions | None] = {}
+    real_user = pagerduty.User
+
+    def recording_user(resource_name: str, opts: pulumi.ResourceOptions | None = None, **kwargs: Any) -> Any:
+        options[resource_name] = opts
+        return real_user(resource_name, opts=opts, **kwargs)
+
+    monkeypatch.setattr(pagerduty, "User", recording_user)
+
+    @pulumi.runtime.test  # type: ignore[untyped-decorator]
+    def build() -> pulumi.Output[None]:
+        use_mocks("prod")
+        response = IncidentResponse("incident", stack_settings("prod"))
+
+        async def check() -> None:
+            pass
+
+        return when_registered(response, check)
+
+    build()
+    assert sorted(options) == [
+        "incident-pagerduty-user-alex-oncall-example-com",
+        "incident-pagerduty-user-kim-lead-example-com",
+        "incident-pagerduty-user-robin-oncall-example-com",
+        "incident-pagerduty-user-sam-oncall-example-com",
+    ]
+    for name, opts in options.items():
+        assert opts is not None and opts.retain_on_delete is True, name
+        assert not opts.protect, name  # `pulumi destroy` of prod must still succeed
+        assert opts.provider is not None and opts.parent is not None, name
+
+
+@pytest.mark.parametrize(("region", "expected"), [(None, "us"), ("eu", "eu")])
+@pulumi.runtime.test  # type: ignore[untyped-decorator]
+def test_pagerduty_provider_gets_the_service_region(
+    mocks: Mocks, region: str | None, expected: str
+) -> pulumi.Output[None]:
+    block = incident(pagerduty={} if region is None else {"serviceRegion": region})
+    response = IncidentResponse("incident", settings_for("prod", block))
+
+    async def check() -> None:
+        provider = next(r for r in mocks.resources if r.typ == "pulumi:providers:pagerduty")
+        assert provider.inputs["serviceRegion"] == expected
 
     return when_registered(response, check)
 
@@ -319,11 +419,31 @@ def test_sentry_issue_alerts_notify_the_team(mocks: Mocks) -> pulumi.Output[None
             "incident-sentry-alert-regression": ["sentry.rules.conditions.regression_event.RegressionEventCondition"],
         }
         for alert in alerts.values():
-            assert alert["environment"] == "production"
+            # No environment filter by default: Sentry rejects one that has not received an event yet.
+            assert "environment" not in alert
+            assert "production" not in alert["name"]
             assert alert["project"] == "internet-id-api"
             assert alert["actions"] == [
                 {"id": "sentry.mail.actions.NotifyEmailAction", "targetType": "Team", "targetIdentifier": "4242"}
             ]
+
+    return when_registered(response, check)
+
+
+@pulumi.runtime.test  # type: ignore[untyped-decorator]
+def test_sentry_alert_environment_filter_is_opt_in(mocks: Mocks) -> pulumi.Output[None]:
+    block = incident(sentry={"alertEnvironment": "production"})
+    response = IncidentResponse("incident", settings_for("staging", block))
+
+    async def check() -> None:
+        alerts = mocks.of_type(SENTRY_ALERT)
+        assert len(alerts) == 2
+        for alert in alerts:
+            assert alert.inputs["environment"] == "production"
+            assert alert.inputs["name"].endswith(" in production (managed by Pulumi)")
+        assert response.sentry_env is not None
+        env = await response.sentry_env.future()
+        assert env is not None and "SENTRY_ENVIRONMENT=staging\n" in env  # the filter does not change the SDK's
 
     return when_registered(response, check)
 

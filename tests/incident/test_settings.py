@@ -258,3 +258,72 @@ def test_service_escalation_inherits_the_main_lead() -> None:
     assert (own.lead, own.secondary_delay_minutes) == ("lead@example.com", 10)
     other = service_escalation(main, Escalation(lead="dba@example.com"))
     assert other.lead == "dba@example.com"
+
+
+# --------------------------------------------------------------------------- review fixes
+
+
+def test_start_in_a_dst_gap_says_so_and_suggests_the_next_valid_time() -> None:
+    with pytest.raises(ValueError) as error:
+        check_schedule_start("2026-03-29T02:30:00+01:00", "Europe/Berlin")
+    message = str(error.value)
+    assert "02:30 local time does not exist in Europe/Berlin on 2026-03-29" in message
+    assert "write '2026-03-29T03:00:00+02:00'" in message
+    assert "write '2026-03-29T02:30:00+01:00'" not in message  # never the rejected input
+    assert "\n" not in message
+    assert check_schedule_start("2026-03-29T03:00:00+02:00", "Europe/Berlin") == "2026-03-29T03:00:00+02:00"
+
+
+def test_dst_gap_in_stack_config_names_the_key() -> None:
+    bad = {**PAGERDUTY, "rotation": {"timeZone": "America/New_York", "start": "2026-03-08T02:30:00-05:00"}}
+    message = problems({"pagerduty": bad})
+    assert "incident.pagerduty.rotation.start:" in message
+    assert "does not exist in America/New_York" in message and "'2026-03-08T03:00:00-04:00'" in message
+
+
+def test_base_role_follows_the_team_role_unless_set() -> None:
+    users = [
+        {"name": "A", "email": "a@example.com"},
+        {"name": "B", "email": "b@example.com", "teamRole": "manager"},
+        {"name": "C", "email": "c@example.com", "teamRole": "manager", "role": "admin"},
+        {"name": "D", "email": "d@example.com", "teamRole": "observer", "create": False},
+    ]
+    settings = load({"pagerduty": {"users": users}}).pagerduty
+    assert [u.base_role for u in settings.users] == ["limited_user", "user", "admin", None]
+
+
+@pytest.mark.parametrize(
+    ("user", "says"),
+    [
+        ({"role": "user"}, "users.0: a@example.com: role 'user' goes with teamRole 'manager', not 'responder'"),
+        (
+            {"role": "limited_user", "teamRole": "manager"},
+            "users.0: a@example.com: role 'limited_user' goes with teamRole 'responder', not 'manager'",
+        ),
+        ({"teamRole": "observer"}, "users.0: a@example.com: teamRole 'observer' has no documented base role"),
+        ({"key": "A B"}, "users.0.key: 'A B' must be lowercase letters and digits"),
+    ],
+)
+def test_inconsistent_roles_and_bad_keys_are_one_line_errors(user: dict[str, Any], says: str) -> None:
+    message = problems({"pagerduty": {"users": [{"name": "A", "email": "a@example.com", **user}]}})
+    assert f"internet-id-monitoring:incident.pagerduty.{says}" in message
+    assert "\n" not in message
+
+
+def test_user_keys_default_to_the_email_slug_and_must_differ() -> None:
+    users = [{"name": "A", "email": "a.b@example.com"}, {"name": "C", "email": "c@example.com", "key": "carol"}]
+    settings = load({"pagerduty": {"users": users}}).pagerduty
+    assert [u.resource_key for u in settings.users] == ["a-b-example-com", "carol"]
+    clash = [{"name": "A", "email": "a@example.com"}, {"name": "B", "email": "b@example.com", "key": "a-example-com"}]
+    assert "users: key used twice: ['a-example-com']" in problems({"pagerduty": {"users": clash}})
+
+
+def test_service_region_is_us_or_eu() -> None:
+    assert load({}).pagerduty.service_region == "us"
+    assert load({"pagerduty": {"serviceRegion": "eu"}}).pagerduty.service_region == "eu"
+    assert "incident.pagerduty.serviceRegion" in problems({"pagerduty": {"serviceRegion": "ap"}})
+
+
+def test_sentry_alert_environment_is_unset_by_default() -> None:
+    assert load({}).sentry.alert_environment is None
+    assert load({"sentry": {"alertEnvironment": "production"}}).sentry.alert_environment == "production"
