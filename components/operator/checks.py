@@ -7,9 +7,11 @@ since Alertmanager 0.27); Prometheus through its stable ``/api/v1``.
 
 from __future__ import annotations
 
+import json
+import re
 import urllib.parse
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -31,16 +33,61 @@ class Outcome:
     detail: str
 
 
+UNEXPECTED = (AttributeError, LookupError, TypeError, ValueError)
+"""What a judge raises on an answer of another shape (a list for an object, a missing key, a non-number)."""
+_JSON_TYPES = {"list": "a list", "dict": "an object", "str": "a string", "int": "a number", "float": "a number",
+               "bool": "a boolean", "NoneType": "null"}
+ANSWER_SHOWN = 160
+"""At most this many characters of an unexpected answer are quoted."""
+
+
+@dataclass
+class Answers:
+    """The last JSON answer fetched (URL and document), so an answer a judge cannot read is named."""
+
+    last: tuple[str, Any] | None = None
+
+
 @dataclass(frozen=True)
 class Check:
     name: str
     run: Callable[[], Outcome]
+    answers: Answers = field(default_factory=Answers, compare=False)
 
     def outcome(self) -> Outcome:
+        """The check's result; an unreachable URL or an answer of an unexpected shape is a failure, never raised."""
+        self.answers.last = None
         try:
             return self.run()
         except FetchError as error:
             return Outcome(False, str(error))
+        except UNEXPECTED as error:
+            return Outcome(False, unexpected_answer(self.answers.last, error))
+
+
+def _why(error: Exception) -> str:
+    if isinstance(error, KeyError):
+        return f"no {error.args[0]!r} where expected" if error.args else "a key is missing"
+    if isinstance(error, IndexError):
+        return "a list shorter than expected"
+    found = re.match(r"'(\w+)' object (has no attribute|is not subscriptable|is not iterable)", str(error))
+    if found:
+        return f"{_JSON_TYPES.get(found.group(1), found.group(1))} where another type was expected"
+    return str(error) or type(error).__name__
+
+
+def unexpected_answer(last: tuple[str, Any] | None, error: Exception) -> str:
+    """One line naming the URL, the start of its answer, and what did not fit."""
+    if last is None:
+        return " ".join(f"unexpected answer: {_why(error)}".split())
+    url, document = last
+    try:
+        shown = json.dumps(document, separators=(",", ":"))
+    except (TypeError, ValueError):
+        shown = repr(document)
+    if len(shown) > ANSWER_SHOWN:
+        shown = shown[: ANSWER_SHOWN - 1] + "…"
+    return " ".join(f"unexpected answer from {url}: {shown} ({_why(error)})".split())
 
 
 def _listing(items: Iterable[str]) -> str:
@@ -98,9 +145,11 @@ def judge_rule_health(groups: list[dict[str, Any]]) -> Outcome:
         for rule in group.get("rules") or []:
             count += 1
             name = f"{group.get('name')}/{rule.get('name')}"
-            if rule.get("health") not in ("ok", None) or rule.get("lastError"):
-                problems.append(f"{name}: {rule.get('health')}: {rule.get('lastError') or 'no error text'}")
-            elif not rule.get("lastEvaluation") or rule.get("lastEvaluation") == NEVER:
+            health, error = rule.get("health"), rule.get("lastError")
+            if error or health not in ("ok", "unknown", None):
+                problems.append(f"{name}: {health}: {error or 'no error text'}")
+            elif health == "unknown" or not rule.get("lastEvaluation") or rule.get("lastEvaluation") == NEVER:
+                # Prometheus reports a rule it has not evaluated yet as health "unknown", without an error.
                 problems.append(f"{name}: not evaluated yet")
     if not count:
         return Outcome(False, "no rule loaded")
@@ -179,9 +228,16 @@ def build_checks(endpoints: Endpoints, expected: Expected, *, timeout: float,
                  grafana_password: str | None) -> list[Check]:
     """Every check of ``verify``, in the order of the production checklist."""
     prom, am, grafana = endpoints.prometheus, endpoints.alertmanager, endpoints.grafana
+    answers = Answers()
+    """Shared by every check: they run one after another, and ``Check.outcome`` clears it first."""
+
+    def fetch(url: str, auth: tuple[str, str] | None = None) -> Any:
+        document = get_json(url, timeout=timeout, auth=auth)
+        answers.last = (url, document)
+        return document
 
     def prom_get(path: str) -> Any:
-        return _data(get_json(join(prom, path), timeout=timeout), path)
+        return _data(fetch(join(prom, path)), path)
 
     def ready(base: str, name: str) -> Outcome:
         url = join(base, "/-/ready")
@@ -207,7 +263,7 @@ def build_checks(endpoints: Endpoints, expected: Expected, *, timeout: float,
     def grafana_get(path: str) -> Any:
         if auth is None:
             raise FetchError("set GRAFANA_ADMIN_PASSWORD (the Grafana admin password) to check this")
-        return get_json(join(grafana, path), timeout=timeout, auth=auth)
+        return fetch(join(grafana, path), auth)
 
     def dashboards() -> Outcome:
         missing: list[str] = []
@@ -235,10 +291,10 @@ def build_checks(endpoints: Endpoints, expected: Expected, *, timeout: float,
         Check("prometheus -> alertmanager", lambda: judge_alertmanagers(prom_get("/api/v1/alertmanagers"))),
         Check("alertmanager ready", lambda: ready(am, "Alertmanager")),
         Check("alertmanager receivers",
-              lambda: judge_receivers(get_json(join(am, "/api/v2/status"), timeout=timeout), expected.receivers)),
+              lambda: judge_receivers(fetch(join(am, "/api/v2/status")), expected.receivers)),
         Check("watchdog firing",
-              lambda: judge_watchdog(get_json(join(am, f"/api/v2/alerts?{watchdog_filter}"), timeout=timeout))),
-        Check("grafana healthy", lambda: judge_grafana_health(get_json(join(grafana, "/api/health"), timeout=timeout))),
+              lambda: judge_watchdog(fetch(join(am, f"/api/v2/alerts?{watchdog_filter}")))),
+        Check("grafana healthy", lambda: judge_grafana_health(fetch(join(grafana, "/api/health")))),
         Check("grafana datasource",
               lambda: judge_datasource(
                   grafana_get(f"/api/datasources/uid/{urllib.parse.quote(expected.datasource_uid)}/health"),
@@ -253,4 +309,4 @@ def build_checks(endpoints: Endpoints, expected: Expected, *, timeout: float,
     else:
         checks.append(Check("api health", lambda: Outcome(
             False, "the stack does not probe the API; pass --api-health-url")))
-    return checks
+    return [Check(check.name, check.run, answers) for check in checks]

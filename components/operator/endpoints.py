@@ -16,6 +16,9 @@ from components.settings import StackSettings
 PULUMI_TIMEOUT = 30.0
 """Seconds ``pulumi stack output`` may take (it may reach a remote backend)."""
 
+PASSPHRASE_HINT = "; a stack with a passphrase may need PULUMI_CONFIG_PASSPHRASE set (pulumi gets no terminal input)"
+"""Added to the fallback notes: ``pulumi`` runs with stdin closed, so it can never prompt for the passphrase."""
+
 Runner = Callable[..., "subprocess.CompletedProcess[str]"]
 
 
@@ -43,15 +46,18 @@ def stack_outputs(
     if pulumi is None:
         return StackOutputs(note="Pulumi CLI not found: URLs computed from the stack settings")
     try:
+        # No terminal input: a prompt (e.g. for the passphrase) would be invisible, its output being captured.
         done = run([pulumi, "stack", "output", "--json", "--stack", stack], cwd=project_dir, capture_output=True,
-                   text=True, timeout=timeout, check=False)
+                   stdin=subprocess.DEVNULL, text=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
-        return StackOutputs(note=f"pulumi stack output timed out after {timeout:g}s: URLs computed from the settings")
+        return StackOutputs(note=f"pulumi stack output timed out after {timeout:g}s{PASSPHRASE_HINT}: URLs computed "
+                                 "from the settings")
     except OSError as error:
         return StackOutputs(note=f"pulumi could not run ({error.strerror}): URLs computed from the settings")
     if done.returncode != 0:
         first = next((line.strip() for line in done.stderr.splitlines() if line.strip()), f"exit {done.returncode}")
-        return StackOutputs(note=f"pulumi stack output failed ({first[:160]}): URLs computed from the settings")
+        return StackOutputs(note=f"pulumi stack output failed ({first[:160]}){PASSPHRASE_HINT}: URLs computed "
+                                 "from the settings")
     try:
         values = json.loads(done.stdout or "{}")
     except ValueError:

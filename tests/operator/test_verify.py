@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import io
+import json
+import os
 import socket
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -268,3 +271,178 @@ def test_default_urls_are_the_settings_ui_urls() -> None:
     assert (endpoints.prometheus, endpoints.alertmanager, endpoints.grafana) == (
         "http://127.0.0.1:9090", "http://127.0.0.1:9093", "http://127.0.0.1:3030")
     assert endpoints.grafana_user == "admin"
+
+
+# ---------------------------------------------------------------- answers of an unexpected shape
+
+ODD_SHAPES: list[Any] = [
+    [], {}, "text", 42, None,
+    {"status": "success", "data": []},
+    {"status": "success", "data": "x"},
+    {"status": "success", "data": {"activeTargets": [1], "groups": ["g"], "result": [{"value": "1"}],
+                                   "activeAlertmanagers": [None]}},
+    {"status": "success", "data": {"activeTargets": {"a": 1}, "groups": {"a": 1}, "result": [{"value": [1, "x"]}],
+                                   "activeAlertmanagers": "x"}},
+    {"status": "success", "data": {"groups": [{"name": "g", "rules": [None]}], "result": [[1]]}},
+    {"config": []}, {"config": {"original": "- a list\n"}}, {"config": {"original": "receivers: 7\n"}},
+    [None], ["Watchdog"], [{"labels": []}], [{"labels": {"alertname": "Watchdog"}, "receivers": "x"}],
+    {"database": "ok", "version": "x", "status": []},
+]
+"""Answers no healthy endpoint gives: lists for objects, missing keys, strings for numbers, …"""
+
+PROMETHEUS_JSON = ("/api/v1/targets", "/api/v1/rules", "/api/v1/alertmanagers", "/api/v1/query")
+ALERTMANAGER_JSON = ("/api/v2/status", "/api/v2/alerts")
+GRAFANA_JSON = ("/api/health", "/api/datasources/uid/*")
+
+
+@pytest.mark.parametrize("answer", ODD_SHAPES, ids=lambda a: json.dumps(a)[:40])
+def test_odd_answers_are_failing_rows_never_a_traceback(
+    standins: StandIns, capsys: pytest.CaptureFixture[str], answer: Any
+) -> None:
+    for server, paths in ((standins.prometheus, PROMETHEUS_JSON), (standins.alertmanager, ALERTMANAGER_JSON),
+                          (standins.grafana, GRAFANA_JSON)):
+        for path in paths:
+            server.routes[path] = (200, answer)
+    assert verify(standins) == 1
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err
+    table_rows = rows(captured.out)
+    assert set(table_rows) == set(CHECK_NAMES)
+    for name, (result, detail) in table_rows.items():
+        if result == "FAIL":
+            assert "\n" not in detail and detail, name
+    unexpected = [detail for result, detail in table_rows.values() if "unexpected answer" in detail]
+    for detail in unexpected:
+        assert detail.startswith("unexpected answer from http://127.0.0.1:"), detail
+
+
+@pytest.mark.parametrize(("path", "answer", "check", "detail"), [
+    ("/api/v1/targets", {"status": "success", "data": []}, "prometheus targets up",
+     "/api/v1/targets?state=active: {\"status\":\"success\",\"data\":[]} (a list where another type was expected)"),
+    ("/api/v1/rules", {"status": "success", "data": {"groups": [{"name": "g", "rules": ["r"]}]}},
+     "rules evaluating", "(a string where another type was expected)"),
+    ("/api/v1/alertmanagers", {"status": "success", "data": []}, "prometheus -> alertmanager",
+     "/api/v1/alertmanagers: {\"status\":\"success\",\"data\":[]}"),
+    ("/api/v1/query", {"status": "success", "data": {"result": [{"value": [1]}]}}, "api health",
+     "(a list shorter than expected)"),
+    ("/api/v1/query", {"status": "success", "data": {"result": [{"metric": {}}]}}, "api health",
+     "(no 'value' where expected)"),
+    ("/api/v1/query", {"status": "success", "data": {"result": [{"value": [1, "up"]}]}}, "api health",
+     "could not convert string to float"),
+])
+def test_unexpected_prometheus_answer_names_the_url(
+    standins: StandIns, capsys: pytest.CaptureFixture[str], *, path: str, answer: Any, check: str, detail: str
+) -> None:
+    standins.prometheus.routes[path] = (200, answer)
+    assert verify(standins) == 1
+    found = failed(capsys.readouterr().out)[check]
+    assert found.startswith(f"unexpected answer from {standins.prometheus.url}{path}"), found
+    assert detail in found
+
+
+@pytest.mark.parametrize(("server", "path", "answer", "check"), [
+    ("alertmanager", "/api/v2/status", [], "alertmanager receivers"),
+    ("alertmanager", "/api/v2/status", {"config": {"original": "[1, 2]"}}, "alertmanager receivers"),
+    ("alertmanager", "/api/v2/alerts", {"alerts": []}, "watchdog firing"),
+    ("grafana", "/api/health", [], "grafana healthy"),
+    ("grafana", "/api/datasources/uid/*", ["OK"], "grafana datasource"),
+])
+def test_unexpected_alertmanager_and_grafana_answers_name_the_url(
+    standins: StandIns, capsys: pytest.CaptureFixture[str], *, server: str, path: str, answer: Any, check: str
+) -> None:
+    standin = getattr(standins, server)
+    standin.routes[path] = (200, answer)
+    assert verify(standins) == 1
+    captured = capsys.readouterr()
+    assert set(failed(captured.out)) == {check}
+    assert failed(captured.out)[check].startswith(f"unexpected answer from {standin.url}{path.rstrip('*')}")
+    assert "Traceback" not in captured.err
+
+
+def test_a_check_without_a_recorded_answer_still_fails_cleanly() -> None:
+    empty: dict[str, str] = {}
+
+    def broken() -> Outcome:
+        return Outcome(True, empty["x"])
+
+    outcome = Check("x", broken).outcome()
+    assert outcome == Outcome(False, "unexpected answer: no 'x' where expected")
+
+
+# ---------------------------------------------------------------- rules Prometheus has not evaluated yet
+
+
+def test_rules_not_evaluated_yet_are_named_so_and_waited_for(
+    standins: StandIns, capsys: pytest.CaptureFixture[str]
+) -> None:
+    group = standins.prometheus.groups[0]
+    rule = group["rules"][0]
+    rule.update(health="unknown", lastError="", lastEvaluation=checks.NEVER)  # as Prometheus reports it
+    assert verify(standins) == 1
+    detail = failed(capsys.readouterr().out)
+    assert set(detail) == {"rules evaluating"}
+    assert detail["rules evaluating"] == (
+        f"1 of {len(standins.prometheus.groups)} rules not evaluating cleanly: {group['name']}/{rule['name']}: "
+        "not evaluated yet")
+
+    now = [0.0]
+
+    def sleep(seconds: float) -> None:  # the rule is evaluated during the second pause
+        now[0] += seconds
+        if now[0] >= 4:
+            rule.update(health="ok", lastEvaluation="2026-11-26T10:00:01Z")
+
+    progress = io.StringIO()
+    results = run_checks([Check("rules evaluating", lambda: checks.judge_rule_health(standins.prometheus.groups))],
+                         wait=30, progress=progress, clock=lambda: now[0], sleep=sleep, interval=2)
+    assert results[0].outcome.ok
+    assert "not evaluated yet" in progress.getvalue().splitlines()[0]
+
+
+def test_unknown_health_with_an_error_shows_the_error() -> None:
+    groups = [{"name": "g", "rules": [{"name": "r", "health": "unknown", "lastError": "bad query",
+                                       "lastEvaluation": checks.NEVER}]}]
+    assert checks.judge_rule_health(groups).detail.endswith("g/r: unknown: bad query")
+
+
+# ---------------------------------------------------------------- pulumi never reads the terminal
+
+
+def test_pulumi_gets_no_terminal_input(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A ``pulumi`` that prompts (as for a passphrase) would wait invisibly for input: it must read end-of-file."""
+    fake = tmp_path / "pulumi"
+    fake.write_text("#!/bin/sh\n"
+                    "printf 'Enter your passphrase to unlock config/secrets: ' >&2\n"
+                    "if read -r answer; then echo '{\"prometheusUrl\": \"http://typed.example.test\"}'; exit 0; fi\n"
+                    "echo >&2\n"
+                    "echo 'error: passphrase must be set with PULUMI_CONFIG_PASSPHRASE' >&2\n"
+                    "exit 255\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")
+    reader, writer = os.pipe()  # a terminal nobody types into: reading it blocks
+    saved = os.dup(0)
+    try:
+        os.dup2(reader, 0)
+        started = time.monotonic()
+        outputs = stack_outputs("prod", tmp_path, timeout=10)
+        elapsed = time.monotonic() - started
+    finally:
+        os.dup2(saved, 0)
+        for fd in (saved, reader, writer):
+            os.close(fd)
+    assert elapsed < 5, outputs.note
+    assert outputs.values == {}
+    assert "Enter your passphrase" in outputs.note or "PULUMI_CONFIG_PASSPHRASE" in outputs.note
+    assert "may need PULUMI_CONFIG_PASSPHRASE set" in outputs.note
+    assert "computed from the settings" in outputs.note
+
+
+def test_pulumi_is_run_without_stdin() -> None:
+    seen: list[Any] = []
+
+    def run(argv: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
+        seen.append(kwargs)
+        return completed("{}")
+
+    stack_outputs("dev", Path("."), which=lambda _: "/usr/bin/pulumi", run=run)
+    assert seen[0]["stdin"] == subprocess.DEVNULL
