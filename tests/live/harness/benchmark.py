@@ -32,7 +32,9 @@ class PageBound:
     The first failed scrape comes at most one scrape interval after the failure; the rule sees it at
     most one evaluation interval later (pending); it fires ``for`` after that; Alertmanager holds a
     new group for the route's ``group_wait``.  HTTP, queueing and the stand-in add well under a
-    second on loopback, which the benchmark's margin covers.
+    second on loopback, which the benchmark's margin covers.  Two assumptions: ``for`` is a multiple
+    of the evaluation interval (else firing waits for the next evaluation: up to one more interval),
+    and the alert opens a new group (an existing group is only notified every ``group_interval``).
     """
 
     scrape_interval: float
