@@ -15,6 +15,7 @@ from components.operator.test_alert import TestAlert, run
 from components.operator.verify import verify
 
 PASSWORD_ENV = "GRAFANA_ADMIN_PASSWORD"
+EXIT_USAGE = 2
 STACK_HELP = "dev, staging or prod (a Pulumi.<stack>.yaml)"
 
 
@@ -75,8 +76,9 @@ def add_commands(commands: Any) -> None:
     alert.add_argument("--stack", required=True, help=STACK_HELP)
     alert.add_argument("--severity", required=True, choices=("critical", "warning", "info"))
     alert.add_argument("--alertmanager-url", type=_url, help="default: the stack output alertmanagerUrl")
-    alert.add_argument("--duration", type=_seconds, default=120.0,
-                       help="seconds to keep the alert active before resolving it (default 120)")
+    alert.add_argument("--duration", type=_seconds, default=None,
+                       help="seconds to keep the alert active before resolving it (default: group_wait + "
+                            "group_interval of the severity's route in the stack, + 30s; at least group_wait)")
     alert.add_argument("--service", default="monitoring-test", help="the alert's service label "
                                                                       "(default monitoring-test)")
     alert.add_argument("--timeout", type=_positive_seconds, default=30.0,
@@ -113,11 +115,19 @@ def run_verify(args: argparse.Namespace) -> int:
 def run_test_alert(args: argparse.Namespace) -> int:
 
     settings = settings_from_stack_file(args.stack)
+    alert = TestAlert(settings, "", args.severity, service=args.service, duration=args.duration,
+                      timeout=args.timeout)
+    if args.duration is not None:
+        plan = alert.plan
+        if (problem := plan.too_short(args.duration)) is not None:
+            print(f"error: {problem}", file=sys.stderr)
+            return EXIT_USAGE
+        if (warning := plan.risky(args.duration)) is not None:
+            print(warning, file=sys.stderr)
     url = args.alertmanager_url
     if url is None:
         outputs = stack_outputs(args.stack, PROJECT_DIR)
         print(outputs.note, file=sys.stderr)
         url = default_endpoints(settings, outputs.values).alertmanager
-    alert = TestAlert(settings, url, args.severity, service=args.service, duration=args.duration,
-                      timeout=args.timeout)
+    alert.alertmanager = url
     return run(alert)

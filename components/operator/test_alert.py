@@ -7,6 +7,7 @@ channels its severity routes to (PagerDuty, Slack, e-mail) really receive it, an
 from __future__ import annotations
 
 import getpass
+import re
 import socket
 import sys
 import time
@@ -16,13 +17,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
+from components.alertmanager.routes import ROUTES, Route
+from components.alertmanager.settings import RouteTiming
+from components.durations import seconds
 from components.operator.http import FetchError, get_json, join, post_json
 from components.settings import StackSettings
 
 ALERTNAME = "InternetIdTestAlert"
 SEVERITIES = ("critical", "warning", "info")
 DEFAULT_SERVICE = "monitoring-test"
-DEFAULT_DURATION = 120.0
+MARGIN = 30.0
+"""Seconds added to group_wait + group_interval in the default duration (posting, Alertmanager's timers);
+a route whose group_wait + group_interval is shorter (the live profile's) gets that sum as margin instead."""
 RUNBOOK_ANCHOR = "test-alerts"
 """Section of docs/runbook.md about test alerts (heading ``## Test alerts``)."""
 HOLD = 60.0
@@ -70,6 +76,92 @@ def annotations_for(
     }
 
 
+_MATCHER = re.compile(r'^(\w+)(!?=)"(.*)"$')
+
+
+def _matches(route: Route, labels: dict[str, str]) -> bool:
+    for matcher in route.matchers:
+        found = _MATCHER.match(matcher)
+        if found is None:
+            raise ValueError(f"route matcher {matcher!r} is not name=\"value\" or name!=\"value\"")
+        name, operator_, value = found.groups()
+        if (labels.get(name, "") == value) != (operator_ == "="):
+            return False
+    return True
+
+
+def routes_for(labels: dict[str, str]) -> list[Route]:
+    """The routes an alert with ``labels`` goes through, walked like Alertmanager walks the root's children:
+    in order, stopping at the first match without ``continue``; empty means the root route itself."""
+    matched = []
+    for route in ROUTES:
+        if _matches(route, labels):
+            matched.append(route)
+            if not route.continue_:
+                break
+    return matched
+
+
+@dataclass(frozen=True)
+class DurationPlan:
+    """How long a test alert must stay active for the routes it goes through to notify about it.
+
+    Alertmanager sends nothing for a group whose alerts all resolved before its first flush (group_wait
+    after the group appears), and an alert joining a group that already exists (a test alert sent again
+    soon) waits for that group's next flush, up to group_interval.  So the alert is held for group_wait +
+    group_interval plus a margin by default; shorter than group_wait it can notify nobody.
+    """
+
+    route: str
+    """The timing's name (``critical``, ``warning``, ``info``, ``default``)."""
+    timing: RouteTiming
+
+    @property
+    def group_wait(self) -> float:
+        return seconds(self.timing.group_wait)
+
+    @property
+    def group_interval(self) -> float:
+        return seconds(self.timing.group_interval)
+
+    @property
+    def margin(self) -> float:
+        return min(MARGIN, self.group_wait + self.group_interval)
+
+    @property
+    def default(self) -> float:
+        return self.group_wait + self.group_interval + self.margin
+
+    def explain(self) -> str:
+        return (f"the {self.route} route's group_wait {self.timing.group_wait} + group_interval "
+                f"{self.timing.group_interval} + {self.margin:g}s")
+
+    def too_short(self, duration: float) -> str | None:
+        """Why ``duration`` cannot work (shorter than group_wait), else ``None``."""
+        if duration >= self.group_wait:
+            return None
+        return (f"--duration {duration:g}s is shorter than the {self.route} route's group_wait "
+                f"{self.timing.group_wait}: Alertmanager would notify nobody (the alert resolves before the "
+                f"group's first notification); use at least {self.group_wait:g}s, or leave --duration out (default {self.default:g}s)")
+
+    def risky(self, duration: float) -> str | None:
+        """A warning when ``duration`` only works for a group Alertmanager does not hold yet, else ``None``."""
+        if duration >= self.group_wait + self.group_interval:
+            return None
+        return (f"warning: --duration {duration:g}s is shorter than the {self.route} route's group_wait "
+                f"{self.timing.group_wait} + group_interval {self.timing.group_interval}: if Alertmanager still "
+                "holds a group of this alert (e.g. a test alert sent minutes ago), it may resolve before that "
+                "group's next notification and nobody is notified")
+
+
+def duration_plan(settings: StackSettings, labels: dict[str, str]) -> DurationPlan:
+    """The plan of the slowest route an alert with ``labels`` goes through in ``settings``' stack."""
+    names = [route.timing for route in routes_for(labels)] or ["default"]
+    timings = settings.notifications.timing
+    plans = [DurationPlan(name, getattr(timings, name)) for name in dict.fromkeys(names)]
+    return max(plans, key=lambda plan: plan.group_wait + plan.group_interval)
+
+
 @dataclass
 class TestAlert:
     """One test alert and its posting; ``now`` and ``sleep`` are injectable for tests."""
@@ -80,7 +172,8 @@ class TestAlert:
     alertmanager: str
     severity: str
     service: str = DEFAULT_SERVICE
-    duration: float = DEFAULT_DURATION
+    duration: float | None = None
+    """Seconds to hold the alert; ``None``: the plan's default (group_wait + group_interval + margin)."""
     timeout: float = 30.0
     out: TextIO | None = None
     """Progress lines (default: stdout)."""
@@ -94,12 +187,21 @@ class TestAlert:
     def labels(self) -> dict[str, str]:
         return labels_for(self.settings, self.severity, self.service)
 
+    @property
+    def plan(self) -> DurationPlan:
+        return duration_plan(self.settings, self.labels)
+
+    @property
+    def held(self) -> float:
+        """Seconds the alert is held: ``duration``, or the plan's default."""
+        return self.plan.default if self.duration is None else self.duration
+
     def document(self, ends_at: datetime) -> dict[str, Any]:
         assert self.started is not None
         return {
             "labels": self.labels,
             "annotations": annotations_for(self.settings, self.severity, who=self.who, at=self.started,
-                                           duration=self.duration),
+                                           duration=self.held),
             "startsAt": rfc3339(self.started),
             "endsAt": rfc3339(ends_at),
         }
@@ -147,9 +249,10 @@ class TestAlert:
     def hold(self) -> None:
         """Keep the alert active for ``duration`` seconds, re-posting it before its endsAt."""
         assert self.started is not None
-        until = self.started + timedelta(seconds=self.duration)
+        until = self.started + timedelta(seconds=self.held)
         last_post = self.started
-        self.say(f"holding it for {self.duration:g}s (until {rfc3339(until)}); Ctrl-C resolves it now")
+        why = f" (the default: {self.plan.explain()})" if self.duration is None else ""
+        self.say(f"holding it for {self.held:g}s{why} until {rfc3339(until)}; Ctrl-C resolves it now")
         while (left := (until - self.now()).total_seconds()) > 0:
             if (self.now() - last_post).total_seconds() >= KEEPALIVE:
                 last_post = self.now()
@@ -160,7 +263,8 @@ class TestAlert:
         """Post the alert with endsAt now; wait until Alertmanager no longer lists it."""
         self.post(self.now())
         self.wait_until(lambda found: not found, "the resolve")
-        self.say(f"resolved {ALERTNAME}: Alertmanager no longer lists it as active")
+        self.say(f"resolved {ALERTNAME}: Alertmanager no longer lists it as active; receivers that send "
+                 f"resolves get it at the group's next notification, within {self.plan.timing.group_interval}")
 
 
 def run(alert: TestAlert, *, err: TextIO | None = None) -> int:

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
+import yaml
 
+from components.alertmanager.routes import ROUTES
 from components.cli import main
-from components.config_source import settings_from_stack_file
-from components.operator import test_alert
-from components.operator.test_alert import ALERTNAME, TestAlert, run
+from components.config_source import settings_from_mapping, settings_from_stack_file, stack_file
+from components.operator import commands, test_alert
+from components.operator.test_alert import ALERTNAME, TestAlert, duration_plan, labels_for, routes_for, run
+from components.settings import StackSettings
 from tests.operator.conftest import StandIns
 from tests.operator.test_verify import closed_port
 
@@ -19,11 +23,35 @@ def parse(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
+NS = "internet-id-monitoring"
+
+
+def with_timings(stack: str, timing: dict[str, Any]) -> StackSettings:
+    """``stack``'s settings with ``notifications.timing`` replaced (stack-file form)."""
+    config = dict(yaml.safe_load(stack_file(stack).read_text())["config"])
+    notifications = dict(config.get(f"{NS}:notifications") or {})
+    notifications["timing"] = timing
+    config[f"{NS}:notifications"] = notifications
+    return settings_from_mapping(stack, config, require_secrets=False)
+
+
+FAST_ROUTE = {"groupWait": "100ms", "groupInterval": "200ms", "repeatInterval": "1h"}
+FAST = {name: FAST_ROUTE for name in ("critical", "warning", "info", "default", "watchdog")}
+
+
+@pytest.fixture
+def fast_dev(monkeypatch: pytest.MonkeyPatch) -> StackSettings:
+    """The CLI reads stack dev with route timings of a fraction of a second, so a test alert can be short."""
+    settings = with_timings("dev", FAST)
+    monkeypatch.setattr(commands, "settings_from_stack_file", lambda stack: settings)
+    return settings
+
+
 @pytest.mark.parametrize(("severity", "receivers"), [
     ("critical", "pagerduty-critical, slack-critical"), ("warning", "slack-warnings"), ("info", "email-info"),
 ])
 def test_posts_a_labelled_alert_shows_its_receivers_and_resolves_it(
-    standins: StandIns, capsys: pytest.CaptureFixture[str], severity: str, receivers: str
+    standins: StandIns, fast_dev: StackSettings, capsys: pytest.CaptureFixture[str], *, severity: str, receivers: str
 ) -> None:
     am = standins.alertmanager
     argv = ["test-alert", "--stack", "dev", "--severity", severity, "--alertmanager-url", am.url, "--duration", "0.2"]
@@ -44,9 +72,9 @@ def test_posts_a_labelled_alert_shows_its_receivers_and_resolves_it(
     assert {r.path for r in am.requests} == {"/api/v2/alerts"}
 
 
-def test_service_label_is_configurable(standins: StandIns, capsys: pytest.CaptureFixture[str]) -> None:
+def test_service_label_is_configurable(standins: StandIns, fast_dev: StackSettings) -> None:
     argv = ["test-alert", "--stack", "dev", "--severity", "info", "--alertmanager-url", standins.alertmanager.url,
-            "--duration", "0", "--service", "database"]
+            "--duration", "0.1", "--service", "database"]
     assert main(argv) == 0
     assert standins.alertmanager.posted[0]["labels"]["service"] == "database"
 
@@ -93,7 +121,7 @@ def test_ctrl_c_resolves_before_exiting(standins: StandIns) -> None:
 
 def test_unreachable_alertmanager_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     url = f"http://127.0.0.1:{closed_port()}"
-    argv = ["test-alert", "--stack", "dev", "--severity", "info", "--alertmanager-url", url, "--duration", "0"]
+    argv = ["test-alert", "--stack", "dev", "--severity", "info", "--alertmanager-url", url]
     assert main(argv) == 1
     err = capsys.readouterr().err
     assert err.splitlines()[0] == f"error: POST {url}/api/v2/alerts: connection refused"
@@ -120,3 +148,90 @@ def test_user_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str])
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and err.count("\n") == 1, err
+
+
+# ---------------------------------------------------------------- how long the alert is held
+
+
+DEFAULTS = {"critical": 10 + 300 + 30, "warning": 30 + 300 + 30, "info": 300 + 1800 + 30}
+"""group_wait + group_interval + 30s of each severity's route, with the timings the stacks ship."""
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+@pytest.mark.parametrize("severity", ["critical", "warning", "info"])
+@pytest.mark.parametrize("service", ["monitoring-test", "database"])
+def test_default_duration_outlasts_the_routes_first_notification(stack: str, severity: str, service: str) -> None:
+    settings = settings_from_stack_file(stack)
+    plan = duration_plan(settings, labels_for(settings, severity, service))
+    timing = getattr(settings.notifications.timing, severity)
+    assert plan.route == severity and plan.timing == timing
+    assert plan.default == DEFAULTS[severity]
+    assert plan.too_short(DEFAULTS[severity]) is None and plan.risky(DEFAULTS[severity]) is None
+    alert = TestAlert(settings, "http://127.0.0.1:1", severity, service=service)
+    assert alert.held == DEFAULTS[severity]
+
+
+def test_default_duration_follows_the_stacks_timings() -> None:
+    timing = {"critical": {"groupWait": "1m", "groupInterval": "10m", "repeatInterval": "1h"},
+              "info": {"groupWait": "2s", "groupInterval": "3s", "repeatInterval": "1h"}}
+    settings = with_timings("prod", timing)
+    assert duration_plan(settings, labels_for(settings, "critical", "api")).default == 60 + 600 + 30
+    assert duration_plan(settings, labels_for(settings, "warning", "api")).default == 30 + 300 + 30  # as shipped
+    info = duration_plan(settings, labels_for(settings, "info", "api"))
+    assert (info.margin, info.default) == (5, 10)  # a margin no longer than the timings themselves
+
+
+def test_routes_are_walked_like_alertmanager_walks_them() -> None:
+    def receivers(**labels: str) -> list[str]:
+        return [route.receiver for route in routes_for(labels)]
+
+    assert receivers(severity="critical", service="database") == [
+        "pagerduty-database", "slack-critical"]
+    assert receivers(severity="critical", service="api") == ["pagerduty-critical", "slack-critical"]
+    assert receivers(severity="info", service="api") == ["email-info"]
+    assert receivers(severity="none", service="api") == []  # the root route: timing "default"
+    assert receivers(alertname="Watchdog", severity="critical") == ["watchdog"]
+    for route in ROUTES:  # every matcher of the routing table is one the walk understands
+        test_alert._matches(route, {})
+    settings = settings_from_stack_file("dev")
+    assert duration_plan(settings, {"severity": "none"}).route == "default"
+
+
+def test_a_duration_shorter_than_group_wait_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"http://127.0.0.1:{closed_port()}"
+    argv = ["test-alert", "--stack", "dev", "--severity", "info", "--alertmanager-url", url, "--duration", "120"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert err.startswith("error: --duration 120s is shorter than the info route's group_wait 5m: Alertmanager "
+                          "would notify nobody"), err
+    assert "use at least 300s, or leave --duration out (default 2130s)" in err
+
+
+def test_the_default_duration_is_derived_and_printed(
+    standins: StandIns, fast_dev: StackSettings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    am = standins.alertmanager
+    assert main(["test-alert", "--stack", "dev", "--severity", "info", "--alertmanager-url", am.url]) == 0
+    captured = capsys.readouterr()
+    assert "holding it for 0.6s (the default: the info route's group_wait 100ms + group_interval 200ms + 0.3s)" \
+        in captured.out
+    assert "within 200ms" in captured.out  # when the resolve notification is due
+    assert "warning" not in captured.err
+    assert "resolves by itself after 0.6s" in am.posted[0]["annotations"]["description"]
+    held = parse(am.posted[-1]["endsAt"]) - parse(am.posted[0]["startsAt"])
+    assert held >= timedelta(seconds=0.6)
+
+
+def test_a_duration_shorter_than_wait_plus_interval_warns(
+    standins: StandIns, fast_dev: StackSettings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    am = standins.alertmanager
+    argv = ["test-alert", "--stack", "dev", "--severity", "warning", "--alertmanager-url", am.url,
+            "--duration", "0.15"]
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    assert captured.err.startswith("warning: --duration 0.15s is shorter than the warning route's group_wait 100ms "
+                                   "+ group_interval 200ms: if Alertmanager still holds a group of this alert"), \
+        captured.err
+    assert "holding it for 0.15s until" in captured.out
