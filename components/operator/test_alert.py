@@ -142,7 +142,8 @@ class DurationPlan:
             return None
         return (f"--duration {duration:g}s is shorter than the {self.route} route's group_wait "
                 f"{self.timing.group_wait}: Alertmanager would notify nobody (the alert resolves before the "
-                f"group's first notification); use at least {self.group_wait:g}s, or leave --duration out (default {self.default:g}s)")
+                f"group's first notification); use at least {self.group_wait:g}s, or leave --duration out "
+                f"(default {self.default:g}s)")
 
     def risky(self, duration: float) -> str | None:
         """A warning when ``duration`` only works for a group Alertmanager does not hold yet, else ``None``."""
