@@ -23,7 +23,7 @@ def test_a_missing_binary_fails_naming_its_debian_package(monkeypatch: pytest.Mo
     monkeypatch.setattr(os, "access", lambda path, mode: False)
     with pytest.raises(HarnessError, match="Debian package 'prometheus-alertmanager'"):
         require_binary("prometheus-alertmanager")
-    with pytest.raises(HarnessError, match="Debian package 'postgresql-15'"):
+    with pytest.raises(HarnessError, match="Debian package 'postgresql'"):
         require_binary("/usr/lib/postgresql/15/bin/initdb")
 
 

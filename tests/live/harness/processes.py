@@ -30,11 +30,20 @@ DEBIAN_PACKAGES: dict[str, str] = {
     "prometheus-postgres-exporter": "prometheus-postgres-exporter",
     "prometheus-redis-exporter": "prometheus-redis-exporter",
     "redis-server": "redis-server",
-    "/usr/lib/postgresql/15/bin/postgres": "postgresql-15",
-    "/usr/lib/postgresql/15/bin/initdb": "postgresql-15",
-    "/usr/lib/postgresql/15/bin/psql": "postgresql-client-15",
-    "/usr/lib/postgresql/15/bin/pg_isready": "postgresql-client-15",
 }
+POSTGRES_LIB = Path("/usr/lib/postgresql")
+"""Debian installs each PostgreSQL major version's binaries under ``<this>/<major>/bin``."""
+
+
+def postgres_bin() -> Path:
+    """Binaries of the newest PostgreSQL installed (Debian's ``postgresql`` package picks the major)."""
+    majors = [p.parent for p in POSTGRES_LIB.glob("*/bin/initdb") if p.parent.parent.name.isdigit()]
+    if not majors:
+        raise HarnessError(
+            f"no PostgreSQL server under {POSTGRES_LIB}: the live suite needs the Debian package 'postgresql' "
+            "(`apt-get install -y postgresql`; .ci/run installs it)"
+        )
+    return max(majors, key=lambda path: int(path.parent.name))
 
 
 _PR_SET_PDEATHSIG = 1
@@ -54,7 +63,7 @@ def require_binary(name: str) -> str:
     """Absolute path of ``name``; fail (never skip) naming the Debian package when it is missing."""
     path = name if os.path.isabs(name) and os.access(name, os.X_OK) else shutil.which(name)
     if not path:
-        package = DEBIAN_PACKAGES.get(name, "?")
+        package = DEBIAN_PACKAGES.get(name) or ("postgresql" if name.startswith(f"{POSTGRES_LIB}/") else "?")
         raise HarnessError(
             f"{name} not found: the live suite needs the Debian package {package!r} "
             f"(`apt-get install -y {package}`; .ci/run installs it)"

@@ -15,13 +15,11 @@ import subprocess
 from pathlib import Path
 
 from tests.live.harness.ports import LOOPBACK, address, free_port, port_open
-from tests.live.harness.processes import HarnessError, ManagedProcess, http_ok, require_binary, run
-
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
+from tests.live.harness.processes import HarnessError, ManagedProcess, http_ok, postgres_bin, require_binary, run
 
 
 class Postgres:
-    """A PostgreSQL 15 cluster owned by the ``postgres`` user, listening on 127.0.0.1:port."""
+    """A PostgreSQL cluster owned by the ``postgres`` user, listening on 127.0.0.1:port."""
 
     def __init__(self, root: Path, port: int, *, database: str, user: str, password: str) -> None:
         self.port = port
@@ -36,8 +34,8 @@ class Postgres:
         self.os_user: str | None = "postgres" if os.geteuid() == 0 else None
 
     def init(self) -> Postgres:
-        initdb = require_binary(str(PG_BIN / "initdb"))
-        require_binary(str(PG_BIN / "postgres"))
+        initdb = require_binary(str(postgres_bin() / "initdb"))
+        require_binary(str(postgres_bin() / "postgres"))
         self.dir.mkdir(parents=True)
         if self.os_user is not None:
             try:
@@ -52,7 +50,7 @@ class Postgres:
             self.log, user=self.os_user, cwd=self.dir,
         )
         self.start()
-        psql = require_binary(str(PG_BIN / "psql"))
+        psql = require_binary(str(postgres_bin() / "psql"))
         password = self.password.replace("'", "''")
         for sql in (
             f"CREATE ROLE {self.user} LOGIN PASSWORD '{password}'",
@@ -67,13 +65,13 @@ class Postgres:
     def start(self) -> None:
         self.process = ManagedProcess(
             "postgres",
-            [str(PG_BIN / "postgres"), "-D", str(self.data), "-p", str(self.port), "-k", str(self.dir),
+            [str(postgres_bin() / "postgres"), "-D", str(self.data), "-p", str(self.port), "-k", str(self.dir),
              "-c", f"listen_addresses={LOOPBACK}", "-c", "fsync=off", "-c", "max_connections=50",
              "-c", "logging_collector=off"],
             self.log, cwd=self.dir, user=self.os_user,
             stop_signal=signal.SIGINT,  # fast shutdown: SIGTERM would wait for the exporter's session
         ).start()
-        isready = require_binary(str(PG_BIN / "pg_isready"))
+        isready = require_binary(str(postgres_bin() / "pg_isready"))
         argv = [isready, "-q", "-h", str(self.dir), "-p", str(self.port), "-d", "postgres", "-U", "postgres"]
         self.process.wait_until(
             lambda: port_open(self.port) and subprocess.run(argv, check=False, timeout=5).returncode == 0,
