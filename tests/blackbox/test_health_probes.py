@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import subprocess
 import threading
-import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -22,7 +21,7 @@ import pytest
 
 from components.blackbox.config import render_blackbox_config
 from components.config_source import settings_from_stack_file
-from tests.alertmanager.running import free_port
+from tests.daemons import free_port, running
 from tests.tools import tool
 
 pytestmark = pytest.mark.live
@@ -92,32 +91,10 @@ def exporter(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     config = directory / "blackbox.yml"
     config.write_text(render_blackbox_config(settings_from_stack_file("prod")))
     port = free_port()
-    log_path = directory / "blackbox.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [tool("prometheus-blackbox-exporter"), f"--config.file={config}",
-             f"--web.listen-address=127.0.0.1:{port}"],
-            stdout=log, stderr=subprocess.STDOUT,
-        )
-        try:
-            url = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 20
-            while True:
-                assert process.poll() is None, log_path.read_text()
-                try:
-                    urllib.request.urlopen(f"{url}/-/healthy", timeout=2).close()
-                    break
-                except OSError:
-                    assert time.monotonic() < deadline, "blackbox exporter did not come up: " + log_path.read_text()
-                    time.sleep(0.2)
-            yield url
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    url = f"http://127.0.0.1:{port}"
+    argv = [tool("prometheus-blackbox-exporter"), f"--config.file={config}", f"--web.listen-address=127.0.0.1:{port}"]
+    with running(argv, directory / "blackbox.log", f"{url}/-/healthy"):
+        yield url
 
 
 def _probe(exporter: str, module: str, target: str) -> dict[str, float]:
