@@ -15,8 +15,9 @@ import pulumi_random as random
 from components.config_source import decode_engine_value
 from components.docker_stack.component import MonitoringContainers
 from components.docker_stack.containers import alertmanager_url, grafana_url, prometheus_url
-from components.grafana.community import DEFAULT_CACHE_DIR
+from components.grafana.community import DEFAULT_CACHE_DIR, GRAFANA_COM
 from components.grafana.component import GrafanaResources
+from components.grafana.dashboards import dashboard_specs
 from components.incident.response import IncidentResponse
 from components.render import render_documents
 from components.secrets import Secret
@@ -46,6 +47,8 @@ def settings_from_pulumi() -> StackSettings:
 
 DASHBOARD_CACHE = DEFAULT_CACHE_DIR
 """Where downloaded community dashboards are kept (tests point it at fixtures)."""
+DASHBOARD_SOURCE = GRAFANA_COM
+"""Where missing community dashboards are downloaded from (tests point it at a local port)."""
 
 
 def main() -> dict[str, Any]:
@@ -59,6 +62,8 @@ def main() -> dict[str, Any]:
 def build(settings: StackSettings) -> dict[str, Any]:
     """Declare every resource of the stack described by ``settings``; return the stack outputs."""
     outputs: dict[str, Any] = {}
+    # Before any resource: a required community dashboard that cannot be had stops the deploy here.
+    dashboards = dashboard_specs(settings, cache_dir=DASHBOARD_CACHE, base_url=DASHBOARD_SOURCE, warn=pulumi.log.warn)
     if settings.grafana.generate_admin_password and settings.secret("grafanaAdminPassword") is None:
         password = random.RandomPassword("grafana-admin-password", length=24, special=False)
         settings = settings.with_secrets({"grafanaAdminPassword": Secret("grafanaAdminPassword", password.result)})
@@ -81,7 +86,7 @@ def build(settings: StackSettings) -> dict[str, Any]:
         grafana_url=grafana_url(settings),
         auth=pulumi.Output.secret(pulumi.Output.concat(settings.grafana.admin_user, ":", admin_password.value)),
         container=monitoring.containers["grafana"],
-        cache_dir=DASHBOARD_CACHE,
+        dashboards=dashboards,
     )
 
     outputs["prometheusUrl"] = prometheus_url(settings)

@@ -38,4 +38,5 @@ def dashboard_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
             if not target.exists():
                 shutil.copyfile(next(fixtures), target)
     monkeypatch.setattr(program, "DASHBOARD_CACHE", cache)
+    monkeypatch.setattr(program, "DASHBOARD_SOURCE", "http://127.0.0.1:9")  # discard port: refused at once
     yield cache

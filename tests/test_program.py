@@ -10,8 +10,17 @@ import pulumi_docker as docker
 import pytest
 
 from components.config_source import settings_from_stack_file
+from components.grafana.settings import GrafanaSettings
 from components.render import render_documents
-from tests.pulumi_harness import Deployment, plain_text, run_program, stack_config, unwrap, without_secrets
+from tests.pulumi_harness import (
+    Deployment,
+    RecordingMocks,
+    plain_text,
+    run_program,
+    stack_config,
+    unwrap,
+    without_secrets,
+)
 from tests.secrets_for_tests import required_test_secrets
 
 CONTAINER = "docker:index/container:Container"
@@ -204,3 +213,37 @@ def test_a_service_turned_off_needs_its_routing_key_from_config() -> None:
     alertmanager = next(r for r in deployment.of_type(CONTAINER) if r.name == "monitoring-alertmanager")
     uploads = {u["file"]: u["content"] for u in unwrap(alertmanager.inputs["uploads"])}
     assert uploads["/etc/alertmanager/secrets/pagerduty-database-routing-key"] == "DB-KEY-FROM-CONFIG"
+
+
+def test_an_unavailable_optional_dashboard_is_skipped_with_a_warning(monkeypatch: pytest.MonkeyPatch) -> None:
+    warnings: list[str] = []
+    monkeypatch.setattr(pulumi.log, "warn", lambda message, *args, **kwargs: warnings.append(message))
+    extra = {"gnetId": 4242, "revision": 1, "optional": True}
+    config = stack_config("dev")
+    grafana = {**config["internet-id-monitoring:grafana"]}
+    grafana["communityDashboards"] = [*_default_dashboards(), extra]
+    deployment = run_program("dev", {**config, "internet-id-monitoring:grafana": grafana})
+    assert len(deployment.of_type("grafana:oss/dashboard:Dashboard")) == 5
+    assert any("community dashboard 4242 revision 1" in w for w in warnings), warnings
+
+
+def test_an_unavailable_required_dashboard_stops_before_any_resource(monkeypatch: pytest.MonkeyPatch) -> None:
+    registered: list[str] = []
+    record = RecordingMocks.new_resource
+
+    def recording(self: RecordingMocks, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        registered.append(args.typ)
+        return record(self, args)
+
+    monkeypatch.setattr(RecordingMocks, "new_resource", recording)
+    config = stack_config("dev")
+    grafana = {**config["internet-id-monitoring:grafana"]}
+    grafana["communityDashboards"] = [*_default_dashboards(), {"gnetId": 4242, "revision": 1}]
+    with pytest.raises(pulumi.RunError, match=r"community dashboard 4242 revision 1: download failed") as caught:
+        run_program("dev", {**config, "internet-id-monitoring:grafana": grafana})
+    assert "dashboards fetch --stack dev" in str(caught.value)
+    assert registered == []
+
+
+def _default_dashboards() -> list[dict[str, Any]]:
+    return [d.model_dump(by_alias=True, exclude_none=True) for d in GrafanaSettings().community_dashboards]

@@ -7,15 +7,12 @@ preview and whose auth is a secret, and every resource waits for the Grafana con
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any, cast
 
 import pulumi
 import pulumiverse_grafana as grafana
 
-from components.grafana.community import DEFAULT_CACHE_DIR, DEFAULT_TIMEOUT, GRAFANA_COM
-from components.grafana.dashboards import DashboardSpec, dashboard_specs
+from components.grafana.dashboards import DashboardSpec
 from components.grafana.settings import admin_password_problems
 from components.settings import StackSettings
 
@@ -40,9 +37,9 @@ def _checked_auth(auth: str) -> str:
 class GrafanaResources(pulumi.ComponentResource):
     """The Prometheus and Alertmanager datasources, the folders and every dashboard of a stack.
 
-    Raises ``SettingsError`` (from ``components.settings``) while the program runs when a
-    non-optional community dashboard is neither cached nor downloadable; optional ones are
-    skipped with a ``pulumi.log.warn``.
+    ``dashboards`` come from ``dashboard_specs``, which the program calls before it declares any
+    resource: a required community dashboard that cannot be had stops the deploy before anything
+    is created.
     """
 
     provider: grafana.Provider
@@ -59,16 +56,12 @@ class GrafanaResources(pulumi.ComponentResource):
         auth: pulumi.Output[str],
         container: pulumi.Resource,
         *,
-        cache_dir: Path = DEFAULT_CACHE_DIR,
-        base_url: str = GRAFANA_COM,
-        download_timeout: float = DEFAULT_TIMEOUT,
-        warn: Callable[[str], None] | None = None,
+        dashboards: list[DashboardSpec],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__(TYPE, name, None, opts)
         config = settings.grafana
-        specs = dashboard_specs(settings, cache_dir=cache_dir, base_url=base_url, timeout=download_timeout,
-                                warn=warn or (lambda message: pulumi.log.warn(message, resource=self)))
+        specs = dashboards
 
         self.provider = grafana.Provider(
             f"{name}-provider",

@@ -15,6 +15,7 @@ from google.protobuf import json_format  # type: ignore[import-untyped]
 from pulumi.runtime.mocks import MockMonitor
 
 from components.grafana.component import TYPE, GrafanaResources
+from components.grafana.dashboards import dashboard_specs
 from components.settings import PROJECT, SettingsError, StackSettings, load_settings
 from tests.pulumi_harness import SECRET_SIG, SIG_KEY, RecordingMocks, unwrap
 
@@ -78,8 +79,9 @@ def deploy(settings: StackSettings, cache_dir: Path, base_url: str,
     def program() -> Any:
         container = pulumi.CustomResource(CONTAINER, "grafana", {"image": "grafana/grafana:10.2.2"})
         auth = pulumi.Output.secret(f"admin:{password}")
-        component = GrafanaResources("grafana", settings, URL, auth, container, cache_dir=cache_dir,
-                                     base_url=base_url, download_timeout=1, warn=warn)
+        dashboards = dashboard_specs(settings, cache_dir=cache_dir, base_url=base_url, timeout=1,
+                                     warn=warn or (lambda message: None))
+        component = GrafanaResources("grafana", settings, URL, auth, container, dashboards=dashboards)
         return pulumi.Output.all(*[d.urn for d in component.dashboards.values()])
 
     program()
@@ -172,16 +174,6 @@ def test_optional_download_failure_warns_and_skips(seeded_cache: Path, offline_u
     assert uids == {"internet-id-overview", "community-1860"}
     assert len(warnings) == 1
     assert warnings[0].startswith("skipping optional community dashboard 4242 revision 1 ('Extra'): download")
-
-
-def test_optional_failure_uses_pulumi_log_warn_by_default(seeded_cache: Path, offline_url: str,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    logged: list[str] = []
-    monkeypatch.setattr(pulumi.log, "warn", lambda message, *args, **kwargs: logged.append(message))
-    settings = stack_settings(communityDashboards=[{"gnetId": 4242, "revision": 1, "optional": True}])
-    recorder = deploy(settings, seeded_cache, offline_url)
-    assert len(recorder.of_type(DASHBOARD)) == 1
-    assert logged and "community dashboard 4242 revision 1" in logged[0]
 
 
 def test_required_download_failure_stops_the_deploy(seeded_cache: Path, offline_url: str) -> None:
