@@ -72,8 +72,7 @@ def _name(dashboard: CommunityDashboard, data: bytes | None = None) -> str:
         except (ValueError, AttributeError):
             found = None
         title = found if isinstance(found, str) else title
-    shown = f" ({title!r})" if title else ""
-    return f"community dashboard {dashboard.gnet_id} revision {dashboard.revision}{shown}"
+    return dashboard.describe(title)
 
 
 def _check_digest(dashboard: CommunityDashboard, data: bytes, origin: str) -> None:

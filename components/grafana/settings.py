@@ -71,9 +71,11 @@ class CommunityDashboard(ConfigModel):
     def cache_name(self) -> str:
         return f"{self.gnet_id}-r{self.revision}.json"
 
-    def describe(self) -> str:
-        title = f" ({self.title!r})" if self.title else ""
-        return f"community dashboard {self.gnet_id} revision {self.revision}{title}"
+    def describe(self, title: str | None = None) -> str:
+        """'community dashboard 1860 revision 37 ('Node Exporter Full')'; ``title`` overrides the configured one."""
+        shown = title if title is not None else self.title
+        suffix = f" ({shown!r})" if shown else ""
+        return f"community dashboard {self.gnet_id} revision {self.revision}{suffix}"
 
 
 def _default_dashboards() -> list[CommunityDashboard]:
@@ -164,9 +166,6 @@ class GrafanaSettings(ConfigModel):
         if problems:
             raise ValueError("; ".join(problems))
         return self
-
-    def folder_title(self, uid: str) -> str:
-        return next(f.title for f in self.folders if f.uid == uid)
 
     def required_secrets(self) -> dict[str, str]:
         if self.generate_admin_password:
