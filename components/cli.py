@@ -13,14 +13,12 @@ from pathlib import Path
 
 from components.config_reference import config_reference
 from components.config_source import settings_from_stack_file
+from components.exit_codes import EXIT_INTERRUPTED, EXIT_USAGE
 from components.grafana.community import DEFAULT_CACHE_DIR, GRAFANA_COM
 from components.grafana.fetch_command import fetch_all
 from components.operator.commands import add_commands as add_operator_commands
 from components.render import redacted_secret_files, render_documents, write_documents
 from components.settings import SettingsError
-
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
 
 
 class UserError(Exception):

@@ -9,13 +9,13 @@ from dataclasses import replace
 from typing import Any
 
 from components.config_source import PROJECT_DIR, settings_from_stack_file
+from components.exit_codes import EXIT_USAGE
 from components.operator.endpoints import default_endpoints, stack_outputs
 from components.operator.http import check_url
-from components.operator.test_alert import TestAlert, run
+from components.operator.test_alert import DEFAULT_SERVICE, SEVERITIES, TestAlert, duration_plan, labels_for, run
 from components.operator.verify import verify
 
 PASSWORD_ENV = "GRAFANA_ADMIN_PASSWORD"
-EXIT_USAGE = 2
 STACK_HELP = "dev, staging or prod (a Pulumi.<stack>.yaml)"
 
 
@@ -74,13 +74,13 @@ def add_commands(commands: Any) -> None:
                     "seconds, then resolve it. Ctrl-C resolves it at once.",
     )
     alert.add_argument("--stack", required=True, help=STACK_HELP)
-    alert.add_argument("--severity", required=True, choices=("critical", "warning", "info"))
+    alert.add_argument("--severity", required=True, choices=SEVERITIES)
     alert.add_argument("--alertmanager-url", type=_url, help="default: the stack output alertmanagerUrl")
     alert.add_argument("--duration", type=_seconds, default=None,
                        help="seconds to keep the alert active before resolving it (default: group_wait + "
                             "group_interval of the severity's route in the stack, + 30s; at least group_wait)")
-    alert.add_argument("--service", default="monitoring-test", help="the alert's service label "
-                                                                      "(default monitoring-test)")
+    alert.add_argument("--service", default=DEFAULT_SERVICE,
+                       help=f"the alert's service label (default {DEFAULT_SERVICE})")
     alert.add_argument("--timeout", type=_positive_seconds, default=30.0,
                        help="seconds to wait for Alertmanager at each step (default 30)")
     alert.set_defaults(run=run_test_alert)
@@ -104,21 +104,15 @@ def run_verify(args: argparse.Namespace) -> int:
         print(outputs.note, file=sys.stderr)
     print(f"verifying stack {args.stack}: Prometheus {endpoints.prometheus}, Alertmanager {endpoints.alertmanager}, "
           f"Grafana {endpoints.grafana} (user {endpoints.grafana_user})", file=sys.stderr, flush=True)
-    try:
-        return verify(settings, endpoints, timeout=args.timeout, wait=args.wait,
-                      grafana_password=os.environ.get(PASSWORD_ENV) or None)
-    except KeyboardInterrupt:
-        print("error: interrupted", file=sys.stderr)
-        return 130
+    return verify(settings, endpoints, timeout=args.timeout, wait=args.wait,
+                  grafana_password=os.environ.get(PASSWORD_ENV) or None)
 
 
 def run_test_alert(args: argparse.Namespace) -> int:
 
     settings = settings_from_stack_file(args.stack)
-    alert = TestAlert(settings, "", args.severity, service=args.service, duration=args.duration,
-                      timeout=args.timeout)
     if args.duration is not None:
-        plan = alert.plan
+        plan = duration_plan(settings, labels_for(settings, args.severity, args.service))
         if (problem := plan.too_short(args.duration)) is not None:
             print(f"error: {problem}", file=sys.stderr)
             return EXIT_USAGE
@@ -129,5 +123,6 @@ def run_test_alert(args: argparse.Namespace) -> int:
         outputs = stack_outputs(args.stack, PROJECT_DIR)
         print(outputs.note, file=sys.stderr)
         url = default_endpoints(settings, outputs.values).alertmanager
-    alert.alertmanager = url
+    alert = TestAlert(settings, url, args.severity, service=args.service, duration=args.duration,
+                      timeout=args.timeout)
     return run(alert)

@@ -20,6 +20,7 @@ from typing import Any, TextIO
 from components.alertmanager.routes import ROUTES, Route
 from components.alertmanager.settings import RouteTiming
 from components.durations import seconds
+from components.exit_codes import EXIT_INTERRUPTED
 from components.operator.http import FetchError, get_json, join, post_json
 from components.settings import StackSettings
 
@@ -36,7 +37,6 @@ HOLD = 60.0
 KEEPALIVE = 20.0
 """Re-post interval while the alert is held, pushing endsAt ahead again."""
 POLL = 0.5
-EXIT_INTERRUPTED = 130
 
 
 def rfc3339(moment: datetime) -> str:

@@ -12,6 +12,7 @@ import yaml
 from components.alertmanager.routes import ROUTES
 from components.cli import main
 from components.config_source import settings_from_mapping, settings_from_stack_file, stack_file
+from components.exit_codes import EXIT_INTERRUPTED
 from components.operator import commands, test_alert
 from components.operator.test_alert import ALERTNAME, TestAlert, duration_plan, labels_for, routes_for, run
 from components.settings import StackSettings
@@ -113,7 +114,7 @@ def test_ctrl_c_resolves_before_exiting(standins: StandIns) -> None:
 
     alert = TestAlert(settings_from_stack_file("dev"), am.url, "critical", duration=60, out=out)
     alert.sleep = interrupt
-    assert run(alert, err=io.StringIO()) == test_alert.EXIT_INTERRUPTED
+    assert run(alert, err=io.StringIO()) == EXIT_INTERRUPTED
     assert "interrupted: resolving" in out.getvalue()
     assert parse(am.posted[-1]["endsAt"]) <= datetime.now(UTC)
     assert len(am.posted) == 2
