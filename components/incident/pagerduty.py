@@ -27,12 +27,11 @@ from components.incident.settings import (
     Escalation,
     PagerDutySettings,
     escalation_rules,
-    resource_slug,
     service_escalation,
     timeout_value,
 )
 
-__all__ = ["ALERT_CREATION", "EVENTS_API_V2", "PagerDuty", "resource_slug"]
+__all__ = ["ALERT_CREATION", "EVENTS_API_V2", "PagerDuty"]
 
 EVENTS_API_V2 = "events_api_v2_inbound_integration"
 ALERT_CREATION = "create_alerts_and_incidents"

@@ -8,7 +8,6 @@ import pytest
 
 from components.alertmanager.settings import SlackChannels
 from components.config_source import settings_from_mapping, settings_from_stack_file
-from components.incident.pagerduty import resource_slug
 from components.incident.response import shared_channel_names
 from components.incident.settings import (
     Escalation,
@@ -18,6 +17,7 @@ from components.incident.settings import (
     channel_table,
     check_schedule_start,
     escalation_rules,
+    resource_slug,
     sentry_env_lines,
     service_escalation,
     timeout_value,
