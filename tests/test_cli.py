@@ -105,9 +105,12 @@ def test_web_app_is_probed_not_scraped(rendered: Path) -> None:
 
 def test_secrets_are_written_redacted(tmp_path: Path) -> None:
     assert render("prod", tmp_path).returncode == 0
-    for path in (tmp_path / "alertmanager").rglob("*"):
-        if path.is_file() and "secrets" in path.parts:
-            assert path.read_text().strip() == REDACTED
+    secrets = tmp_path / "alertmanager" / "secrets"
+    written = {path.relative_to(secrets).as_posix() for path in secrets.rglob("*") if path.is_file()}
+    # prod: e-mail, PagerDuty (the general and the database service) and Slack all deliver.
+    assert written == {"smtp-password", "pagerduty-routing-key", "pagerduty-database-routing-key", "slack-bot-token"}
+    for name in written:
+        assert (secrets / name).read_text() == REDACTED + "\n", name
 
 
 @pytest.mark.parametrize(
@@ -116,6 +119,9 @@ def test_secrets_are_written_redacted(tmp_path: Path) -> None:
         (["render", "--stack", "qa", "--out", "x"], "no stack file Pulumi.qa.yaml; known stacks: dev, prod, staging"),
         (["render", "--stack", "dev"], "the following arguments are required: --out"),
         (["deploy"], "invalid choice: 'deploy'"),
+        (["dashboards", "fetch", "--stack", "dev", "--timeout", "-1"], "--timeout"),
+        (["dashboards", "fetch", "--stack", "dev", "--base-url", "foo"], "--base-url"),
+        (["render", "--stack", "../etc/passwd", "--out", "x"], "../etc/passwd"),
     ],
 )
 def test_user_errors_exit_2_with_one_line(
