@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
 from components.cli import main
 from components.secrets import REDACTED
@@ -60,47 +59,6 @@ def test_promtool_accepts_prometheus_config_as_written(rendered: Path) -> None:
 def test_amtool_accepts_alertmanager_config_as_written(rendered: Path) -> None:
     result = run_tool("amtool", "check-config", rendered / "alertmanager/alertmanager.yml")
     assert result.returncode == 0, result.stdout + result.stderr
-
-
-def test_prometheus_config_keeps_job_names_and_service_labels(rendered: Path) -> None:
-    config = yaml.safe_load((rendered / "prometheus/prometheus.yml").read_text())
-    services: dict[str, set[str]] = {}
-    for job in config["scrape_configs"]:
-        found = [c["labels"].get("service") for c in job.get("static_configs", [])]
-        found += [r["replacement"] for r in job.get("relabel_configs", []) if r.get("target_label") == "service"]
-        services[job["job_name"]] = {label for label in found if label}
-    expected = {
-        "internet-id-api": {"api"},
-        "internet-id-web": {"web"},
-        "postgres": {"database"},
-        "redis": {"cache"},
-        "node-exporter": {"system"},
-        "cadvisor": {"containers"},
-        "prometheus": {"prometheus"},
-        "alertmanager": {"alertmanager"},
-        "grafana": {"grafana"},
-        "blackbox": {"api", "blockchain"},  # /api/health, and its body judged for the blockchain RPC
-    }
-    for job, labels in expected.items():
-        assert services[job] == labels, job
-    global_ = config["global"]
-    assert global_["scrape_interval"] == global_["evaluation_interval"] == "15s"
-    assert set(global_["external_labels"]) == {"cluster", "environment"}
-
-
-def test_api_job_discovers_each_replica_and_keeps_every_series(rendered: Path) -> None:
-    config = yaml.safe_load((rendered / "prometheus/prometheus.yml").read_text())
-    api = next(job for job in config["scrape_configs"] if job["job_name"] == "internet-id-api")
-    assert api["metrics_path"] == "/api/metrics"
-    assert api["dns_sd_configs"] == [{"names": ["api"], "type": "A", "port": 3001}]
-    assert "metric_relabel_configs" not in api
-
-
-def test_web_app_is_probed_not_scraped(rendered: Path) -> None:
-    config = yaml.safe_load((rendered / "prometheus/prometheus.yml").read_text())
-    web = next(job for job in config["scrape_configs"] if job["job_name"] == "internet-id-web")
-    assert web["metrics_path"] == "/probe"
-    assert web["static_configs"][0]["labels"]["__param_module"] == "http_2xx"
 
 
 def test_secrets_are_written_redacted(tmp_path: Path) -> None:
