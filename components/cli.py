@@ -11,10 +11,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from components.cli_args import http_url, positive_seconds
 from components.config_reference import config_reference
 from components.config_source import settings_from_stack_file
 from components.exit_codes import EXIT_INTERRUPTED, EXIT_USAGE
-from components.grafana.community import DEFAULT_CACHE_DIR, GRAFANA_COM
+from components.grafana.community import DEFAULT_CACHE_DIR, DEFAULT_TIMEOUT, GRAFANA_COM
 from components.grafana.fetch_command import fetch_all
 from components.operator.commands import add_commands as add_operator_commands
 from components.render import redacted_secret_files, render_documents, write_documents
@@ -43,9 +44,14 @@ def build_parser() -> argparse.ArgumentParser:
         "fetch", help="download the stack's pinned community dashboards into the cache (for offline deploys)"
     )
     fetch.add_argument("--stack", required=True, help="dev, staging or prod (a Pulumi.<stack>.yaml)")
-    fetch.add_argument("--cache-dir", type=Path, default=None, help="default: dashboards/cache")
-    fetch.add_argument("--base-url", default=None, help="default: https://grafana.com")
-    fetch.add_argument("--timeout", type=float, default=30.0, help="seconds per download (default 30)")
+    fetch.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR, help="default: dashboards/cache")
+    fetch.add_argument("--base-url", type=http_url, default=GRAFANA_COM, help=f"default: {GRAFANA_COM}")
+    fetch.add_argument(
+        "--timeout",
+        type=positive_seconds,
+        default=DEFAULT_TIMEOUT,
+        help=f"seconds per download (default {DEFAULT_TIMEOUT:g})",
+    )
     fetch.set_defaults(run=_fetch_dashboards)
     reference = commands.add_parser("config-reference", help="print the configuration reference (Markdown)")
     reference.set_defaults(run=_config_reference)
@@ -60,8 +66,7 @@ def _config_reference(args: argparse.Namespace) -> int:
 
 def _fetch_dashboards(args: argparse.Namespace) -> int:
     settings = settings_from_stack_file(args.stack)
-    return fetch_all(settings, args.cache_dir or DEFAULT_CACHE_DIR, base_url=args.base_url or GRAFANA_COM,
-                     timeout=args.timeout)
+    return fetch_all(settings, args.cache_dir, base_url=args.base_url, timeout=args.timeout)
 
 
 def _render(args: argparse.Namespace) -> int:

@@ -8,6 +8,7 @@ Ciphertext is never decrypted here, only noted as set.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -23,22 +24,33 @@ def stack_file(stack: str, project_dir: Path = PROJECT_DIR) -> Path:
     return project_dir / f"Pulumi.{stack}.yaml"
 
 
+STACK_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+"""What Pulumi accepts as a stack name (and so what can name a stack file)."""
+
+
 def known_stacks(project_dir: Path = PROJECT_DIR) -> list[str]:
-    return sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
+    return sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml") if p.is_file())
 
 
 def settings_from_stack_file(
     stack: str, project_dir: Path = PROJECT_DIR, *, require_secrets: bool = False
 ) -> StackSettings:
     """Settings of ``stack`` as committed in its stack file (secrets present but not decrypted)."""
+    stacks = ", ".join(known_stacks(project_dir)) or "none"
+    if not STACK_NAME.match(stack):
+        raise SettingsError(stack, [f"not a stack name (letters, digits, '.', '_', '-'); known stacks: {stacks}"])
     path = stack_file(stack, project_dir)
     if not path.is_file():
-        stacks = ", ".join(known_stacks(project_dir)) or "none"
         raise SettingsError(stack, [f"no stack file {path.name}; known stacks: {stacks}"])
     try:
-        document = yaml.safe_load(path.read_text()) or {}
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except UnicodeDecodeError:
+        raise SettingsError(stack, [f"{path.name} is not UTF-8 text; save it as UTF-8"]) from None
     except yaml.YAMLError as error:
-        raise SettingsError(stack, [f"{path.name} is not valid YAML: {error}".replace("\n", " ")]) from None
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise SettingsError(stack, [f"{path.name} is not valid YAML{where}: {problem}"]) from None
     config = document.get("config") or {} if isinstance(document, dict) else None
     if not isinstance(config, dict):
         raise SettingsError(stack, [f"{path.name}: 'config' must be a mapping of keys to values"])

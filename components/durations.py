@@ -23,4 +23,12 @@ def _check(value: str) -> str:
     return value
 
 
+def _check_positive(value: str) -> str:
+    if seconds(_check(value)) <= 0:
+        raise ValueError(f"{value!r} must be longer than 0s")
+    return value
+
+
 Duration = Annotated[str, AfterValidator(_check)]
+PositiveDuration = Annotated[str, AfterValidator(_check_positive)]
+"""A duration that must be longer than zero (intervals and timeouts)."""

@@ -14,11 +14,12 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from components.alertmanager.settings import NotificationSettings
-from components.durations import Duration, seconds
+from components.blackbox.config import HTTP_2XX, MODULES
+from components.durations import Duration, PositiveDuration, seconds
 from components.grafana.settings import GrafanaSettings
 from components.incident.settings import IncidentSettings
 from components.model import ConfigModel
-from components.prometheus.scrape_jobs import job_names
+from components.prometheus.scrape_jobs import PROBE_JOB, WEB_JOB, job_names
 from components.rules.settings import RuleSettings
 from components.secrets import Secret
 from components.versions import IMAGES
@@ -45,6 +46,9 @@ SECRET_KEYS: dict[str, str] = {
     ),
     "sentry:token": "Sentry auth token of the sentry provider",
 }
+
+# Probe jobs take URLs from targets.webUrl and targets.probes, not from scrapeOverrides.
+PROBE_JOBS = (WEB_JOB, PROBE_JOB)
 
 # Defaults that depend on the stack's name, filled in by ``load_settings``.
 STACK_DEFAULTS: dict[str, str] = {"environment": "{stack}", "cluster": "internet-id-{stack}"}
@@ -178,8 +182,16 @@ class ProbeTarget(ConfigModel):
     """URL probed."""
     service: str
     """``service`` label of the probe's series and alerts (``api``, ``web`` …)."""
-    module: Literal["http_2xx", "https_2xx", "api_health_blockchain"] = "http_2xx"
-    """Blackbox module: ``https_2xx`` also fails on plain HTTP and measures the certificate."""
+    module: str = HTTP_2XX
+    """Blackbox module (``blackbox/config.py``): ``http_2xx``; ``https_2xx`` also fails on plain HTTP and
+    measures the certificate; ``api_health_blockchain`` judges /api/health's blockchain check."""
+
+    @field_validator("module")
+    @classmethod
+    def _known_module(cls, value: str) -> str:
+        if value not in MODULES:
+            raise ValueError(f"unknown blackbox module {value!r}; known: {sorted(MODULES)}")
+        return value
 
     @field_validator("url")
     @classmethod
@@ -208,9 +220,12 @@ class TargetSettings(ConfigModel):
     @field_validator("scrape_overrides")
     @classmethod
     def _known_jobs(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        probes = sorted(set(value) & set(PROBE_JOBS))
+        if probes:
+            raise ValueError(f"{probes} probe URLs, not scrape targets: set targets.webUrl or targets.probes instead")
         unknown = sorted(set(value) - set(job_names()))
         if unknown:
-            raise ValueError(f"unknown job(s) {unknown}; known: {job_names()}")
+            raise ValueError(f"unknown job(s) {unknown}; known: {sorted(set(job_names()) - set(PROBE_JOBS))}")
         empty = sorted(job for job, targets in value.items() if not targets)
         if empty:
             raise ValueError(f"no targets for {empty}; remove the override to use the default")
@@ -218,11 +233,11 @@ class TargetSettings(ConfigModel):
 
 
 class PrometheusSettings(ConfigModel):
-    scrape_interval: Duration = "15s"
+    scrape_interval: PositiveDuration = "15s"
     """How often every target is scraped (also Grafana's datasource ``timeInterval``)."""
-    evaluation_interval: Duration = "15s"
+    evaluation_interval: PositiveDuration = "15s"
     """How often the rules are evaluated."""
-    scrape_timeout: Duration = "10s"
+    scrape_timeout: PositiveDuration = "10s"
     """Per-scrape timeout; at most ``scrapeInterval``."""
     retention_time: Duration = "30d"
     """How long samples are kept in the TSDB volume."""
@@ -302,17 +317,15 @@ class StackSettings(ConfigModel):
         return self.model_copy(update={"secrets": {**self.secrets, **extra}})
 
     def required_secrets(self) -> dict[str, str]:
-        """Secret keys this stack's choices require, with the reason (collected from every area)."""
-        required: dict[str, str] = {}
-        for area in (self.notifications, self.grafana, self.incident, self.rules):
-            required.update(getattr(area, "required_secrets", dict)())
+        """Secret keys this stack's choices require, with the reason (collected from every area),
+        less those its own resources provide (routing keys of PagerDuty services it creates)."""
+        required = {
+            **self.notifications.required_secrets(),
+            **self.grafana.required_secrets(),
+            **self.incident.required_secrets(),
+        }
         if not self.targets.postgres.use_app_dev_credentials:
             required["postgresExporterPassword"] = "postgres-exporter must log in to the database"
-        pagerduty = self.notifications.pagerduty
-        if pagerduty.enabled:
-            required["pagerdutyRoutingKey"] = "notifications.pagerduty.enabled is true"
-            if pagerduty.separate_database_service:
-                required["pagerdutyDatabaseRoutingKey"] = "notifications.pagerduty.separateDatabaseService is true"
         for key in self.incident.provided_secrets():
             required.pop(key, None)
         return required

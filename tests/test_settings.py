@@ -71,6 +71,16 @@ def test_every_bad_key_is_reported_at_once() -> None:
         ({f"{NS}:docker": {"host": "ssh://ops@monitoring"}}, "grafana.rootUrl: required when docker.host is set"),
         ({f"{NS}:notifications": {"externalUrl": "alertmanager.example.com"}}, f"{NS}:notifications.externalUrl"),
         ({f"{NS}:notifications": {"secretsDir": "secrets"}}, "'secrets' is not an absolute directory path"),
+        (
+            {f"{NS}:targets": {"scrapeOverrides": {"internet-id-web": ["web:3000"]}}},
+            "set targets.webUrl or targets.probes",
+        ),
+        (
+            {f"{NS}:targets": {"probes": [{"url": "http://x/", "service": "web", "module": "tcp"}]}},
+            "unknown blackbox module",
+        ),
+        ({f"{NS}:prometheus": {"scrapeInterval": "0s"}}, "'0s' must be longer than 0s"),
+        ({f"{NS}:prometheus": {"evaluationInterval": "0m"}}, "'0m' must be longer than 0s"),
     ],
 )
 def test_bad_value_names_the_key_and_the_fix(config: dict[str, object], expected: str) -> None:

@@ -244,12 +244,17 @@ class NotificationSettings(ConfigModel):
         return value.rstrip("/") or "/"
 
     def required_secrets(self) -> dict[str, str]:
-        """Secrets the chosen channels need (PagerDuty keys are decided by the root settings)."""
+        """Secrets the chosen channels need.  The PagerDuty routing keys are among them; the stack
+        drops those its own PagerDuty services provide (``incident.pagerduty``)."""
         required: dict[str, str] = {}
         if self.slack.enabled:
             required.update(self.slack_secrets())
         if self.email.enabled and self.email.username:
             required["smtpPassword"] = "notifications.email.username is set (SMTP authentication)"
+        if self.pagerduty.enabled:
+            required["pagerdutyRoutingKey"] = "notifications.pagerduty.enabled is true"
+            if self.pagerduty.separate_database_service:
+                required["pagerdutyDatabaseRoutingKey"] = "notifications.pagerduty.separateDatabaseService is true"
         return required
 
     def slack_roles(self) -> list[SlackChannelRole]:

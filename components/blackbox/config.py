@@ -25,10 +25,17 @@ BLOCKCHAIN_UNHEALTHY = r'"blockchain":\s*\{\s*"status":\s*"unhealthy"'
 """Matches the /api/health body while the API reports its blockchain RPC unhealthy (Express' compact
 ``res.json``: ``"blockchain":{"status":"unhealthy","error":…}``; whitespace tolerated)."""
 
+HTTP_2XX = "http_2xx"
+"""Any page: 200 after redirects."""
+HTTPS_2XX = "https_2xx"
+"""A page that must be served over TLS (its certificate's expiry is then measured)."""
+API_HEALTH_BLOCKCHAIN = "api_health_blockchain"
+"""The API's /api/health judged only for its blockchain check (BlockchainRPCDown)."""
+
 # Every probe module a target may name (``targets.probes[].module``).
 MODULES: dict[str, dict[str, Any]] = {
-    "http_2xx": {"prober": "http", "timeout": "5s", "http": {**_HTTP, "fail_if_not_ssl": False}},
-    "https_2xx": {
+    HTTP_2XX: {"prober": "http", "timeout": "5s", "http": {**_HTTP, "fail_if_not_ssl": False}},
+    HTTPS_2XX: {
         "prober": "http",
         "timeout": "5s",
         "http": {**_HTTP, "fail_if_not_ssl": True, "tls_config": {"insecure_skip_verify": False}},
@@ -36,7 +43,7 @@ MODULES: dict[str, dict[str, Any]] = {
     # The body of /api/health judged for the blockchain check only: 200 (ok) and 503 (degraded, by
     # whatever dependency) are both answers; the probe fails, with probe_failed_due_to_regex 1, only
     # when the body reports the blockchain RPC unhealthy.  BlockchainRPCDown fires on exactly that.
-    "api_health_blockchain": {
+    API_HEALTH_BLOCKCHAIN: {
         "prober": "http",
         "timeout": "5s",
         "http": {

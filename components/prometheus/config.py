@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from components import yamltext
+from components.blackbox.config import API_HEALTH_BLOCKCHAIN, HTTP_2XX
 from components.prometheus.scrape_jobs import (
     ALERTMANAGER,
     API_JOB,
@@ -69,7 +70,6 @@ def scrape_configs(settings: StackSettings) -> list[dict[str, Any]]:
 
 
 HEALTH_PATH = "/api/health"
-BLOCKCHAIN_MODULE = "api_health_blockchain"
 
 
 def probe_targets(settings: StackSettings) -> list[tuple[str, str, str]]:
@@ -79,13 +79,13 @@ def probe_targets(settings: StackSettings) -> list[tuple[str, str, str]]:
     the only current word on the API's blockchain RPC (BlockchainRPCDown).
     """
     listed = [(p.module, p.service, p.url) for p in settings.targets.probes]
-    judged = {url for module, _, url in listed if module == BLOCKCHAIN_MODULE}
+    judged = {url for module, _, url in listed if module == API_HEALTH_BLOCKCHAIN}
     extra = []
     for module, service, url in listed:
-        health = service == "api" and module != BLOCKCHAIN_MODULE and url.rstrip("/").endswith(HEALTH_PATH)
+        health = service == "api" and module != API_HEALTH_BLOCKCHAIN and url.rstrip("/").endswith(HEALTH_PATH)
         if health and url not in judged:
             judged.add(url)
-            extra.append((BLOCKCHAIN_MODULE, "blockchain", url))
+            extra.append((API_HEALTH_BLOCKCHAIN, "blockchain", url))
     return listed + extra
 
 
@@ -109,7 +109,7 @@ def _api_job(settings: StackSettings) -> dict[str, Any]:
 
 def _web_job(settings: StackSettings) -> dict[str, Any]:
     """The Next.js app exposes no Prometheus metrics: probe its page instead of scraping JSON."""
-    return _probe_job(settings, WEB_JOB, [{"module": "http_2xx", "service": "web", "urls": [settings.targets.web_url]}])
+    return _probe_job(settings, WEB_JOB, [{"module": HTTP_2XX, "service": "web", "urls": [settings.targets.web_url]}])
 
 
 def _probe_job(settings: StackSettings, name: str, groups: list[dict[str, Any]]) -> dict[str, Any]:

@@ -26,6 +26,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from components.blackbox.config import API_HEALTH_BLOCKCHAIN
+
 Severity = Literal["critical", "warning", "info", "none"]
 ThresholdKind = Literal["ratio", "positive", "nonnegative", "seconds", "days"]
 
@@ -70,8 +72,6 @@ API = 'job="internet-id-api"'
 API_NO_HEALTH = 'job="internet-id-api", route!="/health"'
 HEALTH = 'job="blackbox", service="api", instance=~".*/api/health"'
 """The plain probes of /api/health (module http_2xx or https_2xx: only 200 passes)."""
-BLOCKCHAIN_MODULE = "api_health_blockchain"
-"""Blackbox module that fails only when the /api/health body reports the blockchain RPC unhealthy."""
 HEALTH_VERDICT = f"probe_http_status_code{{{HEALTH}}} != 200 > 0"
 """/api/health answered, with another status than 200: the API's own verdict (503 = degraded)."""
 FS = 'job="node-exporter", fstype!~"tmpfs|ramfs|squashfs|nsfs|overlay|fuse.lxcfs"'
@@ -284,7 +284,7 @@ CATALOGUE: tuple[Alert, ...] = (
         area="api",
         severity="critical",
         service="blockchain",
-        expr=f'probe_failed_due_to_regex{{job="blackbox", module="{BLOCKCHAIN_MODULE}"}} == 1',
+        expr=f'probe_failed_due_to_regex{{job="blackbox", module="{API_HEALTH_BLOCKCHAIN}"}} == 1',
         for_="2m",
         summary="Blockchain RPC unreachable from the API",
         description=(
@@ -581,7 +581,7 @@ CATALOGUE: tuple[Alert, ...] = (
         severity="warning",
         service="{{ $labels.service }}",
         expr=(
-            f'probe_success{{job="blackbox", module!="{BLOCKCHAIN_MODULE}"}} == 0\n'
+            f'probe_success{{job="blackbox", module!="{API_HEALTH_BLOCKCHAIN}"}} == 0\n'
             f"unless\n{HEALTH_VERDICT}"
         ),
         for_="5m",
@@ -733,7 +733,3 @@ PAIRS: tuple[tuple[str, str], ...] = (
 While the critical tier fires, the warning tier of the same thing (same ``identity`` labels) is
 muted in Alertmanager; the warning of another thing is not.
 """
-
-
-def alert_names() -> list[str]:
-    return [alert.name for alert in CATALOGUE]

@@ -15,7 +15,7 @@ from components.alertmanager.routes import RECEIVERS, ROUTES
 from components.config_source import settings_from_mapping
 from components.render import redacted_secret_files, render_documents
 from components.secrets import REDACTED, Secret
-from components.settings import SettingsError
+from components.settings import SettingsError, StackSettings
 from tests.alertmanager.variants import STACKS, stack_config, variant, variants, write_config
 from tests.tools import run_tool
 
@@ -226,15 +226,36 @@ def test_secrets_dir_is_a_setting() -> None:
 
 
 
+PAGERDUTY_KEYS = {"pagerdutyRoutingKey", "pagerdutyDatabaseRoutingKey"}
+
+
+def chat_and_mail_secrets(settings: StackSettings) -> set[str]:
+    """The secrets the Slack and e-mail channels need (the PagerDuty keys are tested apart)."""
+    return set(settings.notifications.required_secrets()) - PAGERDUTY_KEYS
+
+
 @pytest.mark.parametrize("stack", STACKS)
 def test_required_secrets_follow_the_channels(stack: str) -> None:
     required = VARIANTS[stack].notifications.required_secrets()
     if stack == "dev":
         assert required == {}
     else:
-        assert set(required) == {"slack:token", "smtpPassword"}
+        assert chat_and_mail_secrets(VARIANTS[stack]) == {"slack:token", "smtpPassword"}
         assert "delivery is bot" in required["slack:token"]
-    assert set(VARIANTS["prod-email-no-auth"].notifications.required_secrets()) == {"slack:token"}
+    assert chat_and_mail_secrets(VARIANTS["prod-email-no-auth"]) == {"slack:token"}
+
+
+@pytest.mark.parametrize(
+    ("name", "keys"),
+    [
+        ("dev", set()),
+        ("prod", PAGERDUTY_KEYS),
+        ("prod-without-pagerduty", set()),
+        ("prod-heartbeat-shared-pd", {"pagerdutyRoutingKey"}),
+    ],
+)
+def test_pagerduty_routing_keys_are_required_for_the_services_routed_to(name: str, keys: set[str]) -> None:
+    assert set(VARIANTS[name].notifications.required_secrets()) & PAGERDUTY_KEYS == keys
 
 
 @pytest.mark.parametrize(
@@ -249,19 +270,17 @@ def test_required_secrets_follow_the_channels(stack: str) -> None:
     ],
 )
 def test_required_secrets_follow_the_slack_delivery(name: str, required: set[str]) -> None:
-    assert set(VARIANTS[name].notifications.required_secrets()) == required
+    assert chat_and_mail_secrets(VARIANTS[name]) == required
 
 
 def test_per_channel_webhooks_make_the_shared_one_optional_only_when_every_posted_channel_has_one() -> None:
     # e-mail on: Slack posts to critical and warnings only, so two own webhooks are enough
     settings = variant("prod", {"slack": {"delivery": "webhook", "channelWebhooks": ["critical", "warnings"]}})
-    assert set(settings.notifications.required_secrets()) == {"slackWebhookUrlCritical", "slackWebhookUrlWarnings",
-                                                              "smtpPassword"}
+    assert chat_and_mail_secrets(settings) == {"slackWebhookUrlCritical", "slackWebhookUrlWarnings", "smtpPassword"}
     # e-mail off: info posts to Slack too and falls back to the shared webhook
     settings = variant("prod", {"slack": {"delivery": "webhook", "channelWebhooks": ["critical", "warnings"]},
                                 "email": {"enabled": False}})
-    assert set(settings.notifications.required_secrets()) == {"slackWebhookUrlCritical", "slackWebhookUrlWarnings",
-                                                              "slackWebhookUrl"}
+    assert chat_and_mail_secrets(settings) == {"slackWebhookUrlCritical", "slackWebhookUrlWarnings", "slackWebhookUrl"}
 
 
 def test_missing_slack_secrets_are_named_when_secrets_are_required() -> None:
