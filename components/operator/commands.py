@@ -8,40 +8,15 @@ import sys
 from dataclasses import replace
 from typing import Any
 
+from components.cli_args import http_url, positive_seconds, seconds
 from components.config_source import PROJECT_DIR, settings_from_stack_file
 from components.exit_codes import EXIT_USAGE
 from components.operator.endpoints import default_endpoints, stack_outputs
-from components.operator.http import check_url
 from components.operator.test_alert import DEFAULT_SERVICE, SEVERITIES, TestAlert, duration_plan, labels_for, run
 from components.operator.verify import verify
 
 PASSWORD_ENV = "GRAFANA_ADMIN_PASSWORD"
 STACK_HELP = "dev, staging or prod (a Pulumi.<stack>.yaml)"
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not value >= 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"{text!r} must be a finite number of seconds >= 0")
-    return value
-
-
-def _positive_seconds(text: str) -> float:
-    value = _seconds(text)
-    if value == 0:
-        raise argparse.ArgumentTypeError("must be more than 0 seconds")
-    return value
-
-
-def _url(text: str) -> str:
-
-    try:
-        return check_url(text, "URL")
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error).removeprefix("URL ")) from None
 
 
 def add_commands(commands: Any) -> None:
@@ -55,15 +30,15 @@ def add_commands(commands: Any) -> None:
                     f"settings. The Grafana password is read from ${PASSWORD_ENV}.",
     )
     verify.add_argument("--stack", required=True, help=STACK_HELP)
-    verify.add_argument("--prometheus-url", type=_url, help="default: the stack output prometheusUrl")
-    verify.add_argument("--alertmanager-url", type=_url, help="default: the stack output alertmanagerUrl")
-    verify.add_argument("--grafana-url", type=_url, help="default: the stack output grafanaUrl")
+    verify.add_argument("--prometheus-url", type=http_url, help="default: the stack output prometheusUrl")
+    verify.add_argument("--alertmanager-url", type=http_url, help="default: the stack output alertmanagerUrl")
+    verify.add_argument("--grafana-url", type=http_url, help="default: the stack output grafanaUrl")
     verify.add_argument("--grafana-user", help="default: the stack output grafanaAdminUser (password: "
                                                f"${PASSWORD_ENV})")
-    verify.add_argument("--api-health-url", type=_url,
+    verify.add_argument("--api-health-url", type=http_url,
                         help="check this URL directly (default: the blackbox probe of the API, through Prometheus)")
-    verify.add_argument("--timeout", type=_positive_seconds, default=10.0, help="seconds per request (default 10)")
-    verify.add_argument("--wait", type=_seconds, default=0.0,
+    verify.add_argument("--timeout", type=positive_seconds, default=10.0, help="seconds per request (default 10)")
+    verify.add_argument("--wait", type=seconds, default=0.0,
                         help="retry failing checks for up to this many seconds (a stack that just started)")
     verify.set_defaults(run=run_verify)
 
@@ -75,13 +50,13 @@ def add_commands(commands: Any) -> None:
     )
     alert.add_argument("--stack", required=True, help=STACK_HELP)
     alert.add_argument("--severity", required=True, choices=SEVERITIES)
-    alert.add_argument("--alertmanager-url", type=_url, help="default: the stack output alertmanagerUrl")
-    alert.add_argument("--duration", type=_seconds, default=None,
+    alert.add_argument("--alertmanager-url", type=http_url, help="default: the stack output alertmanagerUrl")
+    alert.add_argument("--duration", type=seconds, default=None,
                        help="seconds to keep the alert active before resolving it (default: group_wait + "
                             "group_interval of the severity's route in the stack, + 30s; at least group_wait)")
     alert.add_argument("--service", default=DEFAULT_SERVICE,
                        help=f"the alert's service label (default {DEFAULT_SERVICE})")
-    alert.add_argument("--timeout", type=_positive_seconds, default=30.0,
+    alert.add_argument("--timeout", type=positive_seconds, default=30.0,
                        help="seconds to wait for Alertmanager at each step (default 30)")
     alert.set_defaults(run=run_test_alert)
 
