@@ -83,7 +83,7 @@ def test_the_command_line_finder_sees_commands() -> None:
 
 # ---------------------------------------------------------------- Alertmanager API version
 
-_AM_V1 = re.compile(r"(?:alertmanager|:9093)[^\s\"'`()<>]*?/api/v1(?:/|\b)", re.IGNORECASE)
+_AM_V1 = re.compile(r"(?:alertmanager|:9093)[^\s\"'`()<>]*?/api/" + r"v1(?:/|\b)", re.IGNORECASE)
 _SCANNED = {".md", ".py", ".yaml", ".yml", ".tmpl", ".json", ".sh", ".toml", ".txt"}
 
 
@@ -98,9 +98,13 @@ def test_no_alertmanager_api_v1_anywhere() -> None:
     assert not problems, "Alertmanager has only /api/v2 since 0.27:\n" + "\n".join(problems)
 
 
+# Built from parts so that this file itself holds no removed Alertmanager v1 URL.
+_V1 = "/api/" + "v1"
+
+
 @pytest.mark.parametrize("text", [
-    "curl http://localhost:9093/api/v1/status", "http://alertmanager:9093/api/v1/alerts",
-    "ALERTMANAGER_URL/api/v1/alerts",
+    f"curl http://localhost:9093{_V1}/status", f"http://alertmanager:9093{_V1}/alerts",
+    f"ALERTMANAGER_URL{_V1}/alerts",
 ])
 def test_the_api_v1_pattern_catches(text: str) -> None:
     assert _AM_V1.search(text)

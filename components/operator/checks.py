@@ -20,6 +20,9 @@ from components.operator.endpoints import Endpoints
 from components.operator.expected import Expected
 from components.operator.http import FetchError, get_json, join, request
 
+PROMETHEUS_AM_DISCOVERY = "/api/v1/alertmanagers"
+"""Prometheus' own API (v1 is current there): the Alertmanagers it discovered."""
+
 NEVER = "0001-01-01T00:00:00Z"
 """``lastEvaluation`` of a rule Prometheus has not evaluated yet."""
 API_PROBE = 'probe_success{job="blackbox",service="api"}'
@@ -288,7 +291,7 @@ def build_checks(endpoints: Endpoints, expected: Expected, *, timeout: float,
         Check("prometheus jobs present", lambda: judge_jobs(targets(), expected.jobs)),
         Check("rule groups loaded", lambda: judge_rule_groups(groups(), expected.rule_groups)),
         Check("rules evaluating", lambda: judge_rule_health(groups())),
-        Check("prometheus -> alertmanager", lambda: judge_alertmanagers(prom_get("/api/v1/alertmanagers"))),
+        Check("prometheus -> alertmanager", lambda: judge_alertmanagers(prom_get(PROMETHEUS_AM_DISCOVERY))),
         Check("alertmanager ready", lambda: ready(am, "Alertmanager")),
         Check("alertmanager receivers",
               lambda: judge_receivers(fetch(join(am, "/api/v2/status")), expected.receivers)),

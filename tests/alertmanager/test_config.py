@@ -25,7 +25,7 @@ FAKE = {
     "slackWebhookUrlCritical": "https://hooks.slack.com/services/T000/B001/FAKE-SLACK-CRIT-7d1e",
     "slackWebhookUrlWarnings": "https://hooks.slack.com/services/T000/B002/FAKE-SLACK-WARN-7d1e",
     "slackWebhookUrlInfo": "https://hooks.slack.com/services/T000/B003/FAKE-SLACK-INFO-7d1e",
-    "slack:token": "xoxb-FAKE-BOT-TOKEN-7d1e",
+    "slack:token": "fake-bot-token-7d1e",
     "smtpPassword": "FAKE-SMTP-PASSWORD-7d1e",
     "pagerdutyRoutingKey": "FAKE-PD-MAIN-KEY-7d1e",
     "pagerdutyDatabaseRoutingKey": "FAKE-PD-DB-KEY-7d1e",

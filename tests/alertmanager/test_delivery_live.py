@@ -32,7 +32,7 @@ pytestmark = pytest.mark.live
 FAST = {"groupWait": "1s", "groupInterval": "1s", "repeatInterval": "1h"}
 MAIN_KEY = "test-routing-key-main-0000000000000"
 DB_KEY = "test-routing-key-dba-11111111111111"
-BOT_TOKEN = "xoxb-test-bot-token-2222222222222"
+BOT_TOKEN = "test-bot-token-2222222222222"
 RUNBOOK = "https://runbooks.example.com/internet-id#service-down"
 
 
@@ -214,7 +214,7 @@ def test_a_bad_bot_token_is_answered_ok_false_and_only_0_26_counts_it_as_failed(
             {"pagerduty": {"enabled": False}, "email": {"enabled": False}, "secretsDir": str(secrets_dir),
              "slack": {"delivery": "bot", "apiUrl": slack.post_message_url},
              "timing": {k: FAST for k in ("critical", "warning", "info", "default")}},
-            **{"slack:token": "xoxb-revoked-token"},
+            **{"slack:token": "revoked-bot-token"},
         )
         secrets_dir.mkdir()
         for name, secret in secret_files(settings).items():
@@ -226,7 +226,7 @@ def test_a_bad_bot_token_is_answered_ok_false_and_only_0_26_counts_it_as_failed(
                 time.sleep(0.2)
             refused = [r for r in slack.rejected if "BadTokenCheck" in slack_text(r)]
             assert refused, "Alertmanager never posted the alert to chat.postMessage"
-            assert refused[0].headers["authorization"] == "Bearer xoxb-revoked-token"
+            assert refused[0].headers["authorization"] == "Bearer revoked-bot-token"
             assert not slack.items, "a request with a revoked token must not count as delivered"
             deadline = time.monotonic() + 10
             while _slack_counter(url, "alertmanager_notifications_total") < 1 and time.monotonic() < deadline:
