@@ -7,8 +7,25 @@ the generated configuration reference (``docs/configuration.md``).
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
+
+
+def check_http_url(value: str) -> str:
+    """``value`` if it is an absolute http(s) URL; nothing downstream expands ``${…}`` variables."""
+    parsed = urlsplit(value)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ValueError(f"{value!r} is not an http(s) URL")
+    if "${" in value:
+        raise ValueError(f"{value!r} holds a ${{…}} placeholder; nothing expands variables in rendered files")
+    return value
+
+
+HttpUrl = Annotated[str, AfterValidator(check_http_url)]
+"""A setting that must be an absolute http(s) URL."""
 
 
 class ConfigModel(BaseModel):

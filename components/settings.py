@@ -18,7 +18,7 @@ from components.blackbox.config import HTTP_2XX, MODULES
 from components.durations import Duration, PositiveDuration, seconds
 from components.grafana.settings import GrafanaSettings
 from components.incident.settings import IncidentSettings
-from components.model import ConfigModel
+from components.model import ConfigModel, HttpUrl
 from components.prometheus.scrape_jobs import PROBE_JOB, WEB_JOB, job_names
 from components.rules.settings import RuleSettings
 from components.secrets import Secret
@@ -178,7 +178,7 @@ class PostgresTarget(ConfigModel):
 class ProbeTarget(ConfigModel):
     """One URL the blackbox exporter probes; ``service`` routes and inhibits its alerts."""
 
-    url: str
+    url: HttpUrl
     """URL probed."""
     service: str
     """``service`` label of the probe's series and alerts (``api``, ``web`` …)."""
@@ -193,19 +193,12 @@ class ProbeTarget(ConfigModel):
             raise ValueError(f"unknown blackbox module {value!r}; known: {sorted(MODULES)}")
         return value
 
-    @field_validator("url")
-    @classmethod
-    def _http_url(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError(f"{value!r} is not an http(s) URL")
-        return value
-
 
 class TargetSettings(ConfigModel):
     """What is monitored: the application's services, by their names on the app network."""
 
     api: ApiTargets = ApiTargets()
-    web_url: str = "http://web:3000/"
+    web_url: HttpUrl = "http://web:3000/"
     """The Next.js app has no metrics endpoint: it is probed over HTTP, never scraped."""
     postgres: PostgresTarget = PostgresTarget()
     redis_address: str = "redis://redis:6379"
@@ -243,7 +236,7 @@ class PrometheusSettings(ConfigModel):
     """How long samples are kept in the TSDB volume."""
     retention_size: str | None = None
     """Optional size cap such as ``20GB``; the oldest blocks go first."""
-    external_url: str | None = None
+    external_url: HttpUrl | None = None
     """URL users reach Prometheus at (alert links); default ``http://<bindAddress>:<ports.prometheus>``."""
 
     @model_validator(mode="after")

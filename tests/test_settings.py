@@ -104,3 +104,19 @@ def test_single_problem_is_one_line() -> None:
         settings_from_stack_file("qa")
     assert "\n" not in caught.value.message()
     assert "no stack file Pulumi.qa.yaml; known stacks: dev, prod, staging" in caught.value.message()
+
+
+@pytest.mark.parametrize(
+    ("config", "key"),
+    [
+        ({f"{NS}:prometheus": {"externalUrl": "prometheus.example.com"}}, "prometheus.externalUrl"),
+        ({f"{NS}:targets": {"webUrl": "web:3000"}}, "targets.webUrl"),
+        ({f"{NS}:grafana": {"rootUrl": "https://"}}, "grafana.rootUrl"),
+        (
+            {f"{NS}:notifications": {"heartbeatUrl": "https://hc-ping.example.com/${UUID}"}},
+            "notifications.heartbeatUrl",
+        ),
+    ],
+)
+def test_every_url_setting_is_checked_the_same_way(config: dict[str, object], key: str) -> None:
+    assert any(p.startswith(f"{NS}:{key}: ") for p in problems(config)), problems(config)

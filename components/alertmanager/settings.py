@@ -12,19 +12,11 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from components.durations import Duration, seconds
-from components.model import ConfigModel
+from components.model import ConfigModel, HttpUrl
 
 PAGERDUTY_EVENTS_V2_URL = "https://events.pagerduty.com/v2/enqueue"
 SLACK_POST_MESSAGE_URL = "https://slack.com/api/chat.postMessage"
 _HOST_PORT = re.compile(r"^[A-Za-z0-9._-]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$")
-
-
-def _http_url(value: str) -> str:
-    if not value.startswith(("http://", "https://")):
-        raise ValueError(f"{value!r} is not an http(s) URL")
-    if "${" in value:
-        raise ValueError(f"{value!r} holds a ${{…}} placeholder; Alertmanager expands no variables")
-    return value
 
 
 class SlackChannels(ConfigModel):
@@ -79,7 +71,7 @@ class SlackNotifications(ConfigModel):
     """Post critical and warning alerts to Slack (and info alerts when e-mail is off)."""
     delivery: Literal["bot", "webhook"] = "bot"
     """``bot``: ``chat.postMessage`` with the secret ``slack:token``; ``webhook``: incoming webhooks."""
-    api_url: str = SLACK_POST_MESSAGE_URL
+    api_url: HttpUrl = SLACK_POST_MESSAGE_URL
     """``delivery: bot`` only: the Web API method messages are posted to (a live test points it at a
     local receiver)."""
     channel_webhooks: list[SlackChannelRole] = []
@@ -90,11 +82,6 @@ class SlackNotifications(ConfigModel):
     username: str = "Alertmanager"
     """Name the messages are posted under: a bot needs the scope ``chat:write.customize`` for it, legacy
     webhooks honour it, app webhooks post under the app's name."""
-
-    @field_validator("api_url")
-    @classmethod
-    def _api_url(cls, value: str) -> str:
-        return _http_url(value)
 
     @field_validator("channel_webhooks")
     @classmethod
@@ -121,7 +108,7 @@ class PagerDutyNotifications(ConfigModel):
 
     enabled: bool = False
     """Page through PagerDuty for critical alerts."""
-    url: str = PAGERDUTY_EVENTS_V2_URL
+    url: HttpUrl = PAGERDUTY_EVENTS_V2_URL
     """Events API v2 endpoint; a live test points it at a local receiver."""
     separate_database_service: bool = True
     """Page database criticals on their own service (the DBA rotation, ``pagerdutyDatabaseRoutingKey``);
@@ -132,7 +119,6 @@ class PagerDutyNotifications(ConfigModel):
     @field_validator("url")
     @classmethod
     def _events_v2(cls, value: str) -> str:
-        _http_url(value)
         if "generic/2010-04-15" in value:
             raise ValueError("that is the Events API v1 endpoint; only Events API v2 (…/v2/enqueue) is used")
         return value
@@ -219,10 +205,10 @@ class NotificationSettings(ConfigModel):
     pagerduty: PagerDutyNotifications = PagerDutyNotifications()
     slack: SlackNotifications = SlackNotifications()
     email: EmailNotifications = EmailNotifications()
-    external_url: str | None = None
+    external_url: HttpUrl | None = None
     """URL on-call reaches Alertmanager at: the links in every notification.  Default
     ``http://<bindAddress>:<ports.alertmanager>``, which only works on the Docker host itself."""
-    heartbeat_url: str | None = None
+    heartbeat_url: HttpUrl | None = None
     """Dead-man's-switch URL (e.g. healthchecks.io) the Watchdog alert is POSTed to; unset: sent nowhere."""
     secrets_dir: str = "/etc/alertmanager/secrets"
     """Absolute directory of the credential files alertmanager.yml points at (Alertmanager reads
@@ -230,11 +216,6 @@ class NotificationSettings(ConfigModel):
     resolve_timeout: Duration = "5m"
     """Alertmanager marks an alert resolved when Prometheus stops resending it for this long."""
     timing: RouteTimings = RouteTimings()
-
-    @field_validator("heartbeat_url", "external_url")
-    @classmethod
-    def _optional_url(cls, value: str | None) -> str | None:
-        return None if value is None else _http_url(value)
 
     @field_validator("secrets_dir")
     @classmethod

@@ -11,7 +11,7 @@ import re
 
 from pydantic import Field, field_validator, model_validator
 
-from components.model import ConfigModel
+from components.model import ConfigModel, HttpUrl
 
 ADMIN_PASSWORD_SECRET = "grafanaAdminPassword"
 INFRASTRUCTURE_FOLDER = "infrastructure"
@@ -101,7 +101,7 @@ def _default_folders() -> list[GrafanaFolder]:
 class GrafanaSettings(ConfigModel):
     admin_user: str = "admin"
     """Login of Grafana's admin account (the password is the secret ``grafanaAdminPassword``)."""
-    root_url: str | None = None
+    root_url: HttpUrl | None = None
     """URL users reach Grafana at; default ``http://<bindAddress>:<ports.grafana>``."""
     generate_admin_password: bool = False
     """Generate the admin password (dev); otherwise the secret ``grafanaAdminPassword`` is required."""
@@ -131,13 +131,6 @@ class GrafanaSettings(ConfigModel):
             raise ValueError("must be a non-empty name without surrounding spaces")
         if ":" in value:
             raise ValueError("must not contain ':' (the provider authenticates with 'user:password')")
-        return value
-
-    @field_validator("root_url")
-    @classmethod
-    def _http_url(cls, value: str | None) -> str | None:
-        if value is not None and not re.match(r"^https?://[^/\s]+", value):
-            raise ValueError(f"{value!r} is not an http(s) URL")
         return value
 
     @field_validator("datasource_uid", "alertmanager_datasource_uid")

@@ -6,9 +6,10 @@ import base64
 import json
 import socket
 import urllib.error
-import urllib.parse
 import urllib.request
 from typing import Any
+
+from components.model import check_http_url
 
 
 class FetchError(Exception):
@@ -22,9 +23,10 @@ def join(base: str, path: str) -> str:
 
 def check_url(url: str, flag: str) -> str:
     """``url`` if it is an absolute http(s) URL, else ``ValueError`` naming ``flag``."""
-    parsed = urllib.parse.urlsplit(url)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise ValueError(f"{flag} {url!r}: not an http(s) URL (e.g. http://127.0.0.1:9090)")
+    try:
+        check_http_url(url)
+    except ValueError:
+        raise ValueError(f"{flag} {url!r}: not an http(s) URL (e.g. http://127.0.0.1:9090)") from None
     return url.rstrip("/")
 
 
