@@ -5,6 +5,7 @@ It only composes; every decision lives in the settings and the components.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pulumi
@@ -14,10 +15,17 @@ import pulumi_random as random
 
 from components.config_source import decode_engine_value
 from components.docker_stack.component import MonitoringContainers
-from components.docker_stack.containers import alertmanager_url, grafana_url, prometheus_url
+from components.docker_stack.containers import (
+    alertmanager_url,
+    container_specs,
+    grafana_url,
+    host_path_problems,
+    prometheus_url,
+)
 from components.grafana.community import DEFAULT_CACHE_DIR, GRAFANA_COM
 from components.grafana.component import GrafanaResources
 from components.grafana.dashboards import dashboard_specs
+from components.grafana.settings import checked_admin_password
 from components.incident.response import IncidentResponse
 from components.render import render_documents
 from components.secrets import Secret
@@ -59,15 +67,33 @@ def main() -> dict[str, Any]:
         raise pulumi.RunError(error.message()) from None
 
 
+def docker_host_is_local(settings: StackSettings) -> bool:
+    """Whether the Docker daemon is on this machine (its host paths can be checked here)."""
+    host = settings.docker.host or os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
+    return host.startswith("unix://")
+
+
 def build(settings: StackSettings) -> dict[str, Any]:
     """Declare every resource of the stack described by ``settings``; return the stack outputs."""
     outputs: dict[str, Any] = {}
+    if docker_host_is_local(settings):
+        missing = host_path_problems(container_specs(settings, {}), os.path.exists)
+        if missing:
+            raise SettingsError(settings.stack, [f"{PROJECT}:{line}" for line in missing])
     # Before any resource: a required community dashboard that cannot be had stops the deploy here.
     dashboards = dashboard_specs(settings, cache_dir=DASHBOARD_CACHE, base_url=DASHBOARD_SOURCE, warn=pulumi.log.warn)
     if settings.grafana.generate_admin_password and settings.secret("grafanaAdminPassword") is None:
         password = random.RandomPassword("grafana-admin-password", length=24, special=False)
         settings = settings.with_secrets({"grafanaAdminPassword": Secret("grafanaAdminPassword", password.result)})
         outputs["grafanaAdminPassword"] = pulumi.Output.secret(password.result)
+
+    # The weak-password check, wherever the password goes (the container's secret file, the provider).
+    user = settings.grafana.admin_user
+    admin_password = settings.secret("grafanaAdminPassword")
+    if admin_password is None:
+        raise SettingsError(settings.stack, ["grafanaAdminPassword: not set (validated by load_settings)"])
+    checked = pulumi.Output.secret(admin_password.value).apply(lambda value: checked_admin_password(user, value))
+    settings = settings.with_secrets({"grafanaAdminPassword": Secret("grafanaAdminPassword", checked)})
 
     # PagerDuty services created here hand their Events v2 keys to Alertmanager in the same run.
     incident = IncidentResponse("incident", settings)
@@ -78,16 +104,15 @@ def build(settings: StackSettings) -> dict[str, Any]:
         "monitoring", settings, render_documents(settings), opts=pulumi.ResourceOptions(providers=[provider])
     )
 
-    admin_password = settings.secret("grafanaAdminPassword")
-    assert admin_password is not None, "validated by load_settings"
-    GrafanaResources(
-        "grafana",
-        settings,
-        grafana_url=grafana_url(settings),
-        auth=pulumi.Output.secret(pulumi.Output.concat(settings.grafana.admin_user, ":", admin_password.value)),
-        container=monitoring.containers["grafana"],
-        dashboards=dashboards,
-    )
+    if settings.grafana.provisioning == "api":  # "files": the Grafana container loads what it was given
+        GrafanaResources(
+            "grafana",
+            settings,
+            grafana_url=grafana_url(settings),
+            auth=pulumi.Output.secret(pulumi.Output.concat(user, ":", checked)),
+            container=monitoring.containers["grafana"],
+            dashboards=dashboards,
+        )
 
     outputs["prometheusUrl"] = prometheus_url(settings)
     outputs["alertmanagerUrl"] = alertmanager_url(settings)

@@ -11,6 +11,7 @@ from pathlib import Path
 from components.alertmanager.config import render_alertmanager_config, secret_files, template_files
 from components.blackbox.config import render_blackbox_config
 from components.grafana.dashboards import render_dashboards
+from components.grafana.provisioning import render_provisioning
 from components.prometheus.config import render_prometheus_config
 from components.rules import render_rule_files
 from components.secrets import REDACTED
@@ -31,6 +32,8 @@ def render_documents(settings: StackSettings) -> dict[str, str]:
     documents.update({f"prometheus/rules/{name}": text for name, text in render_rule_files(settings).items()})
     documents.update({f"alertmanager/templates/{name}": text for name, text in template_files(settings).items()})
     documents.update({f"grafana/dashboards/{name}": text for name, text in render_dashboards(settings).items()})
+    if settings.grafana.provisioning == "files":
+        documents.update(render_provisioning(settings))
     return documents
 
 

@@ -6,19 +6,17 @@ preview and whose auth is a secret, and every resource waits for the Grafana con
 
 from __future__ import annotations
 
-import json
 from typing import Any, cast
 
 import pulumi
 import pulumiverse_grafana as grafana
 
 from components.grafana.dashboards import DashboardSpec
+from components.grafana.provisioning import datasources, json_data_encoded
 from components.grafana.settings import admin_password_problems
 from components.settings import StackSettings
 
 TYPE = "internet-id:grafana:GrafanaResources"
-PROMETHEUS_URL = "http://prometheus:9090"
-ALERTMANAGER_URL = "http://alertmanager:9093"
 
 
 class AdminAuthError(ValueError):
@@ -74,31 +72,21 @@ class GrafanaResources(pulumi.ComponentResource):
         )
         child = pulumi.ResourceOptions(parent=self, provider=self.provider, depends_on=[container])
 
-        self.datasource = grafana.oss.DataSource(
-            f"{name}-prometheus",
-            name=config.datasource_name,
-            uid=config.datasource_uid,
-            type="prometheus",
-            url=PROMETHEUS_URL,
-            access_mode="proxy",
-            is_default=True,
-            json_data_encoded=json.dumps(
-                {"timeInterval": settings.prometheus.scrape_interval, "httpMethod": "POST"}, sort_keys=True
-            ),
-            opts=child,
-        )
-        self.alertmanager_datasource = grafana.oss.DataSource(
-            f"{name}-alertmanager",
-            name="Alertmanager",
-            uid=config.alertmanager_datasource_uid,
-            type="alertmanager",
-            url=ALERTMANAGER_URL,
-            access_mode="proxy",
-            is_default=False,
-            json_data_encoded=json.dumps({"implementation": "prometheus", "handleGrafanaManagedAlerts": False},
-                                         sort_keys=True),
-            opts=child,
-        )
+        sources = [
+            grafana.oss.DataSource(
+                f"{name}-{source.type}",
+                name=source.name,
+                uid=source.uid,
+                type=source.type,
+                url=source.url,
+                access_mode="proxy",
+                is_default=source.is_default,
+                json_data_encoded=json_data_encoded(source),
+                opts=child,
+            )
+            for source in datasources(settings)
+        ]
+        self.datasource, self.alertmanager_datasource = sources
         self.folders = {
             folder.uid: grafana.oss.Folder(f"{name}-folder-{folder.uid}", uid=folder.uid, title=folder.title,
                                            opts=child)

@@ -8,6 +8,7 @@ code instead of by hand.
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -99,6 +100,10 @@ def _default_folders() -> list[GrafanaFolder]:
 
 
 class GrafanaSettings(ConfigModel):
+    provisioning: Literal["api", "files"] = "api"
+    """How datasources and dashboards get into Grafana.  ``api``: through the Grafana provider, which must
+    reach Grafana from where `pulumi up` runs (see ``rootUrl``).  ``files``: Grafana's own file provisioning,
+    uploaded into its container; nothing has to reach Grafana, and Grafana re-reads dashboards every 30 s."""
     admin_user: str = "admin"
     """Login of Grafana's admin account (the password is the secret ``grafanaAdminPassword``)."""
     root_url: HttpUrl | None = None
@@ -179,3 +184,15 @@ def admin_password_problems(user: str, password: str) -> list[str]:
     if password != password.strip() or "\n" in password:
         problems.append(f"{ADMIN_PASSWORD_SECRET}: has leading/trailing whitespace or a newline")
     return problems
+
+
+class AdminPasswordError(ValueError):
+    """The admin password is unusable; the message never contains the password."""
+
+
+def checked_admin_password(user: str, password: str) -> str:
+    """``password`` if it is usable for ``user``; else ``AdminPasswordError`` naming every problem."""
+    problems = admin_password_problems(user, password)
+    if problems:
+        raise AdminPasswordError("; ".join(problems))
+    return password

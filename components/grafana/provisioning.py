@@ -1,0 +1,113 @@
+"""Grafana's datasources and dashboard folders as data, and as Grafana's own provisioning files.
+
+One table (``datasources``) serves both ways of putting content into Grafana
+(``grafana.provisioning``): ``api`` declares it through the Grafana provider, ``files`` uploads
+the provisioning files rendered here into the container, so Grafana loads them itself and
+`pulumi up` never has to reach Grafana's API.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from components.grafana import custom_dashboard
+
+if TYPE_CHECKING:
+    from components.settings import StackSettings
+
+PROMETHEUS_URL = "http://prometheus:9090"
+ALERTMANAGER_URL = "http://alertmanager:9093"
+
+PROVISIONING_DIR = "/etc/grafana/provisioning"
+DASHBOARDS_DIR = "/etc/grafana/dashboards"
+"""Where ``files`` mode puts dashboard JSON, one folder per Grafana folder uid."""
+RELOAD_SECONDS = 30
+"""How often Grafana re-reads the provisioned dashboard files."""
+
+DATASOURCES_FILE = "grafana/provisioning/datasources/internet-id.yaml"
+DASHBOARD_PROVIDERS_FILE = "grafana/provisioning/dashboards/internet-id.yaml"
+
+
+@dataclass(frozen=True)
+class Datasource:
+    """A datasource with a fixed uid, so dashboards can point at it."""
+
+    name: str
+    uid: str
+    type: str
+    url: str
+    is_default: bool
+    json_data: dict[str, Any]
+
+
+def datasources(settings: StackSettings) -> list[Datasource]:
+    """The stack's datasources: Prometheus (the default, ``timeInterval`` = scrape interval) and Alertmanager."""
+    grafana = settings.grafana
+    return [
+        Datasource(grafana.datasource_name, grafana.datasource_uid, "prometheus", PROMETHEUS_URL, True,
+                   {"timeInterval": settings.prometheus.scrape_interval, "httpMethod": "POST"}),
+        Datasource("Alertmanager", grafana.alertmanager_datasource_uid, "alertmanager", ALERTMANAGER_URL, False,
+                   {"implementation": "prometheus", "handleGrafanaManagedAlerts": False}),
+    ]
+
+
+def json_data_encoded(datasource: Datasource) -> str:
+    return json.dumps(datasource.json_data, sort_keys=True)
+
+
+def dashboard_folders(settings: StackSettings) -> dict[str, str]:
+    """Folder uid of every dashboard the stack can deploy, by dashboard uid."""
+    grafana = settings.grafana
+    folders = {custom_dashboard.UID: grafana.dashboards_folder}
+    folders.update({dashboard.uid: dashboard.folder for dashboard in grafana.community_dashboards})
+    return folders
+
+
+def dashboard_path(folder: str, uid: str) -> str:
+    """Where ``files`` mode uploads a dashboard in the Grafana container."""
+    return f"{DASHBOARDS_DIR}/{folder}/{uid}.json"
+
+
+def render_provisioning(settings: StackSettings) -> dict[str, str]:
+    """Grafana's provisioning files of ``files`` mode: the datasources and one dashboard provider per folder."""
+    sources = [
+        {
+            "name": source.name,
+            "uid": source.uid,
+            "type": source.type,
+            "access": "proxy",
+            "url": source.url,
+            "isDefault": source.is_default,
+            "editable": False,
+            "jsonData": source.json_data,
+        }
+        for source in datasources(settings)
+    ]
+    providers = [
+        {
+            "name": folder.uid,
+            "orgId": 1,
+            "folder": folder.title,
+            "folderUid": folder.uid,
+            "type": "file",
+            "disableDeletion": False,
+            "allowUiUpdates": False,
+            "updateIntervalSeconds": RELOAD_SECONDS,
+            "options": {"path": f"{DASHBOARDS_DIR}/{folder.uid}"},
+        }
+        for folder in settings.grafana.folders
+    ]
+    return {
+        DATASOURCES_FILE: _yaml({"apiVersion": 1, "datasources": sources}),
+        DASHBOARD_PROVIDERS_FILE: _yaml({"apiVersion": 1, "providers": providers}),
+    }
+
+
+def _yaml(document: dict[str, Any]) -> str:
+    return "# Rendered by internet-id-monitoring; edit the stack's settings, not this file.\n" + yaml.safe_dump(
+        document, sort_keys=False, default_flow_style=False
+    )
