@@ -91,10 +91,20 @@ class DockerSettings(ConfigModel):
     """The application's Docker network, joined by name so ``api``, ``db`` and ``redis`` resolve."""
     bind_address: IPv4Address = IPv4Address("127.0.0.1")
     """Host address the published UIs listen on; keep loopback unless a proxy with auth fronts them."""
+    data_root: str = "/var/lib/docker"
+    """The Docker daemon's data root on its host (``docker info -f '{{.DockerRootDir}}'``); cAdvisor reads
+    container filesystems there.  Rootless Docker and some distributions put it elsewhere."""
     protect_volumes: bool = False
     """Protect the data volumes from deletion (``pulumi destroy`` fails until unset)."""
     memory_mb: dict[str, int] = Field(default_factory=dict)
     """Memory limit per container in MiB, overriding the defaults in ``docker_stack/containers.py``."""
+
+    @field_validator("data_root")
+    @classmethod
+    def _absolute(cls, value: str) -> str:
+        if not value.startswith("/"):
+            raise ValueError(f"{value!r} is not an absolute path on the Docker host")
+        return value.rstrip("/") or "/"
 
     @field_validator("memory_mb")
     @classmethod
@@ -103,6 +113,36 @@ class DockerSettings(ConfigModel):
         bad = {k: v for k, v in value.items() if v < 16}
         if bad:
             raise ValueError(f"limits below 16 MiB: {bad}")
+        return value
+
+
+class CadvisorSettings(ConfigModel):
+    """What cAdvisor may see of the Docker host (its docs run it privileged with the host's /dev/kmsg)."""
+
+    privileged: bool = True
+    """Run privileged, as cAdvisor's docs do; ``false`` keeps only ``capabilities`` (container CPU, memory and
+    network metrics still work; some disk metrics need more)."""
+    capabilities: list[str] = Field(default_factory=list)
+    """Linux capabilities added when not privileged (e.g. ``SYS_ADMIN`` for disk usage of container layers)."""
+    devices: list[str] = Field(default_factory=lambda: ["/dev/kmsg"])
+    """Host devices passed in; ``/dev/kmsg`` gives OOM-kill events.  Empty where the host refuses devices."""
+    disk_devices: bool = True
+    """Mount the host's ``/dev/disk`` read-only (disk names of I/O metrics); ``false`` where the host has none."""
+
+    @field_validator("devices")
+    @classmethod
+    def _device_paths(cls, value: list[str]) -> list[str]:
+        bad = [device for device in value if not device.startswith("/dev/")]
+        if bad:
+            raise ValueError(f"{bad} are not device paths (/dev/...)")
+        return value
+
+    @field_validator("capabilities")
+    @classmethod
+    def _capability_names(cls, value: list[str]) -> list[str]:
+        bad = [cap for cap in value if not cap.isupper() or cap.startswith("CAP_")]
+        if bad:
+            raise ValueError(f"{bad}: name capabilities as Docker does, e.g. SYS_ADMIN (no CAP_ prefix)")
         return value
 
 
@@ -255,6 +295,7 @@ class StackSettings(ConfigModel):
     cluster: str
     """Value of the ``cluster`` external label; alerts are grouped by it.  Default: ``internet-id-<stack>``."""
     docker: DockerSettings = DockerSettings()
+    cadvisor: CadvisorSettings = CadvisorSettings()
     images: dict[str, str] = Field(default_factory=dict)
     """Image overrides per container (tag or ``repo@sha256:…``); defaults in ``versions.IMAGES``."""
     ports: PortSettings = PortSettings()
@@ -283,11 +324,12 @@ class StackSettings(ConfigModel):
 
     @model_validator(mode="after")
     def _grafana_reachable(self) -> StackSettings:
-        if self.docker.host and not self.grafana.root_url:
+        remote = self.docker.host is not None and not self.docker.host.startswith("unix://")
+        if remote and self.grafana.provisioning == "api" and not self.grafana.root_url:
             raise ValueError(
-                "grafana.rootUrl: required when docker.host is set: the Grafana provider runs where `pulumi up` "
-                "runs and must reach Grafana there (a proxy URL, or http://127.0.0.1:3030 through "
-                "`ssh -L 3030:127.0.0.1:3030 <docker host>`)"
+                "grafana.rootUrl: required when docker.host is another machine: the Grafana provider runs where "
+                "`pulumi up` runs and must reach Grafana there (a proxy URL, or http://127.0.0.1:3030 through "
+                "`ssh -L 3030:127.0.0.1:3030 <docker host>`), unless grafana.provisioning is 'files'"
             )
         return self
 

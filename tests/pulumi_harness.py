@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pulumi
 import pulumi.runtime
@@ -126,8 +128,20 @@ def stack_config(stack: str) -> dict[str, Any]:
     return dict(document.get("config") or {})
 
 
-def run_program(stack: str, config: Mapping[str, Any], secrets: Mapping[str, str] | None = None) -> Deployment:
+MOCK_DOCKER_HOST = "tcp://docker.mocked.invalid:2376"
+"""Under mocks no Docker host exists: the program must not check this machine's paths for it."""
+
+
+def run_program(
+    stack: str, config: Mapping[str, Any], secrets: Mapping[str, str] | None = None,
+    *, docker_host: str = MOCK_DOCKER_HOST,
+) -> Deployment:
     """Run ``components.program`` for ``stack`` with ``config`` plus ``secrets`` (full keys)."""
+    with mock.patch.dict(os.environ, {"DOCKER_HOST": docker_host}):
+        return _run_program(stack, config, secrets)
+
+
+def _run_program(stack: str, config: Mapping[str, Any], secrets: Mapping[str, str] | None) -> Deployment:
     mocks = RecordingMocks()
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False)
     secrets = dict(secrets or {})

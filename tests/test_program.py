@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 import pulumi
 import pulumi_docker as docker
 import pytest
+import yaml
 
 from components.config_source import settings_from_stack_file
 from components.grafana.settings import GrafanaSettings
@@ -247,3 +249,73 @@ def test_an_unavailable_required_dashboard_stops_before_any_resource(monkeypatch
 
 def _default_dashboards() -> list[dict[str, Any]]:
     return [d.model_dump(by_alias=True, exclude_none=True) for d in GrafanaSettings().community_dashboards]
+
+
+def test_containers_are_deleted_before_their_replacement(stack: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fixed container names and host ports: a replacement created first would collide with the old one."""
+    delete_first: dict[str, bool] = {}
+    real_container = docker.Container
+
+    def recording_container(resource_name: str, opts: pulumi.ResourceOptions | None = None, **kwargs: Any) -> Any:
+        delete_first[resource_name] = bool(opts and opts.delete_before_replace)
+        return real_container(resource_name, opts=opts, **kwargs)
+
+    monkeypatch.setattr(docker, "Container", recording_container)
+    run_program(stack, stack_config(stack), required_test_secrets(stack))
+    assert len(delete_first) == 8
+    assert all(delete_first.values()), delete_first
+
+
+FILES_MODE = {"internet-id-monitoring:grafana": {"generateAdminPassword": True, "provisioning": "files"}}
+
+
+def test_files_provisioning_declares_no_grafana_resource_and_uploads_what_grafana_loads() -> None:
+    config = {**stack_config("dev"), **FILES_MODE}
+    deployment = run_program("dev", config)
+    assert not [r.typ for r in deployment.resources if r.typ.startswith(("grafana:", "pulumi:providers:grafana"))]
+    uploads = {u["file"]: u["content"] for u in containers(deployment)["grafana"]["uploads"]}
+    datasources = yaml.safe_load(uploads["/etc/grafana/provisioning/datasources/internet-id.yaml"])
+    assert {(d["uid"], d["url"]) for d in datasources["datasources"]} == {
+        ("prometheus", "http://prometheus:9090"), ("alertmanager", "http://alertmanager:9093"),
+    }
+    providers = yaml.safe_load(uploads["/etc/grafana/provisioning/dashboards/internet-id.yaml"])["providers"]
+    paths = {p["folderUid"]: p["options"]["path"] for p in providers}
+    assert paths == {"infrastructure": "/etc/grafana/dashboards/infrastructure",
+                     "internet-id": "/etc/grafana/dashboards/internet-id"}
+    custom = json.loads(uploads["/etc/grafana/dashboards/internet-id/internet-id-overview.json"])
+    assert custom["uid"] == "internet-id-overview"
+    assert uploads["/run/secrets/grafana-admin-password"] == "generated-grafana-admin-password"
+
+
+def test_files_provisioning_still_refuses_a_weak_admin_password() -> None:
+    config = {**stack_config("dev"), "internet-id-monitoring:grafana": {"provisioning": "files"}}
+    with pytest.raises(ValueError, match="grafanaAdminPassword: shorter than 12 characters") as caught:
+        run_program("dev", config, {"internet-id-monitoring:grafanaAdminPassword": "admin"})
+    assert "admin:admin" not in str(caught.value)
+
+
+def test_a_local_docker_host_missing_a_cadvisor_path_stops_before_any_resource(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    declared: list[str] = []
+    original = RecordingMocks.new_resource
+
+    def recording(self: RecordingMocks, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        declared.append(args.typ)
+        return original(self, args)
+
+    monkeypatch.setattr(RecordingMocks, "new_resource", recording)
+    monkeypatch.setattr(os.path, "exists", lambda path: path not in {"/dev/disk", "/srv/docker"})
+    config = {**stack_config("dev"), "internet-id-monitoring:docker": {"dataRoot": "/srv/docker"}}
+    with pytest.raises(pulumi.RunError) as caught:
+        run_program("dev", config, docker_host="unix:///var/run/docker.sock")
+    message = str(caught.value)
+    assert "internet-id-monitoring:docker.dataRoot: cadvisor mounts /srv/docker, which does not exist" in message
+    assert "internet-id-monitoring:cadvisor.diskDevices: cadvisor mounts /dev/disk" in message
+    assert declared == []
+
+
+def test_a_remote_docker_host_is_not_checked_against_this_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os.path, "exists", lambda path: False)
+    deployment = run_program("dev", stack_config("dev"), docker_host="ssh://ops@monitoring.example.com")
+    assert len(deployment.of_type(CONTAINER)) == 8

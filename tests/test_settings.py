@@ -68,7 +68,10 @@ def test_every_bad_key_is_reported_at_once() -> None:
         ({"pagerduty:token": "plain"}, "pagerduty:token: is a secret"),
         ({f"{NS}:targets": {"scrapeOverrides": {"postgress": ["db:9187"]}}}, "unknown job(s) ['postgress']"),
         ({f"{NS}:targets": {"scrapeOverrides": {"postgres": []}}}, "no targets for ['postgres']"),
-        ({f"{NS}:docker": {"host": "ssh://ops@monitoring"}}, "grafana.rootUrl: required when docker.host is set"),
+        (
+            {f"{NS}:docker": {"host": "ssh://ops@monitoring"}},
+            "grafana.rootUrl: required when docker.host is another machine",
+        ),
         ({f"{NS}:notifications": {"externalUrl": "alertmanager.example.com"}}, f"{NS}:notifications.externalUrl"),
         ({f"{NS}:notifications": {"secretsDir": "secrets"}}, "'secrets' is not an absolute directory path"),
         (
@@ -120,3 +123,9 @@ def test_single_problem_is_one_line() -> None:
 )
 def test_every_url_setting_is_checked_the_same_way(config: dict[str, object], key: str) -> None:
     assert any(p.startswith(f"{NS}:{key}: ") for p in problems(config)), problems(config)
+
+
+def test_a_grafana_loading_its_own_files_needs_no_url_for_a_remote_docker_host() -> None:
+    remote = {f"{NS}:docker": {"host": "ssh://ops@monitoring"}}
+    assert not any("rootUrl" in p for p in problems({**remote, f"{NS}:grafana": {"provisioning": "files"}}))
+    assert not any("rootUrl" in p for p in problems({f"{NS}:docker": {"host": "unix:///run/user/1000/docker.sock"}}))

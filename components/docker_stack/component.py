@@ -105,6 +105,7 @@ class MonitoringContainers(pulumi.ComponentResource):
             or None,
             devices=[docker.ContainerDeviceArgs(host_path=d) for d in spec.devices] or None,
             privileged=spec.privileged or None,
+            capabilities=docker.ContainerCapabilitiesArgs(adds=spec.capabilities) if spec.capabilities else None,
             memory=spec.memory_mb,
             restart="unless-stopped",
             healthcheck=docker.ContainerHealthcheckArgs(
@@ -122,5 +123,6 @@ class MonitoringContainers(pulumi.ComponentResource):
                 docker.ContainerLabelArgs(label="com.internet-id.stack", value=settings.stack),
                 docker.ContainerLabelArgs(label="com.internet-id.component", value=spec.name),
             ],
-            opts=pulumi.ResourceOptions(parent=self),
+            # Fixed names and host ports: the old container must go before its replacement can exist.
+            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),
         )

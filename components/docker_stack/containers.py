@@ -6,11 +6,13 @@ in ``component.py`` only maps these specs to Docker resources, and tests read th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from components.alertmanager.config import CONFIG_DIR as ALERTMANAGER_DIR
 from components.alertmanager.config import secret_files
+from components.grafana.provisioning import PROVISIONING_DIR, dashboard_folders, dashboard_path
 from components.render import ALERTMANAGER_CONFIG, BLACKBOX_CONFIG, PROMETHEUS_CONFIG
 from components.secrets import Secret
 
@@ -57,6 +59,8 @@ class Mount:
 
     source: str
     target: str
+    setting: str = ""
+    """The config key that decides this mount, for the message when the host lacks the path."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,8 @@ class ContainerSpec:
     unmonitored_reason: str = ""
     """Why a container has no Docker healthcheck, and what watches it instead."""
     privileged: bool = False
+    capabilities: list[str] = field(default_factory=list)
+    """Linux capabilities added to Docker's default set."""
     devices: list[str] = field(default_factory=list)
 
 
@@ -94,7 +100,7 @@ def container_specs(settings: StackSettings, documents: dict[str, str]) -> list[
     specs = [
         _prometheus(settings, documents),
         _alertmanager(settings, documents),
-        _grafana(settings),
+        _grafana(settings, documents),
         _postgres_exporter(settings),
         ContainerSpec(
             name="redis-exporter",
@@ -120,23 +126,7 @@ def container_specs(settings: StackSettings, documents: dict[str, str]) -> list[
             mounts=[Mount("/proc", "/host/proc"), Mount("/sys", "/host/sys"), Mount("/", "/rootfs")],
             healthcheck=Healthcheck("http://127.0.0.1:9100/"),
         ),
-        ContainerSpec(
-            name="cadvisor",
-            image=settings.image("cadvisor"),
-            port=8080,
-            # Docker containers only, without one series per Docker label (cardinality).
-            command=["--docker_only=true", "--store_container_labels=false", "--housekeeping_interval=15s"],
-            mounts=[
-                Mount("/", "/rootfs"),
-                Mount("/var/run", "/var/run"),
-                Mount("/sys", "/sys"),
-                Mount("/var/lib/docker", "/var/lib/docker"),
-                Mount("/dev/disk", "/dev/disk"),
-            ],
-            privileged=True,
-            devices=["/dev/kmsg"],
-            healthcheck=Healthcheck("http://127.0.0.1:8080/healthz"),
-        ),
+        _cadvisor(settings),
         ContainerSpec(
             name="blackbox-exporter",
             image=settings.image("blackbox-exporter"),
@@ -148,6 +138,52 @@ def container_specs(settings: StackSettings, documents: dict[str, str]) -> list[
         ),
     ]
     return [replace(spec, memory_mb=memory[spec.name]) for spec in specs]
+
+
+def _cadvisor(settings: StackSettings) -> ContainerSpec:
+    access = settings.cadvisor
+    mounts = [
+        Mount("/", "/rootfs"),
+        Mount("/var/run", "/var/run"),
+        Mount("/sys", "/sys"),
+        Mount(settings.docker.data_root, "/var/lib/docker", setting="docker.dataRoot"),
+    ]
+    if access.disk_devices:
+        mounts.append(Mount("/dev/disk", "/dev/disk", setting="cadvisor.diskDevices"))
+    return ContainerSpec(
+        name="cadvisor",
+        image=settings.image("cadvisor"),
+        port=8080,
+        # Docker containers only, without one series per Docker label (cardinality).
+        command=["--docker_only=true", "--store_container_labels=false", "--housekeeping_interval=15s"],
+        mounts=mounts,
+        privileged=access.privileged,
+        capabilities=[] if access.privileged else list(access.capabilities),
+        devices=list(access.devices),
+        healthcheck=Healthcheck("http://127.0.0.1:8080/healthz"),
+    )
+
+
+def host_path_problems(specs: list[ContainerSpec], exists: Callable[[str], bool]) -> list[str]:
+    """One line per configurable host path (mount or device) the Docker host lacks, starting with its key.
+
+    Docker refuses to create a container whose bind mount or device is missing; this says which setting to
+    change before anything is created.  Only meaningful where the Docker host is this machine.
+    """
+    problems = []
+    for spec in specs:
+        problems += [
+            f"{mount.setting}: {spec.name} mounts {mount.source}, which does not exist on the Docker host; "
+            f"change {mount.setting}"
+            for mount in spec.mounts
+            if mount.setting and not exists(mount.source)
+        ]
+        problems += [
+            f"{spec.name}.devices: {device} does not exist on the Docker host; remove it from {spec.name}.devices"
+            for device in spec.devices
+            if not exists(device)
+        ]
+    return problems
 
 
 def _published(settings: StackSettings, port: int) -> str:
@@ -230,7 +266,24 @@ _GRAFANA_START = (
 )
 
 
-def _grafana(settings: StackSettings) -> ContainerSpec:
+def _grafana_files(settings: StackSettings, documents: dict[str, str]) -> dict[str, str]:
+    """Container path -> document of ``grafana.provisioning: files``: provisioning files and dashboards."""
+    if settings.grafana.provisioning != "files":
+        return {}
+    uploads = {
+        f"{PROVISIONING_DIR}/{path.removeprefix('grafana/provisioning/')}": path
+        for path in documents
+        if path.startswith("grafana/provisioning/")
+    }
+    folders = dashboard_folders(settings)
+    for path in documents:
+        if path.startswith("grafana/dashboards/"):
+            uid = path.removeprefix("grafana/dashboards/").removesuffix(".json")
+            uploads[dashboard_path(folders[uid], uid)] = path
+    return uploads
+
+
+def _grafana(settings: StackSettings, documents: dict[str, str]) -> ContainerSpec:
     grafana = settings.grafana
     root_url = f"{grafana_url(settings)}/"
     password = settings.secret("grafanaAdminPassword")
@@ -254,6 +307,7 @@ def _grafana(settings: StackSettings) -> ContainerSpec:
             "GF_SECURITY_DISABLE_GRAVATAR": "true",
             "GF_SECURITY_COOKIE_SECURE": str(root_url.startswith("https://")).lower(),
         },
+        uploads=_grafana_files(settings, documents),
         secret_uploads={GRAFANA_PASSWORD_FILE: password} if password else {},
         volumes={"grafana-data": "/var/lib/grafana"},
         published_port=settings.ports.grafana,

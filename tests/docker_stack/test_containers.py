@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from components.config_source import settings_from_mapping, settings_from_stack_file
-from components.docker_stack.containers import DEFAULT_MEMORY_MB, ContainerSpec, container_specs
+from components.docker_stack.containers import DEFAULT_MEMORY_MB, ContainerSpec, container_specs, host_path_problems
 from components.render import render_documents
-from components.settings import StackSettings
+from components.settings import SettingsError, StackSettings
 from components.versions import IMAGES
 
 NS = "internet-id-monitoring"
@@ -140,3 +140,45 @@ def test_notification_links_use_the_external_url() -> None:
     url = "https://alertmanager.ops.example.com"
     settings = settings_from_mapping("prod", {f"{NS}:notifications": {"externalUrl": url}}, require_secrets=False)
     assert f"--web.external-url={url}" in specs_of(settings)["alertmanager"].command
+
+
+def test_cadvisor_host_access_follows_its_settings(dev: dict[str, ContainerSpec]) -> None:
+    default = dev["cadvisor"]
+    assert default.privileged and default.devices == ["/dev/kmsg"] and default.capabilities == []
+    assert {m.source: m.target for m in default.mounts} == {
+        "/": "/rootfs", "/var/run": "/var/run", "/sys": "/sys",
+        "/var/lib/docker": "/var/lib/docker", "/dev/disk": "/dev/disk",
+    }
+    settings = settings_from_mapping("dev", {
+        f"{NS}:docker": {"dataRoot": "/srv/docker/"},
+        f"{NS}:cadvisor": {"privileged": False, "capabilities": ["SYS_ADMIN"], "devices": [], "diskDevices": False},
+    }, require_secrets=False)
+    narrowed = specs_of(settings)["cadvisor"]
+    assert not narrowed.privileged and narrowed.capabilities == ["SYS_ADMIN"] and narrowed.devices == []
+    assert {m.source: m.target for m in narrowed.mounts}["/srv/docker"] == "/var/lib/docker"
+    assert "/dev/disk" not in {m.source for m in narrowed.mounts}
+
+
+@pytest.mark.parametrize(
+    ("config", "expected"),
+    [
+        ({f"{NS}:docker": {"dataRoot": "docker"}}, f"{NS}:docker.dataRoot: 'docker' is not an absolute path"),
+        ({f"{NS}:cadvisor": {"devices": ["kmsg"]}}, f"{NS}:cadvisor.devices: ['kmsg'] are not device paths"),
+        ({f"{NS}:cadvisor": {"capabilities": ["CAP_SYS_ADMIN"]}}, "name capabilities as Docker does"),
+    ],
+)
+def test_bad_host_access_settings_name_the_key(config: dict[str, object], expected: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        settings_from_mapping("dev", config, require_secrets=False)
+    assert any(expected in line for line in caught.value.problems), caught.value.problems
+
+
+def test_missing_host_paths_name_the_setting_that_decides_them(dev: dict[str, ContainerSpec]) -> None:
+    present = {"/", "/var/run", "/sys", "/proc", "/var/lib/docker"}
+    problems = host_path_problems(list(dev.values()), lambda path: path in present)
+    assert problems == [
+        "cadvisor.diskDevices: cadvisor mounts /dev/disk, which does not exist on the Docker host; "
+        "change cadvisor.diskDevices",
+        "cadvisor.devices: /dev/kmsg does not exist on the Docker host; remove it from cadvisor.devices",
+    ]
+    assert host_path_problems(list(dev.values()), lambda path: True) == []
