@@ -100,9 +100,9 @@ def build(settings: StackSettings) -> dict[str, Any]:
     settings = settings.with_secrets({key: Secret(key, value) for key, value in incident.routing_keys.items()})
 
     provider = docker.Provider("docker", host=settings.docker.host)
-    monitoring = MonitoringContainers(
-        "monitoring", settings, render_documents(settings), opts=pulumi.ResourceOptions(providers=[provider])
-    )
+    documents = render_documents(settings, dashboards)
+    docker_opts = pulumi.ResourceOptions(providers=[provider])
+    monitoring = MonitoringContainers("monitoring", settings, documents, opts=docker_opts)
 
     if settings.grafana.provisioning == "api":  # "files": the Grafana container loads what it was given
         GrafanaResources(

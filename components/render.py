@@ -10,7 +10,7 @@ from pathlib import Path
 
 from components.alertmanager.config import render_alertmanager_config, secret_files, template_files
 from components.blackbox.config import render_blackbox_config
-from components.grafana.dashboards import render_dashboards
+from components.grafana.dashboards import DashboardSpec, cached_specs, render_dashboards
 from components.grafana.provisioning import render_provisioning
 from components.prometheus.config import render_prometheus_config
 from components.rules import render_rule_files
@@ -22,8 +22,12 @@ ALERTMANAGER_CONFIG = "alertmanager/alertmanager.yml"
 BLACKBOX_CONFIG = "blackbox/blackbox.yml"
 
 
-def render_documents(settings: StackSettings) -> dict[str, str]:
-    """Every rendered document of the stack by path relative to the render directory."""
+def render_documents(settings: StackSettings, dashboards: list[DashboardSpec] | None = None) -> dict[str, str]:
+    """Every rendered document of the stack by path relative to the render directory.
+
+    ``dashboards``: what a deploy fetched (``dashboard_specs``); by default the ones already cached.
+    """
+    specs = cached_specs(settings) if dashboards is None else dashboards
     documents = {
         PROMETHEUS_CONFIG: render_prometheus_config(settings),
         ALERTMANAGER_CONFIG: render_alertmanager_config(settings),
@@ -31,7 +35,7 @@ def render_documents(settings: StackSettings) -> dict[str, str]:
     }
     documents.update({f"prometheus/rules/{name}": text for name, text in render_rule_files(settings).items()})
     documents.update({f"alertmanager/templates/{name}": text for name, text in template_files(settings).items()})
-    documents.update({f"grafana/dashboards/{name}": text for name, text in render_dashboards(settings).items()})
+    documents.update({f"grafana/dashboards/{name}": text for name, text in render_dashboards(specs).items()})
     if settings.grafana.provisioning == "files":
         documents.update(render_provisioning(settings))
     return documents

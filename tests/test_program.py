@@ -147,19 +147,32 @@ def test_plain_text_secret_is_refused() -> None:
         run_program("dev", config)
 
 
+GRAFANA_TYPES_DASHBOARD = "grafana:oss/dashboard:Dashboard"
 GRAFANA_TYPES = {
     "pulumi:providers:grafana": 1,
     "grafana:oss/dataSource:DataSource": 2,
     "grafana:oss/folder:Folder": 2,
-    "grafana:oss/dashboard:Dashboard": 5,
+    GRAFANA_TYPES_DASHBOARD: 5,
 }
 
 
-def test_grafana_content_in_every_stack(deployed: Deployment) -> None:
+def deployed_dashboards(deployment: Deployment) -> list[str]:
+    """The JSON of every dashboard deployed: Grafana provider resources, or files uploaded into Grafana."""
+    resources = [str(unwrap(dict(d.inputs))["configJson"]) for d in deployment.of_type(GRAFANA_TYPES_DASHBOARD)]
+    uploads = containers(deployment)["grafana"].get("uploads", [])
+    return resources + [u["content"] for u in uploads if u["file"].startswith("/etc/grafana/dashboards/")]
+
+
+def test_grafana_content_in_every_stack(stack: str, deployed: Deployment) -> None:
+    """Through the Grafana provider (staging, prod) or as Grafana's own provisioning files (dev)."""
     counts = deployed.type_counts()
-    assert {typ: counts.get(typ, 0) for typ in GRAFANA_TYPES} == GRAFANA_TYPES
-    for dashboard in deployed.of_type("grafana:oss/dashboard:Dashboard"):
-        assert "${" not in str(unwrap(dict(dashboard.inputs))["configJson"])
+    if settings_from_stack_file(stack).grafana.provisioning == "api":
+        assert {typ: counts.get(typ, 0) for typ in GRAFANA_TYPES} == GRAFANA_TYPES
+    else:
+        assert not {typ: counts[typ] for typ in GRAFANA_TYPES if typ in counts}
+    dashboards = deployed_dashboards(deployed)
+    assert len(dashboards) == GRAFANA_TYPES[GRAFANA_TYPES_DASHBOARD]
+    assert not [text for text in dashboards if "${" in text]
 
 
 def test_pagerduty_integration_keys_become_alertmanager_routing_key_files() -> None:
@@ -225,7 +238,7 @@ def test_an_unavailable_optional_dashboard_is_skipped_with_a_warning(monkeypatch
     grafana = {**config["internet-id-monitoring:grafana"]}
     grafana["communityDashboards"] = [*_default_dashboards(), extra]
     deployment = run_program("dev", {**config, "internet-id-monitoring:grafana": grafana})
-    assert len(deployment.of_type("grafana:oss/dashboard:Dashboard")) == 5
+    assert len(deployed_dashboards(deployment)) == 5
     assert any("community dashboard 4242 revision 1" in w for w in warnings), warnings
 
 

@@ -90,10 +90,10 @@ def dashboard_specs(
     return specs
 
 
-def render_dashboards(settings: StackSettings, cache_dir: Path = DEFAULT_CACHE_DIR) -> dict[str, str]:
-    """Dashboard JSON by file name (``<uid>.json``): the custom one, and community ones already cached.
+def cached_specs(settings: StackSettings, cache_dir: Path = DEFAULT_CACHE_DIR) -> list[DashboardSpec]:
+    """The custom dashboard and the community ones already cached, never touching the network.
 
-    Never touches the network; a cached file whose sha256 is wrong is left out (deploy reports it).
+    A cached file whose sha256 is wrong is left out (a deploy reports it).
     """
     specs = [custom_spec(settings)]
     for dashboard in settings.grafana.community_dashboards:
@@ -103,6 +103,11 @@ def render_dashboards(settings: StackSettings, cache_dir: Path = DEFAULT_CACHE_D
             continue
         if raw is not None:
             specs.append(_community_spec(settings, dashboard, raw))
+    return specs
+
+
+def render_dashboards(specs: list[DashboardSpec]) -> dict[str, str]:
+    """Dashboard JSON by file name (``<uid>.json``)."""
     return {spec.file_name: spec.config_json for spec in specs}
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from components.grafana.community import DashboardUnavailableError, download_url, fetch_dashboard
-from components.grafana.dashboards import dashboard_specs, render_dashboards
+from components.grafana.dashboards import cached_specs, dashboard_specs, render_dashboards
 from components.grafana.fetch_command import fetch_all
 from components.grafana.settings import CommunityDashboard
 from components.settings import SettingsError, load_settings
@@ -126,7 +126,7 @@ def test_fetch_command_fills_the_cache(grafana_com: FakeGrafanaCom, tmp_path: Pa
                                                           "9628-r7.json"]
     out = capsys.readouterr().out
     assert out.count("downloaded") == 4 and "set sha256" in out
-    rendered = render_dashboards(settings, cache_dir=tmp_path)
+    rendered = render_dashboards(cached_specs(settings, cache_dir=tmp_path))
     assert sorted(rendered) == ["community-11835.json", "community-179.json", "community-1860.json",
                                 "community-9628.json", "internet-id-overview.json"]
     for text in rendered.values():
@@ -150,9 +150,9 @@ def test_fetch_command_reports_required_failures_and_warns_for_optional(
 def test_render_uses_only_the_cache(offline_url: str, seeded_cache: Path) -> None:
     settings = load_settings("dev", {"grafana": {"generateAdminPassword": True}}, {}, require_secrets=False)
     (seeded_cache / "179-r10.json").unlink()
-    rendered = render_dashboards(settings, cache_dir=seeded_cache)
+    rendered = render_dashboards(cached_specs(settings, cache_dir=seeded_cache))
     assert "community-179.json" not in rendered and len(rendered) == 4
-    assert render_dashboards(settings, cache_dir=seeded_cache) == rendered, "byte-stable"
+    assert render_dashboards(cached_specs(settings, cache_dir=seeded_cache)) == rendered, "byte-stable"
 
 
 def test_deploy_specs_error_names_the_stack(offline_url: str, tmp_path: Path) -> None:
