@@ -1,0 +1,1 @@
+"""End-to-end suite: the real `pulumi up` against a real Docker engine on this machine."""
