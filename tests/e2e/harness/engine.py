@@ -42,7 +42,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import FrameType, TracebackType
 
@@ -59,10 +59,13 @@ DEFAULT_STATE_FILE = RUN_ROOT / "iid-e2e-engine.json"
 """Where the shell commands keep the engine they started."""
 DOCKERD_CREATED_DIRS = (RUN_ROOT / "docker" / "plugins", RUN_ROOT / "docker", RUN_ROOT / "containerd" / "s",
                         RUN_ROOT / "containerd")
-"""Paths dockerd and containerd 1.6 create whatever their roots (removed when we made them and they are empty)."""
+"""Paths dockerd and containerd 1.6 create whatever their roots (removed by the last engine out, if they
+were absent before and are empty)."""
 TRUST_KEY = Path("/etc/docker/key.json")
 """dockerd 20.10 writes this libtrust key at first start, whatever its roots."""
 IP_FORWARD = Path("/proc/sys/net/ipv4/ip_forward")
+BASELINE = RUN_ROOT / "iid-e2e-host-baseline.json"
+"""The host's iptables rules and ip_forward from before any dockerd ran (see ``Engine._snapshot_host``)."""
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 30.0
 BUILTIN_NETWORKS = {"bridge", "host", "none"}
@@ -224,11 +227,6 @@ class EngineState:
     owner_pid: int = 0
     """The process whose exit should stop the engine (0: started from the shell, lives until ``stop``)."""
     socket_link: str = ""
-    created_dirs: list[str] = field(default_factory=list)
-    created_trust_key: bool = False
-    ip_forward_before: str = ""
-    iptables_before: str = ""
-    """Path of the ``iptables-save`` snapshot taken before dockerd started."""
 
     @property
     def socket(self) -> str:
@@ -323,8 +321,6 @@ class Engine:
         state = self.state = EngineState(
             id=engine_id, run_dir=str(run_dir), state_dir=str(state_dir), bridge=f"iide2e{engine_id}",
             pool=str(pool), owner_pid=self._owner_pid,
-            created_dirs=[str(p) for p in DOCKERD_CREATED_DIRS if not p.exists()],
-            created_trust_key=not TRUST_KEY.exists(),
         )
         self._install_stop_handlers()
         try:
@@ -342,14 +338,22 @@ class Engine:
         return self
 
     def _snapshot_host(self) -> None:
-        state = self._state()
-        with contextlib.suppress(OSError):
-            state.ip_forward_before = IP_FORWARD.read_text().strip()
+        """Keep the host's firewall and forwarding as they are without any Docker daemon, once.
+
+        Only when no dockerd runs at all (ours or anyone's): engines may overlap, and a snapshot
+        taken while another daemon runs would bring its rules back.  The last daemon of ours to
+        stop, with no other dockerd left, restores it.
+        """
+        if BASELINE.exists() or _dockerd_pids():
+            return
         saved = _run(["iptables-save"], check=False)
-        if saved.returncode == 0:
-            path = Path(state.state_dir) / "iptables.before"
-            path.write_text(saved.stdout)
-            state.iptables_before = str(path)
+        if saved.returncode != 0:
+            return
+        forward = ""
+        with contextlib.suppress(OSError):
+            forward = IP_FORWARD.read_text().strip()
+        absent = [str(p) for p in (*DOCKERD_CREATED_DIRS, TRUST_KEY) if not p.exists()]
+        BASELINE.write_text(json.dumps({"iptables": saved.stdout, "ip_forward": forward, "absent": absent}) + "\n")
 
     def _make_bridge(self) -> None:
         state = self._state()
@@ -497,13 +501,7 @@ def _teardown(state: EngineState, log: Callable[[str], None]) -> None:
             os.path.realpath(state.socket_link) == os.path.realpath(state.socket)):
         attempt("removing the socket link", lambda: os.unlink(state.socket_link))
     attempt("removing the bridge", lambda: _remove_bridge(state))
-    attempt("restoring iptables", lambda: _restore_iptables(state))
-    for directory in state.created_dirs:
-        with contextlib.suppress(OSError):
-            os.rmdir(directory)  # only if empty: another daemon may use it now
-    if state.created_trust_key and not _dockerd_pids():
-        with contextlib.suppress(OSError):
-            TRUST_KEY.unlink()
+    attempt("restoring the host", lambda: _restore_host(state))
     for directory in (state.state_dir, state.run_dir):
         if os.path.exists(directory):
             attempt(f"removing {directory}", functools.partial(shutil.rmtree, directory))
@@ -535,15 +533,29 @@ def remove_everything(host: str, log: Callable[[str], None]) -> None:
         names = run_docker(host, ["network", "inspect", "--format", "{{.Name}}", *networks],
                            check=False).stdout.split() if networks else []
         mine = [n for n in names if n not in BUILTIN_NETWORKS]
-        if mine:
-            run_docker(host, ["network", "rm", *mine])
-            removed += [f"network {n}" + ("" if label else " (unlabelled)") for n in mine]
+        for network in mine:
+            _remove_network(host, network)
+            removed.append(f"network {network}" + ("" if label else " (unlabelled)"))
         volumes = run_docker(host, ["volume", "ls", "-q", *selector]).stdout.split()
         if volumes:
             run_docker(host, ["volume", "rm", "-f", *volumes])
             removed += [f"volume {v}" + ("" if label else " (unlabelled)") for v in volumes]
     if removed:
         log(f"removed {len(removed)}: {', '.join(removed)}")
+
+
+def _remove_network(host: str, network: str) -> None:
+    """``docker network rm``, retried after forcing out endpoints a removed container may have left."""
+    for attempt in range(5):
+        result = run_docker(host, ["network", "rm", network], check=False)
+        if result.returncode == 0 or "not found" in result.stderr:
+            return
+        endpoints = run_docker(host, ["network", "inspect", "--format",
+                                      "{{range $id, $c := .Containers}}{{$id}} {{end}}", network], check=False)
+        for endpoint in endpoints.stdout.split():
+            run_docker(host, ["network", "disconnect", "--force", network, endpoint], check=False)
+        time.sleep(0.5 * (attempt + 1))
+    run_docker(host, ["network", "rm", network])
 
 
 def _stop_dockerd(state: EngineState) -> None:
@@ -554,21 +566,35 @@ def _stop_dockerd(state: EngineState) -> None:
             os.kill(state.pid, signal.SIGKILL)
             time.sleep(0.5)
             break
+        with contextlib.suppress(ChildProcessError, OSError):
+            os.waitpid(state.pid, os.WNOHANG)  # our child when started from this process: reap it
         time.sleep(0.1)
-    with contextlib.suppress(ChildProcessError, OSError):
-        os.waitpid(state.pid, os.WNOHANG)
 
 
-def _kill_leftovers(state: EngineState) -> None:
-    """containerd, shims and docker-proxy processes of this engine that outlived dockerd (after a SIGKILL)."""
+def _leftovers(state: EngineState) -> list[int]:
+    """containerd, shims and docker-proxy processes of this engine (by exec root and address pool)."""
     marker = str(Path(state.run_dir) / "exec")
     pool = ipaddress.IPv4Network(state.pool)
+    found = []
     for pid, argv in _processes():
         proxy = Path(argv[0]).name == "docker-proxy" and "-container-ip" in argv and _in_pool(
             argv[argv.index("-container-ip") + 1 :][:1], pool)
         if pid != os.getpid() and (proxy or any(marker in part for part in argv)):
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGKILL)
+            found.append(pid)
+    return found
+
+
+def _kill_leftovers(state: EngineState) -> None:
+    """Wait a little for this engine's processes to end with dockerd, then SIGKILL what is left."""
+    deadline = time.monotonic() + 10
+    while _leftovers(state) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    for pid in _leftovers(state):
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 5
+    while [pid for pid in _leftovers(state) if _alive(pid)] and time.monotonic() < deadline:
+        time.sleep(0.1)
 
 
 def _in_pool(words: list[str], pool: ipaddress.IPv4Network) -> bool:
@@ -578,25 +604,22 @@ def _in_pool(words: list[str], pool: ipaddress.IPv4Network) -> bool:
 
 
 def _remove_bridge(state: EngineState) -> None:
+    """Our default bridge, and any network bridge of dockerd's left with an address in our pool."""
     if Path(f"/sys/class/net/{state.bridge}").exists():
         _run(["ip", "link", "delete", state.bridge])
+    pool = ipaddress.IPv4Network(state.pool)
+    listing = _run(["ip", "-o", "-4", "addr", "show"], check=False).stdout
+    for line in listing.splitlines():
+        fields = line.split()
+        if len(fields) >= 4 and fields[1].startswith("br-") and fields[2] == "inet":
+            with contextlib.suppress(ValueError):
+                if ipaddress.IPv4Interface(fields[3]).ip in pool:
+                    _run(["ip", "link", "delete", fields[1]], check=False)
 
 
-def _restore_iptables(state: EngineState) -> None:
-    """Back to the snapshot when no other dockerd runs; else delete only the rules naming our bridge or pool."""
-    others = _dockerd_pids()
-    if not others and state.iptables_before and Path(state.iptables_before).exists():
-        snapshot = Path(state.iptables_before).read_text()
-        subprocess.run(["iptables-restore"], input=snapshot, text=True, check=True, capture_output=True, timeout=60)
-        tables = {line[1:].strip() for line in snapshot.splitlines() if line.startswith("*")}
-        for table in ("nat", "filter"):
-            if table not in tables:  # docker created the table's chains: flush what it added
-                _run(["iptables", "-t", table, "-F"], check=False)
-                _run(["iptables", "-t", table, "-X"], check=False)
-        if state.ip_forward_before:
-            with contextlib.suppress(OSError):
-                IP_FORWARD.write_text(state.ip_forward_before + "\n")
-        return
+def _restore_host(state: EngineState) -> None:
+    """Delete the rules naming our bridge or pool; when no dockerd is left at all, back to the baseline:
+    its iptables rules and ip_forward, and without the files and directories dockerd made since."""
     pool = ipaddress.IPv4Network(state.pool)
     current = _run(["iptables-save"], check=False).stdout
     table = ""
@@ -604,8 +627,27 @@ def _restore_iptables(state: EngineState) -> None:
         if line.startswith("*"):
             table = line[1:].strip()
         elif line.startswith("-A ") and (state.bridge in line.split() or _mentions(line, pool)):
-            rule = line.split()
-            _run(["iptables", "-t", table, "-D", *rule[1:]], check=False)
+            _run(["iptables", "-t", table, "-D", *line.split()[1:]], check=False)
+    if _dockerd_pids() or not BASELINE.exists():
+        return
+    baseline = json.loads(BASELINE.read_text())
+    snapshot = str(baseline["iptables"])
+    subprocess.run(["iptables-restore"], input=snapshot, text=True, check=True, capture_output=True, timeout=60)
+    tables = {line[1:].strip() for line in snapshot.splitlines() if line.startswith("*")}
+    for name in ("nat", "filter"):
+        if name not in tables:  # the table did not exist before Docker: flush what Docker added
+            _run(["iptables", "-t", name, "-F"], check=False)
+            _run(["iptables", "-t", name, "-X"], check=False)
+    if baseline.get("ip_forward"):
+        with contextlib.suppress(OSError):
+            IP_FORWARD.write_text(f"{baseline['ip_forward']}\n")
+    for path in baseline.get("absent") or []:
+        with contextlib.suppress(OSError):
+            if Path(path).is_dir():
+                os.rmdir(path)  # only when empty (listed deepest first)
+            else:
+                os.unlink(path)
+    BASELINE.unlink()
 
 
 def _mentions(rule: str, pool: ipaddress.IPv4Network) -> bool:
@@ -685,12 +727,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             targets = engines_on_host() if args.all else [s for s in [_shell_engine()] if s is not None]
             if not targets:
                 _say("no engine to stop")
-            for state in targets:
-                _teardown(state, _say)
-            shell = _shell_engine()
-            if shell is None or args.all:
-                with contextlib.suppress(OSError):
-                    _state_file().unlink()
+            try:
+                for state in targets:
+                    _teardown(state, _say)
+            finally:
+                if _shell_engine() is None or args.all:
+                    with contextlib.suppress(OSError):
+                        _state_file().unlink()
     except EngineError as error:
         print(f"engine: error: {error}", file=sys.stderr)
         return 1
