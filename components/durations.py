@@ -32,3 +32,18 @@ def _check_positive(value: str) -> str:
 Duration = Annotated[str, AfterValidator(_check)]
 PositiveDuration = Annotated[str, AfterValidator(_check_positive)]
 """A duration that must be longer than zero (intervals and timeouts)."""
+
+
+def go_duration(duration: str) -> str:
+    """``duration`` as Go's ``time.Duration`` prints it (``60s`` -> ``1m0s``), which is how Docker reads
+    healthcheck timings back; written any other way, every preview would show a change."""
+    total = seconds(duration)
+    if total != int(total):
+        raise ValueError(f"{duration!r}: Docker healthcheck timings here are whole seconds")
+    hours, rest = divmod(int(total), 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes}m{secs}s"
+    if minutes:
+        return f"{minutes}m{secs}s"
+    return f"{secs}s"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from typing import Any
 
 import pulumi
@@ -26,6 +27,8 @@ from tests.pulumi_harness import (
 from tests.secrets_for_tests import required_test_secrets
 
 CONTAINER = "docker:index/container:Container"
+GO_DURATION = re.compile(r"\d+h[0-5]?\dm[0-5]?\ds|[1-5]?\dm[0-5]?\ds|[0-5]?\ds")
+"""How Docker prints a duration back (``1m0s``, never ``60s``)."""
 VOLUME = "docker:index/volume:Volume"
 
 
@@ -75,6 +78,9 @@ def test_restart_limits_health_and_wait(deployed: Deployment) -> None:
         assert inputs.get("wait", False) == has_check, name
         if has_check:
             assert inputs["waitTimeout"] >= 120, name
+            timings = [inputs["healthcheck"][key] for key in ("interval", "timeout", "startPeriod")]
+            assert all(GO_DURATION.fullmatch(t) for t in timings), f"{name}: {timings} reads back differently"
+        assert inputs["memorySwap"] == inputs["memory"], f"{name} may swap beyond its limit"
 
 
 def test_uploads_are_the_rendered_documents(stack: str, deployed: Deployment) -> None:

@@ -7,7 +7,7 @@ integrations a receiver holds (see ``receivers.py``), never the routing tree.
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -190,13 +190,31 @@ class RouteTiming(ConfigModel):
 
 
 class RouteTimings(ConfigModel):
-    """Timing per severity; ``default`` is the root route (alerts with no known severity)."""
+    """Timing per severity; ``default`` is the root route (alerts with no known severity).
+
+    A route given only some of its timings keeps its defaults for the others, so
+    ``pulumi config set --path '…:notifications.timing.critical.groupWait' 15s`` is enough.
+    """
 
     critical: RouteTiming = RouteTiming(group_wait="10s", group_interval="5m", repeat_interval="1h")
     warning: RouteTiming = RouteTiming(group_wait="30s", group_interval="5m", repeat_interval="4h")
     info: RouteTiming = RouteTiming(group_wait="5m", group_interval="30m", repeat_interval="24h")
     default: RouteTiming = RouteTiming(group_wait="30s", group_interval="5m", repeat_interval="4h")
     watchdog: RouteTiming = RouteTiming(group_wait="10s", group_interval="1m", repeat_interval="5m")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _defaults_for_what_is_not_given(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        merged = dict(data)
+        for name, given in data.items():
+            field_info = cls.model_fields.get(name) or next(
+                (f for f in cls.model_fields.values() if f.alias == name), None)
+            if field_info is None or not isinstance(given, dict) or field_info.default is None:
+                continue
+            merged[name] = {**field_info.default.model_dump(by_alias=True), **given}
+        return merged
 
 
 class NotificationSettings(ConfigModel):

@@ -13,6 +13,7 @@ import pulumi
 import pulumi_docker as docker
 
 from components.docker_stack.containers import ContainerSpec, container_specs
+from components.durations import go_duration
 from components.settings import StackSettings
 
 # How long `pulumi up` waits for a container to turn healthy (first pulls and Grafana's
@@ -107,13 +108,16 @@ class MonitoringContainers(pulumi.ComponentResource):
             privileged=spec.privileged or None,
             capabilities=docker.ContainerCapabilitiesArgs(adds=spec.capabilities) if spec.capabilities else None,
             memory=spec.memory_mb,
+            # No swap on top of the limit (Docker's default would be as much again): a container at its
+            # limit is OOM-killed and alerted on instead of slowing down; also what Docker reports back.
+            memory_swap=spec.memory_mb,
             restart="unless-stopped",
             healthcheck=docker.ContainerHealthcheckArgs(
                 tests=health.test,
-                interval=health.interval,
-                timeout=health.timeout,
+                interval=go_duration(health.interval),
+                timeout=go_duration(health.timeout),
                 retries=health.retries,
-                start_period=health.start_period,
+                start_period=go_duration(health.start_period),
             )
             if health
             else None,

@@ -322,3 +322,16 @@ def test_no_duplicate_matchers_text() -> None:
     for route in ROUTES:
         for matcher in route.matchers:
             assert re.fullmatch(r'[a-z_]+(=|!=|=~|!~)"[^"]*"', matcher), matcher
+
+
+def test_one_timing_of_a_route_keeps_the_routes_other_defaults() -> None:
+    settings = settings_from_mapping(
+        "dev", {"internet-id-monitoring:notifications": {"timing": {"critical": {"groupWait": "15s"}}}},
+        require_secrets=False)
+    critical = settings.notifications.timing.critical
+    assert (critical.group_wait, critical.group_interval, critical.repeat_interval) == ("15s", "5m", "1h")
+    warning = settings.notifications.timing.warning
+    assert (warning.group_wait, warning.group_interval, warning.repeat_interval) == ("30s", "5m", "4h")
+    with pytest.raises(SettingsError, match="repeatInterval 1m is shorter than groupInterval 5m"):
+        settings_from_mapping("dev", {"internet-id-monitoring:notifications": {
+            "timing": {"critical": {"repeatInterval": "1m"}}}}, require_secrets=False)
