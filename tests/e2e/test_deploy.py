@@ -1,0 +1,267 @@
+"""`pulumi preview`, `up`, a change, and `destroy` of the stack ``e2e``, with the real CLI and the
+rebuilt providers, against our own Docker engine.
+
+The tests run in file order and build on each other (one stack, deployed once): preview, up,
+health, targets, verify, no drift, a change that replaces containers, secrets, destroy,
+protection.  Results that depend on a stand-in (Grafana, cAdvisor, Debian's builds of the
+Prometheus binaries, the toolchain's language host) say so in their docstrings.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.e2e.conftest import NS, STACK, http_json, stack_document, wait_for
+from tests.e2e.harness.engine import Engine
+from tests.e2e.harness.project import PulumiResult, ScratchProject
+
+PROMETHEUS = "http://127.0.0.1:29090"
+ALERTMANAGER = "http://127.0.0.1:29093"
+GRAFANA = "http://127.0.0.1:23030"
+STACK_LABEL = f"com.internet-id.stack={STACK}"
+CONTAINERS = ("prometheus", "alertmanager", "grafana", "postgres-exporter", "redis-exporter", "node-exporter",
+              "cadvisor", "blackbox-exporter")
+"""Written down here, not taken from the code under test."""
+VOLUMES = ("alertmanager-data", "grafana-data", "prometheus-data")
+UNPROBED = {"redis-exporter"}
+"""FROM scratch: no healthcheck (README, 'What runs')."""
+
+
+def resource_types(steps: list[dict[str, Any]]) -> Counter[str]:
+    """Resource types of a preview's steps, from their URNs (``…::parent$type::name``)."""
+    return Counter(step["urn"].split("::")[-2].split("$")[-1] for step in steps)
+
+
+def docker_json(engine: Engine, *args: str) -> Any:
+    return json.loads(engine.docker(*args).stdout)
+
+
+def stack_containers(engine: Engine) -> dict[str, dict[str, Any]]:
+    """``docker inspect`` of every container the stack created, by its component label."""
+    ids = engine.docker("ps", "-aq", "--filter", f"label={STACK_LABEL}").stdout.split()
+    inspected = docker_json(engine, "inspect", *ids) if ids else []
+    return {c["Config"]["Labels"]["com.internet-id.component"]: c for c in inspected}
+
+
+def stack_volumes(engine: Engine) -> dict[str, dict[str, Any]]:
+    names = [f"iidmon-{STACK}-{volume}" for volume in VOLUMES]
+    listed = set(engine.docker("volume", "ls", "-q").stdout.split())
+    present = [name for name in names if name in listed]
+    return {v["Name"]: v for v in docker_json(engine, "volume", "inspect", *present)} if present else {}
+
+
+@dataclass
+class Deployment:
+    """What the module's one `pulumi up` did, for the tests after it."""
+
+    first_up: PulumiResult
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+@pytest.fixture(scope="module")
+def deployed(project: ScratchProject) -> Deployment:
+    first = project.pulumi("up", "--yes", "--stack", STACK, timeout=1800)
+    return Deployment(first_up=first, timings={"cold up": first.seconds})
+
+
+def test_preview_lists_the_expected_resources(project: ScratchProject) -> None:
+    preview = project.pulumi("preview", "--json", "--stack", STACK, timeout=900)
+    steps = preview.json()["steps"]
+    assert {step["op"] for step in steps} == {"create"}
+    types = resource_types(steps)
+    assert types["docker:index/container:Container"] == len(CONTAINERS)
+    assert types["docker:index/remoteImage:RemoteImage"] == len(CONTAINERS)
+    assert types["docker:index/volume:Volume"] == len(VOLUMES)
+    assert types["docker:index/network:Network"] == 1
+    assert not [t for t in types if t.startswith(("grafana:", "pagerduty:", "slack:", "sentry:"))], types
+    names = {step["urn"].rsplit("::", 1)[-1] for step in steps}
+    assert {f"monitoring-{name}" for name in CONTAINERS} <= names
+
+
+def test_a_bad_value_fails_preview_with_the_programs_message_and_creates_nothing(
+    project: ScratchProject, engine: Engine, stand_in_images: dict[str, str]
+) -> None:
+    bad = "e2ebad"
+    document = stack_document(stand_in_images, engine.data_root, **{f"{NS}:ports": {"grafana": 3001}})
+    project.write_stack_file(bad, yaml.safe_dump(document, sort_keys=False))
+    project.pulumi("stack", "init", bad)
+    try:
+        preview = project.pulumi("preview", "--stack", bad, check=False)
+        assert preview.returncode != 0
+        assert f"{NS}:ports.grafana: port 3001 is taken by the Internet-ID API; use e.g. 3030" in preview.output
+        assert "Traceback" not in preview.output
+        exported = project.pulumi("stack", "export", "--stack", bad).json()
+        assert not exported["deployment"].get("resources"), "a refused preview left resources in state"
+        assert engine.docker("ps", "-aq", "--filter", f"label=com.internet-id.stack={bad}").stdout.strip() == ""
+    finally:
+        project.pulumi("stack", "rm", "--yes", "--force", bad)
+
+
+def test_up_succeeds_and_every_container_is_healthy(deployed: Deployment, engine: Engine) -> None:
+    """The provider waited for each healthcheck (``wait``); Docker confirms. Grafana and cAdvisor are stand-ins."""
+    assert deployed.first_up.returncode == 0
+    containers = stack_containers(engine)
+    assert sorted(containers) == sorted(CONTAINERS)
+    for name, container in containers.items():
+        assert container["State"]["Status"] == "running", name
+        assert container["Name"] == f"/iidmon-{STACK}-{name}"
+        health = container["State"].get("Health", {}).get("Status")
+        assert health == (None if name in UNPROBED else "healthy"), (name, health)
+
+
+def test_every_prometheus_target_is_up(deployed: Deployment) -> None:
+    """Real Debian Prometheus scraping real exporters, the stand-in app, and the cAdvisor and Grafana stand-ins."""
+    def all_up() -> list[dict[str, Any]] | None:
+        targets = http_json(f"{PROMETHEUS}/api/v1/targets?state=active")["data"]["activeTargets"]
+        down = [(t["labels"]["job"], t["scrapeUrl"], t["lastError"]) for t in targets if t["health"] != "up"]
+        return None if down or not targets else targets
+
+    targets = wait_for("every target up", all_up, timeout=180)
+    jobs = {t["labels"]["job"] for t in targets}
+    assert jobs == {"internet-id-api", "internet-id-web", "postgres", "redis", "node-exporter", "cadvisor",
+                    "prometheus", "alertmanager", "grafana", "blackbox-exporter", "blackbox"}
+
+
+def test_verify_passes_against_the_deployed_stack(deployed: Deployment, project: ScratchProject,
+                                                  stack_secrets: dict[str, str]) -> None:
+    """``python -m components verify`` as an operator runs it; the Grafana rows check the Grafana stand-in."""
+    password = stack_secrets[f"{NS}:grafanaAdminPassword"]
+    result = project.run([".venv/bin/python", "-m", "components", "verify", "--stack", STACK, "--wait", "180"],
+                         env={"GRAFANA_ADMIN_PASSWORD": password}, check=False, timeout=600)
+    assert result.returncode == 0, result.output
+    assert password not in result.output
+    assert "checks passed" in result.stdout
+
+
+def test_no_changes_right_after_up_and_after_a_second_up(deployed: Deployment, project: ScratchProject) -> None:
+    project.pulumi("preview", "--expect-no-changes", "--stack", STACK)
+    second = project.pulumi("up", "--yes", "--expect-no-changes", "--stack", STACK)
+    deployed.timings["second up (no change)"] = second.seconds
+    project.pulumi("preview", "--expect-no-changes", "--stack", STACK)
+
+
+def longest_scrape_gap(job: str, start: float, end: float) -> float:
+    """Longest time between two of Prometheus' samples of ``up{job}`` in [start, end] (a restart shows here)."""
+    window = int(time.time() - start) + 60
+    result = http_json(f"{PROMETHEUS}/api/v1/query?query=up%7Bjob%3D%22{job}%22%7D%5B{window}s%5D")["data"]["result"]
+    stamps = sorted(float(t) for series in result for t, _ in series["values"] if start <= float(t) <= end)
+    stamps = [start, *stamps, end]
+    return max(b - a for a, b in itertools.pairwise(stamps))
+
+
+def test_a_threshold_a_timing_and_a_port_change_apply_and_keep_the_data(
+    deployed: Deployment, project: ScratchProject, engine: Engine, stack_secrets: dict[str, str]
+) -> None:
+    """Every change here replaces its container (delete before create: fixed names and ports); the volumes keep
+    Prometheus' samples, Alertmanager's silences and Grafana's database."""
+    before_containers = {name: c["Id"] for name, c in stack_containers(engine).items()}
+    grafana = f"iidmon-{STACK}-grafana"
+    marker = f"/var/lib/grafana/e2e-marker-{time.time_ns()}"
+    engine.docker("exec", grafana, "touch", marker)
+    silence = http_json(f"{ALERTMANAGER}/api/v2/silences", method="POST", body={
+        "matchers": [{"name": "alertname", "value": "E2eSilenced", "isRegex": False, "isEqual": True}],
+        "startsAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "endsAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 7200)),
+        "createdBy": "e2e", "comment": "survives the change",
+    })["silenceID"]
+    wait_for("a sample of up{job=prometheus}", lambda: http_json(
+        f"{PROMETHEUS}/api/v1/query?query=up%7Bjob%3D%22prometheus%22%7D")["data"]["result"], timeout=60)
+    sampled_before = time.time()
+
+    for key, value in ((f"{NS}:rules.overrides.HighErrorRate.threshold", "0.02"),
+                       (f"{NS}:notifications.timing.critical.groupWait", "15s"),
+                       (f"{NS}:ports.grafana", "23031")):
+        project.pulumi("config", "set", "--path", "--stack", STACK, key, value)
+    change_started = time.time()
+    changed = project.pulumi("up", "--yes", "--stack", STACK, timeout=1800)
+    change_ended = time.time()
+    deployed.timings["up after a threshold, timing and port change"] = changed.seconds
+
+    after = stack_containers(engine)
+    replaced = {name for name, c in after.items() if c["Id"] != before_containers[name]}
+    assert replaced == {"prometheus", "alertmanager", "grafana"}, replaced
+    assert all(c["State"].get("Health", {}).get("Status", "healthy") == "healthy" for c in after.values())
+
+    earlier = http_json(f"{PROMETHEUS}/api/v1/query?query=up%7Bjob%3D%22prometheus%22%7D&time={sampled_before - 5}")
+    assert earlier["data"]["result"], "the samples scraped before the change are gone"
+    rules = http_json(f"{PROMETHEUS}/api/v1/rules?type=alert")["data"]["groups"]
+    queries = {r["name"]: r["query"] for g in rules for r in g["rules"]}
+    assert "> 0.02" in queries["HighErrorRate"], queries["HighErrorRate"]
+    kept = http_json(f"{ALERTMANAGER}/api/v2/silence/{silence}")
+    assert kept["status"]["state"] == "active"
+    status = http_json(f"{ALERTMANAGER}/api/v2/status")
+    assert "group_wait: 15s" in status["config"]["original"]
+    assert engine.docker("exec", grafana, "ls", marker, check=False).returncode == 0, "Grafana's volume is new"
+    auth = ("admin", stack_secrets[f"{NS}:grafanaAdminPassword"])
+    wait_for("Grafana on its new port", lambda: http_json("http://127.0.0.1:23031/api/health", auth=auth), 120)
+    deployed.timings["longest gap in up{job=node-exporter} during the change"] = longest_scrape_gap(
+        "node-exporter", change_started, change_ended)
+    project.pulumi("preview", "--expect-no-changes", "--stack", STACK)
+
+
+SECRET_FILES = {
+    "alertmanager": {
+        "/etc/alertmanager/secrets/pagerduty-routing-key": f"{NS}:pagerdutyRoutingKey",
+        "/etc/alertmanager/secrets/pagerduty-database-routing-key": f"{NS}:pagerdutyDatabaseRoutingKey",
+        "/etc/alertmanager/secrets/slack-webhook-url": f"{NS}:slackWebhookUrl",
+        "/etc/alertmanager/secrets/smtp-password": f"{NS}:smtpPassword",
+    },
+    "grafana": {"/run/secrets/grafana-admin-password": f"{NS}:grafanaAdminPassword"},
+    "postgres-exporter": {"/run/secrets/postgres-exporter-password": f"{NS}:postgresExporterPassword"},
+}
+"""Where each secret is meant to be, written down here: nowhere else may hold it."""
+
+
+def test_secrets_are_only_where_they_are_meant_to_be(
+    deployed: Deployment, project: ScratchProject, engine: Engine, stack_secrets: dict[str, str]
+) -> None:
+    values = set(stack_secrets.values())
+    exported = project.pulumi("stack", "export", "--stack", STACK).stdout
+    assert not [v for v in values if v in exported], "a secret is in plain text in `pulumi stack export`"
+    for path in project.backend.rglob("*"):
+        if path.is_file():
+            content = path.read_bytes()
+            assert not [v for v in values if v.encode() in content], f"a secret is in plain text in {path}"
+    for name, container in stack_containers(engine).items():
+        env = "\n".join(container["Config"]["Env"] or [])
+        assert not [v for v in values if v in env], f"a secret is in the environment of {name}"
+        assert not [v for v in values if v in " ".join(container["Args"] or [])], f"a secret is in {name}'s command"
+    for component, files in SECRET_FILES.items():
+        for file, key in files.items():
+            held = engine.docker("exec", f"iidmon-{STACK}-{component}", "cat", file).stdout
+            assert held.strip() == stack_secrets[key], f"{file} in {component} does not hold {key}"
+    config = engine.docker("exec", f"iidmon-{STACK}-alertmanager", "cat", "/etc/alertmanager/alertmanager.yml").stdout
+    assert not [v for v in values if v in config]
+    outputs = project.pulumi("stack", "output", "--json", "--stack", STACK).stdout
+    assert not [v for v in values if v in outputs]
+
+
+def test_destroy_removes_every_container_the_network_and_the_unprotected_volumes(
+    deployed: Deployment, project: ScratchProject, engine: Engine
+) -> None:
+    project.pulumi("destroy", "--yes", "--stack", STACK, timeout=900)
+    assert stack_containers(engine) == {}
+    assert stack_volumes(engine) == {}
+    networks = engine.docker("network", "ls", "--format", "{{.Name}}").stdout.split()
+    assert f"internet-id-monitoring-{STACK}" not in networks
+
+
+def test_protected_volumes_refuse_destroy_and_survive(project: ScratchProject, engine: Engine) -> None:
+    """As prod sets it (docker.protectVolumes): destroy fails, the data volumes stay."""
+    project.pulumi("config", "set", "--path", "--stack", STACK, f"{NS}:docker.protectVolumes", "true")
+    project.pulumi("up", "--yes", "--stack", STACK, timeout=1800)
+    refused = project.pulumi("destroy", "--yes", "--stack", STACK, check=False, timeout=900)
+    assert refused.returncode != 0
+    assert "protected" in refused.output
+    assert sorted(stack_volumes(engine)) == sorted(f"iidmon-{STACK}-{v}" for v in VOLUMES)
+    project.pulumi("state", "unprotect", "--all", "--yes", "--stack", STACK)
+    project.pulumi("destroy", "--yes", "--stack", STACK, timeout=900)
+    assert stack_volumes(engine) == {} and stack_containers(engine) == {}
