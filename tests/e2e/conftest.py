@@ -8,10 +8,12 @@ says what is missing and how to get it (CI must never pass without having run it
 from __future__ import annotations
 
 import base64
+import contextlib
 import itertools
 import json
 import secrets
 import string
+import subprocess
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -26,7 +28,7 @@ from tests.e2e.harness import images
 from tests.e2e.harness.app import App, AppError
 from tests.e2e.harness.engine import Engine, EngineError
 from tests.e2e.harness.images import ImageError
-from tests.e2e.harness.project import REPO, ScratchProject, ToolchainMissingError, toolchain_env
+from tests.e2e.harness.project import REPO, TOOLCHAIN, ScratchProject, ToolchainMissingError, toolchain_env
 
 STACK = "e2e"
 STACK_TEMPLATE = Path(__file__).resolve().parent / "stack.yaml"
@@ -43,7 +45,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def toolchain() -> dict[str, str]:
+def toolchain(request: pytest.FixtureRequest) -> dict[str, str]:
+    """The built toolchain; built here first (minutes, output shown as it goes) when it is missing."""
+    if subprocess.run([str(TOOLCHAIN), "--check"], capture_output=True, check=False).returncode != 0:
+        capture = request.config.pluginmanager.getplugin("capturemanager")
+        with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
+            built = subprocess.run([str(TOOLCHAIN)], check=False)
+        if built.returncode != 0:
+            pytest.fail("the end-to-end suite needs the Pulumi toolchain and scripts/toolchain could not build it "
+                        "(its message is above)", pytrace=False)
     try:
         return toolchain_env()
     except ToolchainMissingError as error:
