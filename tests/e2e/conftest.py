@@ -7,32 +7,21 @@ says what is missing and how to get it (CI must never pass without having run it
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import itertools
-import json
-import secrets
-import string
 import subprocess
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
 
-from tests.conftest import DASHBOARD_FIXTURES
 from tests.e2e.harness import images
 from tests.e2e.harness.app import App, AppError
 from tests.e2e.harness.engine import Engine, EngineError
 from tests.e2e.harness.images import ImageError
 from tests.e2e.harness.project import REPO, TOOLCHAIN, ScratchProject, ToolchainMissingError, toolchain_env
+from tests.e2e.harness.stack import BENCHMARK_KEY, NS, STACK, real_looking_secrets, seed_dashboard_cache, stack_document
 
-STACK = "e2e"
-STACK_TEMPLATE = Path(__file__).resolve().parent / "stack.yaml"
-NS = "internet-id-monitoring"
 MONITORING_ROLE = "monitoring"
 """The database role postgres-exporter logs in as (``targets.postgres.user`` of the e2e stack)."""
 
@@ -42,6 +31,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if Path(str(item.fspath)).is_relative_to(Path(__file__).parent):
             item.add_marker(pytest.mark.e2e)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    results = config.stash.get(BENCHMARK_KEY, None)
+    if results:
+        terminalreporter.section("e2e benchmark (real pulumi up)")
+        for name, value in results.items():
+            terminalreporter.write_line(f"{name}: {value:g}")
 
 
 @pytest.fixture(scope="session")
@@ -94,45 +91,9 @@ def app(engine: Engine) -> Iterator[App]:
         running.down()
 
 
-def real_looking_secrets() -> dict[str, str]:
-    """Fresh values, in the shapes of the real credentials, for every secret the e2e stack reads."""
-    def token(length: int, alphabet: str = string.ascii_letters + string.digits) -> str:
-        return "".join(secrets.choice(alphabet) for _ in range(length))
-
-    upper = string.ascii_uppercase + string.digits
-    return {
-        f"{NS}:grafanaAdminPassword": token(24),
-        f"{NS}:postgresExporterPassword": token(20),
-        f"{NS}:smtpPassword": token(16),
-        f"{NS}:slackWebhookUrl": f"https://hooks.slack.com/services/T{token(8, upper)}/B{token(8, upper)}/{token(24)}",
-        f"{NS}:pagerdutyRoutingKey": token(32, "0123456789abcdef"),
-        f"{NS}:pagerdutyDatabaseRoutingKey": token(32, "0123456789abcdef"),
-    }
-
-
 @pytest.fixture(scope="session")
 def stack_secrets() -> dict[str, str]:
     return real_looking_secrets()
-
-
-def stack_document(stand_ins: dict[str, str], data_root: Path, **overrides: Any) -> dict[str, Any]:
-    """Pulumi.e2e.yaml: the committed template plus what only the running suite knows."""
-    document: dict[str, Any] = yaml.safe_load(STACK_TEMPLATE.read_text())
-    config = document["config"]
-    config[f"{NS}:images"] = stand_ins
-    config[f"{NS}:docker"] = {**config.get(f"{NS}:docker", {}), "dataRoot": str(data_root)}
-    config.update(overrides)
-    return document
-
-
-def seed_dashboard_cache(project: ScratchProject, stack: str) -> None:
-    """The stack's community dashboards, each played by one of our fixtures (grafana.com is out of reach)."""
-    listed = project.run(
-        [".venv/bin/python", "-c", "import json; from components.config_source import settings_from_stack_file as s;"
-         f" print(json.dumps([d.cache_name for d in s({stack!r}).grafana.community_dashboards]))"])
-    names = json.loads(listed.stdout)
-    fixtures = itertools.cycle(sorted(DASHBOARD_FIXTURES.glob("*.json")))
-    project.seed_dashboards({name: next(fixtures) for name in names})
 
 
 @pytest.fixture(scope="session")
@@ -158,33 +119,3 @@ def project(tmp_path_factory: pytest.TempPathFactory, engine: Engine, app: App, 
     yield scratch
     scratch.pulumi("state", "unprotect", "--all", "--yes", "--stack", STACK, check=False)
     scratch.pulumi("destroy", "--yes", "--stack", STACK, check=False)
-
-
-def http_json(url: str, *, timeout: float = 10, auth: tuple[str, str] | None = None,
-              method: str = "GET", body: Any = None) -> Any:
-    """One JSON request to a published port of the deployed stack."""
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, method=method)
-    if data is not None:
-        request.add_header("Content-Type", "application/json")
-    if auth:
-        request.add_header("Authorization", "Basic " + base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode())
-    with urllib.request.urlopen(request, timeout=timeout) as response:
-        return json.loads(response.read() or b"null")
-
-
-def wait_for(what: str, condition: Any, timeout: float, interval: float = 2.0) -> Any:
-    """Call ``condition()`` until it returns something truthy; fail naming ``what`` and the last answer."""
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        try:
-            last = condition()
-        except (OSError, ValueError) as error:
-            last = error
-        else:
-            if last:
-                return last
-        time.sleep(interval)
-    pytest.fail(f"{what} not within {timeout:.0f}s; last: {last!r}"[:2000], pytrace=False)
-

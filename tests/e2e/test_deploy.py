@@ -9,53 +9,35 @@ Prometheus binaries, the toolchain's language host) say so in their docstrings.
 
 from __future__ import annotations
 
-import itertools
-import json
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 import yaml
 
-from tests.e2e.conftest import NS, STACK, http_json, stack_document, wait_for
 from tests.e2e.harness.engine import Engine
 from tests.e2e.harness.project import PulumiResult, ScratchProject
+from tests.e2e.harness.stack import (
+    ALERTMANAGER,
+    NS,
+    PROMETHEUS,
+    STACK,
+    VOLUMES,
+    http_json,
+    longest_scrape_gap,
+    resource_types,
+    stack_containers,
+    stack_document,
+    stack_volumes,
+    wait_for,
+)
 
-PROMETHEUS = "http://127.0.0.1:29090"
-ALERTMANAGER = "http://127.0.0.1:29093"
-GRAFANA = "http://127.0.0.1:23030"
-STACK_LABEL = f"com.internet-id.stack={STACK}"
 CONTAINERS = ("prometheus", "alertmanager", "grafana", "postgres-exporter", "redis-exporter", "node-exporter",
               "cadvisor", "blackbox-exporter")
 """Written down here, not taken from the code under test."""
-VOLUMES = ("alertmanager-data", "grafana-data", "prometheus-data")
 UNPROBED = {"redis-exporter"}
 """FROM scratch: no healthcheck (README, 'What runs')."""
-
-
-def resource_types(steps: list[dict[str, Any]]) -> Counter[str]:
-    """Resource types of a preview's steps, from their URNs (``…::parent$type::name``)."""
-    return Counter(step["urn"].split("::")[-2].split("$")[-1] for step in steps)
-
-
-def docker_json(engine: Engine, *args: str) -> Any:
-    return json.loads(engine.docker(*args).stdout)
-
-
-def stack_containers(engine: Engine) -> dict[str, dict[str, Any]]:
-    """``docker inspect`` of every container the stack created, by its component label."""
-    ids = engine.docker("ps", "-aq", "--filter", f"label={STACK_LABEL}").stdout.split()
-    inspected = docker_json(engine, "inspect", *ids) if ids else []
-    return {c["Config"]["Labels"]["com.internet-id.component"]: c for c in inspected}
-
-
-def stack_volumes(engine: Engine) -> dict[str, dict[str, Any]]:
-    names = [f"iidmon-{STACK}-{volume}" for volume in VOLUMES]
-    listed = set(engine.docker("volume", "ls", "-q").stdout.split())
-    present = [name for name in names if name in listed]
-    return {v["Name"]: v for v in docker_json(engine, "volume", "inspect", *present)} if present else {}
 
 
 @dataclass
@@ -146,15 +128,6 @@ def test_no_changes_right_after_up_and_after_a_second_up(deployed: Deployment, p
     second = project.pulumi("up", "--yes", "--expect-no-changes", "--stack", STACK)
     deployed.timings["second up (no change)"] = second.seconds
     project.pulumi("preview", "--expect-no-changes", "--stack", STACK)
-
-
-def longest_scrape_gap(job: str, start: float, end: float) -> float:
-    """Longest time between two of Prometheus' samples of ``up{job}`` in [start, end] (a restart shows here)."""
-    window = int(time.time() - start) + 60
-    result = http_json(f"{PROMETHEUS}/api/v1/query?query=up%7Bjob%3D%22{job}%22%7D%5B{window}s%5D")["data"]["result"]
-    stamps = sorted(float(t) for series in result for t, _ in series["values"] if start <= float(t) <= end)
-    stamps = [start, *stamps, end]
-    return max(b - a for a, b in itertools.pairwise(stamps))
 
 
 def test_a_threshold_a_timing_and_a_port_change_apply_and_keep_the_data(

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 
 from components.versions import IMAGES
-from tests.e2e.conftest import NS, http_json, seed_dashboard_cache, wait_for
 from tests.e2e.harness.app import App
 from tests.e2e.harness.engine import Engine
 from tests.e2e.harness.project import PulumiResult, ScratchProject
+from tests.e2e.harness.stack import NS, http_json, seed_dashboard_cache, wait_for
 
 DEV_PASSPHRASE = "internet-id-dev"
 """The passphrase deploy-dev uses when none is exported (README, 'Quick start')."""
