@@ -39,3 +39,18 @@ class ConfigModel(BaseModel):
         validate_default=True,
         use_attribute_docstrings=True,
     )
+
+
+class SettingsError(Exception):
+    """Stack config is invalid; ``problems`` holds one line per bad key."""
+
+    def __init__(self, stack: str, problems: list[str]) -> None:
+        self.stack = stack
+        self.problems = problems
+        super().__init__(self.message())
+
+    def message(self) -> str:
+        if len(self.problems) == 1:
+            return f"stack {self.stack!r}: {self.problems[0]}"
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        return f"stack {self.stack!r}: invalid config ({len(self.problems)} problem(s)):\n{lines}"

@@ -14,19 +14,15 @@ import pulumi_docker as docker
 import pulumi_random as random
 
 from components.config_source import decode_engine_value
-from components.docker_stack.component import MonitoringContainers
-from components.docker_stack.containers import (
-    alertmanager_url,
-    container_specs,
-    grafana_url,
-    host_path_problems,
-    prometheus_url,
-)
+from components.containers import container_specs, host_path_problems
+from components.containers.component import MonitoringContainers, MonitoringContainersArgs
+from components.containers.urls import alertmanager_url, grafana_url, prometheus_url
 from components.grafana.community import DEFAULT_CACHE_DIR, GRAFANA_COM
-from components.grafana.component import GrafanaResources
+from components.grafana.component import GrafanaResources, GrafanaResourcesArgs
 from components.grafana.dashboards import dashboard_specs
-from components.grafana.settings import checked_admin_password
-from components.incident.response import IncidentResponse
+from components.grafana.provisioning import datasources
+from components.grafana.settings import ADMIN_PASSWORD_SECRET, checked_admin_password
+from components.incident.response import IncidentResponse, IncidentResponseArgs
 from components.render import render_documents
 from components.secrets import Secret
 from components.settings import PROJECT, SECRET_KEYS, SettingsError, StackSettings, load_settings
@@ -73,6 +69,21 @@ def docker_host_is_local(settings: StackSettings) -> bool:
     return host.startswith("unix://")
 
 
+def config_secrets(settings: StackSettings) -> dict[str, pulumi.Input[str]]:
+    """The stack's secret config values by key (Outputs, secret from config on)."""
+    return {key: secret.value for key, secret in settings.secrets.items() if secret.value is not None}
+
+
+def incident_response_args(settings: StackSettings) -> IncidentResponseArgs:
+    return IncidentResponseArgs(
+        stack=settings.stack,
+        environment=settings.environment,
+        incident=settings.incident,
+        slack_channels=settings.notifications.slack.channels,
+        tokens=config_secrets(settings),
+    )
+
+
 def build(settings: StackSettings) -> dict[str, Any]:
     """Declare every resource of the stack described by ``settings``; return the stack outputs."""
     outputs: dict[str, Any] = {}
@@ -82,37 +93,53 @@ def build(settings: StackSettings) -> dict[str, Any]:
             raise SettingsError(settings.stack, [f"{PROJECT}:{line}" for line in missing])
     # Before any resource: a required community dashboard that cannot be had stops the deploy here.
     dashboards = dashboard_specs(settings, cache_dir=DASHBOARD_CACHE, base_url=DASHBOARD_SOURCE, warn=pulumi.log.warn)
-    if settings.grafana.generate_admin_password and settings.secret("grafanaAdminPassword") is None:
+    secrets = config_secrets(settings)
+    if settings.grafana.generate_admin_password and ADMIN_PASSWORD_SECRET not in secrets:
         password = random.RandomPassword("grafana-admin-password", length=24, special=False)
-        settings = settings.with_secrets({"grafanaAdminPassword": Secret("grafanaAdminPassword", password.result)})
+        secrets[ADMIN_PASSWORD_SECRET] = password.result
         outputs["grafanaAdminPassword"] = pulumi.Output.secret(password.result)
-
+    if ADMIN_PASSWORD_SECRET not in secrets:
+        raise SettingsError(settings.stack, [f"{ADMIN_PASSWORD_SECRET}: not set (validated by load_settings)"])
     # The weak-password check, wherever the password goes (the container's secret file, the provider).
     user = settings.grafana.admin_user
-    admin_password = settings.secret("grafanaAdminPassword")
-    if admin_password is None:
-        raise SettingsError(settings.stack, ["grafanaAdminPassword: not set (validated by load_settings)"])
-    checked = pulumi.Output.secret(admin_password.value).apply(lambda value: checked_admin_password(user, value))
-    settings = settings.with_secrets({"grafanaAdminPassword": Secret("grafanaAdminPassword", checked)})
+    checked = pulumi.Output.secret(secrets[ADMIN_PASSWORD_SECRET]).apply(
+        lambda value: checked_admin_password(user, value))
+    secrets[ADMIN_PASSWORD_SECRET] = checked
 
     # PagerDuty services created here hand their Events v2 keys to Alertmanager in the same run.
-    incident = IncidentResponse("incident", settings)
-    settings = settings.with_secrets({key: Secret(key, value) for key, value in incident.routing_keys.items()})
+    incident = IncidentResponse("incident", incident_response_args(settings))
+    secrets.update(incident.routing_keys)
 
     provider = docker.Provider("docker", host=settings.docker.host)
     documents = render_documents(settings, dashboards)
-    docker_opts = pulumi.ResourceOptions(providers=[provider])
-    monitoring = MonitoringContainers("monitoring", settings, documents, opts=docker_opts)
+    monitoring = MonitoringContainers(
+        "monitoring",
+        MonitoringContainersArgs(
+            stack=settings.stack,
+            prefix=settings.container_prefix,
+            network_name=settings.network_name,
+            app_network=settings.docker.app_network,
+            bind_address=settings.docker.bind_address,
+            protect_volumes=settings.docker.protect_volumes,
+            specs=container_specs(settings, documents),
+            documents=documents,
+            secrets=secrets,
+        ),
+        opts=pulumi.ResourceOptions(providers=[provider]),
+    )
 
     if settings.grafana.provisioning == "api":  # "files": the Grafana container loads what it was given
-        GrafanaResources(
-            "grafana",
-            settings,
-            grafana_url=grafana_url(settings),
+        grafana = settings.grafana
+        GrafanaResources("grafana", GrafanaResourcesArgs(
+            url=grafana_url(settings),
             auth=pulumi.Output.secret(pulumi.Output.concat(user, ":", checked)),
             container=monitoring.containers["grafana"],
+            datasources=datasources(settings),
+            folders=grafana.folders,
             dashboards=dashboards,
-        )
+            retries=grafana.provider_retries,
+            retry_wait=grafana.provider_retry_wait,
+        ))
 
     outputs["prometheusUrl"] = prometheus_url(settings)
     outputs["alertmanagerUrl"] = alertmanager_url(settings)

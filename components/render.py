@@ -7,19 +7,27 @@ writes them to a directory.  Both call ``render_documents``, so what you review 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from components.alertmanager.config import render_alertmanager_config, secret_files, template_files
 from components.blackbox.config import render_blackbox_config
+from components.documents import (
+    ALERTMANAGER_CONFIG,
+    ALERTMANAGER_TEMPLATES_DIR,
+    BLACKBOX_CONFIG,
+    GRAFANA_DASHBOARDS_DIR,
+    PROMETHEUS_CONFIG,
+    PROMETHEUS_RULES_DIR,
+)
 from components.grafana.dashboards import DashboardSpec, cached_specs, render_dashboards
 from components.grafana.provisioning import render_provisioning
 from components.prometheus.config import render_prometheus_config
 from components.rules import render_rule_files
 from components.secrets import REDACTED
-from components.settings import StackSettings
 
-PROMETHEUS_CONFIG = "prometheus/prometheus.yml"
-ALERTMANAGER_CONFIG = "alertmanager/alertmanager.yml"
-BLACKBOX_CONFIG = "blackbox/blackbox.yml"
+if TYPE_CHECKING:
+    from components.settings import StackSettings
+
 
 
 def render_documents(settings: StackSettings, dashboards: list[DashboardSpec] | None = None) -> dict[str, str]:
@@ -33,9 +41,9 @@ def render_documents(settings: StackSettings, dashboards: list[DashboardSpec] | 
         ALERTMANAGER_CONFIG: render_alertmanager_config(settings),
         BLACKBOX_CONFIG: render_blackbox_config(settings),
     }
-    documents.update({f"prometheus/rules/{name}": text for name, text in render_rule_files(settings).items()})
-    documents.update({f"alertmanager/templates/{name}": text for name, text in template_files(settings).items()})
-    documents.update({f"grafana/dashboards/{name}": text for name, text in render_dashboards(specs).items()})
+    documents.update({f"{PROMETHEUS_RULES_DIR}{name}": text for name, text in render_rule_files(settings).items()})
+    documents.update({f"{ALERTMANAGER_TEMPLATES_DIR}{name}": text for name, text in template_files(settings).items()})
+    documents.update({f"{GRAFANA_DASHBOARDS_DIR}{name}": text for name, text in render_dashboards(specs).items()})
     if settings.grafana.provisioning == "files":
         documents.update(render_provisioning(settings))
     return documents

@@ -1,28 +1,29 @@
 """The typed settings of one stack: built once from stack config, handed to every component.
 
-This is the project's ``config.libsonnet``: every setting, its default and its validation live
-here or in the area modules it composes (``rules``, ``notifications``, ``grafana``,
-``incident``).  Nothing else reads Pulumi config.
+This is the project's ``config.libsonnet``.  Each area owns its settings model next to its
+renderers (``containers``, ``prometheus``, ``rules``, ``alertmanager``, ``grafana``,
+``incident``); this module only composes them, validates what spans areas, and collects the
+secrets the stack's choices require.  Nothing else reads Pulumi config.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from ipaddress import IPv4Address
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from components.alertmanager.settings import NotificationSettings
-from components.blackbox.config import HTTP_2XX, MODULES
-from components.durations import Duration, PositiveDuration, seconds
+from components.containers.settings import CadvisorSettings, DockerSettings, PortSettings, check_images
 from components.grafana.settings import GrafanaSettings
 from components.incident.settings import IncidentSettings
-from components.model import ConfigModel, HttpUrl
-from components.prometheus.scrape_jobs import PROBE_JOB, WEB_JOB, job_names
+from components.model import ConfigModel, SettingsError
+from components.prometheus.settings import PrometheusSettings, TargetSettings
 from components.rules.settings import RuleSettings
 from components.secrets import Secret
 from components.versions import IMAGES
+
+__all__ = ["PROJECT", "SECRET_KEYS", "STACK_DEFAULTS", "SettingsError", "StackSettings", "load_settings"]
 
 PROJECT = "internet-id-monitoring"
 
@@ -47,243 +48,8 @@ SECRET_KEYS: dict[str, str] = {
     "sentry:token": "Sentry auth token of the sentry provider",
 }
 
-# Probe jobs take URLs from targets.webUrl and targets.probes, not from scrapeOverrides.
-PROBE_JOBS = (WEB_JOB, PROBE_JOB)
-
 # Defaults that depend on the stack's name, filled in by ``load_settings``.
 STACK_DEFAULTS: dict[str, str] = {"environment": "{stack}", "cluster": "internet-id-{stack}"}
-
-# Hosts/ports that the Internet-ID application already uses on the host.
-APP_HOST_PORTS = {3000: "the Internet-ID web app", 3001: "the Internet-ID API"}
-
-
-class SettingsError(Exception):
-    """Stack config is invalid; ``problems`` holds one line per bad key."""
-
-    def __init__(self, stack: str, problems: list[str]) -> None:
-        self.stack = stack
-        self.problems = problems
-        super().__init__(self.message())
-
-    def message(self) -> str:
-        if len(self.problems) == 1:
-            return f"stack {self.stack!r}: {self.problems[0]}"
-        lines = "\n".join(f"  - {p}" for p in self.problems)
-        return f"stack {self.stack!r}: invalid config ({len(self.problems)} problem(s)):\n{lines}"
-
-
-def _check_container_names(value: Mapping[str, Any]) -> None:
-    unknown = sorted(set(value) - set(IMAGES))
-    if unknown:
-        raise ValueError(f"unknown container(s) {unknown}; known: {sorted(IMAGES)}")
-
-
-class DockerSettings(ConfigModel):
-    """Where the containers run and how they are wired to the Internet-ID application."""
-
-    host: str | None = None
-    """Docker daemon address (e.g. ``ssh://ops@host``); unset means the local daemon."""
-    network_name: str | None = None
-    """Name of the monitoring network; default ``internet-id-monitoring-<stack>``."""
-    container_prefix: str | None = None
-    """Prefix of every container and volume name; default ``iidmon-<stack>``."""
-    app_network: str | None = "internet-id_default"
-    """The application's Docker network, joined by name so ``api``, ``db`` and ``redis`` resolve."""
-    bind_address: IPv4Address = IPv4Address("127.0.0.1")
-    """Host address the published UIs listen on; keep loopback unless a proxy with auth fronts them."""
-    data_root: str = "/var/lib/docker"
-    """The Docker daemon's data root on its host (``docker info -f '{{.DockerRootDir}}'``); cAdvisor reads
-    container filesystems there.  Rootless Docker and some distributions put it elsewhere."""
-    protect_volumes: bool = False
-    """Protect the data volumes from deletion (``pulumi destroy`` fails until unset)."""
-    memory_mb: dict[str, int] = Field(default_factory=dict)
-    """Memory limit per container in MiB, overriding the defaults in ``docker_stack/containers.py``."""
-
-    @field_validator("data_root")
-    @classmethod
-    def _absolute(cls, value: str) -> str:
-        if not value.startswith("/"):
-            raise ValueError(f"{value!r} is not an absolute path on the Docker host")
-        return value.rstrip("/") or "/"
-
-    @field_validator("memory_mb")
-    @classmethod
-    def _known_containers(cls, value: dict[str, int]) -> dict[str, int]:
-        _check_container_names(value)
-        bad = {k: v for k, v in value.items() if v < 16}
-        if bad:
-            raise ValueError(f"limits below 16 MiB: {bad}")
-        return value
-
-
-class CadvisorSettings(ConfigModel):
-    """What cAdvisor may see of the Docker host (its docs run it privileged with the host's /dev/kmsg)."""
-
-    privileged: bool = True
-    """Run privileged, as cAdvisor's docs do; ``false`` keeps only ``capabilities`` (container CPU, memory and
-    network metrics still work; some disk metrics need more)."""
-    capabilities: list[str] = Field(default_factory=list)
-    """Linux capabilities added when not privileged (e.g. ``SYS_ADMIN`` for disk usage of container layers)."""
-    devices: list[str] = Field(default_factory=lambda: ["/dev/kmsg"])
-    """Host devices passed in; ``/dev/kmsg`` gives OOM-kill events.  Empty where the host refuses devices."""
-    disk_devices: bool = True
-    """Mount the host's ``/dev/disk`` read-only (disk names of I/O metrics); ``false`` where the host has none."""
-
-    @field_validator("devices")
-    @classmethod
-    def _device_paths(cls, value: list[str]) -> list[str]:
-        bad = [device for device in value if not device.startswith("/dev/")]
-        if bad:
-            raise ValueError(f"{bad} are not device paths (/dev/...)")
-        return value
-
-    @field_validator("capabilities")
-    @classmethod
-    def _capability_names(cls, value: list[str]) -> list[str]:
-        bad = [cap for cap in value if not cap.isupper() or cap.startswith("CAP_")]
-        if bad:
-            raise ValueError(f"{bad}: name capabilities as Docker does, e.g. SYS_ADMIN (no CAP_ prefix)")
-        return value
-
-
-class PortSettings(ConfigModel):
-    """Host ports of the three UIs; exporters publish nothing."""
-
-    prometheus: int = Field(9090, ge=1, le=65535)
-    """Host port of Prometheus' UI and API."""
-    alertmanager: int = Field(9093, ge=1, le=65535)
-    """Host port of Alertmanager's UI and API."""
-    grafana: int = Field(3030, ge=1, le=65535)
-    """Host port of Grafana; never 3000 or 3001 (the Internet-ID web app and API)."""
-
-    @field_validator("grafana")
-    @classmethod
-    def _not_an_app_port(cls, value: int) -> int:
-        if value in APP_HOST_PORTS:
-            raise ValueError(f"port {value} is taken by {APP_HOST_PORTS[value]}; use e.g. 3030")
-        return value
-
-    @model_validator(mode="after")
-    def _distinct(self) -> PortSettings:
-        ports = [self.prometheus, self.alertmanager, self.grafana]
-        if len(set(ports)) != len(ports):
-            raise ValueError(f"host ports must differ, got {ports}")
-        return self
-
-
-class ApiTargets(ConfigModel):
-    """How Prometheus finds the API replicas: each replica is scraped as its own target."""
-
-    discovery: Literal["dns", "static"] = "dns"
-    """``dns``: A records of ``dnsNames`` (Docker's DNS returns one per replica); ``static``: ``staticTargets``."""
-    dns_names: list[str] = Field(default_factory=lambda: ["api"])
-    """Names whose A records are the replicas (the app's compose service name)."""
-    port: int = Field(3001, ge=1, le=65535)
-    """Port the API listens on in each replica."""
-    static_targets: list[str] = Field(default_factory=list)
-    """``host:port`` of each replica, for ``discovery: static``."""
-    expected_replicas: int = Field(1, ge=1)
-    """Replicas that should answer; fewer for a while fires ``ApiReplicasMissing`` (a dead replica leaves DNS)."""
-
-    @model_validator(mode="after")
-    def _has_targets(self) -> ApiTargets:
-        if self.discovery == "static" and not self.static_targets:
-            raise ValueError("discovery is 'static' but staticTargets is empty; list host:port of each replica")
-        if self.discovery == "static" and self.expected_replicas > len(self.static_targets):
-            raise ValueError(
-                f"expectedReplicas {self.expected_replicas} exceeds the {len(self.static_targets)} staticTargets"
-            )
-        if self.discovery == "dns" and not self.dns_names:
-            raise ValueError("discovery is 'dns' but dnsNames is empty")
-        return self
-
-
-class PostgresTarget(ConfigModel):
-    """The database postgres-exporter connects to (password: secret ``postgresExporterPassword``)."""
-
-    host: str = "db"
-    """Database host name on the app network."""
-    port: int = Field(5432, ge=1, le=65535)
-    """Database port."""
-    database: str = "internetid"
-    """Database the exporter connects to (cluster-wide metrics come from any database)."""
-    user: str = "internetid"
-    """Login of the exporter; a read-only role with ``pg_monitor`` is best."""
-    sslmode: Literal["disable", "allow", "prefer", "require", "verify-ca", "verify-full"] = "disable"
-    """libpq ``sslmode`` of the exporter's connection."""
-    use_app_dev_credentials: bool = False
-    """Log in with the app's documented development password instead of ``postgresExporterPassword``."""
-
-
-class ProbeTarget(ConfigModel):
-    """One URL the blackbox exporter probes; ``service`` routes and inhibits its alerts."""
-
-    url: HttpUrl
-    """URL probed."""
-    service: str
-    """``service`` label of the probe's series and alerts (``api``, ``web`` …)."""
-    module: str = HTTP_2XX
-    """Blackbox module (``blackbox/config.py``): ``http_2xx``; ``https_2xx`` also fails on plain HTTP and
-    measures the certificate; ``api_health_blockchain`` judges /api/health's blockchain check."""
-
-    @field_validator("module")
-    @classmethod
-    def _known_module(cls, value: str) -> str:
-        if value not in MODULES:
-            raise ValueError(f"unknown blackbox module {value!r}; known: {sorted(MODULES)}")
-        return value
-
-
-class TargetSettings(ConfigModel):
-    """What is monitored: the application's services, by their names on the app network."""
-
-    api: ApiTargets = ApiTargets()
-    web_url: HttpUrl = "http://web:3000/"
-    """The Next.js app has no metrics endpoint: it is probed over HTTP, never scraped."""
-    postgres: PostgresTarget = PostgresTarget()
-    redis_address: str = "redis://redis:6379"
-    """Redis the exporter connects to (``redis://host:port``)."""
-    probes: list[ProbeTarget] = Field(
-        default_factory=lambda: [ProbeTarget(url="http://api:3001/api/health", service="api")]
-    )
-    """Blackbox HTTP probes: the API's health endpoint, the public URL, any other page."""
-    scrape_overrides: dict[str, list[str]] = Field(default_factory=dict)
-    """Replace a job's default targets (``job: [host:port]``), e.g. exporters on other hosts."""
-
-    @field_validator("scrape_overrides")
-    @classmethod
-    def _known_jobs(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
-        probes = sorted(set(value) & set(PROBE_JOBS))
-        if probes:
-            raise ValueError(f"{probes} probe URLs, not scrape targets: set targets.webUrl or targets.probes instead")
-        unknown = sorted(set(value) - set(job_names()))
-        if unknown:
-            raise ValueError(f"unknown job(s) {unknown}; known: {sorted(set(job_names()) - set(PROBE_JOBS))}")
-        empty = sorted(job for job, targets in value.items() if not targets)
-        if empty:
-            raise ValueError(f"no targets for {empty}; remove the override to use the default")
-        return value
-
-
-class PrometheusSettings(ConfigModel):
-    scrape_interval: PositiveDuration = "15s"
-    """How often every target is scraped (also Grafana's datasource ``timeInterval``)."""
-    evaluation_interval: PositiveDuration = "15s"
-    """How often the rules are evaluated."""
-    scrape_timeout: PositiveDuration = "10s"
-    """Per-scrape timeout; at most ``scrapeInterval``."""
-    retention_time: Duration = "30d"
-    """How long samples are kept in the TSDB volume."""
-    retention_size: str | None = None
-    """Optional size cap such as ``20GB``; the oldest blocks go first."""
-    external_url: HttpUrl | None = None
-    """URL users reach Prometheus at (alert links); default ``http://<bindAddress>:<ports.prometheus>``."""
-
-    @model_validator(mode="after")
-    def _timeout_fits(self) -> PrometheusSettings:
-        if seconds(self.scrape_timeout) > seconds(self.scrape_interval):
-            raise ValueError(f"scrapeTimeout {self.scrape_timeout} exceeds scrapeInterval {self.scrape_interval}")
-        return self
 
 
 class StackSettings(ConfigModel):
@@ -311,16 +77,7 @@ class StackSettings(ConfigModel):
     @field_validator("images")
     @classmethod
     def _known_images(cls, value: dict[str, str]) -> dict[str, str]:
-        unknown = sorted(set(value) - set(IMAGES))
-        errors = [f"unknown container(s) {unknown}; known: {sorted(IMAGES)}"] if unknown else []
-        errors += [
-            f"{name}: {ref!r} has no tag or digest; pin it like {IMAGES[name]}"
-            for name, ref in value.items()
-            if name in IMAGES and ":" not in ref.rsplit("/", 1)[-1] and "@sha256:" not in ref
-        ]
-        if errors:
-            raise ValueError("; ".join(errors))
-        return value
+        return check_images(value)
 
     @model_validator(mode="after")
     def _grafana_reachable(self) -> StackSettings:

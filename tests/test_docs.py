@@ -24,7 +24,7 @@ from components.cli import UserError, build_parser
 from components.config_source import settings_from_stack_file
 from components.operator.test_alert import RUNBOOK_ANCHOR
 from components.rules import render_rule_files
-from components.settings import DockerSettings, PortSettings
+from components.containers.settings import DockerSettings, PortSettings
 from tests.conftest import STACKS
 
 ROOT = Path(__file__).resolve().parent.parent

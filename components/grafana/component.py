@@ -6,15 +6,16 @@ preview and whose auth is a secret, and every resource waits for the Grafana con
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, cast
 
 import pulumi
 import pulumiverse_grafana as grafana
 
 from components.grafana.dashboards import DashboardSpec
-from components.grafana.provisioning import datasources, json_data_encoded
-from components.grafana.settings import admin_password_problems
-from components.settings import StackSettings
+from components.grafana.provisioning import Datasource, json_data_encoded
+from components.grafana.settings import GrafanaFolder, admin_password_problems
 
 TYPE = "internet-id:grafana:GrafanaResources"
 
@@ -32,8 +33,25 @@ def _checked_auth(auth: str) -> str:
     return auth
 
 
+@dataclass(frozen=True)
+class GrafanaResourcesArgs:
+    """What the Grafana content needs: where Grafana is, how to log in, and what to put there."""
+
+    url: str
+    """Known at preview, so the provider is configured during preview too."""
+    auth: pulumi.Input[str]
+    """``user:password`` (a secret)."""
+    container: pulumi.Resource
+    """The Grafana container every resource waits for."""
+    datasources: Sequence[Datasource]
+    folders: Sequence[GrafanaFolder]
+    dashboards: Sequence[DashboardSpec]
+    retries: int
+    retry_wait: int
+
+
 class GrafanaResources(pulumi.ComponentResource):
-    """The Prometheus and Alertmanager datasources, the folders and every dashboard of a stack.
+    """The datasources, the folders and every dashboard of a stack, through one explicit Grafana provider.
 
     ``dashboards`` come from ``dashboard_specs``, which the program calls before it declares any
     resource: a required community dashboard that cannot be had stops the deploy before anything
@@ -46,32 +64,18 @@ class GrafanaResources(pulumi.ComponentResource):
     folders: dict[str, grafana.oss.Folder]
     dashboards: dict[str, grafana.oss.Dashboard]
 
-    def __init__(
-        self,
-        name: str,
-        settings: StackSettings,
-        grafana_url: str,
-        auth: pulumi.Output[str],
-        container: pulumi.Resource,
-        *,
-        dashboards: list[DashboardSpec],
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
+    def __init__(self, name: str, args: GrafanaResourcesArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TYPE, name, None, opts)
-        config = settings.grafana
-        specs = dashboards
-
         self.provider = grafana.Provider(
             f"{name}-provider",
-            url=grafana_url,
-            auth=pulumi.Output.secret(cast(Any, auth)).apply(_checked_auth),
-            retries=config.provider_retries,
-            retry_wait=config.provider_retry_wait,
+            url=args.url,
+            auth=pulumi.Output.secret(cast(Any, args.auth)).apply(_checked_auth),
+            retries=args.retries,
+            retry_wait=args.retry_wait,
             store_dashboard_sha256=True,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[container]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[args.container]),
         )
-        child = pulumi.ResourceOptions(parent=self, provider=self.provider, depends_on=[container])
-
+        child = pulumi.ResourceOptions(parent=self, provider=self.provider, depends_on=[args.container])
         sources = [
             grafana.oss.DataSource(
                 f"{name}-{source.type}",
@@ -84,15 +88,15 @@ class GrafanaResources(pulumi.ComponentResource):
                 json_data_encoded=json_data_encoded(source),
                 opts=child,
             )
-            for source in datasources(settings)
+            for source in args.datasources
         ]
         self.datasource, self.alertmanager_datasource = sources
         self.folders = {
             folder.uid: grafana.oss.Folder(f"{name}-folder-{folder.uid}", uid=folder.uid, title=folder.title,
                                            opts=child)
-            for folder in config.folders
+            for folder in args.folders
         }
-        self.dashboards = {spec.uid: self._dashboard(name, spec, child) for spec in specs}
+        self.dashboards = {spec.uid: self._dashboard(name, spec, child) for spec in args.dashboards}
         self.register_outputs({
             "datasourceUid": self.datasource.uid,
             "folderUids": list(self.folders),

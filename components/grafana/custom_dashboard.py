@@ -19,7 +19,7 @@ from grafana_foundation_sdk.cog.encoder import JSONEncoder
 from grafana_foundation_sdk.models.dashboard import DashboardCursorSync, DataSourceRef
 from grafana_foundation_sdk.models.prometheus import PromQueryFormat
 
-from components.prometheus.scrape_jobs import API_JOB
+from components.prometheus.jobs import API as API_JOB
 
 UID = "internet-id-overview"
 TITLE = "Internet-ID"

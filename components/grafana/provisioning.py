@@ -14,22 +14,18 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from components.grafana import custom_dashboard
+from components.containers import BY_NAME, internal_url
+from components.documents import GRAFANA_PROVISIONING_DIR
+from components.grafana.layout import DASHBOARDS_DIR
 
 if TYPE_CHECKING:
     from components.settings import StackSettings
 
-PROMETHEUS_URL = "http://prometheus:9090"
-ALERTMANAGER_URL = "http://alertmanager:9093"
-
-PROVISIONING_DIR = "/etc/grafana/provisioning"
-DASHBOARDS_DIR = "/etc/grafana/dashboards"
-"""Where ``files`` mode puts dashboard JSON, one folder per Grafana folder uid."""
 RELOAD_SECONDS = 30
 """How often Grafana re-reads the provisioned dashboard files."""
 
-DATASOURCES_FILE = "grafana/provisioning/datasources/internet-id.yaml"
-DASHBOARD_PROVIDERS_FILE = "grafana/provisioning/dashboards/internet-id.yaml"
+DATASOURCES_FILE = f"{GRAFANA_PROVISIONING_DIR}datasources/internet-id.yaml"
+DASHBOARD_PROVIDERS_FILE = f"{GRAFANA_PROVISIONING_DIR}dashboards/internet-id.yaml"
 
 
 @dataclass(frozen=True)
@@ -48,28 +44,17 @@ def datasources(settings: StackSettings) -> list[Datasource]:
     """The stack's datasources: Prometheus (the default, ``timeInterval`` = scrape interval) and Alertmanager."""
     grafana = settings.grafana
     return [
-        Datasource(grafana.datasource_name, grafana.datasource_uid, "prometheus", PROMETHEUS_URL, True,
+        Datasource(grafana.datasource_name, grafana.datasource_uid, "prometheus", internal_url(BY_NAME["prometheus"]),
+                   True,
                    {"timeInterval": settings.prometheus.scrape_interval, "httpMethod": "POST"}),
-        Datasource("Alertmanager", grafana.alertmanager_datasource_uid, "alertmanager", ALERTMANAGER_URL, False,
+        Datasource("Alertmanager", grafana.alertmanager_datasource_uid, "alertmanager",
+                   internal_url(BY_NAME["alertmanager"]), False,
                    {"implementation": "prometheus", "handleGrafanaManagedAlerts": False}),
     ]
 
 
 def json_data_encoded(datasource: Datasource) -> str:
     return json.dumps(datasource.json_data, sort_keys=True)
-
-
-def dashboard_folders(settings: StackSettings) -> dict[str, str]:
-    """Folder uid of every dashboard the stack can deploy, by dashboard uid."""
-    grafana = settings.grafana
-    folders = {custom_dashboard.UID: grafana.dashboards_folder}
-    folders.update({dashboard.uid: dashboard.folder for dashboard in grafana.community_dashboards})
-    return folders
-
-
-def dashboard_path(folder: str, uid: str) -> str:
-    """Where ``files`` mode uploads a dashboard in the Grafana container."""
-    return f"{DASHBOARDS_DIR}/{folder}/{uid}.json"
 
 
 def render_provisioning(settings: StackSettings) -> dict[str, str]:

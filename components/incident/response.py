@@ -1,41 +1,50 @@
 """``IncidentResponse``: builds the enabled ones of PagerDuty, Slack and Sentry for one stack.
 
-Wiring in ``__main__``: create it before Alertmanager, then put ``routing_keys`` into the
-settings' secrets (``pagerdutyRoutingKey``, ``pagerdutyDatabaseRoutingKey``) so the rendered
-Alertmanager config reads them from secret uploads in the same ``pulumi up``.
+Wiring in ``program.py``: create it before the containers and hand ``routing_keys``
+(``pagerdutyRoutingKey``, ``pagerdutyDatabaseRoutingKey``) to them with the other secret values, so
+Alertmanager reads them from its secret files in the same ``pulumi up``.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 import pulumi
 
 from components.alertmanager.settings import SlackChannels
 from components.incident.pagerduty import PagerDuty
 from components.incident.sentry import Sentry
+from components.incident.settings import IncidentSettings
 from components.incident.slack import Slack
 
-if TYPE_CHECKING:
-    from components.settings import StackSettings
 
-
-def provider_token(settings: StackSettings, key: str) -> pulumi.Input[str]:
-    """The value of the provider token ``key``; a one-line error when it is not set."""
-    secret = settings.secret(key)
-    if secret is None:
-        raise ValueError(f"{key}: required by the incident settings; `pulumi config set --secret {key} <value>`")
-    value: pulumi.Input[str] = secret.value
-    return value
-
-
-def shared_channel_names(settings: StackSettings) -> list[str]:
+def shared_channel_names(environment: str, channels: SlackChannels) -> list[str]:
     """Default Slack channel names used by a non-production stack (it would share prod's channels)."""
-    if settings.environment == "production":
+    if environment == "production":
         return []
-    names = settings.notifications.slack.channels.model_dump()
+    names = channels.model_dump()
     defaults = SlackChannels().model_dump()
     return sorted(name for key, name in names.items() if defaults.get(key) == name)
+
+
+@dataclass(frozen=True)
+class IncidentResponseArgs:
+    """What PagerDuty, Slack and Sentry need: their settings, the Slack channel names, the provider tokens."""
+
+    stack: str
+    environment: str
+    incident: IncidentSettings
+    slack_channels: SlackChannels
+    """The channels Alertmanager posts to (``notifications.slack.channels``), created by the Slack component."""
+    tokens: Mapping[str, pulumi.Input[str]]
+    """Provider tokens by secret config key (``pagerduty:token`` …); those of the enabled vendors are required."""
+
+    def token(self, key: str) -> pulumi.Input[str]:
+        value = self.tokens.get(key)
+        if value is None:
+            raise ValueError(f"{key}: required by the incident settings; `pulumi config set --secret {key} <value>`")
+        return value
 
 
 class IncidentResponse(pulumi.ComponentResource):
@@ -48,9 +57,9 @@ class IncidentResponse(pulumi.ComponentResource):
     sentry_dsn: pulumi.Output[str] | None
     sentry_env: pulumi.Output[str] | None
 
-    def __init__(self, name: str, settings: StackSettings, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, args: IncidentResponseArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("internet-id:incident:IncidentResponse", name, None, opts)
-        incident = settings.incident
+        incident = args.incident
         self.pagerduty: PagerDuty | None = None
         self.slack: Slack | None = None
         self.sentry: Sentry | None = None
@@ -63,24 +72,24 @@ class IncidentResponse(pulumi.ComponentResource):
 
         if incident.pagerduty.enabled:
             self.pagerduty = PagerDuty(
-                f"{name}-pagerduty", incident.pagerduty, provider_token(settings, "pagerduty:token"), opts=child
+                f"{name}-pagerduty", incident.pagerduty, args.token("pagerduty:token"), opts=child
             )
             self.routing_keys = dict(self.pagerduty.routing_keys)
             self.pagerduty_service_ids = dict(self.pagerduty.service_ids)
 
         if incident.slack.enabled:
-            shared = shared_channel_names(settings)
+            shared = shared_channel_names(args.environment, args.slack_channels)
             if shared:
                 pulumi.log.warn(
-                    f"stack {settings.stack!r} uses the default Slack channel names {shared}, which production uses "
+                    f"stack {args.stack!r} uses the default Slack channel names {shared}, which production uses "
                     "too; set distinct internet-id-monitoring:notifications.slack.channels for this stack"
                 )
             self.slack = Slack(
                 f"{name}-slack",
                 incident.slack,
-                channel_names=settings.notifications.slack.channels.model_dump(),
-                environment=settings.environment,
-                token=provider_token(settings, "slack:token"),
+                channel_names=args.slack_channels.model_dump(),
+                environment=args.environment,
+                token=args.token("slack:token"),
                 opts=child,
             )
             self.slack_channel_ids = dict(self.slack.channel_ids)
@@ -89,8 +98,8 @@ class IncidentResponse(pulumi.ComponentResource):
             self.sentry = Sentry(
                 f"{name}-sentry",
                 incident.sentry,
-                settings.environment,
-                provider_token(settings, "sentry:token"),
+                args.environment,
+                args.token("sentry:token"),
                 opts=child,
             )
             self.sentry_dsn = self.sentry.dsn

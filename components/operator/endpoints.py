@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from components.docker_stack.containers import alertmanager_url, grafana_url, prometheus_url
+from components.containers.urls import alertmanager_url, grafana_url, prometheus_url
 from components.settings import StackSettings
 
 PULUMI_TIMEOUT = 30.0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from components import yamltext
-from components.blackbox.config import API_HEALTH_BLOCKCHAIN, HTTP_2XX
+from components.blackbox.modules import API_HEALTH_BLOCKCHAIN, HTTP_2XX
 from components.prometheus.scrape_jobs import (
     ALERTMANAGER,
     API_JOB,
@@ -50,10 +50,11 @@ def scrape_configs(settings: StackSettings) -> list[dict[str, Any]]:
         configs.append(
             {
                 "job_name": job.name,
-                "metrics_path": job.metrics_path,
-                "static_configs": [
-                    {"targets": targets(settings, job), "labels": {"service": job.service, "environment": environment}}
-                ],
+                "metrics_path": job.job.metrics_path,
+                "static_configs": [{
+                    "targets": targets(settings, job),
+                    "labels": {"service": job.job.service, "environment": environment},
+                }],
             }
         )
     probes: dict[tuple[str, str], list[str]] = {}

@@ -1,8 +1,9 @@
-"""The scrape jobs: which job scrapes what, with which ``service`` label.
+"""The scrape jobs: which job scrapes which container, with which ``service`` label.
 
-Job names and ``service`` labels are today's, so existing queries and dashboards keep working.
-Targets default to the monitoring containers by name; ``targets.scrapeOverrides`` re-points any
-job (exporters on other hosts, the live test on loopback).
+Every container whose record names a job (``components/containers``) is scraped by it, by its
+container name; the API (DNS or static targets), the web probe and the blackbox probes are the
+jobs without a container of the stack.  ``targets.scrapeOverrides`` re-points any job
+(exporters on other hosts, the live test on loopback).
 """
 
 from __future__ import annotations
@@ -10,44 +11,40 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from components.containers import RECORDS
+from components.containers.model import ScrapeJob
+from components.prometheus import jobs
+
 if TYPE_CHECKING:
     from components.settings import StackSettings
 
+API_JOB = jobs.API
+WEB_JOB = jobs.WEB
+PROBE_JOB = jobs.PROBES
+
 
 @dataclass(frozen=True)
-class ScrapeJob:
-    """One Prometheus job scraping one monitoring container (or Prometheus itself)."""
+class ContainerJob:
+    """A job scraping one container of the stack (or Prometheus itself)."""
 
-    name: str
-    service: str
+    job: ScrapeJob
     container: str
-    """Container of the stack it scrapes (``docker_stack/containers.py``); ``""`` for Prometheus itself."""
     port: int
-    metrics_path: str = "/metrics"
+
+    @property
+    def name(self) -> str:
+        return self.job.name
 
 
-PROMETHEUS = ScrapeJob("prometheus", "prometheus", "", 9090)
-ALERTMANAGER = ScrapeJob("alertmanager", "alertmanager", "alertmanager", 9093)
-BLACKBOX_EXPORTER = ScrapeJob("blackbox-exporter", "blackbox", "blackbox-exporter", 9115)
-
-# The API is not in this table: its targets come from DNS or a static list (see config.py).
-JOBS: tuple[ScrapeJob, ...] = (
-    ScrapeJob("postgres", "database", "postgres-exporter", 9187),
-    ScrapeJob("redis", "cache", "redis-exporter", 9121),
-    ScrapeJob("node-exporter", "system", "node-exporter", 9100),
-    ScrapeJob("cadvisor", "containers", "cadvisor", 8080),
-    PROMETHEUS,
-    ALERTMANAGER,
-    ScrapeJob("grafana", "grafana", "grafana", 3000),
-    BLACKBOX_EXPORTER,
+JOBS: tuple[ContainerJob, ...] = tuple(
+    ContainerJob(record.scrape, record.name, record.port) for record in RECORDS if record.scrape
 )
+BY_JOB: dict[str, ContainerJob] = {job.name: job for job in JOBS}
+ALERTMANAGER = BY_JOB[jobs.ALERTMANAGER]
+BLACKBOX_EXPORTER = BY_JOB[jobs.BLACKBOX_EXPORTER]
 
-API_JOB = "internet-id-api"
-WEB_JOB = "internet-id-web"
-PROBE_JOB = "blackbox"
 
-
-def targets(settings: StackSettings, job: ScrapeJob) -> list[str]:
+def targets(settings: StackSettings, job: ContainerJob) -> list[str]:
     """The job's targets: the stack's override if any, else its container by name.
 
     Container names are unique on the Docker host, unlike service names: Prometheus also sits
@@ -57,11 +54,11 @@ def targets(settings: StackSettings, job: ScrapeJob) -> list[str]:
     override = settings.targets.scrape_overrides.get(job.name)
     if override:
         return list(override)
-    host = f"{settings.container_prefix}-{job.container}" if job.container else "localhost"
+    host = "localhost" if job.job.self_scrape else f"{settings.container_prefix}-{job.container}"
     return [f"{host}:{job.port}"]
 
 
-def address(settings: StackSettings, job: ScrapeJob) -> str:
+def address(settings: StackSettings, job: ContainerJob) -> str:
     """The single address of a one-target job (used to reach Alertmanager and the blackbox exporter)."""
     return targets(settings, job)[0]
 
@@ -69,3 +66,8 @@ def address(settings: StackSettings, job: ScrapeJob) -> str:
 def job_names() -> list[str]:
     """Every job the rendered config contains (used to validate overrides and by tests)."""
     return [API_JOB, WEB_JOB, *(job.name for job in JOBS), PROBE_JOB]
+
+
+def target_down_jobs() -> list[str]:
+    """Jobs whose failing scrape only TargetDown reports (the API, web and probe jobs have their own alerts)."""
+    return [job.name for job in JOBS if job.job.target_down]

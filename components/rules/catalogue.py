@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from components.blackbox.config import API_HEALTH_BLOCKCHAIN
+from components.blackbox.modules import API_HEALTH_BLOCKCHAIN
 
 Severity = Literal["critical", "warning", "info", "none"]
 ThresholdKind = Literal["ratio", "positive", "nonnegative", "seconds", "days"]

@@ -14,8 +14,9 @@ import pytest
 from google.protobuf import json_format  # type: ignore[import-untyped]
 from pulumi.runtime.mocks import MockMonitor
 
-from components.grafana.component import TYPE, GrafanaResources
+from components.grafana.component import TYPE, GrafanaResources, GrafanaResourcesArgs
 from components.grafana.dashboards import dashboard_specs
+from components.grafana.provisioning import datasources
 from components.settings import PROJECT, SettingsError, StackSettings, load_settings
 from tests.pulumi_harness import SECRET_SIG, SIG_KEY, RecordingMocks, unwrap
 
@@ -81,7 +82,10 @@ def deploy(settings: StackSettings, cache_dir: Path, base_url: str,
         auth = pulumi.Output.secret(f"admin:{password}")
         dashboards = dashboard_specs(settings, cache_dir=cache_dir, base_url=base_url, timeout=1,
                                      warn=warn or (lambda message: None))
-        component = GrafanaResources("grafana", settings, URL, auth, container, dashboards=dashboards)
+        grafana = settings.grafana
+        component = GrafanaResources("grafana", GrafanaResourcesArgs(
+            url=URL, auth=auth, container=container, datasources=datasources(settings), folders=grafana.folders,
+            dashboards=dashboards, retries=grafana.provider_retries, retry_wait=grafana.provider_retry_wait))
         return pulumi.Output.all(*[d.urn for d in component.dashboards.values()])
 
     program()

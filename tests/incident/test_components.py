@@ -12,7 +12,14 @@ import pytest
 
 from components.config_source import settings_from_stack_file
 from components.incident.response import IncidentResponse
+from components.program import incident_response_args
+from components.settings import StackSettings
 from tests.incident.harness import Mocks, settings_for, stack_settings, use_mocks, value_and_secret, when_registered
+
+
+def respond(settings: StackSettings) -> IncidentResponse:
+    """The component as the program builds it from a stack's settings."""
+    return IncidentResponse("incident", incident_response_args(settings))
 
 # Pulumi's wire marker of a secret input: {SIG_KEY: SECRET_SIG, "value": ...}.
 SIG_KEY = "4dabf18193072939515e22adb298388d"
@@ -70,7 +77,7 @@ def pd_id(name: str) -> str:
 
 @pulumi.runtime.test  # type: ignore[untyped-decorator]
 def test_escalation_policy_levels_targets_and_delays(mocks: Mocks) -> pulumi.Output[None]:
-    response = IncidentResponse("incident", settings_for("prod", INCIDENT))
+    response = respond(settings_for("prod", INCIDENT))
 
     async def check() -> None:
         policy = mocks.one(POLICY, "incident-pagerduty-escalation-main")
@@ -98,7 +105,7 @@ def test_escalation_policy_levels_targets_and_delays(mocks: Mocks) -> pulumi.Out
 def test_database_service_can_escalate_faster_with_its_own_policy(mocks: Mocks) -> pulumi.Output[None]:
     faster = {"primaryDelayMinutes": 5, "secondaryDelayMinutes": 10}  # lead: the main policy's
     block = incident(pagerduty={"services": {"database": {"escalation": faster}}})
-    response = IncidentResponse("incident", settings_for("prod", block))
+    response = respond(settings_for("prod", block))
 
     async def check() -> None:
         assert {r.name for r in mocks.of_type(POLICY)} == {
@@ -121,7 +128,7 @@ def test_database_service_can_escalate_faster_with_its_own_policy(mocks: Mocks) 
 
 @pulumi.runtime.test  # type: ignore[untyped-decorator]
 def test_schedules_rotate_weekly_in_the_configured_zone(mocks: Mocks) -> pulumi.Output[None]:
-    response = IncidentResponse("incident", settings_for("prod", INCIDENT))
+    response = respond(settings_for("prod", INCIDENT))
 
     async def check() -> None:
         expected_members = {
@@ -144,7 +151,7 @@ def test_schedules_rotate_weekly_in_the_configured_zone(mocks: Mocks) -> pulumi.
 
 @pulumi.runtime.test  # type: ignore[untyped-decorator]
 def test_users_are_created_or_looked_up_and_join_the_team(mocks: Mocks) -> pulumi.Output[None]:
-    response = IncidentResponse("incident", settings_for("prod", INCIDENT))
+    response = respond(settings_for("prod", INCIDENT))
 
     async def check() -> None:
         assert sorted(u.inputs["email"] for u in mocks.of_type(USER)) == ["alex@example.com", "sam@example.com"]
@@ -170,7 +177,7 @@ def test_created_users_get_the_base_role_their_team_role_pairs_with(mocks: Mocks
         {"name": "Kim", "email": "kim@example.com", "role": "admin", "teamRole": "manager"},
         {"name": "Obi", "email": "obi@example.com", "role": "observer", "teamRole": "observer"},
     ]
-    response = IncidentResponse("incident", settings_for("prod", incident(pagerduty={"users": users})))
+    response = respond(settings_for("prod", incident(pagerduty={"users": users})))
 
     async def check() -> None:
         roles = {u.inputs["email"]: u.inputs["role"] for u in mocks.of_type(USER)}
@@ -196,7 +203,7 @@ def test_user_resources_are_named_by_their_stable_key(mocks: Mocks) -> pulumi.Ou
     ]
     schedules = {"primary": ["alex.new@example.com", "sam@example.com"], "secondary": ["sam@example.com"]}
     block = incident(pagerduty={"users": users, "schedules": schedules})
-    response = IncidentResponse("incident", settings_for("prod", block))
+    response = respond(settings_for("prod", block))
 
     async def check() -> None:
         alex = mocks.one(USER, "incident-pagerduty-user-alex-example-com")  # same name as before: an update
@@ -226,7 +233,7 @@ def test_created_users_are_retained_on_delete(monkeypatch: pytest.MonkeyPatch) -
     @pulumi.runtime.test  # type: ignore[untyped-decorator]
     def build() -> pulumi.Output[None]:
         use_mocks("prod")
-        response = IncidentResponse("incident", stack_settings("prod"))
+        response = respond(stack_settings("prod"))
 
         async def check() -> None:
             pass
@@ -252,7 +259,7 @@ def test_pagerduty_provider_gets_the_service_region(
     mocks: Mocks, region: str | None, expected: str
 ) -> pulumi.Output[None]:
     block = incident(pagerduty={} if region is None else {"serviceRegion": region})
-    response = IncidentResponse("incident", settings_for("prod", block))
+    response = respond(settings_for("prod", block))
 
     async def check() -> None:
         provider = next(r for r in mocks.resources if r.typ == "pulumi:providers:pagerduty")
@@ -263,7 +270,7 @@ def test_pagerduty_provider_gets_the_service_region(
 
 @pulumi.runtime.test  # type: ignore[untyped-decorator]
 def test_services_use_events_api_v2_and_defaults(mocks: Mocks) -> pulumi.Output[None]:
-    response = IncidentResponse("incident", settings_for("prod", INCIDENT))
+    response = respond(settings_for("prod", INCIDENT))
 
     async def check() -> None:
         production = mocks.one(SERVICE, "incident-pagerduty-service-production")
@@ -288,7 +295,7 @@ def test_services_use_events_api_v2_and_defaults(mocks: Mocks) -> pulumi.Output[
 
 @pulumi.runtime.test  # type: ignore[untyped-decorator]
 def test_routing_keys_are_secret_and_keyed_by_secret_setting(mocks: Mocks) -> pulumi.Output[None]:
-    response = IncidentResponse("incident", settings_for("prod", INCIDENT))
+    response = respond(settings_for("prod", INCIDENT))
 
     async def check() -> None:
         assert set(response.routing_keys) == {"pagerdutyRoutingKey", "pagerdutyDatabaseRoutingKey"}
@@ -304,7 +311,7 @@ def test_routing_keys_are_secret_and_keyed_by_secret_setting(mocks: Mocks) -> pu
 
 @pulumi.runtime.test  # type: ignore[untyped-decorator]
 def test_every_resource_uses_the_explicit_provider_and_is_parented(mocks: Mocks) -> pulumi.Output[None]:
-    response = IncidentResponse("incident", settings_for("prod", INCIDENT))
+    response = respond(settings_for("prod", INCIDENT))
 
     async def check() -> None:
         for package, component in (("pagerduty", "pagerduty"), ("slack", "slack"), ("sentry", "sentry")):
@@ -343,7 +350,7 @@ def test_every_resource_uses_the_explicit_provider_and_is_parented(mocks: Mocks)
 def test_slack_channels_come_from_notification_settings(mocks: Mocks, names: list[str]) -> pulumi.Output[None]:
     stack = "staging" if names[0].startswith("staging") else "prod"
     settings = stack_settings(stack)
-    response = IncidentResponse("incident", settings)
+    response = respond(settings)
 
     async def check() -> None:
         conversations = mocks.of_type(CONVERSATION)
@@ -363,7 +370,7 @@ def test_slack_channels_come_from_notification_settings(mocks: Mocks, names: lis
 @pulumi.runtime.test  # type: ignore[untyped-decorator]
 def test_slack_topic_override_and_archive_on_destroy(mocks: Mocks) -> pulumi.Output[None]:
     block = incident(slack={"actionOnDestroy": "archive", "channels": {"info": {"topic": "FYI"}}})
-    response = IncidentResponse("incident", settings_for("prod", block))
+    response = respond(settings_for("prod", block))
 
     async def check() -> None:
         info = mocks.one(CONVERSATION, "incident-slack-info")
@@ -380,7 +387,7 @@ def test_slack_topic_override_and_archive_on_destroy(mocks: Mocks) -> pulumi.Out
 @pulumi.runtime.test  # type: ignore[untyped-decorator]
 def test_sentry_project_key_dsn_and_env_are_secret(mocks: Mocks) -> pulumi.Output[None]:
     block = incident(sentry={"tracesSampleRate": 0.25})
-    response = IncidentResponse("incident", settings_for("prod", block))
+    response = respond(settings_for("prod", block))
 
     async def check() -> None:
         team = mocks.one(SENTRY_TEAM, "incident-sentry-team")
@@ -408,7 +415,7 @@ def test_sentry_project_key_dsn_and_env_are_secret(mocks: Mocks) -> pulumi.Outpu
 
 @pulumi.runtime.test  # type: ignore[untyped-decorator]
 def test_sentry_issue_alerts_notify_the_team(mocks: Mocks) -> pulumi.Output[None]:
-    response = IncidentResponse("incident", settings_for("prod", INCIDENT))
+    response = respond(settings_for("prod", INCIDENT))
 
     async def check() -> None:
         alerts = {a.name: a.inputs for a in mocks.of_type(SENTRY_ALERT)}
@@ -433,7 +440,7 @@ def test_sentry_issue_alerts_notify_the_team(mocks: Mocks) -> pulumi.Output[None
 @pulumi.runtime.test  # type: ignore[untyped-decorator]
 def test_sentry_alert_environment_filter_is_opt_in(mocks: Mocks) -> pulumi.Output[None]:
     block = incident(sentry={"alertEnvironment": "production"})
-    response = IncidentResponse("incident", settings_for("staging", block))
+    response = respond(settings_for("staging", block))
 
     async def check() -> None:
         alerts = mocks.of_type(SENTRY_ALERT)
@@ -453,7 +460,7 @@ def test_sentry_self_hosted_without_alert_rules(mocks: Mocks) -> pulumi.Output[N
     block = incident(
         sentry={"baseUrl": "https://sentry.example.com/api/", "issueAlerts": False, "environment": "prod-eu"}
     )
-    response = IncidentResponse("incident", settings_for("prod", block))
+    response = respond(settings_for("prod", block))
 
     async def check() -> None:
         assert not mocks.of_type(SENTRY_ALERT)
@@ -503,7 +510,7 @@ EXPECTED: dict[str, dict[str, int]] = {
 @pulumi.runtime.test  # type: ignore[untyped-decorator]
 def test_each_stack_builds_exactly_the_expected_set(mocks: Mocks) -> pulumi.Output[None]:
     stack = pulumi.get_stack()
-    response = IncidentResponse("incident", stack_settings(stack))
+    response = respond(stack_settings(stack))
 
     async def check() -> None:
         assert dict(mocks.counts()) == EXPECTED[stack]
@@ -522,7 +529,7 @@ def test_each_stack_builds_exactly_the_expected_set(mocks: Mocks) -> pulumi.Outp
 def test_dev_needs_no_token(mocks: Mocks) -> pulumi.Output[None]:
     settings = settings_from_stack_file("dev")
     assert settings.incident.required_secrets() == {}
-    response = IncidentResponse("incident", settings)
+    response = respond(settings)
 
     async def check() -> None:
         assert [r.typ for r in mocks.resources] == ["internet-id:incident:IncidentResponse"]
@@ -534,7 +541,7 @@ def test_dev_needs_no_token(mocks: Mocks) -> pulumi.Output[None]:
 @pulumi.runtime.test  # type: ignore[untyped-decorator]
 def test_turning_the_database_service_off_leaves_the_rest(mocks: Mocks) -> pulumi.Output[None]:
     block = incident(pagerduty={"services": {"database": {"enabled": False}}})
-    response = IncidentResponse("incident", settings_for("prod", block))
+    response = respond(settings_for("prod", block))
 
     async def check() -> None:
         counts = mocks.counts()
@@ -550,7 +557,7 @@ def test_turning_the_database_service_off_leaves_the_rest(mocks: Mocks) -> pulum
 @pulumi.runtime.test  # type: ignore[untyped-decorator]
 def test_turning_one_area_off_leaves_the_others(mocks: Mocks, off: str) -> pulumi.Output[None]:
     block = incident(**{off: {"enabled": False}})
-    response = IncidentResponse("incident", settings_for("prod", block))
+    response = respond(settings_for("prod", block))
     packages = {"pagerduty": "pagerduty", "slack": "slack", "sentry": "sentry"}
 
     async def check() -> None:

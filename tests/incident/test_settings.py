@@ -22,7 +22,7 @@ from components.incident.settings import (
     service_escalation,
     timeout_value,
 )
-from components.settings import PROJECT, SettingsError
+from components.settings import PROJECT, SettingsError, StackSettings
 
 PAGERDUTY: dict[str, Any] = {
     "enabled": True,
@@ -216,9 +216,12 @@ def test_slack_action_on_destroy_is_none_or_archive() -> None:
 
 def test_non_production_stack_with_default_channel_names_is_flagged() -> None:
     staging = settings_from_mapping("staging", {}, require_secrets=False)
-    assert shared_channel_names(staging) == ["alerts-critical", "alerts-info", "alerts-warnings", "incidents"]
-    assert shared_channel_names(settings_from_stack_file("staging")) == []
-    assert shared_channel_names(settings_from_stack_file("prod")) == []
+    def shared(settings: StackSettings) -> list[str]:
+        return shared_channel_names(settings.environment, settings.notifications.slack.channels)
+
+    assert shared(staging) == ["alerts-critical", "alerts-info", "alerts-warnings", "incidents"]
+    assert shared(settings_from_stack_file("staging")) == []
+    assert shared(settings_from_stack_file("prod")) == []
 
 
 # --------------------------------------------------------------------------- Sentry

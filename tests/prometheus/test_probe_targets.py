@@ -6,7 +6,7 @@ from typing import Any
 
 import yaml
 
-from components.blackbox.config import BLOCKCHAIN_UNHEALTHY, MODULES
+from components.blackbox.modules import BLOCKCHAIN_UNHEALTHY, MODULES
 from components.prometheus.config import probe_targets, scrape_configs
 from components.settings import load_settings
 

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from components.alertmanager.config import secret_files
-from components.render import ALERTMANAGER_CONFIG, BLACKBOX_CONFIG, PROMETHEUS_CONFIG, render_documents, write_documents
+from components.documents import ALERTMANAGER_CONFIG, BLACKBOX_CONFIG, PROMETHEUS_CONFIG
+from components.render import render_documents, write_documents
 from components.settings import StackSettings
 from tests.live.harness import profile, services
 from tests.live.harness.api_standin import (

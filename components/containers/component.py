@@ -1,24 +1,44 @@
-"""The Docker side of the stack: one network, the data volumes and the eight containers.
+"""The Docker side of the stack: one network, the data volumes and the containers.
 
-Only maps ``container_specs`` to resources.  Config files go in through the containers'
-uploads, so a changed document replaces its container (the data volumes keep TSDB, silences
-and Grafana state); that is a deliberate trade for having no reload endpoint exposed.
+Only maps container specs (``container_specs``) and the rendered documents to resources.  Config
+files go in through the containers' uploads, so a changed document replaces its container (the
+data volumes keep TSDB, silences and Grafana state).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from ipaddress import IPv4Address
 
 import pulumi
 import pulumi_docker as docker
 
-from components.docker_stack.containers import ContainerSpec, container_specs
+from components.containers.model import ContainerSpec
 from components.durations import go_duration
-from components.settings import StackSettings
 
-# How long `pulumi up` waits for a container to turn healthy (first pulls and Grafana's
-# migrations take longer than the provider's 60 s default).
+TYPE = "internet-id:docker:MonitoringContainers"
 WAIT_TIMEOUT_SECONDS = 300
+"""How long `pulumi up` waits for a container to turn healthy (first pulls and Grafana's migrations take longer
+than the provider's 60 s default)."""
+
+
+@dataclass(frozen=True)
+class MonitoringContainersArgs:
+    """What the Docker side needs: the specs, the documents they upload, and the secret values they hold."""
+
+    stack: str
+    prefix: str
+    """Of every container and volume name."""
+    network_name: str
+    app_network: str | None
+    bind_address: IPv4Address
+    protect_volumes: bool
+    specs: Sequence[ContainerSpec]
+    documents: Mapping[str, str]
+    secrets: Mapping[str, pulumi.Input[str]]
+    """Secret values by config key: the stack's config secrets and what its resources produce (a generated
+    password, PagerDuty routing keys)."""
 
 
 class MonitoringContainers(pulumi.ComponentResource):
@@ -27,32 +47,24 @@ class MonitoringContainers(pulumi.ComponentResource):
     containers: dict[str, docker.Container]
     volumes: dict[str, docker.Volume]
 
-    def __init__(
-        self,
-        name: str,
-        settings: StackSettings,
-        documents: Mapping[str, str],
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        super().__init__("internet-id:docker:MonitoringContainers", name, None, opts)
-        prefix = settings.container_prefix
+    def __init__(self, name: str, args: MonitoringContainersArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(TYPE, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.network = docker.Network(
             f"{name}-network",
-            name=settings.network_name,
+            name=args.network_name,
             driver="bridge",
-            labels=[docker.NetworkLabelArgs(label="com.internet-id.stack", value=settings.stack)],
+            labels=[docker.NetworkLabelArgs(label="com.internet-id.stack", value=args.stack)],
             opts=child,
         )
-        specs = container_specs(settings, dict(documents))
         self.volumes = {}
-        for volume in sorted({v for spec in specs for v in spec.volumes}):
+        for volume in sorted({v for spec in args.specs for v in spec.volumes}):
             self.volumes[volume] = docker.Volume(
                 f"{name}-{volume}",
-                name=f"{prefix}-{volume}",
-                opts=pulumi.ResourceOptions(parent=self, protect=settings.docker.protect_volumes),
+                name=f"{args.prefix}-{volume}",
+                opts=pulumi.ResourceOptions(parent=self, protect=args.protect_volumes),
             )
-        self.containers = {spec.name: self._container(name, settings, spec, documents) for spec in specs}
+        self.containers = {spec.name: self._container(name, args, spec) for spec in args.specs}
         self.register_outputs(
             {
                 "network": self.network.name,
@@ -60,27 +72,28 @@ class MonitoringContainers(pulumi.ComponentResource):
             }
         )
 
-    def _container(
-        self, name: str, settings: StackSettings, spec: ContainerSpec, documents: Mapping[str, str]
-    ) -> docker.Container:
+    def _container(self, name: str, args: MonitoringContainersArgs, spec: ContainerSpec) -> docker.Container:
         image = docker.RemoteImage(
             f"{name}-{spec.name}-image",
             name=spec.image,
             keep_locally=True,
             opts=pulumi.ResourceOptions(parent=self),
         )
-        uploads = [docker.ContainerUploadArgs(file=path, content=documents[key]) for path, key in spec.uploads.items()]
+        uploads = [
+            docker.ContainerUploadArgs(file=path, content=args.documents[key]) for path, key in spec.uploads.items()
+        ]
         uploads += [
-            docker.ContainerUploadArgs(file=path, content=pulumi.Output.secret(secret.value))
+            docker.ContainerUploadArgs(file=path, content=pulumi.Output.secret(
+                secret.literal if secret.literal is not None else args.secrets[secret.key]))
             for path, secret in spec.secret_uploads.items()
         ]
         networks = [docker.ContainerNetworksAdvancedArgs(name=self.network.name, aliases=[spec.name])]
-        if spec.joins_app_network and settings.docker.app_network:
-            networks.append(docker.ContainerNetworksAdvancedArgs(name=settings.docker.app_network))
+        if spec.joins_app_network and args.app_network:
+            networks.append(docker.ContainerNetworksAdvancedArgs(name=args.app_network))
         health = spec.healthcheck
         return docker.Container(
             f"{name}-{spec.name}",
-            name=f"{settings.container_prefix}-{spec.name}",
+            name=f"{args.prefix}-{spec.name}",
             image=image.image_id,
             command=spec.command or None,
             entrypoints=spec.entrypoint or None,
@@ -88,9 +101,7 @@ class MonitoringContainers(pulumi.ComponentResource):
             uploads=uploads or None,
             networks_advanced=networks,
             ports=[
-                docker.ContainerPortArgs(
-                    internal=spec.port, external=spec.published_port, ip=str(settings.docker.bind_address)
-                )
+                docker.ContainerPortArgs(internal=spec.port, external=spec.published_port, ip=str(args.bind_address))
             ]
             if spec.published_port
             else None,
@@ -113,7 +124,7 @@ class MonitoringContainers(pulumi.ComponentResource):
             memory_swap=spec.memory_mb,
             restart="unless-stopped",
             healthcheck=docker.ContainerHealthcheckArgs(
-                tests=health.test,
+                tests=health.test(spec.port),
                 interval=go_duration(health.interval),
                 timeout=go_duration(health.timeout),
                 retries=health.retries,
@@ -124,7 +135,7 @@ class MonitoringContainers(pulumi.ComponentResource):
             wait=health is not None,
             wait_timeout=WAIT_TIMEOUT_SECONDS if health else None,
             labels=[
-                docker.ContainerLabelArgs(label="com.internet-id.stack", value=settings.stack),
+                docker.ContainerLabelArgs(label="com.internet-id.stack", value=args.stack),
                 docker.ContainerLabelArgs(label="com.internet-id.component", value=spec.name),
             ],
             # Fixed names and host ports: the old container must go before its replacement can exist.

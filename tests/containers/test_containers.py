@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from components.config_source import settings_from_mapping, settings_from_stack_file
-from components.docker_stack.containers import DEFAULT_MEMORY_MB, ContainerSpec, container_specs, host_path_problems
+from components.containers import container_specs, host_path_problems
+from components.containers.model import ContainerSpec
 from components.render import render_documents
 from components.settings import SettingsError, StackSettings
 from components.versions import IMAGES
@@ -42,8 +43,10 @@ def test_only_the_three_uis_publish_ports(dev: dict[str, ContainerSpec]) -> None
 def test_every_container_has_a_memory_limit_and_overrides_apply() -> None:
     settings = settings_from_mapping("dev", {f"{NS}:docker": {"memoryMb": {"prometheus": 4096}}}, require_secrets=False)
     specs = specs_of(settings)
-    assert specs["prometheus"].memory_mb == 4096
-    assert all(spec.memory_mb == DEFAULT_MEMORY_MB[name] for name, spec in specs.items() if name != "prometheus")
+    assert {name: spec.memory_mb for name, spec in specs.items()} == {
+        "prometheus": 4096, "alertmanager": 256, "grafana": 512, "postgres-exporter": 128, "redis-exporter": 128,
+        "node-exporter": 128, "cadvisor": 512, "blackbox-exporter": 128,
+    }
 
 
 # The port each upstream image listens on by default (its docs / Dockerfile EXPOSE), written here
@@ -65,8 +68,9 @@ def test_healthchecks_use_the_port_each_image_listens_on(dev: dict[str, Containe
     for name, port in UPSTREAM_PORTS.items():
         healthcheck = dev[name].healthcheck
         assert healthcheck is not None, name
-        assert healthcheck.test[:4] == ["CMD", "wget", "-q", "--spider"], name
-        assert healthcheck.url.startswith(f"http://127.0.0.1:{port}/"), name
+        test = healthcheck.test(dev[name].port)
+        assert test[:4] == ["CMD", "wget", "-q", "--spider"], name
+        assert test[4].startswith(f"http://127.0.0.1:{port}/"), name
         assert dev[name].port == port, name
 
 

@@ -1,0 +1,49 @@
+"""Alertmanager: routes alerts by severity to PagerDuty, Slack and e-mail, with inhibitions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from components.alertmanager.config import CONFIG_DIR, secret_files
+from components.containers.model import Container, Healthcheck, Runtime, ScrapeJob, SecretFile
+from components.containers.urls import alertmanager_url
+from components.documents import ALERTMANAGER_CONFIG, ALERTMANAGER_TEMPLATES_DIR
+from components.prometheus import jobs
+
+if TYPE_CHECKING:
+    from components.settings import StackSettings
+
+
+def runtime(settings: StackSettings, documents: Mapping[str, str]) -> Runtime:
+    secrets_dir = settings.notifications.secrets_dir
+    templates = {
+        f"{CONFIG_DIR}/{path.removeprefix('alertmanager/')}": path
+        for path in documents
+        if path.startswith(ALERTMANAGER_TEMPLATES_DIR)
+    }
+    return Runtime(
+        command=[
+            f"--config.file={CONFIG_DIR}/alertmanager.yml",
+            "--storage.path=/alertmanager",
+            "--cluster.listen-address=",  # a single node: no gossip port
+            f"--web.external-url={alertmanager_url(settings)}",
+        ],
+        uploads={f"{CONFIG_DIR}/alertmanager.yml": ALERTMANAGER_CONFIG, **templates},
+        secret_uploads={
+            f"{secrets_dir}/{name}": SecretFile(secret.key) for name, secret in secret_files(settings).items()
+        },
+        volumes={"alertmanager-data": "/alertmanager"},
+    )
+
+
+RECORD = Container(
+    name="alertmanager",
+    description="routes alerts by severity to PagerDuty, Slack and e-mail, with inhibitions",
+    port=9093,
+    memory_mb=256,
+    healthcheck=Healthcheck("/-/healthy"),
+    published="alertmanager",
+    scrape=ScrapeJob(jobs.ALERTMANAGER, "alertmanager"),
+    runtime=runtime,
+)

@@ -1,0 +1,43 @@
+"""cAdvisor: CPU, memory and network of every container on the Docker host."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from components.containers.model import Container, Healthcheck, Mount, Runtime, ScrapeJob
+from components.prometheus import jobs
+
+if TYPE_CHECKING:
+    from components.settings import StackSettings
+
+
+def runtime(settings: StackSettings, documents: Mapping[str, str]) -> Runtime:
+    access = settings.cadvisor
+    mounts = [
+        Mount("/", "/rootfs"),
+        Mount("/var/run", "/var/run"),
+        Mount("/sys", "/sys"),
+        Mount(settings.docker.data_root, "/var/lib/docker", setting="docker.dataRoot"),
+    ]
+    if access.disk_devices:
+        mounts.append(Mount("/dev/disk", "/dev/disk", setting="cadvisor.diskDevices"))
+    return Runtime(
+        # Docker containers only, without one series per Docker label (cardinality).
+        command=["--docker_only=true", "--store_container_labels=false", "--housekeeping_interval=15s"],
+        mounts=mounts,
+        privileged=access.privileged,
+        capabilities=[] if access.privileged else list(access.capabilities),
+        devices=list(access.devices),
+    )
+
+
+RECORD = Container(
+    name="cadvisor",
+    description="CPU, memory and network of every container on the Docker host",
+    port=8080,
+    memory_mb=512,
+    healthcheck=Healthcheck("/healthz"),
+    scrape=ScrapeJob(jobs.CADVISOR, "containers"),
+    runtime=runtime,
+)

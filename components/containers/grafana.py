@@ -1,0 +1,83 @@
+"""Grafana: the dashboards, over the Prometheus and Alertmanager datasources."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from components.containers.model import SECRETS_DIR, Container, Healthcheck, Runtime, ScrapeJob, SecretFile
+from components.containers.urls import grafana_url
+from components.documents import GRAFANA_DASHBOARDS_DIR, GRAFANA_PROVISIONING_DIR
+from components.grafana.layout import PROVISIONING_DIR, dashboard_folders, dashboard_path
+from components.grafana.settings import ADMIN_PASSWORD_SECRET
+from components.prometheus import jobs
+
+if TYPE_CHECKING:
+    from components.settings import StackSettings
+
+PASSWORD_FILE = f"{SECRETS_DIR}/grafana-admin-password"
+
+# The data volume keeps the first admin password; resetting it from the secret file on every
+# start makes a changed ``grafanaAdminPassword`` take effect (the container is replaced when
+# the uploaded file changes).  A failed reset (first start: no user yet) must not stop Grafana.
+START = (
+    "grafana cli --homepath /usr/share/grafana --config /etc/grafana/grafana.ini "
+    f"admin reset-admin-password --password-from-stdin < {PASSWORD_FILE} >/dev/null 2>&1 || true; "
+    "exec /run.sh"
+)
+
+
+def provisioned_files(settings: StackSettings, documents: Mapping[str, str]) -> dict[str, str]:
+    """Container path -> document of ``grafana.provisioning: files``: provisioning files and dashboards."""
+    if settings.grafana.provisioning != "files":
+        return {}
+    uploads = {
+        f"{PROVISIONING_DIR}/{path.removeprefix(GRAFANA_PROVISIONING_DIR)}": path
+        for path in documents
+        if path.startswith(GRAFANA_PROVISIONING_DIR)
+    }
+    folders = dashboard_folders(settings)
+    for path in documents:
+        if path.startswith(GRAFANA_DASHBOARDS_DIR):
+            uid = path.removeprefix(GRAFANA_DASHBOARDS_DIR).removesuffix(".json")
+            uploads[dashboard_path(folders[uid], uid)] = path
+    return uploads
+
+
+def runtime(settings: StackSettings, documents: Mapping[str, str]) -> Runtime:
+    grafana = settings.grafana
+    root_url = f"{grafana_url(settings)}/"
+    env = {
+        "GF_SECURITY_ADMIN_USER": grafana.admin_user,
+        "GF_SECURITY_ADMIN_PASSWORD__FILE": PASSWORD_FILE,
+        "GF_SERVER_ROOT_URL": root_url,
+        "GF_USERS_ALLOW_SIGN_UP": "false",
+        "GF_AUTH_ANONYMOUS_ENABLED": "false",
+        "GF_AUTH_DISABLE_LOGIN_FORM": "false",
+        # Grafana 10 refuses legacy and unified alerting together; Prometheus alerts here.
+        "GF_ALERTING_ENABLED": "false",
+        "GF_UNIFIED_ALERTING_ENABLED": "true",
+        "GF_ANALYTICS_REPORTING_ENABLED": "false",
+        "GF_ANALYTICS_CHECK_FOR_UPDATES": "false",
+        "GF_SECURITY_DISABLE_GRAVATAR": "true",
+        "GF_SECURITY_COOKIE_SECURE": str(root_url.startswith("https://")).lower(),
+    }
+    return Runtime(
+        entrypoint=["/bin/sh", "-c", START],
+        env=env,
+        uploads=provisioned_files(settings, documents),
+        secret_uploads={PASSWORD_FILE: SecretFile(ADMIN_PASSWORD_SECRET)},
+        volumes={"grafana-data": "/var/lib/grafana"},
+    )
+
+
+RECORD = Container(
+    name="grafana",
+    description="the dashboards, over the Prometheus and Alertmanager datasources",
+    port=3000,
+    memory_mb=512,
+    healthcheck=Healthcheck("/api/health", start_period="60s"),
+    published="grafana",
+    scrape=ScrapeJob(jobs.GRAFANA, "grafana"),
+    runtime=runtime,
+)

@@ -1,0 +1,129 @@
+"""The shapes of the container records: what one running component is, and what Docker is asked to run.
+
+``Container`` is the record (kube-prometheus' ``components/<x>.libsonnet`` parameter block): every
+fact of one component that the container spec, its scrape job, the datasource URLs, TargetDown
+and the README's "What runs" table are derived from.  ``ContainerSpec`` is what the Pulumi shell
+maps to a ``docker.Container``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from components.settings import StackSettings
+
+SECRETS_DIR = "/run/secrets"
+"""Where credential files go in the containers that read them from a file."""
+
+Published = Literal["prometheus", "alertmanager", "grafana"]
+"""The ``ports.*`` setting that publishes a container's port on ``docker.bindAddress``."""
+
+
+@dataclass(frozen=True)
+class Healthcheck:
+    """A Docker healthcheck that runs inside the image (these images ship busybox ``wget``)."""
+
+    path: str
+    interval: str = "15s"
+    timeout: str = "5s"
+    retries: int = 4
+    start_period: str = "30s"
+
+    def test(self, port: int) -> list[str]:
+        return ["CMD", "wget", "-q", "--spider", f"http://127.0.0.1:{port}{self.path}"]
+
+
+@dataclass(frozen=True)
+class Mount:
+    """A host path mounted read-only (exporters that read the host)."""
+
+    source: str
+    target: str
+    setting: str = ""
+    """The config key that decides this mount, for the message when the host lacks the path."""
+
+
+@dataclass(frozen=True)
+class ScrapeJob:
+    """The Prometheus job that scrapes a container; its target is ``<container name>:<port>``."""
+
+    name: str
+    service: str
+    """Value of the ``service`` label of the job's series (today's, so existing queries keep working)."""
+    metrics_path: str = "/metrics"
+    target_down: bool = True
+    """TargetDown fires when the job's target stops answering (no other alert watches the scrape itself)."""
+    self_scrape: bool = False
+    """Prometheus scraping itself: the target is ``localhost``."""
+
+
+@dataclass(frozen=True)
+class SecretFile:
+    """A credential file: the secret config key it holds, or a literal that is no secret (a documented default)."""
+
+    key: str
+    literal: str | None = None
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """How a container runs: what ``Container.runtime`` computes from the stack's settings and documents."""
+
+    command: list[str] = field(default_factory=list)
+    entrypoint: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+    uploads: dict[str, str] = field(default_factory=dict)
+    """Container path -> key in ``render_documents`` output."""
+    secret_uploads: dict[str, SecretFile] = field(default_factory=dict)
+    """Container path -> the credential the file holds (always uploaded as a Pulumi secret)."""
+    volumes: dict[str, str] = field(default_factory=dict)
+    """Volume name (without prefix) -> container path; data that must survive replacement."""
+    mounts: list[Mount] = field(default_factory=list)
+    privileged: bool = False
+    capabilities: list[str] = field(default_factory=list)
+    """Linux capabilities added to Docker's default set."""
+    devices: list[str] = field(default_factory=list)
+
+
+def no_runtime(settings: StackSettings, documents: Mapping[str, str]) -> Runtime:
+    return Runtime()
+
+
+@dataclass(frozen=True)
+class Container:
+    """One running component of the stack."""
+
+    name: str
+    """Container name suffix (``<prefix>-<name>``), network alias, key of ``images.*`` and ``docker.memoryMb``."""
+    description: str
+    """What it is, one line (the README's "What runs" table)."""
+    port: int
+    """Port it listens on inside the container."""
+    memory_mb: int
+    """Default memory limit (``docker.memoryMb`` overrides it)."""
+    healthcheck: Healthcheck | None
+    unmonitored_reason: str = ""
+    """Why there is no Docker healthcheck, and what watches the container instead."""
+    app_network: str = ""
+    """Why it joins the application's network; empty: monitoring network only."""
+    published: Published | None = None
+    scrape: ScrapeJob | None = None
+    runtime: Callable[[StackSettings, Mapping[str, str]], Runtime] = no_runtime
+
+
+@dataclass(frozen=True)
+class ContainerSpec(Runtime):
+    """Everything Docker is asked to run for one container of one stack: its record and its ``Runtime``."""
+
+    name: str = ""
+    image: str = ""
+    port: int = 0
+    memory_mb: int = 0
+    published_port: int | None = None
+    """Host port on ``docker.bindAddress``; only the three UIs publish one."""
+    joins_app_network: bool = False
+    healthcheck: Healthcheck | None = None
+    unmonitored_reason: str = ""

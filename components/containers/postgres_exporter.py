@@ -1,0 +1,45 @@
+"""postgres_exporter: PostgreSQL's metrics (up, connections, deadlocks, settings)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from components.containers.model import SECRETS_DIR, Container, Healthcheck, Runtime, ScrapeJob, SecretFile
+from components.prometheus import jobs
+
+if TYPE_CHECKING:
+    from components.settings import StackSettings
+
+PASSWORD_SECRET = "postgresExporterPassword"
+PASSWORD_FILE = f"{SECRETS_DIR}/postgres-exporter-password"
+APP_DEV_DATABASE_PASSWORD = "internetid"
+"""Development password of the Internet-ID app's own compose database (not a secret: the app's documented
+default), used only when a stack sets ``targets.postgres.useAppDevCredentials``."""
+
+
+def runtime(settings: StackSettings, documents: Mapping[str, str]) -> Runtime:
+    db = settings.targets.postgres
+    password = SecretFile(PASSWORD_SECRET)
+    if settings.secret(PASSWORD_SECRET) is None and db.use_app_dev_credentials:
+        password = SecretFile(PASSWORD_SECRET, APP_DEV_DATABASE_PASSWORD)
+    return Runtime(
+        env={
+            "DATA_SOURCE_URI": f"{db.host}:{db.port}/{db.database}?sslmode={db.sslmode}",
+            "DATA_SOURCE_USER": db.user,
+            "DATA_SOURCE_PASS_FILE": PASSWORD_FILE,
+        },
+        secret_uploads={PASSWORD_FILE: password},
+    )
+
+
+RECORD = Container(
+    name="postgres-exporter",
+    description="PostgreSQL's metrics (up, connections, deadlocks, settings)",
+    port=9187,
+    memory_mb=128,
+    healthcheck=Healthcheck("/"),
+    app_network="reaches the database by its name there",
+    scrape=ScrapeJob(jobs.POSTGRES, "database"),
+    runtime=runtime,
+)

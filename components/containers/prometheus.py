@@ -1,0 +1,45 @@
+"""Prometheus: scrapes every target, evaluates the rules, sends alerts to Alertmanager."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from components.containers.model import Container, Healthcheck, Runtime, ScrapeJob
+from components.containers.urls import prometheus_url
+from components.documents import PROMETHEUS_CONFIG, PROMETHEUS_RULES_DIR
+from components.prometheus import jobs
+
+if TYPE_CHECKING:
+    from components.settings import StackSettings
+
+
+def runtime(settings: StackSettings, documents: Mapping[str, str]) -> Runtime:
+    prom = settings.prometheus
+    command = [
+        "--config.file=/etc/prometheus/prometheus.yml",
+        "--storage.tsdb.path=/prometheus",
+        f"--storage.tsdb.retention.time={prom.retention_time}",
+        f"--web.external-url={prometheus_url(settings)}",
+    ]
+    if prom.retention_size:
+        command.append(f"--storage.tsdb.retention.size={prom.retention_size}")
+    rules = {f"/etc/{path}": path for path in documents if path.startswith(PROMETHEUS_RULES_DIR)}
+    return Runtime(
+        command=command,
+        uploads={"/etc/prometheus/prometheus.yml": PROMETHEUS_CONFIG, **rules},
+        volumes={"prometheus-data": "/prometheus"},
+    )
+
+
+RECORD = Container(
+    name="prometheus",
+    description="scrapes every target, evaluates the rules, sends alerts to Alertmanager",
+    port=9090,
+    memory_mb=2048,
+    healthcheck=Healthcheck("/-/healthy"),
+    app_network="scrapes the API and probes the web app by their names there",
+    published="prometheus",
+    scrape=ScrapeJob(jobs.PROMETHEUS, "prometheus", self_scrape=True),
+    runtime=runtime,
+)

@@ -1,0 +1,129 @@
+"""Where the containers run, which host ports they publish and what of the host they may see
+(config keys ``docker``, ``ports``, ``cadvisor``, ``images``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from ipaddress import IPv4Address
+from typing import Any
+
+from pydantic import Field, field_validator, model_validator
+
+from components.model import ConfigModel
+from components.versions import IMAGES
+
+APP_HOST_PORTS = {3000: "the Internet-ID web app", 3001: "the Internet-ID API"}
+"""Host ports the Internet-ID application already uses."""
+
+
+def _check_container_names(value: Mapping[str, Any]) -> None:
+    unknown = sorted(set(value) - set(IMAGES))
+    if unknown:
+        raise ValueError(f"unknown container(s) {unknown}; known: {sorted(IMAGES)}")
+
+
+class DockerSettings(ConfigModel):
+    """Where the containers run and how they are wired to the Internet-ID application."""
+
+    host: str | None = None
+    """Docker daemon address (e.g. ``ssh://ops@host``); unset means the local daemon."""
+    network_name: str | None = None
+    """Name of the monitoring network; default ``internet-id-monitoring-<stack>``."""
+    container_prefix: str | None = None
+    """Prefix of every container and volume name; default ``iidmon-<stack>``."""
+    app_network: str | None = "internet-id_default"
+    """The application's Docker network, joined by name so ``api``, ``db`` and ``redis`` resolve."""
+    bind_address: IPv4Address = IPv4Address("127.0.0.1")
+    """Host address the published UIs listen on; keep loopback unless a proxy with auth fronts them."""
+    data_root: str = "/var/lib/docker"
+    """The Docker daemon's data root on its host (``docker info -f '{{.DockerRootDir}}'``); cAdvisor reads
+    container filesystems there.  Rootless Docker and some distributions put it elsewhere."""
+    protect_volumes: bool = False
+    """Protect the data volumes from deletion (``pulumi destroy`` fails until unset)."""
+    memory_mb: dict[str, int] = Field(default_factory=dict)
+    """Memory limit per container in MiB, overriding each container's default (``components/containers``)."""
+
+    @field_validator("data_root")
+    @classmethod
+    def _absolute(cls, value: str) -> str:
+        if not value.startswith("/"):
+            raise ValueError(f"{value!r} is not an absolute path on the Docker host")
+        return value.rstrip("/") or "/"
+
+    @field_validator("memory_mb")
+    @classmethod
+    def _known_containers(cls, value: dict[str, int]) -> dict[str, int]:
+        _check_container_names(value)
+        bad = {k: v for k, v in value.items() if v < 16}
+        if bad:
+            raise ValueError(f"limits below 16 MiB: {bad}")
+        return value
+
+
+class CadvisorSettings(ConfigModel):
+    """What cAdvisor may see of the Docker host (its docs run it privileged with the host's /dev/kmsg)."""
+
+    privileged: bool = True
+    """Run privileged, as cAdvisor's docs do; ``false`` keeps only ``capabilities`` (container CPU, memory and
+    network metrics still work; some disk metrics need more)."""
+    capabilities: list[str] = Field(default_factory=list)
+    """Linux capabilities added when not privileged (e.g. ``SYS_ADMIN`` for disk usage of container layers)."""
+    devices: list[str] = Field(default_factory=lambda: ["/dev/kmsg"])
+    """Host devices passed in; ``/dev/kmsg`` gives OOM-kill events.  Empty where the host refuses devices."""
+    disk_devices: bool = True
+    """Mount the host's ``/dev/disk`` read-only (disk names of I/O metrics); ``false`` where the host has none."""
+
+    @field_validator("devices")
+    @classmethod
+    def _device_paths(cls, value: list[str]) -> list[str]:
+        bad = [device for device in value if not device.startswith("/dev/")]
+        if bad:
+            raise ValueError(f"{bad} are not device paths (/dev/...)")
+        return value
+
+    @field_validator("capabilities")
+    @classmethod
+    def _capability_names(cls, value: list[str]) -> list[str]:
+        bad = [cap for cap in value if not cap.isupper() or cap.startswith("CAP_")]
+        if bad:
+            raise ValueError(f"{bad}: name capabilities as Docker does, e.g. SYS_ADMIN (no CAP_ prefix)")
+        return value
+
+
+class PortSettings(ConfigModel):
+    """Host ports of the three UIs; exporters publish nothing."""
+
+    prometheus: int = Field(9090, ge=1, le=65535)
+    """Host port of Prometheus' UI and API."""
+    alertmanager: int = Field(9093, ge=1, le=65535)
+    """Host port of Alertmanager's UI and API."""
+    grafana: int = Field(3030, ge=1, le=65535)
+    """Host port of Grafana; never 3000 or 3001 (the Internet-ID web app and API)."""
+
+    @field_validator("grafana")
+    @classmethod
+    def _not_an_app_port(cls, value: int) -> int:
+        if value in APP_HOST_PORTS:
+            raise ValueError(f"port {value} is taken by {APP_HOST_PORTS[value]}; use e.g. 3030")
+        return value
+
+    @model_validator(mode="after")
+    def _distinct(self) -> PortSettings:
+        ports = [self.prometheus, self.alertmanager, self.grafana]
+        if len(set(ports)) != len(ports):
+            raise ValueError(f"host ports must differ, got {ports}")
+        return self
+
+
+def check_images(value: dict[str, str]) -> dict[str, str]:
+    """Image overrides name known containers and pin a tag or digest."""
+    unknown = sorted(set(value) - set(IMAGES))
+    errors = [f"unknown container(s) {unknown}; known: {sorted(IMAGES)}"] if unknown else []
+    errors += [
+        f"{name}: {ref!r} has no tag or digest; pin it like {IMAGES[name]}"
+        for name, ref in value.items()
+        if name in IMAGES and ":" not in ref.rsplit("/", 1)[-1] and "@sha256:" not in ref
+    ]
+    if errors:
+        raise ValueError("; ".join(errors))
+    return value

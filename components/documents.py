@@ -1,0 +1,10 @@
+"""Names of the rendered documents (paths relative to a render directory), shared by the renderers,
+the containers that receive them and the render command."""
+
+PROMETHEUS_CONFIG = "prometheus/prometheus.yml"
+PROMETHEUS_RULES_DIR = "prometheus/rules/"
+ALERTMANAGER_CONFIG = "alertmanager/alertmanager.yml"
+ALERTMANAGER_TEMPLATES_DIR = "alertmanager/templates/"
+BLACKBOX_CONFIG = "blackbox/blackbox.yml"
+GRAFANA_DASHBOARDS_DIR = "grafana/dashboards/"
+GRAFANA_PROVISIONING_DIR = "grafana/provisioning/"

@@ -1,0 +1,134 @@
+"""What Prometheus scrapes and how often (config keys ``targets`` and ``prometheus``).
+
+Targets name the Internet-ID application's services on its network; ``scrapeOverrides`` re-points
+any job (exporters on other hosts, the live test on loopback).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from components.blackbox.modules import HTTP_2XX, MODULES
+from components.durations import Duration, PositiveDuration, seconds
+from components.model import ConfigModel, HttpUrl
+from components.prometheus.scrape_jobs import PROBE_JOB, WEB_JOB, job_names
+
+PROBE_JOBS = (WEB_JOB, PROBE_JOB)
+"""Probe jobs take URLs from targets.webUrl and targets.probes, not from scrapeOverrides."""
+
+
+class ApiTargets(ConfigModel):
+    """How Prometheus finds the API replicas: each replica is scraped as its own target."""
+
+    discovery: Literal["dns", "static"] = "dns"
+    """``dns``: A records of ``dnsNames`` (Docker's DNS returns one per replica); ``static``: ``staticTargets``."""
+    dns_names: list[str] = Field(default_factory=lambda: ["api"])
+    """Names whose A records are the replicas (the app's compose service name)."""
+    port: int = Field(3001, ge=1, le=65535)
+    """Port the API listens on in each replica."""
+    static_targets: list[str] = Field(default_factory=list)
+    """``host:port`` of each replica, for ``discovery: static``."""
+    expected_replicas: int = Field(1, ge=1)
+    """Replicas that should answer; fewer for a while fires ``ApiReplicasMissing`` (a dead replica leaves DNS)."""
+
+    @model_validator(mode="after")
+    def _has_targets(self) -> ApiTargets:
+        if self.discovery == "static" and not self.static_targets:
+            raise ValueError("discovery is 'static' but staticTargets is empty; list host:port of each replica")
+        if self.discovery == "static" and self.expected_replicas > len(self.static_targets):
+            raise ValueError(
+                f"expectedReplicas {self.expected_replicas} exceeds the {len(self.static_targets)} staticTargets"
+            )
+        if self.discovery == "dns" and not self.dns_names:
+            raise ValueError("discovery is 'dns' but dnsNames is empty")
+        return self
+
+
+class PostgresTarget(ConfigModel):
+    """The database postgres-exporter connects to (password: secret ``postgresExporterPassword``)."""
+
+    host: str = "db"
+    """Database host name on the app network."""
+    port: int = Field(5432, ge=1, le=65535)
+    """Database port."""
+    database: str = "internetid"
+    """Database the exporter connects to (cluster-wide metrics come from any database)."""
+    user: str = "internetid"
+    """Login of the exporter; a read-only role with ``pg_monitor`` is best."""
+    sslmode: Literal["disable", "allow", "prefer", "require", "verify-ca", "verify-full"] = "disable"
+    """libpq ``sslmode`` of the exporter's connection."""
+    use_app_dev_credentials: bool = False
+    """Log in with the app's documented development password instead of ``postgresExporterPassword``."""
+
+
+class ProbeTarget(ConfigModel):
+    """One URL the blackbox exporter probes; ``service`` routes and inhibits its alerts."""
+
+    url: HttpUrl
+    """URL probed."""
+    service: str
+    """``service`` label of the probe's series and alerts (``api``, ``web`` …)."""
+    module: str = HTTP_2XX
+    """Blackbox module (``blackbox/config.py``): ``http_2xx``; ``https_2xx`` also fails on plain HTTP and
+    measures the certificate; ``api_health_blockchain`` judges /api/health's blockchain check."""
+
+    @field_validator("module")
+    @classmethod
+    def _known_module(cls, value: str) -> str:
+        if value not in MODULES:
+            raise ValueError(f"unknown blackbox module {value!r}; known: {sorted(MODULES)}")
+        return value
+
+
+class TargetSettings(ConfigModel):
+    """What is monitored: the application's services, by their names on the app network."""
+
+    api: ApiTargets = ApiTargets()
+    web_url: HttpUrl = "http://web:3000/"
+    """The Next.js app has no metrics endpoint: it is probed over HTTP, never scraped."""
+    postgres: PostgresTarget = PostgresTarget()
+    redis_address: str = "redis://redis:6379"
+    """Redis the exporter connects to (``redis://host:port``)."""
+    probes: list[ProbeTarget] = Field(
+        default_factory=lambda: [ProbeTarget(url="http://api:3001/api/health", service="api")]
+    )
+    """Blackbox HTTP probes: the API's health endpoint, the public URL, any other page."""
+    scrape_overrides: dict[str, list[str]] = Field(default_factory=dict)
+    """Replace a job's default targets (``job: [host:port]``), e.g. exporters on other hosts."""
+
+    @field_validator("scrape_overrides")
+    @classmethod
+    def _known_jobs(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        probes = sorted(set(value) & set(PROBE_JOBS))
+        if probes:
+            raise ValueError(f"{probes} probe URLs, not scrape targets: set targets.webUrl or targets.probes instead")
+        unknown = sorted(set(value) - set(job_names()))
+        if unknown:
+            raise ValueError(f"unknown job(s) {unknown}; known: {sorted(set(job_names()) - set(PROBE_JOBS))}")
+        empty = sorted(job for job, targets in value.items() if not targets)
+        if empty:
+            raise ValueError(f"no targets for {empty}; remove the override to use the default")
+        return value
+
+
+class PrometheusSettings(ConfigModel):
+    scrape_interval: PositiveDuration = "15s"
+    """How often every target is scraped (also Grafana's datasource ``timeInterval``)."""
+    evaluation_interval: PositiveDuration = "15s"
+    """How often the rules are evaluated."""
+    scrape_timeout: PositiveDuration = "10s"
+    """Per-scrape timeout; at most ``scrapeInterval``."""
+    retention_time: Duration = "30d"
+    """How long samples are kept in the TSDB volume."""
+    retention_size: str | None = None
+    """Optional size cap such as ``20GB``; the oldest blocks go first."""
+    external_url: HttpUrl | None = None
+    """URL users reach Prometheus at (alert links); default ``http://<bindAddress>:<ports.prometheus>``."""
+
+    @model_validator(mode="after")
+    def _timeout_fits(self) -> PrometheusSettings:
+        if seconds(self.scrape_timeout) > seconds(self.scrape_interval):
+            raise ValueError(f"scrapeTimeout {self.scrape_timeout} exceeds scrapeInterval {self.scrape_interval}")
+        return self
