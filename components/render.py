@@ -22,7 +22,7 @@ from components.documents import (
 from components.grafana.dashboards import DashboardSpec, cached_specs, render_dashboards
 from components.grafana.provisioning import render_provisioning
 from components.prometheus.config import render_prometheus_config
-from components.rules import render_rule_files
+from components.rules.render import render_rule_files
 from components.secrets import REDACTED
 
 if TYPE_CHECKING:

@@ -22,9 +22,9 @@ import yaml
 
 from components.cli import UserError, build_parser
 from components.config_source import settings_from_stack_file
-from components.operator.test_alert import RUNBOOK_ANCHOR
-from components.rules import render_rule_files
 from components.containers.settings import DockerSettings, PortSettings
+from components.operator.test_alert import RUNBOOK_ANCHOR
+from components.rules.render import render_rule_files
 from tests.conftest import STACKS
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -11,7 +11,7 @@ from components.alertmanager.routes import RECEIVERS
 from components.grafana import custom_dashboard
 from components.prometheus.config import render_prometheus_config
 from components.prometheus.scrape_jobs import PROBE_JOB
-from components.rules import render_rule_files
+from components.rules.render import render_rule_files
 from components.settings import StackSettings
 
 

@@ -27,9 +27,11 @@ from dataclasses import dataclass
 from typing import Literal
 
 from components.blackbox.modules import API_HEALTH_BLOCKCHAIN
+from components.prometheus import jobs
 
 Severity = Literal["critical", "warning", "info", "none"]
 ThresholdKind = Literal["ratio", "positive", "nonnegative", "seconds", "days"]
+Direction = Literal["above", "below"]
 
 AREAS: tuple[str, ...] = ("api", "database", "cache", "host", "containers", "probes", "meta")
 """Rule files in this order: ``<area>.yml``, one group ``internet-id-<area>`` each."""
@@ -50,6 +52,8 @@ class Alert:
     description: str
     threshold: float | None = None
     threshold_kind: ThresholdKind | None = None
+    direction: Direction | None = None
+    """Whether the alert fires above or below its threshold (``> [[threshold]]`` / ``< [[threshold]]``)."""
     below: float | None = None
     """The threshold must stay below this value (e.g. a histogram's top finite bucket)."""
     why_below: str = ""
@@ -59,7 +63,7 @@ class Alert:
     @property
     def lower_is_worse(self) -> bool:
         """The alert fires below its threshold (free space, days left), so a lower threshold is more severe."""
-        return "< [[threshold]]" in self.expr
+        return self.direction == "below"
 
     @property
     def anchor(self) -> str:
@@ -68,13 +72,21 @@ class Alert:
 
 
 # Selectors shared by several rules.
-API = 'job="internet-id-api"'
-API_NO_HEALTH = 'job="internet-id-api", route!="/health"'
-HEALTH = 'job="blackbox", service="api", instance=~".*/api/health"'
+API = f'job="{jobs.API}"'
+SEL_POSTGRES = f'job="{jobs.POSTGRES}"'
+SEL_REDIS = f'job="{jobs.REDIS}"'
+SEL_NODE = f'job="{jobs.NODE}"'
+SEL_CADVISOR = f'job="{jobs.CADVISOR}"'
+SEL_PROMETHEUS = f'job="{jobs.PROMETHEUS}"'
+SEL_ALERTMANAGER = f'job="{jobs.ALERTMANAGER}"'
+SEL_WEB = f'job="{jobs.WEB}"'
+SEL_PROBES = f'job="{jobs.PROBES}"'
+API_NO_HEALTH = f'{API}, route!="/health"'
+HEALTH = f'{SEL_PROBES}, service="api", instance=~".*/api/health"'
 """The plain probes of /api/health (module http_2xx or https_2xx: only 200 passes)."""
 HEALTH_VERDICT = f"probe_http_status_code{{{HEALTH}}} != 200 > 0"
 """/api/health answered, with another status than 200: the API's own verdict (503 = degraded)."""
-FS = 'job="node-exporter", fstype!~"tmpfs|ramfs|squashfs|nsfs|overlay|fuse.lxcfs"'
+FS = f'{SEL_NODE}, fstype!~"tmpfs|ramfs|squashfs|nsfs|overlay|fuse.lxcfs"'
 BY_API = "job, environment"
 BY_PG = "job, instance, environment"
 
@@ -99,6 +111,7 @@ def _error_ratio(severity: Severity, name: str, threshold: float, for_: str) -> 
         ),
         threshold=threshold,
         threshold_kind="ratio",
+        direction="above",
         identity=("job",),
     )
 
@@ -118,6 +131,7 @@ def _queue(severity: Severity, name: str, threshold: float, for_: str) -> Alert:
         ),
         threshold=threshold,
         threshold_kind="positive",
+        direction="above",
         identity=("job", "queue_name"),
     )
 
@@ -143,13 +157,14 @@ def _ipfs(severity: Severity, name: str, threshold: float, for_: str) -> Alert:
         ),
         threshold=threshold,
         threshold_kind="ratio",
+        direction="above",
         identity=("job", "provider"),
     )
 
 
 def _api_memory(severity: Severity, name: str, threshold: float, for_: str) -> Alert:
     by = "job, instance, environment, name"
-    sel = 'job="cadvisor", name=~"[[api_containers]]"'
+    sel = f'{SEL_CADVISOR}, name=~"[[api_containers]]"'
     return Alert(
         name=name,
         area="api",
@@ -167,6 +182,7 @@ def _api_memory(severity: Severity, name: str, threshold: float, for_: str) -> A
         ),
         threshold=threshold,
         threshold_kind="ratio",
+        direction="above",
         identity=("job", "instance", "name"),
     )
 
@@ -178,8 +194,8 @@ def _pool(severity: Severity, name: str, threshold: float, for_: str) -> Alert:
         severity=severity,
         service="database",
         expr=(
-            f'sum by ({BY_PG}) (pg_stat_activity_count{{job="postgres"}})\n'
-            f"/ on ({BY_PG})\nmax by ({BY_PG}) (pg_settings_max_connections{{job=\"postgres\"}})\n> [[threshold]]"
+            f'sum by ({BY_PG}) (pg_stat_activity_count{{{SEL_POSTGRES}}})\n'
+            f"/ on ({BY_PG})\nmax by ({BY_PG}) (pg_settings_max_connections{{{SEL_POSTGRES}}})\n> [[threshold]]"
         ),
         for_=for_,
         summary="PostgreSQL connections above [[threshold_pct]] of max_connections",
@@ -190,6 +206,7 @@ def _pool(severity: Severity, name: str, threshold: float, for_: str) -> Alert:
         ),
         threshold=threshold,
         threshold_kind="ratio",
+        direction="above",
         identity=("job", "instance"),
     )
 
@@ -201,7 +218,7 @@ def _tls(severity: Severity, name: str, days: float) -> Alert:
         severity=severity,
         service="{{ $labels.service }}",
         expr=(
-            '(probe_ssl_earliest_cert_expiry{job=~"blackbox|internet-id-web"} - time()) / 86400\n< [[threshold]]'
+            f'(probe_ssl_earliest_cert_expiry{{job=~"{jobs.PROBES}|{jobs.WEB}"}} - time()) / 86400\n< [[threshold]]'
         ),
         for_="0m",
         summary="TLS certificate of {{ $labels.instance }} expires in less than [[threshold]] days",
@@ -211,14 +228,16 @@ def _tls(severity: Severity, name: str, days: float) -> Alert:
         ),
         threshold=days,
         threshold_kind="days",
+        direction="below",
         identity=("job", "instance"),
     )
 
 
-_MEMORY = (
-    "max by (job, instance, environment, name) "
-    '({metric}{{job="cadvisor", name!="", name!~"[[api_containers]]"}}{guard})'
-)
+def _container_memory(metric: str, guard: str = "") -> str:
+    """``metric`` of every container but the API's (their own alerts), one series per container."""
+    selector = f'{SEL_CADVISOR}, name!="", name!~"[[api_containers]]"'
+    return f"max by (job, instance, environment, name) ({metric}{{{selector}}}{guard})"
+
 
 CATALOGUE: tuple[Alert, ...] = (
     # ------------------------------------------------------------------ api
@@ -278,13 +297,14 @@ CATALOGUE: tuple[Alert, ...] = (
         ),
         threshold=0.10,
         threshold_kind="ratio",
+        direction="above",
     ),
     Alert(
         name="BlockchainRPCDown",
         area="api",
         severity="critical",
         service="blockchain",
-        expr=f'probe_failed_due_to_regex{{job="blackbox", module="{API_HEALTH_BLOCKCHAIN}"}} == 1',
+        expr=f'probe_failed_due_to_regex{{{SEL_PROBES}, module="{API_HEALTH_BLOCKCHAIN}"}} == 1',
         for_="2m",
         summary="Blockchain RPC unreachable from the API",
         description=(
@@ -310,6 +330,7 @@ CATALOGUE: tuple[Alert, ...] = (
         ),
         threshold=5,
         threshold_kind="seconds",
+        direction="above",
         below=10,
         why_below="10s is the top finite bucket of http_request_duration_seconds, so p95 never exceeds it",
     ),
@@ -330,6 +351,7 @@ CATALOGUE: tuple[Alert, ...] = (
         ),
         threshold=0.8,
         threshold_kind="positive",
+        direction="above",
     ),
     Alert(
         name="ServiceHealthDegraded",
@@ -351,7 +373,7 @@ CATALOGUE: tuple[Alert, ...] = (
         area="database",
         severity="critical",
         service="database",
-        expr='pg_up{job="postgres"} == 0',
+        expr=f'pg_up{{{SEL_POSTGRES}}} == 0',
         for_="1m",
         summary="PostgreSQL down",
         description=(
@@ -378,6 +400,7 @@ CATALOGUE: tuple[Alert, ...] = (
         ),
         threshold=0.5,
         threshold_kind="seconds",
+        direction="above",
         below=1,
         why_below="1s is the top finite bucket of db_query_duration_seconds, so p95 never exceeds it",
     ),
@@ -388,7 +411,7 @@ CATALOGUE: tuple[Alert, ...] = (
         service="database",
         expr=(
             f"sum by ({BY_PG}, datname) "
-            '(increase(pg_stat_database_deadlocks{job="postgres", datname!~"template.*"}[[[rate]]]))\n'
+            f'(increase(pg_stat_database_deadlocks{{{SEL_POSTGRES}, datname!~"template.*"}}[[[rate]]]))\n'
             "> [[threshold]]"
         ),
         for_="0m",
@@ -399,6 +422,7 @@ CATALOGUE: tuple[Alert, ...] = (
         ),
         threshold=0,
         threshold_kind="nonnegative",
+        direction="above",
     ),
     # ------------------------------------------------------------------ cache
     Alert(
@@ -406,7 +430,7 @@ CATALOGUE: tuple[Alert, ...] = (
         area="cache",
         severity="warning",
         service="cache",
-        expr='redis_up{job="redis"} == 0',
+        expr=f'redis_up{{{SEL_REDIS}}} == 0',
         for_="2m",
         summary="Redis down",
         description=(
@@ -432,13 +456,14 @@ CATALOGUE: tuple[Alert, ...] = (
         ),
         threshold=0.5,
         threshold_kind="ratio",
+        direction="below",
     ),
     Alert(
         name="RedisMemoryNearMaxmemory",
         area="cache",
         severity="warning",
         service="cache",
-        expr='redis_memory_used_bytes{job="redis"}\n/\n(redis_memory_max_bytes{job="redis"} > 0)\n> [[threshold]]',
+        expr=f'redis_memory_used_bytes{{{SEL_REDIS}}}\n/\n(redis_memory_max_bytes{{{SEL_REDIS}}} > 0)\n> [[threshold]]',
         for_="5m",
         summary="Redis memory above [[threshold_pct]] of maxmemory",
         description=(
@@ -447,13 +472,14 @@ CATALOGUE: tuple[Alert, ...] = (
         ),
         threshold=0.9,
         threshold_kind="ratio",
+        direction="above",
     ),
     Alert(
         name="RedisRejectedConnections",
         area="cache",
         severity="warning",
         service="cache",
-        expr='increase(redis_rejected_connections_total{job="redis"}[[[rate]]]) > [[threshold]]',
+        expr=f'increase(redis_rejected_connections_total{{{SEL_REDIS}}}[[[rate]]]) > [[threshold]]',
         for_="0m",
         summary="Redis rejects connections",
         description=(
@@ -462,6 +488,7 @@ CATALOGUE: tuple[Alert, ...] = (
         ),
         threshold=0,
         threshold_kind="nonnegative",
+        direction="above",
     ),
     # ------------------------------------------------------------------ host
     Alert(
@@ -483,6 +510,7 @@ CATALOGUE: tuple[Alert, ...] = (
         ),
         threshold=0.4,
         threshold_kind="ratio",
+        direction="below",
         identity=("job", "instance", "mountpoint"),
     ),
     Alert(
@@ -502,6 +530,7 @@ CATALOGUE: tuple[Alert, ...] = (
         ),
         threshold=0.05,
         threshold_kind="ratio",
+        direction="below",
         identity=("job", "instance", "mountpoint"),
     ),
     Alert(
@@ -510,8 +539,8 @@ CATALOGUE: tuple[Alert, ...] = (
         severity="warning",
         service="system",
         expr=(
-            'node_memory_MemAvailable_bytes{job="node-exporter"}\n/\n'
-            'node_memory_MemTotal_bytes{job="node-exporter"}\n< [[threshold]]'
+            f'node_memory_MemAvailable_bytes{{{SEL_NODE}}}\n/\n'
+            f'node_memory_MemTotal_bytes{{{SEL_NODE}}}\n< [[threshold]]'
         ),
         for_="10m",
         summary="Host {{ $labels.instance }} low on memory",
@@ -521,6 +550,7 @@ CATALOGUE: tuple[Alert, ...] = (
         ),
         threshold=0.1,
         threshold_kind="ratio",
+        direction="below",
     ),
     Alert(
         name="HostCpuSaturation",
@@ -528,8 +558,8 @@ CATALOGUE: tuple[Alert, ...] = (
         severity="warning",
         service="system",
         expr=(
-            'node_load1{job="node-exporter"}\n/ on (job, instance) group_left\n'
-            'count by (job, instance) (node_cpu_seconds_total{job="node-exporter", mode="idle"})\n> [[threshold]]'
+            f'node_load1{{{SEL_NODE}}}\n/ on (job, instance) group_left\n'
+            f'count by (job, instance) (node_cpu_seconds_total{{{SEL_NODE}, mode="idle"}})\n> [[threshold]]'
         ),
         for_="15m",
         summary="Host {{ $labels.instance }} CPU saturated",
@@ -539,6 +569,7 @@ CATALOGUE: tuple[Alert, ...] = (
         ),
         threshold=2,
         threshold_kind="positive",
+        direction="above",
     ),
     # ------------------------------------------------------------------ containers
     Alert(
@@ -547,9 +578,9 @@ CATALOGUE: tuple[Alert, ...] = (
         severity="warning",
         service="containers",
         expr=(
-            _MEMORY.format(metric="container_memory_working_set_bytes", guard="")
+            _container_memory("container_memory_working_set_bytes")
             + "\n/ on (job, instance, environment, name)\n"
-            + _MEMORY.format(metric="container_spec_memory_limit_bytes", guard=" > 0")
+            + _container_memory("container_spec_memory_limit_bytes", " > 0")
             + "\n> [[threshold]]"
         ),
         for_="10m",
@@ -560,6 +591,7 @@ CATALOGUE: tuple[Alert, ...] = (
         ),
         threshold=0.9,
         threshold_kind="ratio",
+        direction="above",
     ),
     # ------------------------------------------------------------------ probes
     Alert(
@@ -567,7 +599,7 @@ CATALOGUE: tuple[Alert, ...] = (
         area="probes",
         severity="critical",
         service="web",
-        expr='probe_success{job="internet-id-web"} == 0',
+        expr=f'probe_success{{{SEL_WEB}}} == 0',
         for_="2m",
         summary="Internet-ID web app down",
         description=(
@@ -581,7 +613,7 @@ CATALOGUE: tuple[Alert, ...] = (
         severity="warning",
         service="{{ $labels.service }}",
         expr=(
-            f'probe_success{{job="blackbox", module!="{API_HEALTH_BLOCKCHAIN}"}} == 0\n'
+            f'probe_success{{{SEL_PROBES}, module!="{API_HEALTH_BLOCKCHAIN}"}} == 0\n'
             f"unless\n{HEALTH_VERDICT}"
         ),
         for_="5m",
@@ -613,7 +645,7 @@ CATALOGUE: tuple[Alert, ...] = (
         area="meta",
         severity="critical",
         service="prometheus",
-        expr='max_over_time(prometheus_config_last_reload_successful{job="prometheus"}[[[rate]]]) == 0',
+        expr=f'max_over_time(prometheus_config_last_reload_successful{{{SEL_PROMETHEUS}}}[[[rate]]]) == 0',
         for_="10m",
         summary="Prometheus configuration reload failed",
         description=(
@@ -627,7 +659,7 @@ CATALOGUE: tuple[Alert, ...] = (
         severity="critical",
         service="prometheus",
         expr=(
-            'increase(prometheus_rule_evaluation_failures_total{job="prometheus"}[[[rate]]]) > [[threshold]]'
+            f'increase(prometheus_rule_evaluation_failures_total{{{SEL_PROMETHEUS}}}[[[rate]]]) > [[threshold]]'
         ),
         for_="15m",
         summary="Prometheus fails to evaluate rules",
@@ -637,13 +669,14 @@ CATALOGUE: tuple[Alert, ...] = (
         ),
         threshold=0,
         threshold_kind="nonnegative",
+        direction="above",
     ),
     Alert(
         name="PrometheusNotConnectedToAlertmanager",
         area="meta",
         severity="warning",
         service="prometheus",
-        expr='max_over_time(prometheus_notifications_alertmanagers_discovered{job="prometheus"}[[[rate]]]) < 1',
+        expr=f'max_over_time(prometheus_notifications_alertmanagers_discovered{{{SEL_PROMETHEUS}}}[[[rate]]]) < 1',
         for_="10m",
         summary="Prometheus not connected to Alertmanager",
         description=(
@@ -657,8 +690,8 @@ CATALOGUE: tuple[Alert, ...] = (
         severity="critical",
         service="prometheus",
         expr=(
-            'rate(prometheus_notifications_errors_total{job="prometheus"}[[[rate]]])\n/\n'
-            'rate(prometheus_notifications_sent_total{job="prometheus"}[[[rate]]])\n> [[threshold]]'
+            f'rate(prometheus_notifications_errors_total{{{SEL_PROMETHEUS}}}[[[rate]]])\n/\n'
+            f'rate(prometheus_notifications_sent_total{{{SEL_PROMETHEUS}}}[[[rate]]])\n> [[threshold]]'
         ),
         for_="15m",
         summary="Prometheus fails to send alerts to Alertmanager",
@@ -668,13 +701,14 @@ CATALOGUE: tuple[Alert, ...] = (
         ),
         threshold=0.03,
         threshold_kind="ratio",
+        direction="above",
     ),
     Alert(
         name="AlertmanagerConfigReloadFailed",
         area="meta",
         severity="critical",
         service="alertmanager",
-        expr='max_over_time(alertmanager_config_last_reload_successful{job="alertmanager"}[[[rate]]]) == 0',
+        expr=f'max_over_time(alertmanager_config_last_reload_successful{{{SEL_ALERTMANAGER}}}[[[rate]]]) == 0',
         for_="10m",
         summary="Alertmanager configuration reload failed",
         description=(
@@ -689,9 +723,9 @@ CATALOGUE: tuple[Alert, ...] = (
         service="alertmanager",
         expr=(
             "sum by (job, instance, environment, integration) "
-            '(rate(alertmanager_notifications_failed_total{job="alertmanager"}[[[rate]]]))\n/\n'
+            f'(rate(alertmanager_notifications_failed_total{{{SEL_ALERTMANAGER}}}[[[rate]]]))\n/\n'
             "sum by (job, instance, environment, integration) "
-            '(rate(alertmanager_notifications_total{job="alertmanager"}[[[rate]]]))\n> [[threshold]]'
+            f'(rate(alertmanager_notifications_total{{{SEL_ALERTMANAGER}}}[[[rate]]]))\n> [[threshold]]'
         ),
         for_="5m",
         summary="Alertmanager fails to send {{ $labels.integration }} notifications",
@@ -701,13 +735,14 @@ CATALOGUE: tuple[Alert, ...] = (
         ),
         threshold=0.01,
         threshold_kind="ratio",
+        direction="above",
     ),
     Alert(
         name="TargetDown",
         area="meta",
         severity="warning",
         service="{{ $labels.service }}",
-        expr='up{job!~"internet-id-api|internet-id-web|blackbox"} == 0',
+        expr='up{job=~"[[target_down_jobs]]"} == 0',
         for_="5m",
         summary="Scrape target {{ $labels.job }} down",
         description=(

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from components import yamltext
+from components.prometheus.scrape_jobs import target_down_jobs
 from components.rules.catalogue import AREAS, CATALOGUE, Alert
 from components.rules.settings import RuleSettings
+
+if TYPE_CHECKING:
+    from components.settings import StackSettings
 
 _TOKEN = re.compile(r"\[\[(\w+)\]\]")
 
@@ -39,6 +43,7 @@ def rule(alert: Alert, settings: RuleSettings, api_replicas: int = 1) -> dict[st
         "min_request_rate": f"{settings.min_request_rate:g}",
         "min_operations": str(settings.min_operations),
         "api_replicas": str(api_replicas),
+        "target_down_jobs": "|".join(target_down_jobs()),
     }
     if alert.threshold is not None:
         threshold = settings.threshold(alert.name)
@@ -72,3 +77,8 @@ def render_rules(settings: RuleSettings, stack: str, api_replicas: int = 1) -> d
     header = f"Rendered by internet-id-monitoring for stack {stack}; see docs/runbook.md."
     groups = rule_groups(settings, api_replicas)
     return {f"{area}.yml": yamltext.dump(doc, header=header) for area, doc in groups.items()}
+
+
+def render_rule_files(settings: StackSettings) -> dict[str, str]:
+    """Rule files by file name (``api.yml`` …), as uploaded to ``/etc/prometheus/rules``."""
+    return render_rules(settings.rules, settings.stack, settings.targets.api.expected_replicas)

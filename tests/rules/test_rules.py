@@ -12,9 +12,8 @@ import pytest
 import yaml
 
 from components.config_source import settings_from_stack_file
-from components.rules import render_rule_files
 from components.rules.catalogue import BY_NAME, CATALOGUE, PAIRS
-from components.rules.render import render_rules, rule_groups
+from components.rules.render import render_rule_files, render_rules, rule_groups
 from components.rules.settings import DEFAULT_RUNBOOK_BASE_URL, RuleSettings, format_duration
 from components.settings import SettingsError, load_settings
 
@@ -104,6 +103,26 @@ TODAYS_ALERTS = {
     "BlockchainRPCDown", "HighResponseTime", "HighMemoryUsage", "CriticalMemoryUsage", "HighCPUUsage",
     "RedisDown", "LowCacheHitRate", "ServiceHealthDegraded",
 }  # fmt: skip
+
+
+def test_every_threshold_says_its_direction_and_the_expression_agrees() -> None:
+    below = {a.name for a in CATALOGUE if a.direction == "below"}
+    assert below == {"LowCacheHitRate", "HostFilesystemFillingUp", "HostFilesystemAlmostFull", "HostMemoryLow",
+                     "TLSCertificateExpiringSoon", "TLSCertificateExpiryCritical"}
+    for alert in CATALOGUE:
+        if alert.threshold is None:
+            assert alert.direction is None, alert.name
+        else:
+            comparison = {"above": "> [[threshold]]", "below": "< [[threshold]]"}[str(alert.direction)]
+            assert comparison in alert.expr, alert.name
+
+
+def test_target_down_watches_every_scraped_container_and_no_probe() -> None:
+    rules = yaml.safe_load(render_rule_files(settings_from_stack_file("prod"))["meta.yml"])["groups"][0]["rules"]
+    [expr] = [rule["expr"] for rule in rules if rule["alert"] == "TargetDown"]
+    watched = set(re.fullmatch(r'up\{job=~"([^"]+)"\} == 0', expr).group(1).split("|"))  # type: ignore[union-attr]
+    assert watched == {"postgres", "redis", "node-exporter", "cadvisor", "prometheus", "alertmanager", "grafana",
+                       "blackbox-exporter"}
 
 
 def test_todays_alerts_keep_their_names() -> None:
