@@ -22,6 +22,7 @@ import yaml
 
 from components.cli import UserError, build_parser
 from components.config_source import settings_from_stack_file
+from components.containers.docs import what_runs_table
 from components.containers.settings import DockerSettings, PortSettings
 from components.operator.test_alert import RUNBOOK_ANCHOR
 from components.rules.render import render_rule_files
@@ -176,3 +177,8 @@ def test_readme_urls_use_the_default_ports() -> None:
         elif match.group(1) != bind:
             problems.append(f"README.md:{line}: {match.group(0)} for {component}, default address {bind}")
     assert not problems, "\n".join(problems)
+
+
+def test_the_what_runs_table_is_the_container_records() -> None:
+    table = what_runs_table()
+    assert table in README.read_text(), f"README's 'What runs' table is stale; it must read:\n{table}"

@@ -38,7 +38,7 @@ RECORD = Container(
     port=9090,
     memory_mb=2048,
     healthcheck=Healthcheck("/-/healthy"),
-    app_network="scrapes the API and probes the web app by their names there",
+    app_network="scrapes the API replicas by their name there",
     published="prometheus",
     scrape=ScrapeJob(jobs.PROMETHEUS, "prometheus", self_scrape=True),
     runtime=runtime,

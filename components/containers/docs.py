@@ -1,0 +1,24 @@
+"""The README's "What runs" table, derived from the container records (a test keeps the README in step)."""
+
+from __future__ import annotations
+
+from components.containers import RECORDS
+from components.containers.settings import DockerSettings, PortSettings
+from components.versions import IMAGES
+
+
+def what_runs_table() -> str:
+    """Markdown: each container, its default image, where it is reachable, its networks, its healthcheck."""
+    ports, bind = PortSettings(), DockerSettings().bind_address
+    rows = [
+        "| container | what it does | image (default, `versions.py`) | reachable at | networks | "
+        "Docker healthcheck |",
+        "|---|---|---|---|---|---|",
+    ]
+    for record in sorted(RECORDS, key=lambda r: r.published is None):  # the three UIs first
+        reachable = f"<http://{bind}:{getattr(ports, record.published)}>" if record.published else "the stack only"
+        networks = f"monitoring, app ({record.app_network})" if record.app_network else "monitoring"
+        health = f"`{record.healthcheck.path}`" if record.healthcheck else "none, see below"
+        rows.append(f"| {record.name} | {record.description} | `{IMAGES[record.name]}` | {reachable} | {networks} "
+                    f"| {health} |")
+    return "\n".join(rows) + "\n"
