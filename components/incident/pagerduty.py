@@ -21,8 +21,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_pagerduty as pagerduty
 
-from components.incident.settings import (
-    ROTATION_WEEKLY_SECONDS,
+from components.incident.pagerduty_settings import (
     ROUTING_KEYS,
     Escalation,
     PagerDutySettings,
@@ -30,6 +29,7 @@ from components.incident.settings import (
     service_escalation,
     timeout_value,
 )
+from components.incident.rotation import ROTATION_WEEKLY_SECONDS
 
 __all__ = ["ALERT_CREATION", "EVENTS_API_V2", "PagerDuty"]
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import pulumi
 import pulumiverse_sentry as sentry
 
-from components.incident.settings import SentrySettings, sentry_env_lines
+from components.incident.sentry_settings import SentrySettings, sentry_env_lines
 
 PLATFORM = "node"
 NEW_ISSUE = "sentry.rules.conditions.first_seen_event.FirstSeenEventCondition"

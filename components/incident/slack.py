@@ -11,7 +11,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_slack as slack
 
-from components.incident.settings import SlackSettings, channel_table
+from components.incident.slack_settings import SlackSettings, channel_table
 
 
 class Slack(pulumi.ComponentResource):

@@ -8,20 +8,19 @@ import pytest
 
 from components.alertmanager.settings import SlackChannels
 from components.config_source import settings_from_mapping, settings_from_stack_file
-from components.incident.response import shared_channel_names
-from components.incident.settings import (
+from components.incident.pagerduty_settings import (
     Escalation,
     EscalationRule,
-    IncidentSettings,
-    SlackChannelTexts,
-    channel_table,
-    check_schedule_start,
     escalation_rules,
     resource_slug,
-    sentry_env_lines,
     service_escalation,
     timeout_value,
 )
+from components.incident.response import shared_channel_names
+from components.incident.rotation import check_schedule_start
+from components.incident.sentry_settings import sentry_env_lines
+from components.incident.settings import IncidentSettings
+from components.incident.slack_settings import SlackChannelTexts, channel_table
 from components.settings import PROJECT, SettingsError, StackSettings
 
 PAGERDUTY: dict[str, Any] = {

@@ -1,0 +1,69 @@
+"""Sentry settings (config key ``incident.sentry``): team, project, issue alerts, the API's environment lines."""
+
+from __future__ import annotations
+
+from pydantic import Field, field_validator, model_validator
+
+from components.model import ConfigModel
+
+
+class SentryTeam(ConfigModel):
+    slug: str = "internet-id"
+    """Sentry team slug."""
+    name: str = "Internet-ID"
+    """Sentry team name."""
+
+
+class SentryProject(ConfigModel):
+    slug: str = "internet-id-api"
+    """Sentry project slug."""
+    name: str = "Internet-ID API"
+    """Sentry project name."""
+
+
+class SentrySettings(ConfigModel):
+    """A Sentry team and Node project for the Internet-ID API, with a managed client key."""
+
+    enabled: bool = False
+    """Create the Sentry team, project, client key and issue alerts (Sentry adds a "Default" key and a
+    default alert rule to the new project by itself)."""
+    organization: str | None = None
+    """Organization slug (required when enabled)."""
+    base_url: str = "https://sentry.io/api/"
+    """API base URL; for self-hosted Sentry ``https://sentry.example.com/api/``."""
+    team: SentryTeam = SentryTeam()
+    project: SentryProject = SentryProject()
+    key_name: str = "internet-id-api (Pulumi)"
+    """Name of the managed client key whose DSN the API gets (Sentry's own "Default" key stays, as does
+    the default alert rule Sentry adds to every new project)."""
+    traces_sample_rate: float = Field(0.1, ge=0.0, le=1.0)
+    """``SENTRY_TRACES_SAMPLE_RATE`` handed to the API (share of requests traced)."""
+    environment: str | None = None
+    """``SENTRY_ENVIRONMENT``; default: the stack's ``environment`` setting."""
+    issue_alerts: bool = True
+    """Create "new issue" and "regression" issue alerts e-mailing the team (Sentry's own default rule on
+    the project is left alone)."""
+    alert_environment: str | None = None
+    """Only alert on events of this Sentry environment (e.g. ``production``); unset (default): every
+    environment.  The environment must have received an event first: Sentry rejects the rule otherwise
+    ("This environment has not been created.")."""
+    alert_frequency_minutes: int = Field(30, ge=5, le=43200)
+    """Minimum minutes between two notifications of the same issue alert."""
+
+    @field_validator("base_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")) or not value.endswith("/api/"):
+            raise ValueError(f"{value!r} must be an http(s) URL ending in '/api/', e.g. 'https://sentry.io/api/'")
+        return value
+
+    @model_validator(mode="after")
+    def _organization(self) -> SentrySettings:
+        if self.enabled and not self.organization:
+            raise ValueError("organization (the Sentry organization slug) is required when sentry is enabled")
+        return self
+
+
+def sentry_env_lines(dsn: str, environment: str, traces_sample_rate: float) -> str:
+    """The lines of the API's environment file that configure Sentry (contains the DSN: secret)."""
+    return f"SENTRY_DSN={dsn}\nSENTRY_ENVIRONMENT={environment}\nSENTRY_TRACES_SAMPLE_RATE={traces_sample_rate:g}\n"

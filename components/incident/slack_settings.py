@@ -1,0 +1,95 @@
+"""Slack settings (config key ``incident.slack``): the channels the stack creates, with topic and purpose."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from components.model import ConfigModel
+
+
+class ChannelText(ConfigModel):
+    topic: str | None = None
+    """Channel topic; default names the environment."""
+    purpose: str | None = None
+    """Channel purpose; default names the environment."""
+
+
+class SlackChannelTexts(ConfigModel):
+    """Topic/purpose overrides per channel; unset keeps the defaults in ``DEFAULT_CHANNEL_TEXT``."""
+
+    critical: ChannelText = ChannelText()
+    warnings: ChannelText = ChannelText()
+    info: ChannelText = ChannelText()
+    incidents: ChannelText = ChannelText()
+
+
+DEFAULT_CHANNEL_TEXT: dict[str, tuple[str, str]] = {
+    "critical": (
+        "Internet-ID {environment}: critical alerts (also paged via PagerDuty)",
+        "Alertmanager posts critical alerts of Internet-ID {environment} here; each one needs action now.",
+    ),
+    "warnings": (
+        "Internet-ID {environment}: warnings",
+        "Alertmanager posts warning alerts of Internet-ID {environment} here; look at them within the day.",
+    ),
+    "info": (
+        "Internet-ID {environment}: informational alerts",
+        "Alertmanager posts info alerts of Internet-ID {environment} here; no action expected.",
+    ),
+    "incidents": (
+        "Internet-ID {environment}: incident coordination",
+        "Coordinate ongoing Internet-ID {environment} incidents here: status, decisions, hand-overs.",
+    ),
+}
+
+_SLACK_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
+
+
+class SlackSettings(ConfigModel):
+    """Channels named in ``notifications.slack.channels``; the webhook URL stays a secret setting."""
+
+    enabled: bool = False
+    """Create (or adopt) the Slack channels named in ``notifications.slack.channels``."""
+    channels: SlackChannelTexts = SlackChannelTexts()
+    adopt_existing_channel: bool = True
+    """Take over a channel that already exists under the name instead of failing with ``name_taken``."""
+    action_on_destroy: Literal["none", "archive"] = "none"
+    """``none``: ``pulumi destroy`` leaves channels and their history; ``archive`` archives them."""
+    is_private: bool = False
+    """Create private channels instead of public ones."""
+
+
+@dataclass(frozen=True)
+class ChannelSpec:
+    key: str
+    name: str
+    topic: str
+    purpose: str
+
+
+def channel_table(names: dict[str, str], texts: SlackChannelTexts, environment: str) -> list[ChannelSpec]:
+    """One row per channel: name from ``notifications.slack.channels``, topic and purpose."""
+    specs: list[ChannelSpec] = []
+    for key in ("critical", "warnings", "info", "incidents"):
+        name = names[key].removeprefix("#")
+        if not _SLACK_NAME.match(name):
+            raise ValueError(
+                f"notifications.slack.channels.{key}: {name!r} is not a Slack channel name "
+                "(lowercase letters, digits, '-' and '_', at most 80)"
+            )
+        override: ChannelText = getattr(texts, key)
+        topic, purpose = DEFAULT_CHANNEL_TEXT[key]
+        specs.append(
+            ChannelSpec(
+                key=key,
+                name=name,
+                topic=override.topic if override.topic is not None else topic.format(environment=environment),
+                purpose=override.purpose if override.purpose is not None else purpose.format(environment=environment),
+            )
+        )
+    duplicates = sorted({s.name for s in specs if [t.name for t in specs].count(s.name) > 1})
+    if duplicates:
+        raise ValueError(f"notifications.slack.channels: channel names must differ, {duplicates} used twice")
+    return specs
