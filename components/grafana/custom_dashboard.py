@@ -16,28 +16,44 @@ from dataclasses import dataclass
 from grafana_foundation_sdk.builders import common, prometheus, stat, table, timeseries
 from grafana_foundation_sdk.builders import dashboard as db
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
-from grafana_foundation_sdk.models.dashboard import DashboardCursorSync, DataSourceRef
+from grafana_foundation_sdk.models.common import GraphTresholdsStyleMode
+from grafana_foundation_sdk.models.dashboard import DashboardCursorSync, DataSourceRef, Threshold, ThresholdsMode
 from grafana_foundation_sdk.models.prometheus import PromQueryFormat
 
-from components.prometheus.jobs import API as API_JOB
+from components.rules.recording import (
+    API_5XX_RATIO,
+    API_LATENCY_BUCKETS,
+    CACHE_HIT_RATIO,
+    DB_CONNECTIONS_RATIO,
+    series,
+)
+from components.rules.selectors import API, SEL_POSTGRES, SEL_REDIS
+from components.rules.settings import RuleSettings
 
 UID = "internet-id-overview"
 TITLE = "Internet-ID"
 RATE = "$__rate_interval"
-API = f'job="{API_JOB}"'
-API_NO_HEALTH = f'{API},route!="/health"'
-"""The API's requests without its health checks: a degraded /api/health answers 503 by design."""
-API_5XX = f'{API_NO_HEALTH},status_code=~"5.."'
-POSTGRES = 'job="postgres"'
-REDIS = 'job="redis"'
 NOT_RECORDED = ("Declared by the API but not recorded by it yet: "
                 "the panel stays empty until the application records it.")
+WARNING_COLOR = "orange"
+CRITICAL_COLOR = "red"
 
 
 @dataclass(frozen=True)
 class Query:
     expr: str
     legend: str
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One time-series panel: its unit, queries, description and the alert thresholds drawn on it."""
+
+    unit: str
+    queries: list[Query]
+    description: str
+    thresholds: tuple[tuple[float, str], ...] = ()
+    """(value, color) lines: the thresholds of the alerts that judge what the panel shows."""
 
 
 def _rate(metric: str, selector: str = "") -> str:
@@ -50,82 +66,103 @@ def _quantile(q: float, bucket: str, selector: str, by: str = "") -> str:
     return f"histogram_quantile({q}, sum by ({group}) ({_rate(bucket, selector)}))"
 
 
-# Row → panel title → (unit, queries, description).  The single source of every query.
-PANELS: dict[str, dict[str, tuple[str, list[Query], str]]] = {
-    "API health": {
-        "Request rate by route": ("reqps", [
-            Query(f"sum by (route) ({_rate('http_requests_total', API)})", "{{route}}"),
-        ], "Requests per second, by router-relative route."),
-        "Error rate (5xx share)": ("percentunit", [
-            Query(f"sum({_rate('http_requests_total', API_5XX)}) / "
-                  f"sum({_rate('http_requests_total', API_NO_HEALTH)})", "5xx share"),
-        ], "Share of responses with a 5xx status, /health excluded as in HighErrorRate (fires above 5 %)."),
-        "Latency p50 / p95 / p99": ("s", [
-            Query(_quantile(0.5, "http_request_duration_seconds_bucket", API), "p50"),
-            Query(_quantile(0.95, "http_request_duration_seconds_bucket", API), "p95"),
-            Query(_quantile(0.99, "http_request_duration_seconds_bucket", API), "p99"),
-        ], "From http_request_duration_seconds (buckets up to 10 s)."),
-        "API targets up": ("none", [
-            Query(f"sum(up{{{API}}})", "up"),
-        ], "Replicas whose /api/metrics answers."),
-    },
-    "Verification": {
-        "Verifications by outcome": ("ops", [
-            Query(f"sum by (outcome) ({_rate('verification_total', API)})", "{{outcome}}"),
-        ], NOT_RECORDED),
-        "Verification duration p95": ("s", [
-            Query(_quantile(0.95, "verification_duration_seconds_bucket", API, "outcome"), "{{outcome}}"),
-        ], NOT_RECORDED),
-    },
-    "IPFS": {
-        "Uploads by status": ("ops", [
-            Query(f"sum by (status) ({_rate('ipfs_uploads_total', API)})", "{{status}}"),
-        ], NOT_RECORDED),
-        "Upload duration p95 by provider": ("s", [
-            Query(_quantile(0.95, "ipfs_upload_duration_seconds_bucket", API, "provider"), "{{provider}}"),
-        ], NOT_RECORDED),
-    },
-    "Database": {
-        "Connections vs max_connections": ("short", [
-            Query('sum by (instance) (pg_stat_activity_count{job="postgres"})', "connections {{instance}}"),
-            Query('max by (instance) (pg_settings_max_connections{job="postgres"})', "max {{instance}}"),
-        ], "All backends (idle included) against the server-wide limit."),
-        "Query duration p95 by operation": ("s", [
-            Query(_quantile(0.95, "db_query_duration_seconds_bucket", API, "operation"), "{{operation}}"),
-        ], NOT_RECORDED + " The top bucket is 1 s, so values cap at 1 s."),
-        "Transactions (commit / rollback)": ("ops", [
-            Query(f"sum by (datname) ({_rate('pg_stat_database_xact_commit', POSTGRES)})",
-                  "commit {{datname}}"),
-            Query(f"sum by (datname) ({_rate('pg_stat_database_xact_rollback', POSTGRES)})",
-                  "rollback {{datname}}"),
-        ], "Commits and rollbacks per second per database."),
-    },
-    "Cache": {
-        "Redis hit rate": ("percentunit", [
-            Query(f"sum({_rate('redis_keyspace_hits_total', REDIS)}) / "
-                  f"(sum({_rate('redis_keyspace_hits_total', REDIS)}) + "
-                  f"sum({_rate('redis_keyspace_misses_total', REDIS)}))", "hit rate"),
-        ], "Keyspace hits / (hits + misses), from redis_exporter."),
-        "Redis memory used vs max": ("bytes", [
-            Query('redis_memory_used_bytes{job="redis"}', "used {{instance}}"),
-            Query('redis_memory_max_bytes{job="redis"} > 0', "maxmemory {{instance}}"),
-        ], "maxmemory is hidden when unlimited (0)."),
-        "Redis keys by db": ("short", [
-            Query('sum by (db) (redis_db_keys{job="redis"})', "{{db}}"),
-        ], "Keys per logical database."),
-    },
-}
+def _pct(value: float) -> str:
+    return f"{value * 100:.4g} %"
+
+
+def panels(rules: RuleSettings) -> dict[str, dict[str, Panel]]:
+    """Row -> panel title -> panel.  The single source of every query; the series the alerts judge are read
+    from their recording rules, and the thresholds and texts come from the stack's rule settings."""
+    window = rules.rate_interval
+    errors, latency = series(API_5XX_RATIO, window), series(API_LATENCY_BUCKETS, window)
+    warn_5xx, crit_5xx = rules.threshold("HighErrorRate"), rules.threshold("CriticalErrorRate")
+    slow = rules.threshold("HighResponseTime")
+    pool_warn = rules.threshold("DatabaseConnectionPoolExhaustion")
+    pool_crit = rules.threshold("DatabaseConnectionPoolCritical")
+    low_hits = rules.threshold("LowCacheHitRate")
+    return {
+        "API health": {
+            "Request rate by route": Panel("reqps", [
+                Query(f"sum by (route) ({_rate('http_requests_total', API)})", "{{route}}"),
+            ], "Requests per second, by router-relative route."),
+            "Error rate (5xx share)": Panel("percentunit", [Query(errors, "5xx share")], (
+                f"Share of responses with a 5xx status over {window}, /health excluded ({errors}, what "
+                f"HighErrorRate judges): HighErrorRate fires above {_pct(warn_5xx)}, CriticalErrorRate above "
+                f"{_pct(crit_5xx)}."), ((warn_5xx, WARNING_COLOR), (crit_5xx, CRITICAL_COLOR))),
+            "Latency p50 / p95 / p99": Panel("s", [
+                Query(f"histogram_quantile({q}, {latency})", f"p{round(q * 100)}") for q in (0.5, 0.95, 0.99)
+            ], (f"From http_request_duration_seconds over {window} (buckets up to 10 s), /health excluded; "
+                f"HighResponseTime fires when p95 is above {slow:g} s."), ((slow, WARNING_COLOR),)),
+            "API targets up": Panel("none", [Query(f"sum(up{{{API}}})", "up")], "Replicas whose /api/metrics answers."),
+        },
+        "Verification": {
+            "Verifications by outcome": Panel("ops", [
+                Query(f"sum by (outcome) ({_rate('verification_total', API)})", "{{outcome}}"),
+            ], NOT_RECORDED),
+            "Verification duration p95": Panel("s", [
+                Query(_quantile(0.95, "verification_duration_seconds_bucket", API, "outcome"), "{{outcome}}"),
+            ], NOT_RECORDED),
+        },
+        "IPFS": {
+            "Uploads by status": Panel("ops", [
+                Query(f"sum by (status) ({_rate('ipfs_uploads_total', API)})", "{{status}}"),
+            ], NOT_RECORDED),
+            "Upload duration p95 by provider": Panel("s", [
+                Query(_quantile(0.95, "ipfs_upload_duration_seconds_bucket", API, "provider"), "{{provider}}"),
+            ], NOT_RECORDED),
+        },
+        "Database": {
+            "Connections vs max_connections": Panel("short", [
+                Query(f"sum by (instance) (pg_stat_activity_count{{{SEL_POSTGRES}}})", "connections {{instance}}"),
+                Query(f"max by (instance) (pg_settings_max_connections{{{SEL_POSTGRES}}})", "max {{instance}}"),
+            ], "All backends (idle included) against the server-wide limit."),
+            "Connection pool usage": Panel("percentunit", [
+                Query(DB_CONNECTIONS_RATIO, "{{instance}}"),
+            ], (f"Share of max_connections in use ({DB_CONNECTIONS_RATIO}): DatabaseConnectionPoolExhaustion fires "
+                f"above {_pct(pool_warn)}, DatabaseConnectionPoolCritical above {_pct(pool_crit)}."),
+                ((pool_warn, WARNING_COLOR), (pool_crit, CRITICAL_COLOR))),
+            "Query duration p95 by operation": Panel("s", [
+                Query(_quantile(0.95, "db_query_duration_seconds_bucket", API, "operation"), "{{operation}}"),
+            ], NOT_RECORDED + " The top bucket is 1 s, so values cap at 1 s."),
+            "Transactions (commit / rollback)": Panel("ops", [
+                Query(f"sum by (datname) ({_rate('pg_stat_database_xact_commit', SEL_POSTGRES)})",
+                      "commit {{datname}}"),
+                Query(f"sum by (datname) ({_rate('pg_stat_database_xact_rollback', SEL_POSTGRES)})",
+                      "rollback {{datname}}"),
+            ], "Commits and rollbacks per second per database."),
+        },
+        "Cache": {
+            "API cache hit ratio": Panel("percentunit", [
+                Query(series(CACHE_HIT_RATIO, window), "{{cache_type}}"),
+            ], (f"Share of the API's cache lookups that hit over {window}, per cache: LowCacheHitRate fires below "
+                f"{_pct(low_hits)}."), ((low_hits, WARNING_COLOR),)),
+            "Redis hit rate": Panel("percentunit", [
+                Query(f"sum({_rate('redis_keyspace_hits_total', SEL_REDIS)}) / "
+                      f"(sum({_rate('redis_keyspace_hits_total', SEL_REDIS)}) + "
+                      f"sum({_rate('redis_keyspace_misses_total', SEL_REDIS)}))", "hit rate"),
+            ], "Keyspace hits / (hits + misses), from redis_exporter."),
+            "Redis memory used vs max": Panel("bytes", [
+                Query(f"redis_memory_used_bytes{{{SEL_REDIS}}}", "used {{instance}}"),
+                Query(f"redis_memory_max_bytes{{{SEL_REDIS}}} > 0", "maxmemory {{instance}}"),
+            ], "maxmemory is hidden when unlimited (0)."),
+            "Redis keys by db": Panel("short", [
+                Query(f"sum by (db) (redis_db_keys{{{SEL_REDIS}}})", "{{db}}"),
+            ], "Keys per logical database."),
+        },
+    }
+
+
 ALERTS_FIRING = 'ALERTS{alertstate="firing"}'
 ALERT_COUNT = 'count(ALERTS{alertstate="firing"}) or vector(0)'
 
 
-def all_queries() -> list[str]:
+def all_queries(rules: RuleSettings) -> list[str]:
     """Every PromQL expression on the dashboard (for the allow-list and promtool tests)."""
-    exprs = [q.expr for row in PANELS.values() for _, queries, _ in row.values() for q in queries]
+    exprs = [q.expr for row in panels(rules).values() for panel in row.values() for q in panel.queries]
     return [*exprs, ALERTS_FIRING, ALERT_COUNT]
 
 
-def build_dashboard(datasource_uid: str) -> db.Dashboard:
+def build_dashboard(datasource_uid: str, rules: RuleSettings) -> db.Dashboard:
     ref = DataSourceRef(type_val="prometheus", uid=datasource_uid)
 
     def target(query: Query, ref_id: str) -> prometheus.Dataquery:
@@ -149,19 +186,24 @@ def build_dashboard(datasource_uid: str) -> db.Dashboard:
         .description("ALERTS{alertstate=\"firing\"} at the end of the time range.")
         .with_target(target(Query(ALERTS_FIRING, ""), "A").instant().format(PromQueryFormat.TABLE))
     )
-    for row_title, panels in PANELS.items():
+    for row_title, row in panels(rules).items():
         builder = builder.with_row(db.Row(row_title).id(next(ids)))
-        width = 24 // len(panels) if len(panels) <= 3 else 6
-        for title, (unit, queries, description) in panels.items():
-            panel = (timeseries.Panel().id(next(ids)).title(title).description(description).datasource(ref).unit(unit)
-                     .span(width).height(8))
-            for index, query in enumerate(queries):
+        width = 24 // len(row) if len(row) <= 3 else 6
+        for title, spec in row.items():
+            panel = (timeseries.Panel().id(next(ids)).title(title).description(spec.description).datasource(ref)
+                     .unit(spec.unit).span(width).height(8))
+            if spec.thresholds:
+                steps = [Threshold(value=None, color="green")]
+                steps += [Threshold(value=value, color=color) for value, color in spec.thresholds]
+                panel = (panel.thresholds(db.ThresholdsConfig().mode(ThresholdsMode.ABSOLUTE).steps(steps))
+                         .thresholds_style(common.GraphThresholdsStyleConfig().mode(GraphTresholdsStyleMode.DASHED)))
+            for index, query in enumerate(spec.queries):
                 panel = panel.with_target(target(query, chr(ord("A") + index)))
             builder = builder.with_panel(panel)
     return builder
 
 
-def render_custom_dashboard(datasource_uid: str) -> str:
+def render_custom_dashboard(datasource_uid: str, rules: RuleSettings) -> str:
     """The dashboard JSON as uploaded: sorted keys, 2-space indent, trailing newline."""
-    encoded: str = JSONEncoder(sort_keys=True, indent=2).encode(build_dashboard(datasource_uid).build())
+    encoded: str = JSONEncoder(sort_keys=True, indent=2).encode(build_dashboard(datasource_uid, rules).build())
     return encoded + "\n"

@@ -55,7 +55,7 @@ class DashboardSpec:
 def custom_spec(settings: StackSettings) -> DashboardSpec:
     grafana = settings.grafana
     return DashboardSpec(custom_dashboard.UID, grafana.dashboards_folder,
-                         custom_dashboard.render_custom_dashboard(grafana.datasource_uid), "custom")
+                         custom_dashboard.render_custom_dashboard(grafana.datasource_uid, settings.rules), "custom")
 
 
 def _community_spec(settings: StackSettings, dashboard: CommunityDashboard, raw: bytes) -> DashboardSpec:

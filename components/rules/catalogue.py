@@ -28,6 +28,28 @@ from typing import Literal
 
 from components.blackbox.modules import API_HEALTH_BLOCKCHAIN
 from components.prometheus import jobs
+from components.rules.recording import (
+    API_5XX_RATIO,
+    API_LATENCY_BUCKETS,
+    API_REQUESTS,
+    CACHE_HIT_RATIO,
+    DB_CONNECTIONS_RATIO,
+)
+from components.rules.selectors import (
+    API,
+    BY_API,
+    BY_PG,
+    FS,
+    HEALTH_VERDICT,
+    SEL_ALERTMANAGER,
+    SEL_CADVISOR,
+    SEL_NODE,
+    SEL_POSTGRES,
+    SEL_PROBES,
+    SEL_PROMETHEUS,
+    SEL_REDIS,
+    SEL_WEB,
+)
 
 Severity = Literal["critical", "warning", "info", "none"]
 ThresholdKind = Literal["ratio", "positive", "nonnegative", "seconds", "days"]
@@ -71,37 +93,13 @@ class Alert:
         return self.name.lower()
 
 
-# Selectors shared by several rules.
-API = f'job="{jobs.API}"'
-SEL_POSTGRES = f'job="{jobs.POSTGRES}"'
-SEL_REDIS = f'job="{jobs.REDIS}"'
-SEL_NODE = f'job="{jobs.NODE}"'
-SEL_CADVISOR = f'job="{jobs.CADVISOR}"'
-SEL_PROMETHEUS = f'job="{jobs.PROMETHEUS}"'
-SEL_ALERTMANAGER = f'job="{jobs.ALERTMANAGER}"'
-SEL_WEB = f'job="{jobs.WEB}"'
-SEL_PROBES = f'job="{jobs.PROBES}"'
-API_NO_HEALTH = f'{API}, route!="/health"'
-HEALTH = f'{SEL_PROBES}, service="api", instance=~".*/api/health"'
-"""The plain probes of /api/health (module http_2xx or https_2xx: only 200 passes)."""
-HEALTH_VERDICT = f"probe_http_status_code{{{HEALTH}}} != 200 > 0"
-"""/api/health answered, with another status than 200: the API's own verdict (503 = degraded)."""
-FS = f'{SEL_NODE}, fstype!~"tmpfs|ramfs|squashfs|nsfs|overlay|fuse.lxcfs"'
-BY_API = "job, environment"
-BY_PG = "job, instance, environment"
-
-
 def _error_ratio(severity: Severity, name: str, threshold: float, for_: str) -> Alert:
     return Alert(
         name=name,
         area="api",
         severity=severity,
         service="api",
-        expr=(
-            f'sum by ({BY_API}) (rate(http_requests_total{{{API_NO_HEALTH}, status_code=~"5.."}}[[[rate]]]))\n'
-            f"/\nsum by ({BY_API}) (rate(http_requests_total{{{API_NO_HEALTH}}}[[[rate]]]))\n> [[threshold]]\n"
-            f"and\nsum by ({BY_API}) (rate(http_requests_total{{{API_NO_HEALTH}}}[[[rate]]])) >= [[min_request_rate]]"
-        ),
+        expr=f"{API_5XX_RATIO} > [[threshold]]\nand\n{API_REQUESTS} >= [[min_request_rate]]",
         for_=for_,
         summary="API 5xx error rate above [[threshold_pct]]",
         description=(
@@ -193,10 +191,7 @@ def _pool(severity: Severity, name: str, threshold: float, for_: str) -> Alert:
         area="database",
         severity=severity,
         service="database",
-        expr=(
-            f'sum by ({BY_PG}) (pg_stat_activity_count{{{SEL_POSTGRES}}})\n'
-            f"/ on ({BY_PG})\nmax by ({BY_PG}) (pg_settings_max_connections{{{SEL_POSTGRES}}})\n> [[threshold]]"
-        ),
+        expr=f"{DB_CONNECTIONS_RATIO} > [[threshold]]",
         for_=for_,
         summary="PostgreSQL connections above [[threshold_pct]] of max_connections",
         description=(
@@ -318,10 +313,7 @@ CATALOGUE: tuple[Alert, ...] = (
         area="api",
         severity="warning",
         service="api",
-        expr=(
-            f"histogram_quantile(0.95, sum by ({BY_API}, le) "
-            f"(rate(http_request_duration_seconds_bucket{{{API_NO_HEALTH}}}[[[rate]]])))\n> [[threshold]]"
-        ),
+        expr=f"histogram_quantile(0.95, {API_LATENCY_BUCKETS})\n> [[threshold]]",
         for_="5m",
         summary="API p95 response time above [[threshold]]s",
         description=(
@@ -443,11 +435,7 @@ CATALOGUE: tuple[Alert, ...] = (
         area="cache",
         severity="info",
         service="cache",
-        expr=(
-            f"sum by ({BY_API}, cache_type) (rate(cache_hits_total{{{API}}}[[[rate]]]))\n/\n(\n"
-            f"  sum by ({BY_API}, cache_type) (rate(cache_hits_total{{{API}}}[[[rate]]]))\n  +\n"
-            f"  sum by ({BY_API}, cache_type) (rate(cache_misses_total{{{API}}}[[[rate]]]))\n)\n< [[threshold]]"
-        ),
+        expr=f"{CACHE_HIT_RATIO}\n< [[threshold]]",
         for_="10m",
         summary="Low hit rate of cache {{ $labels.cache_type }}",
         description=(

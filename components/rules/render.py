@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from components import yamltext
 from components.prometheus.scrape_jobs import target_down_jobs
 from components.rules.catalogue import AREAS, CATALOGUE, Alert
+from components.rules.recording import RECORDINGS, Recording
 from components.rules.settings import RuleSettings
 
 if TYPE_CHECKING:
@@ -61,11 +62,18 @@ def rule(alert: Alert, settings: RuleSettings, api_replicas: int = 1) -> dict[st
     return document
 
 
+def recording_rule(recording: Recording, settings: RuleSettings) -> dict[str, Any]:
+    values = {"rate": settings.rate_interval}
+    return {"record": _fill(recording.name, values), "expr": _fill(recording.expr, values)}
+
+
 def rule_groups(settings: RuleSettings, api_replicas: int = 1) -> dict[str, dict[str, Any]]:
-    """Rule file documents by area (``api`` …), in catalogue order; empty areas are left out."""
+    """Rule file documents by area (``api`` …): the area's recording rules, then its alerts in catalogue order;
+    empty areas are left out."""
     files: dict[str, dict[str, Any]] = {}
     for area in AREAS:
-        rules = [
+        rules = [recording_rule(r, settings) for r in RECORDINGS if r.area == area]
+        rules += [
             rule(a, settings, api_replicas) for a in CATALOGUE if a.area == area and settings.enabled(a.name)
         ]
         if rules:

@@ -9,13 +9,16 @@ from typing import Any
 
 import yaml
 
+from components.config_source import settings_from_mapping
 from components.grafana.custom_dashboard import TITLE, UID, all_queries, render_custom_dashboard
+from components.rules.render import rule_groups
+from components.rules.settings import RuleSettings
 from tests.tools import python_output, run_tool
 
 # Every metric the dashboard may query, with who exposes it.
 ALLOWED_METRICS = {
     # Internet-ID API (prom-client, scripts/services/metrics.service.ts)
-    "http_requests_total", "http_request_duration_seconds_bucket", "verification_total",
+    "http_requests_total", "verification_total",
     "verification_duration_seconds_bucket", "ipfs_uploads_total", "ipfs_upload_duration_seconds_bucket",
     "db_query_duration_seconds_bucket",
     # postgres_exporter
@@ -26,10 +29,13 @@ ALLOWED_METRICS = {
     "redis_memory_max_bytes", "redis_db_keys",
     # Prometheus
     "up", "ALERTS",
+    # our recording rules (components/rules/recording.py), at the default rate window
+    "job:http_requests_5xx:ratio_rate5m", "job_le:http_request_duration_seconds_bucket:rate5m",
+    "instance:pg_connections:ratio", "job_cache_type:cache_hits:ratio_rate5m",
 }
 # Labels each query may group or match on (the API's labels, exporter labels, target labels).
 ALLOWED_LABELS = {"job", "instance", "route", "status_code", "method", "outcome", "platform", "status",
-                  "provider", "operation", "table", "datname", "db", "le", "alertstate"}
+                  "provider", "operation", "table", "datname", "db", "le", "alertstate", "cache_type"}
 PROMQL_WORDS = {"sum", "max", "min", "avg", "count", "rate", "histogram_quantile", "by", "without", "on",
                 "ignoring", "group_left", "group_right", "and", "or", "unless", "bool", "offset", "vector"}
 
@@ -55,7 +61,7 @@ def labels(expr: str) -> set[str]:
 
 
 def dashboard() -> dict[str, Any]:
-    document: dict[str, Any] = json.loads(render_custom_dashboard("prom-main"))
+    document: dict[str, Any] = json.loads(render_custom_dashboard("prom-main", RuleSettings()))
     return document
 
 
@@ -82,7 +88,8 @@ def test_rows_and_panels() -> None:
                    "ipfs_uploads_total", "ipfs_upload_duration_seconds_bucket", "pg_settings_max_connections",
                    "pg_stat_activity_count", "db_query_duration_seconds_bucket", "pg_stat_database_xact_rollback",
                    "redis_keyspace_misses_total", "redis_memory_used_bytes", "redis_db_keys",
-                   'ALERTS{alertstate=\\"firing\\"}', 'status_code=~\\"5..\\"'):
+                   'ALERTS{alertstate=\\"firing\\"}', "job:http_requests_5xx:ratio_rate5m",
+                   "instance:pg_connections:ratio", "job_cache_type:cache_hits:ratio_rate5m"):
         assert needle in exprs, needle
     ids = [p["id"] for p in document["panels"]]
     assert len(ids) == len(set(ids))
@@ -91,7 +98,8 @@ def test_rows_and_panels() -> None:
 RENDER_DASHBOARD = """
 import sys
 from components.grafana.custom_dashboard import render_custom_dashboard
-sys.stdout.write(render_custom_dashboard("x"))
+from components.rules.settings import RuleSettings
+sys.stdout.write(render_custom_dashboard("x", RuleSettings()))
 """
 
 
@@ -104,10 +112,10 @@ def test_byte_stable_across_processes() -> None:
 
 
 def test_queries_use_only_allowed_metrics_and_labels() -> None:
-    for expr in all_queries():
+    for expr in all_queries(RuleSettings()):
         assert metric_names(expr) <= ALLOWED_METRICS, (expr, metric_names(expr) - ALLOWED_METRICS)
         assert labels(expr) <= ALLOWED_LABELS, (expr, labels(expr) - ALLOWED_LABELS)
-    used = set().union(*(metric_names(e) for e in all_queries()))
+    used = set().union(*(metric_names(e) for e in all_queries(RuleSettings())))
     assert used == ALLOWED_METRICS, f"allow-list entries no query uses: {ALLOWED_METRICS - used}"
 
 
@@ -119,9 +127,38 @@ def test_metric_name_extraction() -> None:
 def test_every_query_is_valid_promql(tmp_path: Path) -> None:
     rules = [{"record": f"dashboard:query_{i}",
               "expr": expr.replace("$__rate_interval", "5m").replace("$__interval", "1m")}
-             for i, expr in enumerate(all_queries())]
+             for i, expr in enumerate(all_queries(RuleSettings()))]
     path = tmp_path / "dashboard-queries.yml"
     path.write_text(yaml.safe_dump({"groups": [{"name": "dashboard", "rules": rules}]}))
     result = run_tool("promtool", "check", "rules", path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"{len(rules)} rules found" in result.stdout
+
+
+def test_every_recorded_series_the_dashboard_reads_is_recorded() -> None:
+    """Also at another rate window: the names follow ``rules.rateInterval``."""
+    for rules in (RuleSettings(), RuleSettings(rate_interval="2m")):
+        recorded = {r["record"] for doc in rule_groups(rules).values() for g in doc["groups"] for r in g["rules"]
+                    if "record" in r}
+        read = {name for expr in all_queries(rules) for name in metric_names(expr) if ":" in name}
+        assert read and read <= recorded, read - recorded
+
+
+def _panel(document: dict[str, Any], title: str) -> dict[str, Any]:
+    return next(p for p in document["panels"] if p["title"] == title)
+
+
+def test_threshold_lines_and_texts_follow_the_stacks_alert_settings() -> None:
+    settings = settings_from_mapping("dev", {"internet-id-monitoring:rules": {"overrides": {
+        "HighErrorRate": {"threshold": 0.02}, "CriticalErrorRate": {"threshold": 0.08},
+        "HighResponseTime": {"threshold": 2}}}}, require_secrets=False)
+    document = json.loads(render_custom_dashboard("prom-main", settings.rules))
+    errors = _panel(document, "Error rate (5xx share)")
+    assert "HighErrorRate fires above 2 %, CriticalErrorRate above 8 %" in errors["description"]
+    steps = errors["fieldConfig"]["defaults"]["thresholds"]["steps"]
+    assert [(step["value"], step["color"]) for step in steps] == [(None, "green"), (0.02, "orange"), (0.08, "red")]
+    latency = _panel(document, "Latency p50 / p95 / p99")
+    assert "HighResponseTime fires when p95 is above 2 s" in latency["description"]
+    default = json.loads(render_custom_dashboard("prom-main", RuleSettings()))
+    assert "HighErrorRate fires above 5 %, CriticalErrorRate above 10 %" in _panel(default, "Error rate (5xx share)")[
+        "description"]

@@ -2,20 +2,34 @@
 
 from __future__ import annotations
 
-import re
-
-from components.grafana.custom_dashboard import PANELS
+from components.grafana.custom_dashboard import panels
 from components.rules.catalogue import BY_NAME
+from components.rules.render import rule
+from components.rules.settings import RuleSettings
 
 
-def _selectors(expr: str, metric: str) -> list[set[str]]:
-    """Matchers of every selector of ``metric`` in ``expr``, spaces removed."""
-    return [{m.replace(" ", "") for m in body.split(",")} for body in re.findall(rf"{metric}\{{([^}}]*)\}}", expr)]
+def _panel_exprs(title: str) -> list[str]:
+    row = next(row for row in panels(RuleSettings()).values() if title in row)
+    return [query.expr for query in row[title].queries]
 
 
-def test_error_rate_panel_excludes_health_checks_like_the_alert() -> None:
-    _, queries, _ = PANELS["API health"]["Error rate (5xx share)"]
-    panel = [s for q in queries for s in _selectors(q.expr, "http_requests_total")]
-    alert = _selectors(BY_NAME["HighErrorRate"].expr, "http_requests_total")
-    assert all('route!="/health"' in s for s in alert)  # the alert excludes /health
-    assert panel and all('route!="/health"' in s for s in panel), panel
+def test_the_error_rate_panel_reads_the_series_the_error_alerts_judge() -> None:
+    ratio = "job:http_requests_5xx:ratio_rate5m"
+    assert _panel_exprs("Error rate (5xx share)") == [ratio]
+    for name in ("HighErrorRate", "CriticalErrorRate"):
+        assert rule(BY_NAME[name], RuleSettings())["expr"].startswith(f"{ratio} > ")
+
+
+def test_the_latency_panel_reads_the_buckets_the_latency_alert_judges() -> None:
+    buckets = "job_le:http_request_duration_seconds_bucket:rate5m"
+    assert f"histogram_quantile(0.95, {buckets})" in _panel_exprs("Latency p50 / p95 / p99")
+    assert rule(BY_NAME["HighResponseTime"], RuleSettings())["expr"].startswith(f"histogram_quantile(0.95, {buckets})")
+
+
+def test_the_pool_and_cache_panels_read_what_their_alerts_judge() -> None:
+    assert _panel_exprs("Connection pool usage") == ["instance:pg_connections:ratio"]
+    assert rule(BY_NAME["DatabaseConnectionPoolExhaustion"], RuleSettings())["expr"].startswith(
+        "instance:pg_connections:ratio > ")
+    assert _panel_exprs("API cache hit ratio") == ["job_cache_type:cache_hits:ratio_rate5m"]
+    assert rule(BY_NAME["LowCacheHitRate"], RuleSettings())["expr"].startswith(
+        "job_cache_type:cache_hits:ratio_rate5m\n< ")

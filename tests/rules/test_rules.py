@@ -13,6 +13,7 @@ import yaml
 
 from components.config_source import settings_from_stack_file
 from components.rules.catalogue import BY_NAME, CATALOGUE, PAIRS
+from components.rules.recording import RECORDINGS
 from components.rules.render import render_rule_files, render_rules, rule_groups
 from components.rules.settings import DEFAULT_RUNBOOK_BASE_URL, RuleSettings, format_duration
 from components.settings import SettingsError, load_settings
@@ -40,7 +41,9 @@ def _write_rules(files: dict[str, str], directory: Path) -> list[Path]:
 
 
 def _rules(settings: RuleSettings) -> list[dict[str, Any]]:
-    return [r for doc in rule_groups(settings).values() for group in doc["groups"] for r in group["rules"]]
+    """The alerting rules (recording rules left out)."""
+    return [r for doc in rule_groups(settings).values() for group in doc["groups"] for r in group["rules"]
+            if "alert" in r]
 
 
 def _rule(settings: RuleSettings, name: str) -> dict[str, Any]:
@@ -179,7 +182,20 @@ def test_rule_files_by_area() -> None:
     files = render_rules(RuleSettings(), "dev")
     areas = ("api", "database", "cache", "host", "containers", "probes", "meta")
     assert sorted(files) == sorted(f"{a}.yml" for a in areas)
-    assert sum(len(yaml.safe_load(t)["groups"][0]["rules"]) for t in files.values()) == len(CATALOGUE)
+    rules = [rule for t in files.values() for rule in yaml.safe_load(t)["groups"][0]["rules"]]
+    assert sorted(r["alert"] for r in rules if "alert" in r) == sorted(a.name for a in CATALOGUE)
+    assert sorted(r["record"] for r in rules if "record" in r) == sorted(
+        ["job:http_requests:rate5m", "job:http_requests_5xx:rate5m", "job:http_requests_5xx:ratio_rate5m",
+         "job_le:http_request_duration_seconds_bucket:rate5m", "instance:pg_connections:ratio",
+         "job_cache_type:cache_hits:ratio_rate5m"])
+
+
+def test_recording_rules_come_before_the_alerts_that_read_them() -> None:
+    """Within a group Prometheus evaluates in order: an alert after its recording reads the same evaluation."""
+    for text in render_rules(RuleSettings(), "dev").values():
+        rules = yaml.safe_load(text)["groups"][0]["rules"]
+        recorded = [i for i, r in enumerate(rules) if "record" in r]
+        assert recorded == list(range(len(recorded))), [r.get("record") or r.get("alert") for r in rules]
 
 
 # ---------------------------------------------------------------- settings
@@ -200,9 +216,10 @@ def test_override_changes_threshold_and_for() -> None:
 
 def test_rate_interval_and_for_scale_compress_every_window() -> None:
     settings = _settings({"rateInterval": "20s", "forScale": 0.05})
-    rules = _rules(settings)
-    assert not any("[5m]" in r["expr"] for r in rules)
-    assert "[20s]" in _rule(settings, "HighErrorRate")["expr"]
+    every = [r for doc in rule_groups(settings).values() for group in doc["groups"] for r in group["rules"]]
+    assert not any("5m" in r["expr"] or "5m" in r.get("record", "") for r in every)
+    assert "job:http_requests_5xx:ratio_rate20s > 0.05" in _rule(settings, "HighErrorRate")["expr"]
+    assert {r["record"]: r["expr"] for r in every if "record" in r}["job:http_requests:rate20s"].endswith("[20s]))")
     assert _rule(settings, "HighErrorRate")["for"] == "15s"
     assert _rule(settings, "ServiceDown")["for"] == "6s"
     assert "for" not in _rule(settings, "Watchdog")
@@ -228,9 +245,7 @@ def test_api_container_regex_is_a_setting() -> None:
 def test_traffic_floors_are_settings() -> None:
     settings = _settings({"minRequestRate": 0.5, "minOperations": 20})
     for name in ("HighErrorRate", "CriticalErrorRate"):
-        assert _rule(settings, name)["expr"].endswith(
-            'sum by (job, environment) (rate(http_requests_total{job="internet-id-api", route!="/health"}[5m])) >= 0.5'
-        )
+        assert _rule(settings, name)["expr"].endswith("job:http_requests:rate5m >= 0.5")
         assert "silent below 0.5 requests/s" in _rule(settings, name)["annotations"]["description"]
     for name in ("HighIpfsFailureRate", "CriticalIpfsFailureRate", "BlockchainTransactionFailures"):
         assert _rule(settings, name)["expr"].endswith(">= 20"), name
@@ -241,7 +256,7 @@ def test_traffic_floors_are_settings() -> None:
 def _api_replicas_expr(values: dict[str, Any]) -> str:
     settings = load_settings("dev", values, {}, require_secrets=False)
     rules = yaml.safe_load(render_rule_files(settings)["api.yml"])["groups"][0]["rules"]
-    return str(next(r["expr"] for r in rules if r["alert"] == "ApiReplicasMissing"))
+    return str(next(r["expr"] for r in rules if r.get("alert") == "ApiReplicasMissing"))
 
 
 def test_api_replicas_missing_counts_the_expected_replicas() -> None:
@@ -259,7 +274,10 @@ def test_pairs_name_what_they_judge_by_identity() -> None:
         identity = BY_NAME[critical].identity
         assert identity and BY_NAME[warning].identity == identity, (warning, critical)
         for name in (warning, critical):
-            for by in re.findall(r"\bby \(([^)]*)\)", BY_NAME[name].expr):
+            expr = BY_NAME[name].expr
+            for recording in RECORDINGS:  # the aggregation of a recorded series is in its recording rule
+                expr = expr.replace(recording.name, f"({recording.expr})")
+            for by in re.findall(r"\bby \(([^)]*)\)", expr):
                 kept = {label.strip() for label in by.split(",")}
                 assert set(identity) <= kept, f"{name} aggregates {identity} away: by ({by})"
 
