@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from components.settings import StackSettings
 
 PASSWORD_FILE = f"{SECRETS_DIR}/grafana-admin-password"
+AUTO_MIGRATE_OLD_PANELS = "autoMigrateOldPanels"
+"""Grafana's feature toggle that turns Angular graph/singlestat panels into timeseries/stat as they load."""
 
 # The data volume keeps the first admin password; resetting it from the secret file on every
 # start makes a changed ``grafanaAdminPassword`` take effect (the container is replaced when
@@ -62,6 +64,8 @@ def runtime(settings: StackSettings, documents: Mapping[str, str]) -> Runtime:
         "GF_SECURITY_DISABLE_GRAVATAR": "true",
         "GF_SECURITY_COOKIE_SECURE": str(root_url.startswith("https://")).lower(),
     }
+    if grafana.migrate_angular_panels:
+        env["GF_FEATURE_TOGGLES_ENABLE"] = AUTO_MIGRATE_OLD_PANELS
     return Runtime(
         entrypoint=["/bin/sh", "-c", START],
         env=env,

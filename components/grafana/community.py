@@ -36,7 +36,6 @@ _KUBERNETES_PREFIXES = ("kubernetes_", "k8s_")
 # Datasource references Grafana resolves itself; never rewritten.
 _BUILTIN_DATASOURCES = frozenset({"-- Grafana --", "-- Mixed --", "-- Dashboard --", "grafana", "datasource"})
 _PLACEHOLDER = re.compile(r"^\$\{?([A-Za-z0-9_]+)(?::[a-z]+)?\}?$")
-_ANGULAR_TO_REACT = {"graph": "timeseries", "singlestat": "stat"}
 
 
 class DashboardUnavailableError(Exception):
@@ -183,7 +182,6 @@ def normalize_dashboard(
     gnet_id: int,
     datasource_uid: str,
     datasource_name: str = "Prometheus",
-    migrate_angular: bool = True,
 ) -> dict[str, Any]:
     """The dashboard as uploaded: every datasource reference points at ``datasource_uid``.
 
@@ -192,8 +190,9 @@ def normalize_dashboard(
     ``"Prometheus"``) and ``null`` (panel and target level).  Drops ``__inputs``, ``__requires``,
     ``__elements``, ``id`` and ``version``; sets ``uid`` to ``community-<gnetId>``; keeps the title.
     Kubernetes-only variables are made include-all ``.*`` and hidden, and their equality matchers
-    become regex matchers, so queries still match series without those labels.  Angular ``graph``
-    and ``singlestat`` panels become ``timeseries`` and ``stat`` when ``migrate_angular``.
+    become regex matchers, so queries still match series without those labels.  Panels are left as
+    they are: Angular ``graph`` and ``singlestat`` panels are migrated by Grafana itself when they load
+    (``grafana.migrateAngularPanels``), which keeps their thresholds, legends and overrides.
     """
     dashboard = copy.deepcopy(raw)
     inputs = {str(item.get("name")) for item in dashboard.get("__inputs", []) if isinstance(item, dict)}
@@ -234,7 +233,7 @@ def normalize_dashboard(
             else:
                 out[key] = walk(value)
         if _is_panel(out):
-            _normalize_panel(out, ref, migrate_angular)
+            _normalize_panel(out, ref)
         return out
 
     dashboard = cast(dict[str, Any], walk(dashboard))
@@ -290,7 +289,7 @@ def _is_panel(node: dict[str, Any]) -> bool:
     return isinstance(node.get("type"), str) and any(k in node for k in ("targets", "gridPos", "span"))
 
 
-def _normalize_panel(panel: dict[str, Any], ref: dict[str, str], migrate_angular: bool) -> None:
+def _normalize_panel(panel: dict[str, Any], ref: dict[str, str]) -> None:
     if panel.get("type") == "row":
         return
     if "targets" in panel and "datasource" not in panel:
@@ -298,55 +297,11 @@ def _normalize_panel(panel: dict[str, Any], ref: dict[str, str], migrate_angular
     for target in panel.get("targets", []):
         if isinstance(target, dict) and target.get("datasource") is None and panel.get("datasource") == ref:
             target["datasource"] = dict(ref)
-    if migrate_angular and panel.get("type") in _ANGULAR_TO_REACT:
-        _migrate_angular(panel)
 
 
-def _migrate_angular(panel: dict[str, Any]) -> None:
-    """Minimal Angular migration: panel type, unit, decimals, min/max; Grafana fills the rest."""
-    old = panel["type"]
-    panel["type"] = _ANGULAR_TO_REACT[old]
-    defaults = panel.setdefault("fieldConfig", {}).setdefault("defaults", {})
-    panel["fieldConfig"].setdefault("overrides", [])
-    if old == "graph":
-        axes = panel.get("yaxes") or []
-        left = axes[0] if axes and isinstance(axes[0], dict) else {}
-        if left.get("format") and "unit" not in defaults:
-            defaults["unit"] = left["format"]
-        for bound in ("min", "max"):
-            if left.get(bound) not in (None, "") and bound not in defaults:
-                defaults[bound] = float(left[bound])
-        stacked = bool(panel.get("stack"))
-        defaults.setdefault("custom", {}).update(
-            fillOpacity=int(panel.get("fill", 1)) * 10,
-            stacking={"mode": "normal" if stacked else "none", "group": "A"},
-        )
-        for key in ("yaxes", "xaxis", "lines", "bars", "points", "fill", "linewidth", "stack", "nullPointMode",
-                    "aliasColors", "seriesOverrides", "steppedLine", "percentage", "renderer", "yaxis",
-                    "dashes", "dashLength", "spaceLength", "pointradius", "thresholds", "timeRegions", "tooltip",
-                    "legend", "fillGradient", "hiddenSeries", "options"):
-            panel.pop(key, None)
-    else:
-        if panel.get("format") and "unit" not in defaults:
-            defaults["unit"] = panel["format"]
-        if isinstance(panel.get("decimals"), int | float) and "decimals" not in defaults:
-            defaults["decimals"] = panel["decimals"]
-        calc = {"avg": "mean", "current": "lastNotNull", "total": "sum"}.get(str(panel.get("valueName", "avg")),
-                                                                            str(panel.get("valueName", "mean")))
-        panel["options"] = {"reduceOptions": {"calcs": [calc], "fields": "", "values": False},
-                            "colorMode": "value", "graphMode": "area" if (panel.get("sparkline") or {}).get("show")
-                            else "none", "justifyMode": "auto", "orientation": "auto", "textMode": "auto"}
-        for key in ("format", "valueName", "sparkline", "gauge", "colorBackground", "colorValue", "colors",
-                    "thresholds", "valueMaps", "mappingType", "mappingTypes", "rangeMaps", "prefix", "postfix",
-                    "prefixFontSize", "postfixFontSize", "valueFontSize", "nullPointMode", "nullText",
-                    "tableColumn", "decimals"):
-            panel.pop(key, None)
-
-
-def render_community(raw: bytes, dashboard: CommunityDashboard, *, datasource_uid: str, datasource_name: str,
-                     migrate_angular: bool = True) -> str:
+def render_community(raw: bytes, dashboard: CommunityDashboard, *, datasource_uid: str, datasource_name: str) -> str:
     """The upload text of a cached download: normalized, key-sorted, byte-stable."""
     document = _parse(dashboard, raw, "the cached file")
     normalized = normalize_dashboard(document, gnet_id=dashboard.gnet_id, datasource_uid=datasource_uid,
-                                     datasource_name=datasource_name, migrate_angular=migrate_angular)
+                                     datasource_name=datasource_name)
     return json.dumps(normalized, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -61,7 +61,7 @@ def custom_spec(settings: StackSettings) -> DashboardSpec:
 def _community_spec(settings: StackSettings, dashboard: CommunityDashboard, raw: bytes) -> DashboardSpec:
     grafana = settings.grafana
     text = render_community(raw, dashboard, datasource_uid=grafana.datasource_uid,
-                            datasource_name=grafana.datasource_name, migrate_angular=grafana.migrate_angular_panels)
+                            datasource_name=grafana.datasource_name)
     return DashboardSpec(dashboard.uid, dashboard.folder, text, f"grafana.com/{dashboard.cache_name[:-5]}")
 
 

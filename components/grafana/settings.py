@@ -121,7 +121,9 @@ class GrafanaSettings(ConfigModel):
     community_dashboards: list[CommunityDashboard] = Field(default_factory=_default_dashboards)
     """grafana.com dashboards: ``gnetId``, ``revision``, optional ``sha256``, ``folder``, ``optional``, ``title``."""
     migrate_angular_panels: bool = True
-    """Turn Angular ``graph``/``singlestat`` panels of old community dashboards into ``timeseries``/``stat``."""
+    """Let Grafana migrate Angular ``graph``/``singlestat`` panels of old community dashboards to
+    ``timeseries``/``stat`` when they load (its ``autoMigrateOldPanels`` feature toggle), keeping their
+    thresholds, legends and overrides; off, such panels stay Angular (disabled by default from Grafana 11)."""
     dashboards_folder: str = INTERNET_ID_FOLDER
     """Folder of the custom Internet-ID dashboard."""
     provider_retries: int = Field(10, ge=0, le=100)

@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from components.config_source import settings_from_mapping
+from components.containers import container_specs
 from components.grafana.community import normalize_dashboard
 from tests.grafana.conftest import FIXTURES
 
@@ -121,23 +123,25 @@ def test_kubernetes_variables_match_everything() -> None:
     assert "includeAll" not in instance
 
 
-def test_angular_panels_migrated() -> None:
+def test_angular_panels_are_left_for_grafana_to_migrate() -> None:
+    """Grafana's own migration keeps what a hand-written one dropped: thresholds, colors, legend, axes."""
     dashboard = normalized("datasource-name.json")
     uptime, cpu = dashboard["rows"][0]["panels"]
-    assert uptime["type"] == "stat"
-    assert uptime["fieldConfig"]["defaults"]["unit"] == "s"
-    assert uptime["options"]["reduceOptions"]["calcs"] == ["lastNotNull"]
-    assert "sparkline" not in uptime and "valueName" not in uptime
-    assert cpu["type"] == "timeseries"
-    assert cpu["fieldConfig"]["defaults"]["unit"] == "percent"
-    assert cpu["fieldConfig"]["defaults"]["custom"]["stacking"]["mode"] == "normal"
-    assert "yaxes" not in cpu
-    assert cpu["targets"][0]["expr"] == load("datasource-name.json")["rows"][0]["panels"][1]["targets"][0]["expr"]
+    original = load("datasource-name.json")["rows"][0]["panels"]
+    assert (uptime["type"], cpu["type"]) == ("singlestat", "graph")
+    assert (uptime["thresholds"], uptime["colors"], uptime["sparkline"]) == ("1,2", ["red", "orange", "green"],
+                                                                           {"show": True})
+    assert (cpu["legend"], cpu["yaxes"], cpu["stack"]) == ({"show": True}, original[1]["yaxes"], True)
+    assert cpu["targets"][0]["expr"] == original[1]["targets"][0]["expr"]
 
 
-def test_angular_migration_can_be_turned_off() -> None:
-    dashboard = normalized("datasource-name.json", migrate_angular=False)
-    assert [p["type"] for p in dashboard["rows"][0]["panels"]] == ["singlestat", "graph"]
+def test_grafana_migrates_old_panels_unless_turned_off() -> None:
+    on = container_specs(settings_from_mapping("dev", {}, require_secrets=False), {})
+    off = container_specs(settings_from_mapping("dev", {"internet-id-monitoring:grafana": {
+        "migrateAngularPanels": False}}, require_secrets=False), {})
+    grafana_env = [next(spec for spec in specs if spec.name == "grafana").env for specs in (on, off)]
+    assert grafana_env[0]["GF_FEATURE_TOGGLES_ENABLE"] == "autoMigrateOldPanels"
+    assert "GF_FEATURE_TOGGLES_ENABLE" not in grafana_env[1]
 
 
 def test_pure_and_idempotent() -> None:
