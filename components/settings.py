@@ -104,10 +104,6 @@ class StackSettings(ConfigModel):
     def secret(self, key: str) -> Secret | None:
         return self.secrets.get(key)
 
-    def with_secrets(self, extra: Mapping[str, Secret]) -> StackSettings:
-        """A copy with secrets that resources of this stack produce (generated passwords, routing keys)."""
-        return self.model_copy(update={"secrets": {**self.secrets, **extra}})
-
     def required_secrets(self) -> dict[str, str]:
         """Secret keys this stack's choices require, with the reason (collected from every area),
         less those its own resources provide (routing keys of PagerDuty services it creates)."""

@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from components.config_source import settings_from_stack_file
+from components.containers import RECORDS
 from components.grafana.settings import GrafanaSettings
 from components.render import render_documents
 from tests.pulumi_harness import (
@@ -44,8 +45,8 @@ def containers(deployment: Deployment) -> dict[str, dict[str, Any]]:
 
 def test_docker_inventory(deployed: Deployment) -> None:
     counts = deployed.type_counts()
-    assert counts[CONTAINER] == 8
-    assert counts["docker:index/remoteImage:RemoteImage"] == 8
+    assert counts[CONTAINER] == len(RECORDS)
+    assert counts["docker:index/remoteImage:RemoteImage"] == len(RECORDS)
     assert counts[VOLUME] == 3
     assert counts["docker:index/network:Network"] == 1
     assert counts["pulumi:providers:docker"] == 1
@@ -281,7 +282,7 @@ def test_containers_are_deleted_before_their_replacement(stack: str, monkeypatch
 
     monkeypatch.setattr(docker, "Container", recording_container)
     run_program(stack, stack_config(stack), required_test_secrets(stack))
-    assert len(delete_first) == 8
+    assert len(delete_first) == len(RECORDS)
     assert all(delete_first.values()), delete_first
 
 
@@ -337,4 +338,4 @@ def test_a_local_docker_host_missing_a_cadvisor_path_stops_before_any_resource(
 def test_a_remote_docker_host_is_not_checked_against_this_machine(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(os.path, "exists", lambda path: False)
     deployment = run_program("dev", stack_config("dev"), docker_host="ssh://ops@monitoring.example.com")
-    assert len(deployment.of_type(CONTAINER)) == 8
+    assert len(deployment.of_type(CONTAINER)) == len(RECORDS)

@@ -18,7 +18,7 @@ from components.grafana.community import (
     render_community,
 )
 from components.grafana.settings import CommunityDashboard
-from components.settings import SettingsError
+from components.model import SettingsError
 
 if TYPE_CHECKING:
     from components.settings import StackSettings

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from components.grafana.community import DEFAULT_TIMEOUT, GRAFANA_COM, DashboardUnavailableError, fetch_dashboard
 from components.grafana.dashboards import DashboardFetchError
-from components.settings import StackSettings
+
+if TYPE_CHECKING:
+    from components.settings import StackSettings
 
 
 def fetch_all(

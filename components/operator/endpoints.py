@@ -8,10 +8,12 @@ import subprocess
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from components.containers.urls import alertmanager_url, grafana_url, prometheus_url
-from components.settings import StackSettings
+
+if TYPE_CHECKING:
+    from components.settings import StackSettings
 
 PULUMI_TIMEOUT = 30.0
 """Seconds ``pulumi stack output`` may take (it may reach a remote backend)."""

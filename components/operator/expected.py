@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -12,7 +12,9 @@ from components.grafana import custom_dashboard
 from components.prometheus.config import render_prometheus_config
 from components.prometheus.scrape_jobs import PROBE_JOB
 from components.rules.render import render_rule_files
-from components.settings import StackSettings
+
+if TYPE_CHECKING:
+    from components.settings import StackSettings
 
 
 @dataclass(frozen=True)

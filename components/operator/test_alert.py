@@ -15,14 +15,16 @@ import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from components.alertmanager.routes import ROUTES, Route
 from components.alertmanager.settings import RouteTiming
 from components.durations import seconds
 from components.exit_codes import EXIT_INTERRUPTED
 from components.operator.http import FetchError, get_json, join, post_json
-from components.settings import StackSettings
+
+if TYPE_CHECKING:
+    from components.settings import StackSettings
 
 ALERTNAME = "InternetIdTestAlert"
 SEVERITIES = ("critical", "warning", "info")

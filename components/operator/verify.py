@@ -6,12 +6,14 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from components.operator.checks import Check, Outcome, build_checks
 from components.operator.endpoints import Endpoints
 from components.operator.expected import expected_for
-from components.settings import StackSettings
+
+if TYPE_CHECKING:
+    from components.settings import StackSettings
 
 RETRY_INTERVAL = 2.0
 """Seconds between two tries of a failing check while ``--wait`` lasts."""
