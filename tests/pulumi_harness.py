@@ -31,7 +31,12 @@ SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
 
 # Computed outputs the program passes on as inputs; the mock returns them (camelCase wire names).
 COMPUTED: dict[str, Callable[[pulumi.runtime.MockResourceArgs], dict[str, Any]]] = {
-    "docker:index/remoteImage:RemoteImage": lambda a: {"imageId": f"sha256:{a.name}"},
+    # Image ids follow the image (a new tag is a new image), as Docker's do.
+    "docker:index/remoteImage:RemoteImage": lambda a: {"imageId": f"sha256:{a.inputs.get('name', a.name)}"},
+    # A reload job that ran to the end and confirmed the reload (attach + logs, as the provider reports it).
+    "docker:index/container:Container": lambda a: (
+        {"exitCode": 0, "containerLogs": f"{a.name}: loaded (after 1s)\n"} if a.inputs.get("attach") else {}
+    ),
     "random:index/randomPassword:RandomPassword": lambda a: {"result": f"generated-{a.name}"},
     "pagerduty:index/serviceIntegration:ServiceIntegration": lambda a: {"integrationKey": f"key-{a.name}"},
     "sentry:index/sentryKey:SentryKey": lambda a: {

@@ -38,16 +38,51 @@ def deployed(stack: str) -> Deployment:
     return run_program(stack, stack_config(stack), required_test_secrets(stack))
 
 
-def containers(deployment: Deployment) -> dict[str, dict[str, Any]]:
-    """Container inputs (secret markers removed) by container name in the stack."""
+LIVE_CONFIG = {"prometheus": "/etc/prometheus", "alertmanager": "/etc/alertmanager",
+               "blackbox-exporter": "/etc/blackbox_exporter"}
+"""Containers whose config is delivered by a reload job, and the directory it lands in (written here)."""
+GRAFANA_LIVE = "/etc/grafana/live"
+"""Grafana's too, when it provisions from files (``grafana.provisioning: files``, as dev does)."""
+
+
+def live_config(deployment: Deployment) -> dict[str, str]:
+    """The live-config containers of a deployment: Grafana's files are live when it has a reload job."""
+    jobs = {r.name for r in deployment.of_type(CONTAINER)}
+    return {**LIVE_CONFIG, "grafana": GRAFANA_LIVE} if "monitoring-grafana-reload" in jobs else dict(LIVE_CONFIG)
+
+
+def all_containers(deployment: Deployment) -> dict[str, dict[str, Any]]:
+    """Inputs (secret markers removed) of every container resource, reload jobs included, by name in the stack."""
     return {r.name.removeprefix("monitoring-"): unwrap(dict(r.inputs)) for r in deployment.of_type(CONTAINER)}
 
 
-def test_docker_inventory(deployed: Deployment) -> None:
+def containers(deployment: Deployment) -> dict[str, dict[str, Any]]:
+    """The monitoring containers' inputs (reload jobs left out) by container name in the stack."""
+    return {name: inputs for name, inputs in all_containers(deployment).items() if not name.endswith("-reload")}
+
+
+def delivered_files(deployment: Deployment, name: str) -> dict[str, Any]:
+    """Container path -> content of every file ``name`` reads: its own uploads and, for a live-config
+    container, what its reload job installs in its config directory."""
+    resources = all_containers(deployment)
+    found = {u["file"]: u["content"] for u in resources[name].get("uploads", [])}
+    live = live_config(deployment)
+    if name in live:
+        for upload in resources[f"{name}-reload"].get("uploads", []):
+            if upload["file"].startswith("/staging/"):
+                found[live[name] + upload["file"].removeprefix("/staging")] = upload["content"]
+    return found
+
+
+def test_docker_inventory(stack: str, deployed: Deployment) -> None:
     counts = deployed.type_counts()
-    assert counts[CONTAINER] == len(RECORDS)
+    files = settings_from_stack_file(stack).grafana.provisioning == "files"
+    live = set(LIVE_CONFIG) | ({"grafana"} if files else set())
+    assert counts[CONTAINER] == len(RECORDS) + len(live)
+    assert sorted(name for name in all_containers(deployed) if name.endswith("-reload")) == sorted(
+        f"{name}-reload" for name in live)
     assert counts["docker:index/remoteImage:RemoteImage"] == len(RECORDS)
-    assert counts[VOLUME] == 3
+    assert counts[VOLUME] == 3 + len(live)
     assert counts["docker:index/network:Network"] == 1
     assert counts["pulumi:providers:docker"] == 1
 
@@ -71,14 +106,16 @@ def test_ports_are_published_on_the_bind_address_only_for_the_uis(deployed: Depl
 
 
 def test_restart_limits_health_and_wait(deployed: Deployment) -> None:
+    """`pulumi up` waits for each healthcheck, or for the reload job that starts a live-config container."""
     for name, inputs in containers(deployed).items():
         assert inputs["restart"] == "unless-stopped", name
         assert inputs["memory"] >= 64, name
         has_check = "healthcheck" in inputs
         assert has_check == (name != "redis-exporter"), name
-        assert inputs.get("wait", False) == has_check, name
-        if has_check:
+        assert inputs.get("wait", False) == (has_check and name not in live_config(deployed)), name
+        if inputs.get("wait"):
             assert inputs["waitTimeout"] >= 120, name
+        if has_check:
             timings = [inputs["healthcheck"][key] for key in ("interval", "timeout", "startPeriod")]
             assert all(GO_DURATION.fullmatch(t) for t in timings), f"{name}: {timings} reads back differently"
         assert inputs["memorySwap"] == inputs["memory"], f"{name} may swap beyond its limit"
@@ -86,8 +123,7 @@ def test_restart_limits_health_and_wait(deployed: Deployment) -> None:
 
 def test_uploads_are_the_rendered_documents(stack: str, deployed: Deployment) -> None:
     documents = render_documents(settings_from_stack_file(stack))
-    prometheus = containers(deployed)["prometheus"]
-    uploaded = {u["file"]: u["content"] for u in prometheus["uploads"]}
+    uploaded = delivered_files(deployed, "prometheus")
     assert uploaded["/etc/prometheus/prometheus.yml"] == documents["prometheus/prometheus.yml"]
     rules = {k for k in documents if k.startswith("prometheus/rules/")}
     assert {f"/etc/{k}" for k in rules} <= set(uploaded)
@@ -123,8 +159,10 @@ def test_volumes_are_protected_only_where_configured(stack: str, monkeypatch: py
 
     monkeypatch.setattr(docker, "Volume", recording_volume)
     run_program(stack, stack_config(stack), required_test_secrets(stack))
-    assert len(protected) == 3
-    assert set(protected.values()) == {stack == "prod"}
+    data = {name for name in protected if not name.endswith("-config")}
+    assert data == {"monitoring-prometheus-data", "monitoring-alertmanager-data", "monitoring-grafana-data"}
+    assert {protected[name] for name in data} == {stack == "prod"}
+    assert not any(protected[name] for name in set(protected) - data), "config volumes are rewritten, never kept"
 
 
 def test_dev_generates_the_grafana_password_as_a_secret_output() -> None:
@@ -166,8 +204,8 @@ GRAFANA_TYPES = {
 def deployed_dashboards(deployment: Deployment) -> list[str]:
     """The JSON of every dashboard deployed: Grafana provider resources, or files uploaded into Grafana."""
     resources = [str(unwrap(dict(d.inputs))["configJson"]) for d in deployment.of_type(GRAFANA_TYPES_DASHBOARD)]
-    uploads = containers(deployment)["grafana"].get("uploads", [])
-    return resources + [u["content"] for u in uploads if u["file"].startswith("/etc/grafana/dashboards/")]
+    return resources + [content for path, content in delivered_files(deployment, "grafana").items()
+                        if path.startswith(f"{GRAFANA_LIVE}/dashboards/")]
 
 
 def test_grafana_content_in_every_stack(stack: str, deployed: Deployment) -> None:
@@ -186,14 +224,14 @@ def test_pagerduty_integration_keys_become_alertmanager_routing_key_files() -> N
     deployment = run_program("prod", stack_config("prod"), required_test_secrets("prod"))
     integrations = deployment.of_type("pagerduty:index/serviceIntegration:ServiceIntegration")
     assert len(integrations) == 2
-    alertmanager = next(r for r in deployment.of_type(CONTAINER) if r.name == "monitoring-alertmanager")
-    raw_uploads = alertmanager.inputs["uploads"]
-    uploads = {u["file"]: u["content"] for u in unwrap(raw_uploads)}
+    uploads = delivered_files(deployment, "alertmanager")
     keys = {
         uploads[f"/etc/alertmanager/secrets/{name}"]
         for name in ("pagerduty-routing-key", "pagerduty-database-routing-key")
     }
     assert keys == {f"key-{integration.name}" for integration in integrations}
+    raw_uploads = [r.inputs.get("uploads") for r in deployment.of_type(CONTAINER)
+                   if r.name in ("monitoring-alertmanager", "monitoring-alertmanager-reload")]
     assert "key-" not in json.dumps(without_secrets(raw_uploads)), "routing keys must be uploaded as secrets"
 
 
@@ -206,8 +244,7 @@ def test_a_stack_without_pagerduty_resources_uses_routing_keys_from_config() -> 
     }
     deployment = run_program("prod", config, secrets)
     assert not deployment.of_type("pagerduty:index/serviceIntegration:ServiceIntegration")
-    alertmanager = next(r for r in deployment.of_type(CONTAINER) if r.name == "monitoring-alertmanager")
-    uploads = {u["file"]: u["content"] for u in unwrap(alertmanager.inputs["uploads"])}
+    uploads = delivered_files(deployment, "alertmanager")
     assert uploads["/etc/alertmanager/secrets/pagerduty-routing-key"] == "CONFIG-KEY-1"
     assert "CONFIG-KEY" not in plain_text(deployment)
 
@@ -232,8 +269,7 @@ def test_a_service_turned_off_needs_its_routing_key_from_config() -> None:
     }
     deployment = run_program("prod", config, secrets)
     assert len(deployment.of_type("pagerduty:index/serviceIntegration:ServiceIntegration")) == 1
-    alertmanager = next(r for r in deployment.of_type(CONTAINER) if r.name == "monitoring-alertmanager")
-    uploads = {u["file"]: u["content"] for u in unwrap(alertmanager.inputs["uploads"])}
+    uploads = delivered_files(deployment, "alertmanager")
     assert uploads["/etc/alertmanager/secrets/pagerduty-database-routing-key"] == "DB-KEY-FROM-CONFIG"
 
 
@@ -282,7 +318,8 @@ def test_containers_are_deleted_before_their_replacement(stack: str, monkeypatch
 
     monkeypatch.setattr(docker, "Container", recording_container)
     run_program(stack, stack_config(stack), required_test_secrets(stack))
-    assert len(delete_first) == len(RECORDS)
+    assert len(delete_first) == len(RECORDS) + len(live_config(run_program(stack, stack_config(stack),
+                                                                            required_test_secrets(stack))))
     assert all(delete_first.values()), delete_first
 
 
@@ -293,16 +330,16 @@ def test_files_provisioning_declares_no_grafana_resource_and_uploads_what_grafan
     config = {**stack_config("dev"), **FILES_MODE}
     deployment = run_program("dev", config)
     assert not [r.typ for r in deployment.resources if r.typ.startswith(("grafana:", "pulumi:providers:grafana"))]
-    uploads = {u["file"]: u["content"] for u in containers(deployment)["grafana"]["uploads"]}
-    datasources = yaml.safe_load(uploads["/etc/grafana/provisioning/datasources/internet-id.yaml"])
+    uploads = delivered_files(deployment, "grafana")
+    datasources = yaml.safe_load(uploads["/etc/grafana/live/provisioning/datasources/internet-id.yaml"])
     assert {(d["uid"], d["url"]) for d in datasources["datasources"]} == {
         ("prometheus", "http://prometheus:9090"), ("alertmanager", "http://alertmanager:9093"),
     }
-    providers = yaml.safe_load(uploads["/etc/grafana/provisioning/dashboards/internet-id.yaml"])["providers"]
+    providers = yaml.safe_load(uploads["/etc/grafana/live/provisioning/dashboards/internet-id.yaml"])["providers"]
     paths = {p["folderUid"]: p["options"]["path"] for p in providers}
-    assert paths == {"infrastructure": "/etc/grafana/dashboards/infrastructure",
-                     "internet-id": "/etc/grafana/dashboards/internet-id"}
-    custom = json.loads(uploads["/etc/grafana/dashboards/internet-id/internet-id-overview.json"])
+    assert paths == {"infrastructure": "/etc/grafana/live/dashboards/infrastructure",
+                     "internet-id": "/etc/grafana/live/dashboards/internet-id"}
+    custom = json.loads(uploads["/etc/grafana/live/dashboards/internet-id/internet-id-overview.json"])
     assert custom["uid"] == "internet-id-overview"
     assert uploads["/run/secrets/grafana-admin-password"] == "generated-grafana-admin-password"
 
@@ -338,4 +375,4 @@ def test_a_local_docker_host_missing_a_cadvisor_path_stops_before_any_resource(
 def test_a_remote_docker_host_is_not_checked_against_this_machine(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(os.path, "exists", lambda path: False)
     deployment = run_program("dev", stack_config("dev"), docker_host="ssh://ops@monitoring.example.com")
-    assert len(deployment.of_type(CONTAINER)) == len(RECORDS)
+    assert len(containers(deployment)) == len(RECORDS)

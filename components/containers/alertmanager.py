@@ -6,13 +6,22 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from components.alertmanager.config import CONFIG_DIR, secret_files
-from components.containers.model import Container, Healthcheck, Runtime, ScrapeJob, SecretFile
+from components.containers.model import Container, Healthcheck, LiveConfig, Runtime, ScrapeJob, SecretFile
 from components.containers.urls import alertmanager_url
 from components.documents import ALERTMANAGER_CONFIG, ALERTMANAGER_TEMPLATES_DIR
 from components.prometheus import jobs
 
 if TYPE_CHECKING:
     from components.settings import StackSettings
+
+
+LIVE = LiveConfig(
+    directory=CONFIG_DIR,
+    binary="/bin/alertmanager",
+    check=("amtool", "check-config", "{dir}/alertmanager.yml"),
+    reload_metric="alertmanager_config_last_reload",
+)
+"""Its config is applied by reload (``reload.py``)."""
 
 
 def runtime(settings: StackSettings, documents: Mapping[str, str]) -> Runtime:
@@ -23,6 +32,7 @@ def runtime(settings: StackSettings, documents: Mapping[str, str]) -> Runtime:
         if path.startswith(ALERTMANAGER_TEMPLATES_DIR)
     }
     return Runtime(
+        live_config=LIVE,
         command=[
             f"--config.file={CONFIG_DIR}/alertmanager.yml",
             "--storage.path=/alertmanager",

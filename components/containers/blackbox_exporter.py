@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from components.containers.model import Container, Healthcheck, Runtime, ScrapeJob
+from components.containers.model import Container, Healthcheck, LiveConfig, Runtime, ScrapeJob
 from components.documents import BLACKBOX_CONFIG
 from components.prometheus import jobs
 
@@ -13,8 +13,18 @@ if TYPE_CHECKING:
     from components.settings import StackSettings
 
 
+LIVE = LiveConfig(
+    directory="/etc/blackbox_exporter",
+    binary="/bin/blackbox_exporter",
+    check=("blackbox_exporter", "--config.check", "--config.file={dir}/config.yml"),
+    reload_metric="blackbox_exporter_config_last_reload",
+)
+"""Its config is applied by reload (``reload.py``)."""
+
+
 def runtime(settings: StackSettings, documents: Mapping[str, str]) -> Runtime:
     return Runtime(
+        live_config=LIVE,
         command=["--config.file=/etc/blackbox_exporter/config.yml"],
         uploads={"/etc/blackbox_exporter/config.yml": BLACKBOX_CONFIG},
     )

@@ -1,8 +1,9 @@
 """The Docker side of the stack: one network, the data volumes and the containers.
 
-Only maps container specs (``container_specs``) and the rendered documents to resources.  Config
-files go in through the containers' uploads, so a changed document replaces its container (the
-data volumes keep TSDB, silences and Grafana state).
+Only maps container specs (``container_specs``) and the rendered documents to resources.  The config
+of a live-config container (Prometheus, Alertmanager, the blackbox exporter) goes through a volume
+and a reload job (``reload.py``), so a changed document never replaces it; other files go in as
+the containers' uploads.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from ipaddress import IPv4Address
 import pulumi
 import pulumi_docker as docker
 
-from components.containers.model import ContainerSpec
+from components.containers.model import ContainerSpec, LiveConfig, SecretFile
+from components.containers.reload import SCRIPT_PATH, STAGED_DIR, reload_script, wait_for_config
 from components.durations import go_duration
 
 TYPE = "internet-id:docker:MonitoringContainers"
@@ -64,11 +66,13 @@ class MonitoringContainers(pulumi.ComponentResource):
                 name=f"{args.prefix}-{volume}",
                 opts=pulumi.ResourceOptions(parent=self, protect=args.protect_volumes),
             )
+        self.reloads: dict[str, pulumi.Output[str]] = {}
         self.containers = {spec.name: self._container(name, args, spec) for spec in args.specs}
         self.register_outputs(
             {
                 "network": self.network.name,
                 "containers": {key: c.name for key, c in self.containers.items()},
+                "reloads": self.reloads,
             }
         )
 
@@ -79,37 +83,64 @@ class MonitoringContainers(pulumi.ComponentResource):
             keep_locally=True,
             opts=pulumi.ResourceOptions(parent=self),
         )
-        uploads = [
-            docker.ContainerUploadArgs(file=path, content=args.documents[key]) for path, key in spec.uploads.items()
+        live = spec.live_config
+        uploads, secret_uploads = dict(spec.uploads), dict(spec.secret_uploads)
+        volumes = [
+            docker.ContainerVolumeArgs(volume_name=self.volumes[volume].name, container_path=path)
+            for volume, path in spec.volumes.items()
         ]
+        if live is not None:
+            # Live config: the files come through a volume of their own and a reload job, never as uploads.
+            config = docker.Volume(f"{name}-{spec.name}-config", name=f"{args.prefix}-{spec.name}-config",
+                                   opts=pulumi.ResourceOptions(parent=self))
+            uploads = {path: key for path, key in uploads.items() if not _below(path, live.directory)}
+            secret_uploads = {path: s for path, s in secret_uploads.items() if not _below(path, live.directory)}
+            volumes.append(docker.ContainerVolumeArgs(volume_name=config.name, container_path=live.directory,
+                                                      read_only=True))
+        container = self._declare(name, args, spec, image=image, uploads=uploads, secret_uploads=secret_uploads,
+                                  volumes=volumes)
+        if live is not None:
+            self.reloads[spec.name] = self._reload_job(name, args, spec, live=live, image=image, target=container,
+                                                       config=config)
+        return container
+
+    def _uploads(self, args: MonitoringContainersArgs, files: Mapping[str, str],
+                 secrets: Mapping[str, SecretFile], prefix: str = "") -> list[docker.ContainerUploadArgs]:
+        uploads = [docker.ContainerUploadArgs(file=prefix + path, content=args.documents[key])
+                   for path, key in files.items()]
         uploads += [
-            docker.ContainerUploadArgs(file=path, content=pulumi.Output.secret(
+            docker.ContainerUploadArgs(file=prefix + path, content=pulumi.Output.secret(
                 secret.literal if secret.literal is not None else args.secrets[secret.key]))
-            for path, secret in spec.secret_uploads.items()
+            for path, secret in secrets.items()
         ]
+        return uploads
+
+    def _declare(self, name: str, args: MonitoringContainersArgs, spec: ContainerSpec, *, image: docker.RemoteImage,
+                 uploads: Mapping[str, str], secret_uploads: Mapping[str, SecretFile],
+                 volumes: list[docker.ContainerVolumeArgs]) -> docker.Container:
         networks = [docker.ContainerNetworksAdvancedArgs(name=self.network.name, aliases=[spec.name])]
         if spec.joins_app_network and args.app_network:
             networks.append(docker.ContainerNetworksAdvancedArgs(name=args.app_network))
         health = spec.healthcheck
+        # A live-config container starts its process once the reload job installed a first version, so
+        # the job, not `wait`, is what `pulumi up` waits for.
+        wait = health is not None and spec.live_config is None
+        entrypoint = wait_for_config(spec.live_config, spec.entrypoint) if spec.live_config else spec.entrypoint
         return docker.Container(
             f"{name}-{spec.name}",
             name=f"{args.prefix}-{spec.name}",
             image=image.image_id,
             command=spec.command or None,
-            entrypoints=spec.entrypoint or None,
+            entrypoints=entrypoint or None,
             envs=[f"{key}={value}" for key, value in sorted(spec.env.items())] or None,
-            uploads=uploads or None,
+            uploads=self._uploads(args, uploads, secret_uploads) or None,
             networks_advanced=networks,
             ports=[
                 docker.ContainerPortArgs(internal=spec.port, external=spec.published_port, ip=str(args.bind_address))
             ]
             if spec.published_port
             else None,
-            volumes=[
-                docker.ContainerVolumeArgs(volume_name=self.volumes[volume].name, container_path=path)
-                for volume, path in spec.volumes.items()
-            ]
-            or None,
+            volumes=volumes or None,
             mounts=[
                 docker.ContainerMountArgs(type="bind", source=m.source, target=m.target, read_only=True)
                 for m in spec.mounts
@@ -132,12 +163,71 @@ class MonitoringContainers(pulumi.ComponentResource):
             )
             if health
             else None,
-            wait=health is not None,
-            wait_timeout=WAIT_TIMEOUT_SECONDS if health else None,
-            labels=[
-                docker.ContainerLabelArgs(label="com.internet-id.stack", value=args.stack),
-                docker.ContainerLabelArgs(label="com.internet-id.component", value=spec.name),
-            ],
+            wait=wait,
+            wait_timeout=WAIT_TIMEOUT_SECONDS if wait else None,
+            labels=self._labels(args, spec.name),
             # Fixed names and host ports: the old container must go before its replacement can exist.
             opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),
         )
+
+    def _reload_job(self, name: str, args: MonitoringContainersArgs, spec: ContainerSpec, *, live: LiveConfig,
+                    image: docker.RemoteImage, target: docker.Container, config: docker.Volume) -> pulumi.Output[str]:
+        """The one-shot job that installs the live files of ``spec`` and has its process load them."""
+        files = {path.removeprefix(live.directory): key for path, key in spec.uploads.items()
+                 if _below(path, live.directory)}
+        secrets = {path.removeprefix(live.directory): s for path, s in spec.secret_uploads.items()
+                   if _below(path, live.directory)}
+        # A job that reloads through the process' API logs in with the container's own credential file.
+        credentials = {path: s for path, s in spec.secret_uploads.items() if live.auth and path == live.auth[1]}
+        script = docker.ContainerUploadArgs(file=SCRIPT_PATH, content=reload_script(spec.name, live, spec.port))
+        namespace = target.id.apply(lambda container_id: f"container:{container_id}")
+        job = docker.Container(
+            f"{name}-{spec.name}-reload",
+            name=f"{args.prefix}-{spec.name}-reload",
+            image=image.image_id,
+            entrypoints=["/bin/sh", SCRIPT_PATH],
+            user=live.job_user,
+            envs=[f"TARGET_NAME={args.prefix}-{spec.name}"],
+            uploads=[script, *self._uploads(args, files, secrets, prefix=STAGED_DIR),
+                     *self._uploads(args, {}, credentials)],
+            volumes=[docker.ContainerVolumeArgs(volume_name=config.name, container_path=live.directory)],
+            pid_mode=namespace,
+            network_mode=namespace,
+            memory=64,
+            memory_swap=64,
+            restart="no",
+            must_run=False,
+            attach=True,
+            logs=True,
+            labels=self._labels(args, f"{spec.name}-reload"),
+            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),
+        )
+        return pulumi.Output.all(job.exit_code, job.container_logs).apply(
+            lambda result: confirmed_reload(spec.name, result[0], result[1]))
+
+    @staticmethod
+    def _labels(args: MonitoringContainersArgs, component: str) -> list[docker.ContainerLabelArgs]:
+        return [
+            docker.ContainerLabelArgs(label="com.internet-id.stack", value=args.stack),
+            docker.ContainerLabelArgs(label="com.internet-id.component", value=component),
+        ]
+
+
+class ReloadRefused(pulumi.RunError):
+    """A new config version was not loaded: the checker or the running process refused it (the old one runs)."""
+
+
+def confirmed_reload(component: str, exit_code: int | None, logs: str | None) -> str:
+    """The job's last line when it confirmed the reload; otherwise ``ReloadRefused`` with what it said."""
+    lines = [line.strip() for line in (logs or "").splitlines() if line.strip()]
+    if exit_code == 0:
+        return lines[-1] if lines else f"{component}: loaded"
+    # The job's own verdicts ("<component>: refused by promtool …"), then what the checker said that failed.
+    verdicts = [line.removeprefix(f"{component}: ") for line in lines if line.startswith(f"{component}: ")]
+    details = [line for line in lines if not line.startswith(f"{component}: ") and "SUCCESS" not in line]
+    said = "; ".join([*verdicts[:2], *details[-6:]]) or "no output"
+    raise ReloadRefused(f"{component}: the new config was not loaded (reload job exit status {exit_code}): {said}")
+
+
+def _below(path: str, directory: str) -> bool:
+    return path.startswith(directory.rstrip("/") + "/")

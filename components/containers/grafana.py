@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from components.containers.model import SECRETS_DIR, Container, Healthcheck, Runtime, ScrapeJob, SecretFile
+from components.containers.model import SECRETS_DIR, Container, Healthcheck, LiveConfig, Runtime, ScrapeJob, SecretFile
 from components.containers.urls import grafana_url
 from components.documents import GRAFANA_DASHBOARDS_DIR, GRAFANA_PROVISIONING_DIR
-from components.grafana.layout import PROVISIONING_DIR, dashboard_folders, dashboard_path
+from components.grafana.layout import LIVE_DIR, PROVISIONING_DIR, PROVISIONING_RELOAD, dashboard_folders, dashboard_path
 from components.grafana.settings import ADMIN_PASSWORD_SECRET
 from components.prometheus import jobs
 
@@ -66,7 +66,13 @@ def runtime(settings: StackSettings, documents: Mapping[str, str]) -> Runtime:
     }
     if grafana.migrate_angular_panels:
         env["GF_FEATURE_TOGGLES_ENABLE"] = AUTO_MIGRATE_OLD_PANELS
+    live = None
+    if grafana.provisioning == "files":
+        env["GF_PATHS_PROVISIONING"] = PROVISIONING_DIR
+        live = LiveConfig(directory=LIVE_DIR, binary="/run.sh", reload_urls=PROVISIONING_RELOAD,
+                          auth=(grafana.admin_user, PASSWORD_FILE), health_path="/api/health", job_user="0")
     return Runtime(
+        live_config=live,
         entrypoint=["/bin/sh", "-c", START],
         env=env,
         uploads=provisioned_files(settings, documents),

@@ -61,6 +61,36 @@ class ScrapeJob:
 
 
 @dataclass(frozen=True)
+class LiveConfig:
+    """Config files a running container re-reads when told to, so a change to them needs no new container.
+
+    The files live in a volume of their own, mounted read-only at ``directory``.  A one-shot job
+    (``reload.py``) installs each new version there after checking it with ``check``, then has the
+    process load it: SIGHUP through the container's PID namespace, confirmed by the process'
+    ``<reload_metric>_successful`` and ``_success_timestamp_seconds`` gauges, or, for a process that
+    reloads through its API (Grafana), a POST to each of ``reload_urls`` with the admin credentials.
+    """
+
+    directory: str
+    """Where the container reads its config (everything rendered below it is live)."""
+    binary: str
+    """The image's entrypoint, started once the first version is installed (when the spec sets none)."""
+    check: tuple[str, ...] = ()
+    """Command that validates the staged files (``{dir}`` is where they are staged); empty: no checker."""
+    reload_metric: str = ""
+    """Prefix of the process' reload gauges; set: reload by SIGHUP."""
+    reload_urls: tuple[str, ...] = ()
+    """Paths POSTed (with the ``auth`` credentials) to reload, when not by SIGHUP."""
+    auth: tuple[str, str] | None = None
+    """User and password file (one of the container's secret uploads, which the job gets too) for ``reload_urls``."""
+    health_path: str = "/metrics"
+    """Answers once the process serves (the first version is loaded)."""
+    job_user: str | None = None
+    """User the reload job runs as, when not the image's (the image has no directory for the volume, so Docker
+    creates it owned by root)."""
+
+
+@dataclass(frozen=True)
 class SecretFile:
     """A credential file: the secret config key it holds, or a literal that is no secret (a documented default)."""
 
@@ -86,6 +116,8 @@ class Runtime:
     capabilities: list[str] = field(default_factory=list)
     """Linux capabilities added to Docker's default set."""
     devices: list[str] = field(default_factory=list)
+    live_config: LiveConfig | None = None
+    """Config changes are applied by a reload, not a new container (see ``LiveConfig``)."""
 
 
 def no_runtime(settings: StackSettings, documents: Mapping[str, str]) -> Runtime:

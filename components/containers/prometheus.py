@@ -5,13 +5,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from components.containers.model import Container, Healthcheck, Runtime, ScrapeJob
+from components.containers.model import Container, Healthcheck, LiveConfig, Runtime, ScrapeJob
 from components.containers.urls import prometheus_url
 from components.documents import PROMETHEUS_CONFIG, PROMETHEUS_RULES_DIR
 from components.prometheus import jobs
 
 if TYPE_CHECKING:
     from components.settings import StackSettings
+
+
+LIVE = LiveConfig(
+    directory="/etc/prometheus",
+    binary="/bin/prometheus",
+    check=("promtool", "check", "config", "{dir}/prometheus.yml"),
+    reload_metric="prometheus_config_last_reload",
+)
+"""Its config is applied by reload (``reload.py``)."""
 
 
 def runtime(settings: StackSettings, documents: Mapping[str, str]) -> Runtime:
@@ -26,6 +35,7 @@ def runtime(settings: StackSettings, documents: Mapping[str, str]) -> Runtime:
         command.append(f"--storage.tsdb.retention.size={prom.retention_size}")
     rules = {f"/etc/{path}": path for path in documents if path.startswith(PROMETHEUS_RULES_DIR)}
     return Runtime(
+        live_config=LIVE,
         command=command,
         uploads={"/etc/prometheus/prometheus.yml": PROMETHEUS_CONFIG, **rules},
         volumes={"prometheus-data": "/prometheus"},

@@ -9,9 +9,13 @@ from components.grafana import custom_dashboard
 if TYPE_CHECKING:
     from components.settings import StackSettings
 
-PROVISIONING_DIR = "/etc/grafana/provisioning"
-DASHBOARDS_DIR = "/etc/grafana/dashboards"
+LIVE_DIR = "/etc/grafana/live"
+"""``files`` mode: Grafana's provisioning and dashboards, installed by its reload job (``containers/reload.py``)."""
+PROVISIONING_DIR = f"{LIVE_DIR}/provisioning"
+DASHBOARDS_DIR = f"{LIVE_DIR}/dashboards"
 """Where ``files`` mode puts dashboard JSON, one folder per Grafana folder uid."""
+PROVISIONING_RELOAD = ("/api/admin/provisioning/dashboards/reload", "/api/admin/provisioning/datasources/reload")
+"""Grafana's API that re-reads the provisioning files (dashboards are also polled every 30 s)."""
 
 
 def dashboard_folders(settings: StackSettings) -> dict[str, str]:

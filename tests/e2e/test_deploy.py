@@ -20,12 +20,15 @@ from tests.e2e.harness.engine import Engine
 from tests.e2e.harness.project import PulumiResult, ScratchProject
 from tests.e2e.harness.stack import (
     ALERTMANAGER,
+    CONFIG_VOLUMES,
+    LIVE_CONFIG,
     NS,
     PROMETHEUS,
     STACK,
     VOLUMES,
     http_json,
     longest_scrape_gap,
+    reload_jobs,
     resource_types,
     stack_containers,
     stack_document,
@@ -59,13 +62,14 @@ def test_preview_lists_the_expected_resources(project: ScratchProject) -> None:
     steps = preview.json()["steps"]
     assert {step["op"] for step in steps} == {"create"}
     types = resource_types(steps)
-    assert types["docker:index/container:Container"] == len(CONTAINERS)
+    assert types["docker:index/container:Container"] == len(CONTAINERS) + len(LIVE_CONFIG)
     assert types["docker:index/remoteImage:RemoteImage"] == len(CONTAINERS)
-    assert types["docker:index/volume:Volume"] == len(VOLUMES)
+    assert types["docker:index/volume:Volume"] == len(VOLUMES) + len(CONFIG_VOLUMES)
     assert types["docker:index/network:Network"] == 1
     assert not [t for t in types if t.startswith(("grafana:", "pagerduty:", "slack:", "sentry:"))], types
     names = {step["urn"].rsplit("::", 1)[-1] for step in steps}
-    assert {f"monitoring-{name}" for name in CONTAINERS} <= names
+    expected = {f"monitoring-{name}" for name in CONTAINERS} | {f"monitoring-{name}-reload" for name in LIVE_CONFIG}
+    assert expected <= names
 
 
 def test_a_bad_value_fails_preview_with_the_programs_message_and_creates_nothing(
@@ -97,6 +101,10 @@ def test_up_succeeds_and_every_container_is_healthy(deployed: Deployment, engine
         assert container["Name"] == f"/iidmon-{STACK}-{name}"
         health = container["State"].get("Health", {}).get("Status")
         assert health == (None if name in UNPROBED else "healthy"), (name, health)
+    jobs = reload_jobs(engine)
+    assert sorted(jobs) == sorted(LIVE_CONFIG)
+    for name, job in jobs.items():
+        assert (job["State"]["Status"], job["State"]["ExitCode"]) == ("exited", 0), name
 
 
 def test_every_prometheus_target_is_up(deployed: Deployment) -> None:
@@ -130,15 +138,12 @@ def test_no_changes_right_after_up_and_after_a_second_up(deployed: Deployment, p
     project.pulumi("preview", "--expect-no-changes", "--stack", STACK)
 
 
-def test_a_threshold_a_timing_and_a_port_change_apply_and_keep_the_data(
-    deployed: Deployment, project: ScratchProject, engine: Engine, stack_secrets: dict[str, str]
+def test_a_threshold_and_a_timing_change_reload_in_place(
+    deployed: Deployment, project: ScratchProject, engine: Engine
 ) -> None:
-    """Every change here replaces its container (delete before create: fixed names and ports); the volumes keep
-    Prometheus' samples, Alertmanager's silences and Grafana's database."""
-    before_containers = {name: c["Id"] for name, c in stack_containers(engine).items()}
-    grafana = f"iidmon-{STACK}-grafana"
-    marker = f"/var/lib/grafana/e2e-marker-{time.time_ns()}"
-    engine.docker("exec", grafana, "touch", marker)
+    """No container is replaced: the reload jobs install the new files and have Prometheus and Alertmanager load
+    them; when `pulumi up` returns the new rule is active and the new route timing in force."""
+    before = {name: c["Id"] for name, c in stack_containers(engine).items()}
     silence = http_json(f"{ALERTMANAGER}/api/v2/silences", method="POST", body={
         "matchers": [{"name": "alertname", "value": "E2eSilenced", "isRegex": False, "isEqual": True}],
         "startsAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -150,33 +155,74 @@ def test_a_threshold_a_timing_and_a_port_change_apply_and_keep_the_data(
     sampled_before = time.time()
 
     for key, value in ((f"{NS}:rules.overrides.HighErrorRate.threshold", "0.02"),
-                       (f"{NS}:notifications.timing.critical.groupWait", "15s"),
-                       (f"{NS}:ports.grafana", "23031")):
+                       (f"{NS}:notifications.timing.critical.groupWait", "15s")):
         project.pulumi("config", "set", "--path", "--stack", STACK, key, value)
     change_started = time.time()
     changed = project.pulumi("up", "--yes", "--stack", STACK, timeout=1800)
-    change_ended = time.time()
-    deployed.timings["up after a threshold, timing and port change"] = changed.seconds
+    returned = time.time()
+    deployed.timings["up after a threshold and a timing change"] = changed.seconds
 
-    after = stack_containers(engine)
-    replaced = {name for name, c in after.items() if c["Id"] != before_containers[name]}
-    assert replaced == {"prometheus", "alertmanager", "grafana"}, replaced
-    assert all(c["State"].get("Health", {}).get("Status", "healthy") == "healthy" for c in after.values())
-
-    earlier = http_json(f"{PROMETHEUS}/api/v1/query?query=up%7Bjob%3D%22prometheus%22%7D&time={sampled_before - 5}")
-    assert earlier["data"]["result"], "the samples scraped before the change are gone"
     rules = http_json(f"{PROMETHEUS}/api/v1/rules?type=alert")["data"]["groups"]
     queries = {r["name"]: r["query"] for g in rules for r in g["rules"]}
     assert "> 0.02" in queries["HighErrorRate"], queries["HighErrorRate"]
-    kept = http_json(f"{ALERTMANAGER}/api/v2/silence/{silence}")
-    assert kept["status"]["state"] == "active"
     status = http_json(f"{ALERTMANAGER}/api/v2/status")
     assert "group_wait: 15s" in status["config"]["original"]
+    after = {name: c["Id"] for name, c in stack_containers(engine).items()}
+    assert after == before, {name for name in after if after[name] != before.get(name)}
+    assert {name for name, job in reload_jobs(engine).items() if job["State"]["ExitCode"] == 0} == set(LIVE_CONFIG)
+
+    earlier = http_json(f"{PROMETHEUS}/api/v1/query?query=up%7Bjob%3D%22prometheus%22%7D&time={sampled_before - 5}")
+    assert earlier["data"]["result"], "the samples scraped before the change are gone"
+    assert http_json(f"{ALERTMANAGER}/api/v2/silence/{silence}")["status"]["state"] == "active"
+    time.sleep(20)  # scrapes after the change, so a gap would show at both ends
+    gap = longest_scrape_gap("node-exporter", change_started, returned)
+    deployed.timings["longest gap in up{job=node-exporter} during the reload"] = gap
+    assert gap <= 15 + 5, f"a scrape gap of {gap:.0f}s: Prometheus stopped scraping during the reload"
+    project.pulumi("preview", "--expect-no-changes", "--stack", STACK)
+
+
+def test_a_config_the_checker_refuses_fails_up_and_the_running_one_stays(
+    deployed: Deployment, project: ScratchProject, engine: Engine
+) -> None:
+    """A broken rule (here: a syntax error edited into the scratch copy's catalogue) never reaches Prometheus:
+    `pulumi up` fails naming the file and promtool's error, and the running container and rules are unchanged."""
+    catalogue = project.root / "components" / "rules" / "catalogue.py"
+    original = catalogue.read_text()
+    before = stack_containers(engine)["prometheus"]["Id"]
+    catalogue.write_text(original.replace('expr="vector(1)"', 'expr="vector(1"', 1))
+    try:
+        refused = project.pulumi("up", "--yes", "--stack", STACK, check=False, timeout=900)
+    finally:
+        catalogue.write_text(original)
+    assert refused.returncode != 0
+    assert "prometheus: the new config was not loaded" in refused.output
+    assert "refused by promtool" in refused.output and "meta.yml" in refused.output, refused.output[-3000:]
+    assert "Traceback" not in refused.output
+    assert stack_containers(engine)["prometheus"]["Id"] == before
+    rules = http_json(f"{PROMETHEUS}/api/v1/rules?type=alert")["data"]["groups"]
+    watchdog = [r["query"] for g in rules for r in g["rules"] if r["name"] == "Watchdog"]
+    assert watchdog == ["vector(1)"]
+    project.pulumi("up", "--yes", "--stack", STACK, timeout=900)
+    project.pulumi("preview", "--expect-no-changes", "--stack", STACK)
+
+
+def test_a_published_port_change_replaces_grafana_and_keeps_its_data(
+    deployed: Deployment, project: ScratchProject, engine: Engine, stack_secrets: dict[str, str]
+) -> None:
+    """A change that needs a new container still gets one, deleted before its replacement (fixed name and
+    port); Grafana's data volume is the same volume."""
+    before = {name: c["Id"] for name, c in stack_containers(engine).items()}
+    grafana = f"iidmon-{STACK}-grafana"
+    marker = f"/var/lib/grafana/e2e-marker-{time.time_ns()}"
+    engine.docker("exec", grafana, "touch", marker)
+    project.pulumi("config", "set", "--path", "--stack", STACK, f"{NS}:ports.grafana", "23031")
+    changed = project.pulumi("up", "--yes", "--stack", STACK, timeout=1800)
+    deployed.timings["up after a published port change"] = changed.seconds
+    after = stack_containers(engine)
+    assert {name for name, c in after.items() if c["Id"] != before[name]} == {"grafana"}
     assert engine.docker("exec", grafana, "ls", marker, check=False).returncode == 0, "Grafana's volume is new"
     auth = ("admin", stack_secrets[f"{NS}:grafanaAdminPassword"])
     wait_for("Grafana on its new port", lambda: http_json("http://127.0.0.1:23031/api/health", auth=auth), 120)
-    deployed.timings["longest gap in up{job=node-exporter} during the change"] = longest_scrape_gap(
-        "node-exporter", change_started, change_ended)
     project.pulumi("preview", "--expect-no-changes", "--stack", STACK)
 
 
@@ -221,8 +267,8 @@ def test_destroy_removes_every_container_the_network_and_the_unprotected_volumes
     deployed: Deployment, project: ScratchProject, engine: Engine
 ) -> None:
     project.pulumi("destroy", "--yes", "--stack", STACK, timeout=900)
-    assert stack_containers(engine) == {}
-    assert stack_volumes(engine) == {}
+    assert stack_containers(engine) == {} and reload_jobs(engine) == {}
+    assert stack_volumes(engine) == {} and stack_volumes(engine, CONFIG_VOLUMES) == {}
     networks = engine.docker("network", "ls", "--format", "{{.Name}}").stdout.split()
     assert f"internet-id-monitoring-{STACK}" not in networks
 

@@ -33,8 +33,8 @@ def test_one_dashboard_provider_per_folder() -> None:
     folders = [{"uid": "ops", "title": "Operations"}, {"uid": "internet-id", "title": "Internet-ID"}]
     providers = yaml.safe_load(files_mode(folders=folders, communityDashboards=[])[DASHBOARD_PROVIDERS_FILE])
     assert [(p["folderUid"], p["folder"], p["options"]["path"], p["type"]) for p in providers["providers"]] == [
-        ("ops", "Operations", "/etc/grafana/dashboards/ops", "file"),
-        ("internet-id", "Internet-ID", "/etc/grafana/dashboards/internet-id", "file"),
+        ("ops", "Operations", "/etc/grafana/live/dashboards/ops", "file"),
+        ("internet-id", "Internet-ID", "/etc/grafana/live/dashboards/internet-id", "file"),
     ]
     assert {p["updateIntervalSeconds"] for p in providers["providers"]} == {30}
 

@@ -1,9 +1,9 @@
 """The project as a user has it, in a scratch directory, and the Pulumi CLI run against it.
 
-The end-to-end suite never runs Pulumi in the checkout itself: it copies the committed files
-(``git ls-files``) into a temporary directory, adds an ordinary stack file and the dashboard
-cache, and runs the built toolchain there with a local file backend, so no state, stack file or
-cache of the suite lands in the repository.
+The end-to-end suite never runs Pulumi in the checkout itself: it copies the project's files
+(``git ls-files``: committed and new ones, never ignored ones) into a temporary directory, adds an
+ordinary stack file and the dashboard cache, and runs the built toolchain there with a local file
+backend, so no state, stack file or cache of the suite lands in the repository.
 """
 
 from __future__ import annotations
@@ -83,7 +83,8 @@ class ScratchProject:
 
     @classmethod
     def create(cls, root: Path, *, docker_host: str, extra_env: Mapping[str, str] | None = None) -> ScratchProject:
-        files = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True).stdout
+        listed = ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"]
+        files = subprocess.run(listed, cwd=REPO, capture_output=True, check=True).stdout
         for name in files.decode().split("\0"):
             if not name or not (REPO / name).is_file():
                 continue

@@ -31,6 +31,9 @@ ALERTMANAGER = "http://127.0.0.1:29093"
 """The e2e stack's published ports (tests/e2e/stack.yaml)."""
 STACK_LABEL = f"com.internet-id.stack={STACK}"
 VOLUMES = ("alertmanager-data", "grafana-data", "prometheus-data")
+LIVE_CONFIG = ("prometheus", "alertmanager", "blackbox-exporter", "grafana")
+"""Containers whose files reach them through a config volume and a reload job (Grafana: files mode)."""
+CONFIG_VOLUMES = tuple(f"{name}-config" for name in LIVE_CONFIG)
 BENCHMARK_KEY = pytest.StashKey[dict[str, float]]()
 """Where the benchmark leaves its numbers for the terminal summary."""
 
@@ -44,15 +47,25 @@ def docker_json(engine: Engine, *args: str) -> Any:
     return json.loads(engine.docker(*args).stdout)
 
 
-def stack_containers(engine: Engine) -> dict[str, dict[str, Any]]:
-    """``docker inspect`` of every container the stack created, by its component label."""
+def _stack_containers(engine: Engine) -> dict[str, dict[str, Any]]:
     ids = engine.docker("ps", "-aq", "--filter", f"label={STACK_LABEL}").stdout.split()
     inspected = docker_json(engine, "inspect", *ids) if ids else []
     return {c["Config"]["Labels"]["com.internet-id.component"]: c for c in inspected}
 
 
-def stack_volumes(engine: Engine) -> dict[str, dict[str, Any]]:
-    names = [f"iidmon-{STACK}-{volume}" for volume in VOLUMES]
+def stack_containers(engine: Engine) -> dict[str, dict[str, Any]]:
+    """``docker inspect`` of every monitoring container the stack created, by its component label."""
+    return {name: c for name, c in _stack_containers(engine).items() if not name.endswith("-reload")}
+
+
+def reload_jobs(engine: Engine) -> dict[str, dict[str, Any]]:
+    """``docker inspect`` of the stack's reload jobs, by the component they reload."""
+    jobs = _stack_containers(engine).items()
+    return {name.removesuffix("-reload"): c for name, c in jobs if name.endswith("-reload")}
+
+
+def stack_volumes(engine: Engine, volumes: tuple[str, ...] = VOLUMES) -> dict[str, dict[str, Any]]:
+    names = [f"iidmon-{STACK}-{volume}" for volume in volumes]
     listed = set(engine.docker("volume", "ls", "-q").stdout.split())
     present = [name for name in names if name in listed]
     return {v["Name"]: v for v in docker_json(engine, "volume", "inspect", *present)} if present else {}

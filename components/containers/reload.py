@@ -1,0 +1,150 @@
+"""Config changes by reload: the files of a ``LiveConfig`` container reach it without a new container.
+
+How (the one mechanism for Prometheus, Alertmanager and the blackbox exporter):
+
+- the container reads its config directory from a volume of its own (read-only) and starts its
+  process only once a first version is installed there (``wait_for_config``);
+- each version is delivered by a one-shot job container, ``<name>-reload``, replaced whenever a
+  file changes (its uploads are the files).  It shares the container's PID and network
+  namespaces, so it needs no port, no Docker socket and no reload endpoint: it checks the files
+  with the process' own checker (``promtool``, ``amtool``, ``--config.check``), installs exactly
+  the rendered set, sends SIGHUP, and confirms from the process' ``…_config_last_reload_*``
+  metrics that the new version was loaded.  A version the checker or the running process refuses
+  leaves the previous one running and ends the job with exit status 1 and the reason, which
+  ``pulumi up`` reports (``ReloadRefused``).
+
+Grafana (``grafana.provisioning: files``) has no reload signal: its job installs the provisioning
+files and dashboards, then POSTs Grafana's provisioning reload API with the admin credentials.
+
+The script is plain POSIX sh for busybox (the images ship nothing else); its parameters come from
+the environment, so the live tests run the same script against processes on loopback.
+"""
+
+from __future__ import annotations
+
+import shlex
+
+from components.containers.model import LiveConfig
+
+STAGED_DIR = "/staging"
+"""Where the job receives the files (its uploads), laid out as below ``LiveConfig.directory``."""
+SCRIPT_PATH = "/reload.sh"
+TIMEOUT_SECONDS = 120
+"""How long the job waits for the process to start (first version) or to report the reload."""
+INSTALLED_MARKER = ".installed"
+
+
+def wait_for_config(live: LiveConfig, entrypoint: list[str]) -> list[str]:
+    """Entrypoint of a live-config container: run its own entrypoint (the image's when ``entrypoint`` is empty)
+    once the reload job installed a first version."""
+    marker = shlex.quote(f"{live.directory}/{INSTALLED_MARKER}")
+    wait = f'until [ -e {marker} ]; do sleep 1; done; exec "$@"'
+    return ["/bin/sh", "-c", wait, "--", *(entrypoint or [live.binary])]
+
+
+def _check(live: LiveConfig) -> str:
+    if not live.check:
+        return ""
+    command = " ".join(f'"{part.replace("{dir}", "${next}")}"' if "{dir}" in part else shlex.quote(part)
+                       for part in live.check)
+    checker = shlex.quote(live.check[0])
+    return f"""if ! out=$({command} 2>&1); then
+    say "refused by {checker}; the running config is kept:"
+    printf '%s\\n' "$out" | sed "s#$next/##g"
+    rm -rf "$next"
+    exit 1
+fi
+"""
+
+
+def _by_signal(live: LiveConfig) -> str:
+    success, stamp = f"{live.reload_metric}_successful", f"{live.reload_metric}_success_timestamp_seconds"
+    return f"""before=""
+process=$(cat "/proc/$pid/comm" 2>/dev/null || true)
+if [ -n "$process" ] && [ "$process" != sh ]; then
+    before=$(metric {stamp})
+    kill -HUP "$pid"
+    say "installed $count file(s), sent SIGHUP"
+else
+    say "installed $count file(s), waiting for the first start"
+fi
+waited=0
+while [ "$waited" -lt "$timeout" ]; do
+    loaded=$(metric {success})
+    stamp=$(metric {stamp})
+    if [ "$loaded" = 0 ] && [ -n "$before" ]; then
+        say "refused by the running process ({success} 0): it keeps the previous config; its log says why"
+        say "(docker logs ${{TARGET_NAME:-the container}})"
+        exit 1
+    fi
+    if [ "$loaded" = 1 ] && [ -n "$stamp" ] && [ "$stamp" != "$before" ]; then
+        say "loaded (after ${{waited}}s)"
+        exit 0
+    fi
+    sleep 1
+    waited=$((waited + 1))
+done
+say "no confirmation within ${{timeout}}s that the new config was loaded ({success}: ${{loaded:-none}})"
+exit 1
+"""
+
+
+def _by_api(live: LiveConfig) -> str:
+    user, password_file = live.auth or ("admin", "/dev/null")
+    posts = "\n".join(
+        f'    wget -q -O- --post-data "" --header "Authorization: Basic $auth" "$base{path}" >/dev/null \\\n'
+        f'        || {{ say "POST {path} failed; the files are installed and load at the next start"; exit 1; }}'
+        for path in live.reload_urls
+    )
+    return f"""auth=$(printf '%s:%s' "${{ADMIN_USER:-{user}}}" "$(cat "${{PASSWORD_FILE:-{password_file}}}")" \\
+    | base64 | tr -d '\\n')
+base=${{health%{live.health_path}}}
+if wget -q -O /dev/null "$health" 2>/dev/null; then
+{posts}
+    say "installed $count file(s), reloaded through the API"
+    exit 0
+fi
+say "installed $count file(s), waiting for the first start"
+waited=0
+while [ "$waited" -lt "$timeout" ]; do
+    if wget -q -O /dev/null "$health" 2>/dev/null; then
+        say "started with them (after ${{waited}}s)"
+        exit 0
+    fi
+    sleep 1
+    waited=$((waited + 1))
+done
+say "not answering within ${{timeout}}s"
+exit 1
+"""
+
+
+def reload_script(name: str, live: LiveConfig, port: int) -> str:
+    """The job's script: check, install, reload, confirm (parameters from the environment, with the container's
+    defaults)."""
+    confirm = _by_signal(live) if live.reload_metric else _by_api(live)
+    return f"""#!/bin/sh
+# Rendered by internet-id-monitoring: install the staged config of {name} and have it loaded.
+set -eu
+live="${{LIVE_DIR:-{live.directory}}}"
+staged="${{STAGED_DIR:-{STAGED_DIR}}}"
+pid="${{TARGET_PID:-1}}"
+metrics="${{METRICS_URL:-http://127.0.0.1:{port}/metrics}}"
+health="${{HEALTH_URL:-http://127.0.0.1:{port}{live.health_path}}}"
+timeout="${{RELOAD_TIMEOUT:-{TIMEOUT_SECONDS}}}"
+next="$live/.next"
+say() {{ echo "{name}: $*"; }}
+metric() {{ wget -q -O- "$metrics" 2>/dev/null | sed -n "s/^$1 //p" | head -n 1; }}
+
+rm -rf "$next"
+mkdir -p "$next"
+cp -R "$staged/." "$next/"
+{_check(live)}
+# Exactly the rendered files: one no longer rendered (a removed rule file) goes too.
+ls -A "$live" | while read -r entry; do [ "$entry" = .next ] || rm -rf "${{live:?}}/$entry"; done
+cp -R "$next/." "$live/"
+rm -rf "$next"
+touch "$live/{INSTALLED_MARKER}"
+count=$(find "$staged" -type f | wc -l)
+
+{confirm}"""
