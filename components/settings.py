@@ -14,7 +14,14 @@ from typing import Any
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from components.alertmanager.settings import NotificationSettings
-from components.containers.settings import CadvisorSettings, DockerSettings, PortSettings, check_images
+from components.containers.settings import (
+    CadvisorSettings,
+    DockerSettings,
+    NodeExporterSettings,
+    PortSettings,
+    PostgresExporterSettings,
+    check_images,
+)
 from components.grafana.settings import GrafanaSettings
 from components.incident.settings import IncidentSettings
 from components.model import ConfigModel, SettingsError
@@ -62,6 +69,8 @@ class StackSettings(ConfigModel):
     """Value of the ``cluster`` external label; alerts are grouped by it.  Default: ``internet-id-<stack>``."""
     docker: DockerSettings = DockerSettings()
     cadvisor: CadvisorSettings = CadvisorSettings()
+    node_exporter: NodeExporterSettings = NodeExporterSettings()
+    postgres_exporter: PostgresExporterSettings = PostgresExporterSettings()
     images: dict[str, str] = Field(default_factory=dict)
     """Image overrides per container (tag or ``repo@sha256:…``); defaults in ``versions.IMAGES``."""
     ports: PortSettings = PortSettings()

@@ -133,6 +133,30 @@ def stack_config(stack: str) -> dict[str, Any]:
     return dict(document.get("config") or {})
 
 
+def declared_types(monkeypatch: Any) -> list[str]:
+    """Types the next ``run_program`` registers, as a list filled while it runs.
+
+    Only that run's: a run that failed earlier may still finish registering resources on its own mocks
+    while the next test runs.
+    """
+    declared: list[str] = []
+    runs: list[RecordingMocks] = []
+    original_init, original_new = RecordingMocks.__init__, RecordingMocks.new_resource
+
+    def init(self: RecordingMocks) -> None:
+        original_init(self)
+        runs.append(self)
+
+    def new_resource(self: RecordingMocks, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        if runs and self is runs[-1]:
+            declared.append(args.typ)
+        return original_new(self, args)
+
+    monkeypatch.setattr(RecordingMocks, "__init__", init)
+    monkeypatch.setattr(RecordingMocks, "new_resource", new_resource)
+    return declared
+
+
 MOCK_DOCKER_HOST = "tcp://docker.mocked.invalid:2376"
 """Under mocks no Docker host exists: the program must not check this machine's paths for it."""
 

@@ -18,7 +18,7 @@ from components.grafana.settings import GrafanaSettings
 from components.render import render_documents
 from tests.pulumi_harness import (
     Deployment,
-    RecordingMocks,
+    declared_types,
     plain_text,
     run_program,
     stack_config,
@@ -286,14 +286,7 @@ def test_an_unavailable_optional_dashboard_is_skipped_with_a_warning(monkeypatch
 
 
 def test_an_unavailable_required_dashboard_stops_before_any_resource(monkeypatch: pytest.MonkeyPatch) -> None:
-    registered: list[str] = []
-    record = RecordingMocks.new_resource
-
-    def recording(self: RecordingMocks, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
-        registered.append(args.typ)
-        return record(self, args)
-
-    monkeypatch.setattr(RecordingMocks, "new_resource", recording)
+    registered = declared_types(monkeypatch)
     config = stack_config("dev")
     grafana = {**config["internet-id-monitoring:grafana"]}
     grafana["communityDashboards"] = [*_default_dashboards(), {"gnetId": 4242, "revision": 1}]
@@ -354,14 +347,7 @@ def test_files_provisioning_still_refuses_a_weak_admin_password() -> None:
 def test_a_local_docker_host_missing_a_cadvisor_path_stops_before_any_resource(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    declared: list[str] = []
-    original = RecordingMocks.new_resource
-
-    def recording(self: RecordingMocks, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
-        declared.append(args.typ)
-        return original(self, args)
-
-    monkeypatch.setattr(RecordingMocks, "new_resource", recording)
+    declared = declared_types(monkeypatch)
     monkeypatch.setattr(os.path, "exists", lambda path: path not in {"/dev/disk", "/srv/docker"})
     config = {**stack_config("dev"), "internet-id-monitoring:docker": {"dataRoot": "/srv/docker"}}
     with pytest.raises(pulumi.RunError) as caught:

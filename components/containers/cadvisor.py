@@ -24,7 +24,8 @@ def runtime(settings: StackSettings, documents: Mapping[str, str]) -> Runtime:
         mounts.append(Mount("/dev/disk", "/dev/disk", setting="cadvisor.diskDevices"))
     return Runtime(
         # Docker containers only, without one series per Docker label (cardinality).
-        command=["--docker_only=true", "--store_container_labels=false", "--housekeeping_interval=15s"],
+        command=["--docker_only=true", "--store_container_labels=false", "--housekeeping_interval=15s",
+                 *(["--enable_load_reader=true"] if access.load_reader else [])],
         mounts=mounts,
         privileged=access.privileged,
         capabilities=[] if access.privileged else list(access.capabilities),

@@ -121,6 +121,8 @@ class MonitoringContainers(pulumi.ComponentResource):
         networks = [docker.ContainerNetworksAdvancedArgs(name=self.network.name, aliases=[spec.name])]
         if spec.joins_app_network and args.app_network:
             networks.append(docker.ContainerNetworksAdvancedArgs(name=args.app_network))
+        if spec.host_namespaces:  # the host's network namespace has no Docker networks to join
+            networks = []
         health = spec.healthcheck
         # A live-config container starts its process once the reload job installed a first version, so
         # the job, not `wait`, is what `pulumi up` waits for.
@@ -142,9 +144,16 @@ class MonitoringContainers(pulumi.ComponentResource):
             else None,
             volumes=volumes or None,
             mounts=[
-                docker.ContainerMountArgs(type="bind", source=m.source, target=m.target, read_only=True)
+                docker.ContainerMountArgs(
+                    type="bind", source=m.source, target=m.target, read_only=True,
+                    bind_options=docker.ContainerMountBindOptionsArgs(propagation=m.propagation)
+                    if m.propagation else None)
                 for m in spec.mounts
             ]
+            or None,
+            network_mode="host" if spec.host_namespaces else None,
+            pid_mode="host" if spec.host_namespaces else None,
+            hosts=[docker.ContainerHostArgs(host=name, ip=address) for name, address in sorted(spec.hosts.items())]
             or None,
             devices=[docker.ContainerDeviceArgs(host_path=d) for d in spec.devices] or None,
             privileged=spec.privileged or None,

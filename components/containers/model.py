@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from components.settings import StackSettings
 
 SECRETS_DIR = "/run/secrets"
+DOCKER_HOST_NAME = "host.docker.internal"
+"""How containers name the Docker host (``host-gateway``), e.g. to reach node_exporter in its network namespace."""
 """Where credential files go in the containers that read them from a file."""
 
 Published = Literal["prometheus", "alertmanager", "grafana"]
@@ -31,9 +33,11 @@ class Healthcheck:
     timeout: str = "5s"
     retries: int = 4
     start_period: str = "30s"
+    host: str = "127.0.0.1"
+    """Where the process listens, seen from inside its container."""
 
     def test(self, port: int) -> list[str]:
-        return ["CMD", "wget", "-q", "--spider", f"http://127.0.0.1:{port}{self.path}"]
+        return ["CMD", "wget", "-q", "--spider", f"http://{self.host}:{port}{self.path}"]
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,8 @@ class Mount:
     target: str
     setting: str = ""
     """The config key that decides this mount, for the message when the host lacks the path."""
+    propagation: str | None = None
+    """Bind propagation (``rslave``: mounts made on the host later show up, as node_exporter's docs ask)."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,8 @@ class ScrapeJob:
     """TargetDown fires when the job's target stops answering (no other alert watches the scrape itself)."""
     self_scrape: bool = False
     """Prometheus scraping itself: the target is ``localhost``."""
+    host: str | None = None
+    """Target host when not the container's name (a container in the host's network namespace)."""
 
 
 @dataclass(frozen=True)
@@ -116,6 +124,10 @@ class Runtime:
     capabilities: list[str] = field(default_factory=list)
     """Linux capabilities added to Docker's default set."""
     devices: list[str] = field(default_factory=list)
+    host_namespaces: bool = False
+    """Runs in the Docker host's network and PID namespaces (sees the host's interfaces and processes)."""
+    hosts: dict[str, str] = field(default_factory=dict)
+    """Extra ``/etc/hosts`` entries: name -> address (``host-gateway``: the Docker host, as containers reach it)."""
     live_config: LiveConfig | None = None
     """Config changes are applied by a reload, not a new container (see ``LiveConfig``)."""
 

@@ -1,35 +1,53 @@
-"""node_exporter: the Docker host's CPU, memory, filesystems and network."""
+"""node_exporter: the Docker host's CPU, memory, filesystems, network, processes and systemd units.
+
+As node_exporter's own docs run it in a container: in the host's network and PID namespaces with
+the host's root at ``/host``, so network and process series describe the host.  It listens on the
+host's Docker bridge address only (``host.docker.internal``), which containers reach and no
+published port exposes.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from components.containers.model import Container, Healthcheck, Mount, Runtime, ScrapeJob
+from components.containers.model import DOCKER_HOST_NAME, Container, Healthcheck, Mount, Runtime, ScrapeJob
 from components.prometheus import jobs
 
 if TYPE_CHECKING:
     from components.settings import StackSettings
 
+PORT = 9100
+DBUS_SOCKET = "/var/run/dbus/system_bus_socket"
+COLLECTORS = ("processes", "interrupts", "tcpstat")
+"""Off by default in node_exporter, read by the Node Exporter Full dashboard."""
+EXCLUDED_MOUNTS = "^/(sys|proc|dev|host|etc)($|/)"
+
 
 def runtime(settings: StackSettings, documents: Mapping[str, str]) -> Runtime:
+    node = settings.node_exporter
+    collectors = [f"--collector.{name}" for name in COLLECTORS]
+    if node.systemd:
+        collectors.append("--collector.systemd")
+    mounts = [Mount("/", "/host", propagation="rslave")]
+    if node.systemd:
+        mounts.append(Mount(DBUS_SOCKET, DBUS_SOCKET, setting="nodeExporter.systemd"))
     return Runtime(
-        command=[
-            "--path.procfs=/host/proc",
-            "--path.sysfs=/host/sys",
-            "--path.rootfs=/rootfs",
-            "--collector.filesystem.mount-points-exclude=^/(sys|proc|dev|host|etc)($|/)",
-        ],
-        mounts=[Mount("/proc", "/host/proc"), Mount("/sys", "/host/sys"), Mount("/", "/rootfs")],
+        command=["--path.rootfs=/host", f"--web.listen-address={DOCKER_HOST_NAME}:{PORT}",
+                 f"--collector.textfile.directory=/host{node.textfile_directory}", *collectors,
+                 f"--collector.filesystem.mount-points-exclude={EXCLUDED_MOUNTS}"],
+        mounts=mounts,
+        host_namespaces=True,
+        hosts={DOCKER_HOST_NAME: "host-gateway"},
     )
 
 
 RECORD = Container(
     name="node-exporter",
-    description="the Docker host's CPU, memory, filesystems and network",
-    port=9100,
+    description="the Docker host's CPU, memory, filesystems, network, processes and systemd units",
+    port=PORT,
     memory_mb=128,
-    healthcheck=Healthcheck("/"),
-    scrape=ScrapeJob(jobs.NODE, "system"),
+    healthcheck=Healthcheck("/", host=DOCKER_HOST_NAME),
+    scrape=ScrapeJob(jobs.NODE, "system", host=DOCKER_HOST_NAME),
     runtime=runtime,
 )

@@ -24,6 +24,7 @@ def runtime(settings: StackSettings, documents: Mapping[str, str]) -> Runtime:
     if settings.secret(PASSWORD_SECRET) is None and db.use_app_dev_credentials:
         password = SecretFile(PASSWORD_SECRET, APP_DEV_DATABASE_PASSWORD)
     return Runtime(
+        command=[f"--collector.{name}" for name in settings.postgres_exporter.collectors],
         env={
             "DATA_SOURCE_URI": f"{db.host}:{db.port}/{db.database}?sslmode={db.sslmode}",
             "DATA_SOURCE_USER": db.user,

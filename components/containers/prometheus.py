@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from components.containers.model import Container, Healthcheck, LiveConfig, Runtime, ScrapeJob
+from components.containers.model import DOCKER_HOST_NAME, Container, Healthcheck, LiveConfig, Runtime, ScrapeJob
 from components.containers.urls import prometheus_url
 from components.documents import PROMETHEUS_CONFIG, PROMETHEUS_RULES_DIR
 from components.prometheus import jobs
@@ -36,6 +36,8 @@ def runtime(settings: StackSettings, documents: Mapping[str, str]) -> Runtime:
     rules = {f"/etc/{path}": path for path in documents if path.startswith(PROMETHEUS_RULES_DIR)}
     return Runtime(
         live_config=LIVE,
+        # node_exporter sits in the host's network namespace: reached through the host's Docker bridge address.
+        hosts={DOCKER_HOST_NAME: "host-gateway"},
         command=command,
         uploads={"/etc/prometheus/prometheus.yml": PROMETHEUS_CONFIG, **rules},
         volumes={"prometheus-data": "/prometheus"},

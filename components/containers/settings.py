@@ -72,6 +72,8 @@ class CadvisorSettings(ConfigModel):
     """Host devices passed in; ``/dev/kmsg`` gives OOM-kill events.  Empty where the host refuses devices."""
     disk_devices: bool = True
     """Mount the host's ``/dev/disk`` read-only (disk names of I/O metrics); ``false`` where the host has none."""
+    load_reader: bool = True
+    """Report ``container_cpu_load_average_10s`` (``--enable_load_reader``; the Docker dashboard's CPU load)."""
 
     @field_validator("devices")
     @classmethod
@@ -87,6 +89,40 @@ class CadvisorSettings(ConfigModel):
         bad = [cap for cap in value if not cap.isupper() or cap.startswith("CAP_")]
         if bad:
             raise ValueError(f"{bad}: name capabilities as Docker does, e.g. SYS_ADMIN (no CAP_ prefix)")
+        return value
+
+
+class NodeExporterSettings(ConfigModel):
+    """node_exporter's collectors that need something of the host (it runs in the host's network and PID
+    namespaces with the host's root at ``/host``, as its docs advise)."""
+
+    systemd: bool = True
+    """The ``systemd`` collector (unit states), through the host's D-Bus socket mounted read-only; ``false`` on
+    hosts without systemd (the socket ``/var/run/dbus/system_bus_socket`` must exist otherwise)."""
+    textfile_directory: str = "/var/lib/node_exporter/textfile_collector"
+    """Host directory of ``*.prom`` files for the textfile collector (``node_reboot_required`` and the like)."""
+
+    @field_validator("textfile_directory")
+    @classmethod
+    def _absolute(cls, value: str) -> str:
+        if not value.startswith("/"):
+            raise ValueError(f"{value!r} is not an absolute path on the Docker host")
+        return value.rstrip("/")
+
+
+class PostgresExporterSettings(ConfigModel):
+    """Collectors of postgres_exporter beyond its defaults."""
+
+    collectors: list[str] = Field(default_factory=lambda: ["postmaster"])
+    """Turned on with ``--collector.<name>`` (``postmaster``: the server's start time, which the PostgreSQL
+    dashboard shows); the pinned image's flags (0.15) have them, older exporters may not."""
+
+    @field_validator("collectors")
+    @classmethod
+    def _names(cls, value: list[str]) -> list[str]:
+        bad = [name for name in value if not name.replace("_", "").isalnum() or name != name.lower()]
+        if bad:
+            raise ValueError(f"{bad} are not collector names (lower case, e.g. postmaster)")
         return value
 
 

@@ -54,7 +54,7 @@ def targets(settings: StackSettings, job: ContainerJob) -> list[str]:
     override = settings.targets.scrape_overrides.get(job.name)
     if override:
         return list(override)
-    host = "localhost" if job.job.self_scrape else f"{settings.container_prefix}-{job.container}"
+    host = "localhost" if job.job.self_scrape else job.job.host or f"{settings.container_prefix}-{job.container}"
     return [f"{host}:{job.port}"]
 
 

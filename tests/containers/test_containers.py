@@ -70,7 +70,9 @@ def test_healthchecks_use_the_port_each_image_listens_on(dev: dict[str, Containe
         assert healthcheck is not None, name
         test = healthcheck.test(dev[name].port)
         assert test[:4] == ["CMD", "wget", "-q", "--spider"], name
-        assert test[4].startswith(f"http://127.0.0.1:{port}/"), name
+        # node_exporter listens on the host's Docker bridge address (it runs in the host's network namespace).
+        host = "host.docker.internal" if name == "node-exporter" else "127.0.0.1"
+        assert test[4].startswith(f"http://{host}:{port}/"), name
         assert dev[name].port == port, name
 
 
@@ -135,9 +137,10 @@ def test_exporters_are_scraped_by_unique_container_name() -> None:
     settings = settings_from_stack_file("prod")
     config = render_documents(settings)["prometheus/prometheus.yml"]
     for spec in specs_of(settings).values():
-        if spec.name != "prometheus":
+        if spec.name not in ("prometheus", "node-exporter"):
             assert f"iidmon-prod-{spec.name}:{spec.port}" in config, spec.name
     assert "- alertmanager:9093" not in config
+    assert "- host.docker.internal:9100" in config, "node_exporter is reached through the Docker host"
 
 
 def test_notification_links_use_the_external_url() -> None:
@@ -180,9 +183,36 @@ def test_bad_host_access_settings_name_the_key(config: dict[str, object], expect
 def test_missing_host_paths_name_the_setting_that_decides_them(dev: dict[str, ContainerSpec]) -> None:
     present = {"/", "/var/run", "/sys", "/proc", "/var/lib/docker"}
     problems = host_path_problems(list(dev.values()), lambda path: path in present)
-    assert problems == [
+    assert sorted(problems) == [
+        "cadvisor.devices: /dev/kmsg does not exist on the Docker host; remove it from cadvisor.devices",
         "cadvisor.diskDevices: cadvisor mounts /dev/disk, which does not exist on the Docker host; "
         "change cadvisor.diskDevices",
-        "cadvisor.devices: /dev/kmsg does not exist on the Docker host; remove it from cadvisor.devices",
+        "nodeExporter.systemd: node-exporter mounts /var/run/dbus/system_bus_socket, which does not exist on the "
+        "Docker host; change nodeExporter.systemd",
     ]
     assert host_path_problems(list(dev.values()), lambda path: True) == []
+
+
+def test_node_exporter_sees_the_host_and_is_reached_through_it(dev: dict[str, ContainerSpec]) -> None:
+    node = dev["node-exporter"]
+    assert node.host_namespaces and not node.joins_app_network and node.published_port is None
+    assert node.hosts == {"host.docker.internal": "host-gateway"} == dev["prometheus"].hosts
+    assert {(m.source, m.target, m.propagation) for m in node.mounts} == {
+        ("/", "/host", "rslave"), ("/var/run/dbus/system_bus_socket", "/var/run/dbus/system_bus_socket", None)}
+    assert "--web.listen-address=host.docker.internal:9100" in node.command
+    for collector in ("processes", "interrupts", "tcpstat", "systemd"):
+        assert f"--collector.{collector}" in node.command, collector
+    assert "--collector.textfile.directory=/host/var/lib/node_exporter/textfile_collector" in node.command
+
+
+def test_collectors_the_dashboards_read_follow_their_settings(dev: dict[str, ContainerSpec]) -> None:
+    assert dev["postgres-exporter"].command == ["--collector.postmaster"]
+    assert "--enable_load_reader=true" in dev["cadvisor"].command
+    settings = settings_from_mapping("dev", {f"{NS}:nodeExporter": {"systemd": False},
+                                             f"{NS}:postgresExporter": {"collectors": []},
+                                             f"{NS}:cadvisor": {"loadReader": False}}, require_secrets=False)
+    narrowed = specs_of(settings)
+    assert "--collector.systemd" not in narrowed["node-exporter"].command
+    assert [m.source for m in narrowed["node-exporter"].mounts] == ["/"]
+    assert narrowed["postgres-exporter"].command == []
+    assert not any("load_reader" in flag for flag in narrowed["cadvisor"].command)
