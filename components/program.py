@@ -6,6 +6,7 @@ It only composes; every decision lives in the settings and the components.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -14,7 +15,7 @@ import pulumi_docker as docker
 import pulumi_random as random
 
 from components.config_source import decode_engine_value
-from components.containers import container_specs, host_path_problems
+from components.containers import container_specs, host_path_problems, mount_is_shared
 from components.containers.component import MonitoringContainers, MonitoringContainersArgs
 from components.containers.urls import alertmanager_url, grafana_url, prometheus_url
 from components.grafana.community import DEFAULT_CACHE_DIR, GRAFANA_COM
@@ -88,7 +89,10 @@ def build(settings: StackSettings) -> dict[str, Any]:
     """Declare every resource of the stack described by ``settings``; return the stack outputs."""
     outputs: dict[str, Any] = {}
     if docker_host_is_local(settings):
-        missing = host_path_problems(container_specs(settings, {}), os.path.exists)
+        mountinfo = Path("/proc/self/mountinfo")
+        text = mountinfo.read_text() if mountinfo.exists() else ""
+        missing = host_path_problems(container_specs(settings, {}), os.path.exists,
+                                     lambda path: not text or mount_is_shared(path, text))
         if missing:
             raise SettingsError(settings.stack, [f"{PROJECT}:{line}" for line in missing])
     # Before any resource: a required community dashboard that cannot be had stops the deploy here.

@@ -66,23 +66,40 @@ def container_specs(settings: StackSettings, documents: Mapping[str, str]) -> li
     return specs
 
 
-def host_path_problems(specs: list[ContainerSpec], exists: Callable[[str], bool]) -> list[str]:
+def host_path_problems(specs: list[ContainerSpec], exists: Callable[[str], bool],
+                       propagates: Callable[[str], bool] = lambda path: True) -> list[str]:
     """One line per configurable host path (mount or device) the Docker host lacks, starting with its key.
 
-    Docker refuses to create a container whose bind mount or device is missing; this says which setting to
-    change before anything is created.  Only meaningful where the Docker host is this machine.
+    Docker refuses to create a container whose bind mount or device is missing, or a ``rslave`` mount of a
+    path whose mount is not shared (``propagates``); this says which setting to change before anything is
+    created.  Only meaningful where the Docker host is this machine.
     """
     problems = []
     for spec in specs:
-        problems += [
-            f"{mount.setting}: {spec.name} mounts {mount.source}, which does not exist on the Docker host; "
-            f"change {mount.setting}"
-            for mount in spec.mounts
-            if mount.setting and not exists(mount.source)
-        ]
+        for mount in spec.mounts:
+            if mount.setting and not exists(mount.source):
+                problems.append(f"{mount.setting}: {spec.name} mounts {mount.source}, which does not exist on the "
+                                f"Docker host; change {mount.setting}")
+            elif mount.setting and mount.propagation and not propagates(mount.source):
+                problems.append(f"{mount.setting}: {spec.name} mounts {mount.source} with {mount.propagation} "
+                                f"propagation, but its mount on the Docker host is not shared; set {mount.setting} "
+                                "to false (or make it shared: mount --make-rshared /)")
         problems += [
             f"{spec.name}.devices: {device} does not exist on the Docker host; remove it from {spec.name}.devices"
             for device in spec.devices
             if not exists(device)
         ]
     return problems
+
+
+def mount_is_shared(path: str, mountinfo: str) -> bool:
+    """Whether the mount of ``path`` propagates (``shared:`` or ``master:`` in ``/proc/self/mountinfo``)."""
+    best: tuple[int, bool] = (-1, False)
+    for line in mountinfo.splitlines():
+        fields = line.split(" - ", 1)[0].split()
+        if len(fields) < 6:
+            continue
+        point = fields[4]
+        if (path == point or path.startswith(point.rstrip("/") + "/")) and len(point) > best[0]:
+            best = (len(point), any(tag.startswith(("shared:", "master:")) for tag in fields[6:]))
+    return best[1]

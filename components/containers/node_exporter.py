@@ -29,7 +29,8 @@ def runtime(settings: StackSettings, documents: Mapping[str, str]) -> Runtime:
     collectors = [f"--collector.{name}" for name in COLLECTORS]
     if node.systemd:
         collectors.append("--collector.systemd")
-    mounts = [Mount("/", "/host", propagation="rslave")]
+    propagation = "rslave" if node.follow_host_mounts else None
+    mounts = [Mount("/", "/host", setting="nodeExporter.followHostMounts", propagation=propagation)]
     if node.systemd:
         mounts.append(Mount(DBUS_SOCKET, DBUS_SOCKET, setting="nodeExporter.systemd"))
     return Runtime(

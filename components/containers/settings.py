@@ -99,6 +99,10 @@ class NodeExporterSettings(ConfigModel):
     systemd: bool = True
     """The ``systemd`` collector (unit states), through the host's D-Bus socket mounted read-only; ``false`` on
     hosts without systemd (the socket ``/var/run/dbus/system_bus_socket`` must exist otherwise)."""
+    follow_host_mounts: bool = True
+    """Mount the host's root with ``rslave`` propagation, so filesystems mounted after node_exporter started show
+    up (its docs' advice); needs the host's ``/`` to be a shared mount, as systemd makes it.  ``false`` where it
+    is not (inside another container, some sandboxes)."""
     textfile_directory: str = "/var/lib/node_exporter/textfile_collector"
     """Host directory of ``*.prom`` files for the textfile collector (``node_reboot_required`` and the like)."""
 

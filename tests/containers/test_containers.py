@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from components.config_source import settings_from_mapping, settings_from_stack_file
-from components.containers import container_specs, host_path_problems
+from components.containers import container_specs, host_path_problems, mount_is_shared
 from components.containers.model import ContainerSpec
 from components.render import render_documents
 from components.settings import SettingsError, StackSettings
@@ -216,3 +216,29 @@ def test_collectors_the_dashboards_read_follow_their_settings(dev: dict[str, Con
     assert [m.source for m in narrowed["node-exporter"].mounts] == ["/"]
     assert narrowed["postgres-exporter"].command == []
     assert not any("load_reader" in flag for flag in narrowed["cadvisor"].command)
+
+
+SYSTEMD_HOST = """22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw
+23 22 0:21 / /proc rw,nosuid shared:12 - proc proc rw
+40 22 0:35 / /var/lib/docker rw master:7 - xfs /dev/sdb1 rw
+"""
+PRIVATE_ROOT = """6 1 254:0 / / rw,relatime - ext4 /dev/vda rw
+7 6 0:5 / /proc rw - proc proc rw
+"""
+
+
+def test_mount_propagation_is_read_from_mountinfo() -> None:
+    assert mount_is_shared("/", SYSTEMD_HOST) and mount_is_shared("/var/lib/docker/volumes", SYSTEMD_HOST)
+    assert not mount_is_shared("/", PRIVATE_ROOT) and not mount_is_shared("/srv", PRIVATE_ROOT)
+
+
+def test_a_private_host_root_names_the_setting_of_node_exporters_rslave_mount(dev: dict[str, ContainerSpec]) -> None:
+    problems = host_path_problems(list(dev.values()), lambda path: True,
+                                  lambda path: mount_is_shared(path, PRIVATE_ROOT))
+    assert problems == ["nodeExporter.followHostMounts: node-exporter mounts / with rslave propagation, but its mount "
+                        "on the Docker host is not shared; set nodeExporter.followHostMounts to false (or make it "
+                        "shared: mount --make-rshared /)"]
+    settings = settings_from_mapping("dev", {f"{NS}:nodeExporter": {"followHostMounts": False}}, require_secrets=False)
+    node = specs_of(settings)["node-exporter"]
+    assert [(m.target, m.propagation) for m in node.mounts if m.source == "/"] == [("/host", None)]
+    assert host_path_problems(list(specs_of(settings).values()), lambda path: True, lambda path: False) == []

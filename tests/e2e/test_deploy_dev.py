@@ -103,7 +103,8 @@ def test_deploy_dev_deploys_and_says_how_to_sign_in(dev: ScratchProject, engine:
     postgres-exporter (Debian's 0.11) lacks."""
     env = {"PULUMI_CONFIG_PASSPHRASE": DEV_PASSPHRASE}
     for key, value in ((f"{NS}:docker.dataRoot", str(engine.data_root)), (f"{NS}:cadvisor.diskDevices", "false"),
-                       (f"{NS}:cadvisor.privileged", "false"), (f"{NS}:nodeExporter.systemd", "false")):
+                       (f"{NS}:cadvisor.privileged", "false"), (f"{NS}:nodeExporter.systemd", "false"),
+                       (f"{NS}:nodeExporter.followHostMounts", "false")):
         dev.run(["pulumi", "config", "set", "--path", "--stack", "dev", key, value], env=env)
     stack_file = dev.root / "Pulumi.dev.yaml"
     stack_file.write_text(stack_file.read_text().replace(
