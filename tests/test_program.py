@@ -70,6 +70,15 @@ def test_ports_are_published_on_the_bind_address_only_for_the_uis(deployed: Depl
     assert all(ports == [] for ports in published.values()), published
 
 
+HEALTH_TIMINGS = {"interval": "15s", "timeout": "5s", "retries": 4, "startPeriod": "30s"}
+"""Every healthcheck's timings as Docker receives them (Go's spelling); Grafana's migrations take longer."""
+EXPECTED_HEALTH_TIMINGS = {
+    "prometheus": HEALTH_TIMINGS, "alertmanager": HEALTH_TIMINGS, "postgres-exporter": HEALTH_TIMINGS,
+    "node-exporter": HEALTH_TIMINGS, "cadvisor": HEALTH_TIMINGS, "blackbox-exporter": HEALTH_TIMINGS,
+    "grafana": {**HEALTH_TIMINGS, "startPeriod": "1m0s"},
+}
+
+
 def test_restart_limits_health_and_wait(deployed: Deployment) -> None:
     for name, inputs in containers(deployed).items():
         assert inputs["restart"] == "unless-stopped", name
@@ -82,6 +91,27 @@ def test_restart_limits_health_and_wait(deployed: Deployment) -> None:
             timings = [inputs["healthcheck"][key] for key in ("interval", "timeout", "startPeriod")]
             assert all(GO_DURATION.fullmatch(t) for t in timings), f"{name}: {timings} reads back differently"
         assert inputs["memorySwap"] == inputs["memory"], f"{name} may swap beyond its limit"
+
+
+def test_healthcheck_timings(deployed: Deployment) -> None:
+    timings = {name: {key: inputs["healthcheck"][key] for key in HEALTH_TIMINGS}
+               for name, inputs in containers(deployed).items() if "healthcheck" in inputs}
+    assert timings == EXPECTED_HEALTH_TIMINGS
+
+
+def _go_seconds(duration: str) -> int:
+    return sum(int(n) * {"h": 3600, "m": 60, "s": 1}[unit] for n, unit in re.findall(r"(\d+)([hms])", duration))
+
+
+def test_pulumi_up_waits_long_enough_for_a_container_to_turn_healthy(deployed: Deployment) -> None:
+    """Docker runs the first check one interval after the start and counts failures only after the start
+    period: a container ready at the end of its start period is healthy one interval (plus the check's
+    timeout) later, and ``pulumi up`` must still be waiting then."""
+    for name, inputs in containers(deployed).items():
+        if "healthcheck" in inputs:
+            check = inputs["healthcheck"]
+            healthy_by = sum(_go_seconds(check[key]) for key in ("startPeriod", "interval", "timeout"))
+            assert healthy_by <= inputs["waitTimeout"], f"{name}: healthy only after {healthy_by}s"
 
 
 def test_uploads_are_the_rendered_documents(stack: str, deployed: Deployment) -> None:
