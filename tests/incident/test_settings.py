@@ -229,7 +229,7 @@ def test_non_production_stack_with_default_channel_names_is_flagged() -> None:
 def test_sentry_needs_organization_and_api_base_url() -> None:
     assert "organization" in problems({"sentry": {"enabled": True}})
     message = problems({"sentry": {"enabled": True, "organization": "o", "baseUrl": "https://sentry.example.com/"}})
-    assert "incident.sentry.baseUrl: 'https://sentry.example.com/' must be an http(s) URL ending in '/api/'" in message
+    assert "incident.sentry.baseUrl: 'https://sentry.example.com/' must be a URL ending in '/api/'" in message
     assert "tracesSampleRate" in problems({"sentry": {"tracesSampleRate": 1.5}})
 
 
