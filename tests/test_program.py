@@ -239,6 +239,28 @@ def test_bad_config_stops_before_any_resource() -> None:
     assert "internet-id-monitoring:ports.typo: unknown setting" in message
 
 
+def test_two_slack_roles_on_one_channel_stop_prod_before_any_resource(monkeypatch: pytest.MonkeyPatch) -> None:
+    """prod creates its Slack channels (one per role): a shared name is a settings error, not a Slack failure
+    after the PagerDuty resources are registered."""
+    registered: list[str] = []
+    record = RecordingMocks.new_resource
+
+    def recording(self: RecordingMocks, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        registered.append(args.typ)
+        return record(self, args)
+
+    monkeypatch.setattr(RecordingMocks, "new_resource", recording)
+    config = stack_config("prod")
+    notifications = dict(config[f"{NS}:notifications"])
+    notifications["slack"] = {**notifications["slack"], "channels": {"warnings": "alerts", "info": "alerts"}}
+    with pytest.raises(pulumi.RunError) as caught:
+        run_program("prod", {**config, f"{NS}:notifications": notifications}, OPERATOR_SECRETS["prod"])
+    assert str(caught.value) == (
+        f"stack 'prod': {NS}:notifications.slack.channels: warnings and info share 'alerts'; incident.slack creates "
+        "one channel per role, so give each its own name")
+    assert registered == []
+
+
 def test_missing_secret_stops_prod_with_the_fix() -> None:
     with pytest.raises(pulumi.RunError, match=r"grafanaAdminPassword: required .*pulumi config set --secret"):
         run_program("prod", stack_config("prod"))
