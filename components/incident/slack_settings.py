@@ -48,7 +48,8 @@ class SlackSettings(ConfigModel):
     """Channels named in ``notifications.slack.channels``; the webhook URL stays a secret setting."""
 
     enabled: bool = False
-    """Create (or adopt) the Slack channels named in ``notifications.slack.channels``."""
+    """Create (or adopt) the Slack channels named in ``notifications.slack.channels``, one per role (so those
+    names must differ)."""
     channels: SlackChannelTexts = SlackChannelTexts()
     adopt_existing_channel: bool = True
     """Take over a channel that already exists under the name instead of failing with ``name_taken``."""
