@@ -8,6 +8,7 @@ secrets the stack's choices require.  Nothing else reads Pulumi config.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -99,6 +100,20 @@ class StackSettings(ConfigModel):
             )
         return self
 
+    @model_validator(mode="after")
+    def _slack_channels_differ(self) -> StackSettings:
+        """``incident.slack`` creates one channel per role: two roles cannot share a name then."""
+        if not self.incident.slack.enabled:
+            return self
+        names = self.notifications.slack.channels.model_dump()
+        shared = {name: [role for role, n in names.items() if n == name] for name in sorted(set(names.values()))}
+        clashes = "; ".join(f"{', '.join(roles[:-1])} and {roles[-1]} share {name!r}" for name, roles in shared.items()
+                            if len(roles) > 1)
+        if clashes:
+            raise ValueError(f"notifications.slack.channels: {clashes}; incident.slack creates one channel per "
+                             "role, so give each its own name")
+        return self
+
     @property
     def network_name(self) -> str:
         return self.docker.network_name or f"{PROJECT}-{self.stack}"
@@ -175,13 +190,16 @@ def _full_key(key: str) -> str:
 def _describe(err: Any) -> str:
     location: Iterable[Any] = err.get("loc", ())
     path = ".".join(str(part) for part in location)
+    message = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+    spanning = re.match(r"([a-z][A-Za-z0-9.]*): (.*)", message, re.DOTALL)
+    if not path and spanning:  # a check across areas names its key first
+        return f"{_full_key(spanning.group(1))}: {spanning.group(2)}"
     top = path.split(".", 1)[0]
     key = _full_key(path) if path else PROJECT
     if err.get("type") == "extra_forbidden":
         return f"{key}: unknown setting; remove it or check the spelling (see README, 'Configuration')"
     if err.get("type") == "missing":
         return f"{key}: required; set it with `pulumi config set --path '{_full_key(top)}…' <value>`"
-    message = str(err.get("msg", "invalid")).removeprefix("Value error, ")
     given = err.get("input")
     shown = "" if isinstance(given, dict | list) or given is None else f" (got {given!r})"
     return f"{key}: {message}{shown}"

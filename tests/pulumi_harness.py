@@ -19,6 +19,7 @@ from unittest import mock
 import pulumi
 import pulumi.runtime
 import yaml
+from pulumi.runtime.mocks import MockMonitor
 
 from components import program
 from components.settings import PROJECT
@@ -53,6 +54,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
     def __init__(self) -> None:
         self.resources: list[pulumi.runtime.MockResourceArgs] = []
         self.calls: list[pulumi.runtime.MockCallArgs] = []
+        self.states: dict[tuple[str, str], dict[str, Any]] = {}
+        """(type, name) -> the state the mock answered: the inputs (secret markers kept) and what it computed."""
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         self.resources.append(args)
@@ -60,6 +63,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
         computed = COMPUTED.get(args.typ)
         if computed:
             state.update(computed(args))
+        self.states[(args.typ, args.name)] = state
         return f"{args.name}-id", state
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[Any, Any], list[tuple[str, str]] | None]:
@@ -82,6 +86,19 @@ class RecordingMocks(pulumi.runtime.Mocks):
         return Counter(r.typ for r in self.resources)
 
 
+class RecordingMonitor(MockMonitor):
+    """The mock engine, also remembering which outputs each resource asked to keep secret in state."""
+
+    def __init__(self, mocks: RecordingMocks) -> None:
+        super().__init__(mocks)
+        self.secret_outputs: dict[tuple[str, str], set[str]] = {}
+        """(type, name) -> ``additionalSecretOutputs`` (the SDK's own and the program's)."""
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC name)
+        self.secret_outputs[(request.type, request.name)] = set(request.additionalSecretOutputs)
+        return super().RegisterResource(request)  # type: ignore[no-untyped-call]
+
+
 @dataclass
 class Deployment:
     """What one run of the program declared."""
@@ -89,6 +106,10 @@ class Deployment:
     resources: list[pulumi.runtime.MockResourceArgs]
     outputs: dict[str, tuple[Any, bool]] = field(default_factory=dict)
     """Stack output name -> (value, is_secret)."""
+    states: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    """(type, name) -> the resource's state as the mock answered it (inputs and computed outputs)."""
+    secret_outputs: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+    """(type, name) -> the state keys the engine keeps secret besides secret inputs."""
 
     def of_type(self, typ: str) -> list[pulumi.runtime.MockResourceArgs]:
         return [r for r in self.resources if r.typ == typ]
@@ -172,7 +193,8 @@ def run_program(
 
 def _run_program(stack: str, config: Mapping[str, Any], secrets: Mapping[str, str] | None) -> Deployment:
     mocks = RecordingMocks()
-    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False)
+    monitor = RecordingMonitor(mocks)
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
     secrets = dict(secrets or {})
     plain = {key: value for key, value in config.items() if not (isinstance(value, dict) and "secure" in value)}
     engine_config = {key: _wire(value) for key, value in {**plain, **secrets}.items()}
@@ -190,7 +212,8 @@ def _run_program(stack: str, config: Mapping[str, Any], secrets: Mapping[str, st
         return asyncio.ensure_future(gather(outputs))
 
     run()
-    return Deployment(resources=list(mocks.resources), outputs=collected)
+    return Deployment(resources=list(mocks.resources), outputs=collected, states=dict(mocks.states),
+                      secret_outputs=dict(monitor.secret_outputs))
 
 
 def _wire(value: Any) -> str:
@@ -199,7 +222,14 @@ def _wire(value: Any) -> str:
 
 
 def plain_text(deployment: Deployment) -> str:
-    """Everything the deployment would keep in plain state: non-secret inputs and outputs."""
+    """Everything the deployment would keep in plain state: every resource's inputs and the outputs the mocks
+    computed, less what is marked secret (secret inputs, ``additionalSecretOutputs``), and the plain stack
+    outputs."""
     inputs = [without_secrets(dict(r.inputs)) for r in deployment.resources]
+    states = [
+        without_secrets({key: value for key, value in state.items()
+                         if key not in deployment.secret_outputs.get(resource, set())})
+        for resource, state in deployment.states.items()
+    ]
     outputs = {k: v for k, (v, secret) in deployment.outputs.items() if not secret}
-    return json.dumps({"inputs": inputs, "outputs": outputs}, default=str)
+    return json.dumps({"inputs": inputs, "states": states, "outputs": outputs}, default=str)

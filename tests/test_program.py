@@ -17,6 +17,7 @@ from components.containers import RECORDS
 from components.grafana.settings import GrafanaSettings
 from components.render import render_documents
 from tests.pulumi_harness import (
+    COMPUTED,
     Deployment,
     declared_types,
     plain_text,
@@ -105,6 +106,15 @@ def test_ports_are_published_on_the_bind_address_only_for_the_uis(deployed: Depl
     assert all(ports == [] for ports in published.values()), published
 
 
+HEALTH_TIMINGS = {"interval": "15s", "timeout": "5s", "retries": 4, "startPeriod": "30s"}
+"""Every healthcheck's timings as Docker receives them (Go's spelling); Grafana's migrations take longer."""
+EXPECTED_HEALTH_TIMINGS = {
+    "prometheus": HEALTH_TIMINGS, "alertmanager": HEALTH_TIMINGS, "postgres-exporter": HEALTH_TIMINGS,
+    "node-exporter": HEALTH_TIMINGS, "cadvisor": HEALTH_TIMINGS, "blackbox-exporter": HEALTH_TIMINGS,
+    "grafana": {**HEALTH_TIMINGS, "startPeriod": "1m0s"},
+}
+
+
 def test_restart_limits_health_and_wait(deployed: Deployment) -> None:
     """`pulumi up` waits for each healthcheck, or for the reload job that starts a live-config container."""
     for name, inputs in containers(deployed).items():
@@ -121,6 +131,27 @@ def test_restart_limits_health_and_wait(deployed: Deployment) -> None:
         assert inputs["memorySwap"] == inputs["memory"], f"{name} may swap beyond its limit"
 
 
+def test_healthcheck_timings(deployed: Deployment) -> None:
+    timings = {name: {key: inputs["healthcheck"][key] for key in HEALTH_TIMINGS}
+               for name, inputs in containers(deployed).items() if "healthcheck" in inputs}
+    assert timings == EXPECTED_HEALTH_TIMINGS
+
+
+def _go_seconds(duration: str) -> int:
+    return sum(int(n) * {"h": 3600, "m": 60, "s": 1}[unit] for n, unit in re.findall(r"(\d+)([hms])", duration))
+
+
+def test_pulumi_up_waits_long_enough_for_a_container_to_turn_healthy(deployed: Deployment) -> None:
+    """Docker runs the first check one interval after the start and counts failures only after the start
+    period: a container ready at the end of its start period is healthy one interval (plus the check's
+    timeout) later, and ``pulumi up`` must still be waiting then."""
+    for name, inputs in containers(deployed).items():
+        if inputs.get("wait"):  # live-config containers: the reload job waits for them (RELOAD_TIMEOUT)
+            check = inputs["healthcheck"]
+            healthy_by = sum(_go_seconds(check[key]) for key in ("startPeriod", "interval", "timeout"))
+            assert healthy_by <= inputs["waitTimeout"], f"{name}: healthy only after {healthy_by}s"
+
+
 def test_uploads_are_the_rendered_documents(stack: str, deployed: Deployment) -> None:
     documents = render_documents(settings_from_stack_file(stack))
     uploaded = delivered_files(deployed, "prometheus")
@@ -129,24 +160,90 @@ def test_uploads_are_the_rendered_documents(stack: str, deployed: Deployment) ->
     assert {f"/etc/{k}" for k in rules} <= set(uploaded)
 
 
-def test_every_secret_stays_secret(stack: str, deployed: Deployment) -> None:
-    plain = plain_text(deployed)
-    for key, value in required_test_secrets(stack).items():
-        assert value not in plain, f"{key} leaks into plain state"
-    for name, (_value, secret) in deployed.outputs.items():
+NS = "internet-id-monitoring"
+
+
+def _operator_secrets(stack: str, keys: tuple[str, ...]) -> dict[str, str]:
+    return {key: f"OPERATOR-{stack}-{key.rsplit(':', 1)[-1]}-7d1e" for key in keys}
+
+
+OPERATOR_KEYS = (f"{NS}:grafanaAdminPassword", f"{NS}:postgresExporterPassword", f"{NS}:smtpPassword",
+                 "slack:token", "pagerduty:token")
+OPERATOR_SECRETS: dict[str, dict[str, str]] = {
+    "dev": {},
+    "staging": _operator_secrets("staging", OPERATOR_KEYS),
+    "prod": _operator_secrets("prod", (*OPERATOR_KEYS, "sentry:token")),
+}
+"""What each stack's operator sets with ``pulumi config set --secret`` (the stack files' comments, README
+"Secrets"), written here rather than asked of the settings."""
+
+SECRET_OUTPUTS = {
+    "random:index/randomPassword:RandomPassword": ("result",),
+    "pagerduty:index/serviceIntegration:ServiceIntegration": ("integrationKey",),
+    "sentry:index/sentryKey:SentryKey": ("dsnPublic", "dsnSecret"),
+}
+"""The outputs of the mocks (``COMPUTED``) that are secrets: a generated password, Events v2 keys, DSNs."""
+GENERATED = {
+    "dev": {"grafana-admin-password"},
+    "staging": {"incident-pagerduty-service-production-events-v2", "incident-pagerduty-service-database-events-v2"},
+    "prod": {"incident-pagerduty-service-production-events-v2", "incident-pagerduty-service-database-events-v2",
+             "incident-sentry-key"},
+}
+"""The resources whose secret outputs each stack's run produces."""
+
+
+def generated_secrets(deployment: Deployment) -> dict[str, str]:
+    """``{"<resource> <output>": value}`` of every secret output the mocks produced in ``deployment``."""
+    return {f"{r.name} {key}": COMPUTED[r.typ](r)[key]
+            for r in deployment.resources if r.typ in SECRET_OUTPUTS for key in SECRET_OUTPUTS[r.typ]}
+
+
+def test_every_secret_stays_secret(stack: str) -> None:
+    deployment = run_program(stack, stack_config(stack), OPERATOR_SECRETS[stack])
+    generated = generated_secrets(deployment)
+    assert {what.split(" ")[0] for what in generated} == GENERATED[stack]
+    plain = plain_text(deployment)
+    for what, value in {**OPERATOR_SECRETS[stack], **generated}.items():
+        assert value not in plain, f"{what} leaks into plain state"
+    for name, (_value, secret) in deployment.outputs.items():
         if "password" in name.lower() or "dsn" in name.lower():
             assert secret, f"output {name} is not secret"
 
 
-def test_secret_files_reach_their_containers(stack: str, deployed: Deployment) -> None:
-    uploads = {
-        name: {u["file"]: u["content"] for u in c.get("uploads", [])} for name, c in containers(deployed).items()
+ROUTING_KEY_FILE = "/etc/alertmanager/secrets/pagerduty-routing-key"
+DATABASE_ROUTING_KEY_FILE = "/etc/alertmanager/secrets/pagerduty-database-routing-key"
+
+
+def _expected_secret_files(stack: str) -> dict[str, dict[str, str]]:
+    """Container -> credential file -> the value it must hold, for the stacks run with ``OPERATOR_SECRETS``."""
+    if stack == "dev":  # the app's documented dev login, and the password the stack generates
+        return {"postgres-exporter": {"/run/secrets/postgres-exporter-password": "internetid"},
+                "grafana": {"/run/secrets/grafana-admin-password": "generated-grafana-admin-password"}}
+    secret = OPERATOR_SECRETS[stack]
+    return {
+        "postgres-exporter": {"/run/secrets/postgres-exporter-password": secret[f"{NS}:postgresExporterPassword"]},
+        "grafana": {"/run/secrets/grafana-admin-password": secret[f"{NS}:grafanaAdminPassword"]},
+        "alertmanager": {
+            "/etc/alertmanager/secrets/slack-bot-token": secret["slack:token"],
+            "/etc/alertmanager/secrets/smtp-password": secret[f"{NS}:smtpPassword"],
+            ROUTING_KEY_FILE: "key-incident-pagerduty-service-production-events-v2",
+            DATABASE_ROUTING_KEY_FILE: "key-incident-pagerduty-service-database-events-v2",
+        },
     }
-    secrets = required_test_secrets(stack)
-    grafana_password = uploads["grafana"]["/run/secrets/grafana-admin-password"]
-    assert grafana_password == secrets.get(
-        "internet-id-monitoring:grafanaAdminPassword", "generated-grafana-admin-password"
-    )
+
+
+SECRET_DIRS = ("/run/secrets/", "/etc/alertmanager/secrets/")
+
+
+def test_secret_files_reach_their_containers(stack: str) -> None:
+    """Every credential file of every container holds its secret, and no container gets another."""
+    deployment = run_program(stack, stack_config(stack), OPERATOR_SECRETS[stack])
+    found = {
+        name: {path: content for path, content in delivered_files(deployment, name).items()
+               if path.startswith(SECRET_DIRS)}
+        for name in containers(deployment)
+    }
+    assert {name: files for name, files in found.items() if files} == _expected_secret_files(stack)
 
 
 def test_volumes_are_protected_only_where_configured(stack: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -179,6 +276,21 @@ def test_bad_config_stops_before_any_resource() -> None:
     message = str(caught.value)
     assert "internet-id-monitoring:ports.grafana" in message
     assert "internet-id-monitoring:ports.typo: unknown setting" in message
+
+
+def test_two_slack_roles_on_one_channel_stop_prod_before_any_resource(monkeypatch: pytest.MonkeyPatch) -> None:
+    """prod creates its Slack channels (one per role): a shared name is a settings error, not a Slack failure
+    after the PagerDuty resources are registered."""
+    registered = declared_types(monkeypatch)
+    config = stack_config("prod")
+    notifications = dict(config[f"{NS}:notifications"])
+    notifications["slack"] = {**notifications["slack"], "channels": {"warnings": "alerts", "info": "alerts"}}
+    with pytest.raises(pulumi.RunError) as caught:
+        run_program("prod", {**config, f"{NS}:notifications": notifications}, OPERATOR_SECRETS["prod"])
+    assert str(caught.value) == (
+        f"stack 'prod': {NS}:notifications.slack.channels: warnings and info share 'alerts'; incident.slack creates "
+        "one channel per role, so give each its own name")
+    assert registered == []
 
 
 def test_missing_secret_stops_prod_with_the_fix() -> None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import typing
+
 import pytest
+from pydantic import BaseModel
 
 from components.config_source import settings_from_mapping, settings_from_stack_file
 from components.secrets import REDACTED, Secret
-from components.settings import SettingsError
+from components.settings import SettingsError, StackSettings
 
 NS = "internet-id-monitoring"
 
@@ -109,20 +112,55 @@ def test_single_problem_is_one_line() -> None:
     assert "no stack file Pulumi.qa.yaml; known stacks: dev, prod, staging" in caught.value.message()
 
 
-@pytest.mark.parametrize(
-    ("config", "key"),
-    [
-        ({f"{NS}:prometheus": {"externalUrl": "prometheus.example.com"}}, "prometheus.externalUrl"),
-        ({f"{NS}:targets": {"webUrl": "web:3000"}}, "targets.webUrl"),
-        ({f"{NS}:grafana": {"rootUrl": "https://"}}, "grafana.rootUrl"),
-        (
-            {f"{NS}:notifications": {"heartbeatUrl": "https://hc-ping.example.com/${UUID}"}},
-            "notifications.heartbeatUrl",
-        ),
-    ],
+def _url_setting(key: str, url: str) -> dict[str, object]:
+    """Config setting the URL setting ``key`` (dotted, ``targets.probes.0.url`` for a list item) to ``url``."""
+    *path, leaf = key.split(".")
+    node: dict[str, object] = {leaf: url}
+    if path[-1:] == ["0"]:  # a probe: the list item needs its other required field
+        path = path[:-1]
+        node = {"probes": [{**node, "service": "api"}]}
+        path = path[:-1]
+    for part in reversed(path[1:]):
+        node = {part: node}
+    return {f"{NS}:{path[0]}": node}
+
+
+URL_SETTINGS = (
+    "prometheus.externalUrl", "targets.webUrl", "targets.probes.0.url", "grafana.rootUrl",
+    "notifications.externalUrl", "notifications.heartbeatUrl", "notifications.slack.apiUrl",
+    "notifications.pagerduty.url", "rules.runbookBaseUrl", "incident.sentry.baseUrl",
 )
-def test_every_url_setting_is_checked_the_same_way(config: dict[str, object], key: str) -> None:
-    assert any(p.startswith(f"{NS}:{key}: ") for p in problems(config)), problems(config)
+"""Every setting that holds an http(s) URL."""
+
+
+@pytest.mark.parametrize("key", URL_SETTINGS)
+@pytest.mark.parametrize(("url", "problem"), [
+    ("example.com/api/", "'example.com/api/' is not an http(s) URL"),
+    ("https://${HOST}/api/", "'https://${HOST}/api/' holds a ${…} placeholder; nothing expands variables"),
+])
+def test_every_url_setting_is_checked_the_same_way(key: str, url: str, problem: str) -> None:
+    found = problems(_url_setting(key, url))
+    assert any(p.startswith(f"{NS}:{key}: {problem}") for p in found), found
+
+
+def _url_keys(model: type[BaseModel], prefix: str = "") -> set[str]:
+    """Dotted config keys of every setting of ``model`` whose name ends in ``Url`` (list items as ``.0.``)."""
+    keys: set[str] = set()
+    for name, field in model.model_fields.items():
+        key = f"{prefix}{field.alias or name}"
+        if key.lower().endswith("url"):
+            keys.add(key)
+        annotation, suffix = field.annotation, "."
+        if typing.get_origin(annotation) is list:
+            annotation, suffix = typing.get_args(annotation)[0], ".0."
+        for part in typing.get_args(annotation) or (annotation,):  # ``X | None``: each member
+            if isinstance(part, type) and issubclass(part, BaseModel):
+                keys |= _url_keys(part, key + suffix)
+    return keys
+
+
+def test_the_url_settings_above_are_every_url_setting() -> None:
+    assert _url_keys(StackSettings) == set(URL_SETTINGS)
 
 
 def test_a_grafana_loading_its_own_files_needs_no_url_for_a_remote_docker_host() -> None:

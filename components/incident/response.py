@@ -87,7 +87,7 @@ class IncidentResponse(pulumi.ComponentResource):
             self.slack = Slack(
                 f"{name}-slack",
                 incident.slack,
-                channel_names=args.slack_channels.model_dump(),
+                channels=args.slack_channels,
                 environment=args.environment,
                 token=args.token("slack:token"),
                 opts=child,

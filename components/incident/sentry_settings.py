@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, field_validator, model_validator
 
-from components.model import ConfigModel
+from components.model import ConfigModel, HttpUrl
 
 
 class SentryTeam(ConfigModel):
@@ -29,7 +29,7 @@ class SentrySettings(ConfigModel):
     default alert rule to the new project by itself)."""
     organization: str | None = None
     """Organization slug (required when enabled)."""
-    base_url: str = "https://sentry.io/api/"
+    base_url: HttpUrl = "https://sentry.io/api/"
     """API base URL; for self-hosted Sentry ``https://sentry.example.com/api/``."""
     team: SentryTeam = SentryTeam()
     project: SentryProject = SentryProject()
@@ -53,8 +53,8 @@ class SentrySettings(ConfigModel):
     @field_validator("base_url")
     @classmethod
     def _api_url(cls, value: str) -> str:
-        if not value.startswith(("https://", "http://")) or not value.endswith("/api/"):
-            raise ValueError(f"{value!r} must be an http(s) URL ending in '/api/', e.g. 'https://sentry.io/api/'")
+        if not value.endswith("/api/"):
+            raise ValueError(f"{value!r} must be a URL ending in '/api/', e.g. 'https://sentry.io/api/'")
         return value
 
     @model_validator(mode="after")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_slack as slack
 
+from components.alertmanager.settings import SlackChannels
 from components.incident.slack_settings import SlackSettings, channel_table
 
 
@@ -25,7 +26,7 @@ class Slack(pulumi.ComponentResource):
         name: str,
         settings: SlackSettings,
         *,
-        channel_names: dict[str, str],
+        channels: SlackChannels,
         environment: str,
         token: pulumi.Input[str],
         opts: pulumi.ResourceOptions | None = None,
@@ -36,7 +37,7 @@ class Slack(pulumi.ComponentResource):
         )
         child = pulumi.ResourceOptions(parent=self, provider=self.provider)
         self.channel_ids = {}
-        for spec in channel_table(channel_names, settings.channels, environment):
+        for spec in channel_table(channels, settings.channels, environment):
             channel = slack.Conversation(
                 f"{name}-{spec.key}",
                 name=spec.name,

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Literal
 
+from components.alertmanager.settings import SlackChannels
 from components.model import ConfigModel
 
 
@@ -44,14 +44,12 @@ DEFAULT_CHANNEL_TEXT: dict[str, tuple[str, str]] = {
     ),
 }
 
-_SLACK_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
-
-
 class SlackSettings(ConfigModel):
     """Channels named in ``notifications.slack.channels``; the webhook URL stays a secret setting."""
 
     enabled: bool = False
-    """Create (or adopt) the Slack channels named in ``notifications.slack.channels``."""
+    """Create (or adopt) the Slack channels named in ``notifications.slack.channels``, one per role (so those
+    names must differ)."""
     channels: SlackChannelTexts = SlackChannelTexts()
     adopt_existing_channel: bool = True
     """Take over a channel that already exists under the name instead of failing with ``name_taken``."""
@@ -69,16 +67,12 @@ class ChannelSpec:
     purpose: str
 
 
-def channel_table(names: dict[str, str], texts: SlackChannelTexts, environment: str) -> list[ChannelSpec]:
-    """One row per channel: name from ``notifications.slack.channels``, topic and purpose."""
+def channel_table(names: SlackChannels, texts: SlackChannelTexts, environment: str) -> list[ChannelSpec]:
+    """One row per channel: name from ``notifications.slack.channels`` (validated there: Slack's name rules,
+    and distinct when this stack creates them), topic and purpose."""
     specs: list[ChannelSpec] = []
     for key in ("critical", "warnings", "info", "incidents"):
-        name = names[key].removeprefix("#")
-        if not _SLACK_NAME.match(name):
-            raise ValueError(
-                f"notifications.slack.channels.{key}: {name!r} is not a Slack channel name "
-                "(lowercase letters, digits, '-' and '_', at most 80)"
-            )
+        name: str = getattr(names, key)
         override: ChannelText = getattr(texts, key)
         topic, purpose = DEFAULT_CHANNEL_TEXT[key]
         specs.append(
@@ -89,7 +83,4 @@ def channel_table(names: dict[str, str], texts: SlackChannelTexts, environment: 
                 purpose=override.purpose if override.purpose is not None else purpose.format(environment=environment),
             )
         )
-    duplicates = sorted({s.name for s in specs if [t.name for t in specs].count(s.name) > 1})
-    if duplicates:
-        raise ValueError(f"notifications.slack.channels: channel names must differ, {duplicates} used twice")
     return specs

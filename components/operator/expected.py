@@ -20,7 +20,8 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Expected:
     jobs: tuple[str, ...]
-    """Scrape jobs of the rendered prometheus.yml; each must have at least one active target."""
+    """Scrape jobs of the rendered prometheus.yml that are given targets (by DNS or statically); each must have
+    at least one active target (a stack without ``targets.probes`` has a blackbox job with none)."""
     rule_groups: tuple[str, ...]
     """Rule group names of the rendered rule files (``internet-id-<area>``)."""
     receivers: tuple[str, ...]
@@ -35,7 +36,7 @@ class Expected:
 
 def expected_for(settings: StackSettings) -> Expected:
     prometheus = yaml.safe_load(render_prometheus_config(settings))
-    jobs = tuple(str(job["job_name"]) for job in prometheus.get("scrape_configs") or [])
+    jobs = tuple(str(job["job_name"]) for job in prometheus.get("scrape_configs") or [] if _has_targets(job))
     groups: list[str] = []
     for text in render_rule_files(settings).values():
         groups += [str(group["name"]) for group in (yaml.safe_load(text) or {}).get("groups") or []]
@@ -49,6 +50,10 @@ def expected_for(settings: StackSettings) -> Expected:
         optional_dashboards=tuple(d.uid for d in grafana.community_dashboards if d.optional),
         api_probe=any(_probes_api(job) for job in prometheus.get("scrape_configs") or []),
     )
+
+
+def _has_targets(job: dict[str, Any]) -> bool:
+    return bool(job.get("dns_sd_configs")) or any(group.get("targets") for group in job.get("static_configs") or [])
 
 
 def _probes_api(job: dict[str, Any]) -> bool:

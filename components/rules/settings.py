@@ -22,7 +22,7 @@ import re
 from pydantic import Field, field_validator, model_validator
 
 from components.durations import Duration, seconds
-from components.model import ConfigModel
+from components.model import ConfigModel, HttpUrl
 from components.rules.catalogue import BY_NAME, PAIRS, Alert
 
 DEFAULT_RUNBOOK_BASE_URL = "https://github.com/subculture-collective/internet-id-monitoring/blob/main/docs/runbook.md"
@@ -61,7 +61,7 @@ def _check_threshold(alert: Alert, value: float) -> str | None:
 class RuleSettings(ConfigModel):
     """Per-stack settings of the alert catalogue."""
 
-    runbook_base_url: str = DEFAULT_RUNBOOK_BASE_URL
+    runbook_base_url: HttpUrl = DEFAULT_RUNBOOK_BASE_URL
     """Every alert's ``runbook_url`` is ``<runbookBaseUrl>#<alert name lower-cased>``."""
     rate_interval: Duration = "5m"
     """Window of every ``rate``/``increase``/``max_over_time`` (keep it at least 4 scrape intervals)."""
@@ -80,9 +80,9 @@ class RuleSettings(ConfigModel):
 
     @field_validator("runbook_base_url")
     @classmethod
-    def _url(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")) or "#" in value:
-            raise ValueError(f"{value!r} must be an http(s) URL without '#' (the anchor is appended)")
+    def _no_anchor(cls, value: str) -> str:
+        if "#" in value:
+            raise ValueError(f"{value!r} must be a URL without '#' (the anchor is appended)")
         return value
 
     @field_validator("api_containers")

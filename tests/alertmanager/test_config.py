@@ -318,10 +318,31 @@ def test_bad_notification_settings_are_named(notifications: dict[str, Any], prob
     assert "notifications" in str(error.value)
 
 
-def test_no_duplicate_matchers_text() -> None:
-    for route in ROUTES:
-        for matcher in route.matchers:
-            assert re.fullmatch(r'[a-z_]+(=|!=|=~|!~)"[^"]*"', matcher), matcher
+MATCHER = re.compile(r'([a-z_]+)(=|!=|=~|!~)"[^"]*"')
+
+
+def _matcher_lists(document: dict[str, Any]) -> list[list[str]]:
+    """Every matcher list of a rendered config: each route's, each inhibition's source and target."""
+    lists = [route.get("matchers", []) for route in document["route"].get("routes", [])]
+    for rule in document.get("inhibit_rules", []):
+        lists += [rule["source_matchers"], rule["target_matchers"]]
+    return lists
+
+
+@pytest.mark.parametrize("name", sorted(VARIANTS))
+def test_no_duplicate_matchers_text(name: str) -> None:
+    """No matcher list names a label twice (a repeat, or two conditions where one is meant), no two routes
+    are the same route, no two inhibitions the same inhibition; every matcher is ``label<op>"value"``."""
+    document = _document(name)
+    for matchers in _matcher_lists(document):
+        parsed = [MATCHER.fullmatch(matcher) for matcher in matchers]
+        assert all(parsed), matchers
+        labels = [match.group(1) for match in parsed if match]
+        assert len(labels) == len(set(labels)), f"a label matched twice: {matchers}"
+    routes = [(route["receiver"], tuple(route.get("matchers", []))) for route in document["route"]["routes"]]
+    assert len(routes) == len(set(routes)), routes
+    rules = [yaml.safe_dump(rule, sort_keys=True) for rule in document.get("inhibit_rules", [])]
+    assert len(rules) == len(set(rules)), "an inhibition is listed twice"
 
 
 def test_one_timing_of_a_route_keeps_the_routes_other_defaults() -> None:

@@ -2,7 +2,8 @@
 server answering /api/health exactly like the API (``scripts/routes/health.routes.ts``: Express ``res.json``, compact,
 keys in this order; 200 if ``ok``, else 503).
 
-The exporter is started with the rendered file on 127.0.0.1 and asked ``/probe?module=…&target=…``.
+The exporter is started with the rendered file on 127.0.0.1 and asked ``/probe?module=…&target=…``.  Part of
+the default run: it needs only the blackbox exporter binary, and takes seconds.
 """
 
 from __future__ import annotations
@@ -23,8 +24,6 @@ from components.blackbox.config import render_blackbox_config
 from components.config_source import settings_from_stack_file
 from tests.daemons import free_port, running
 from tests.tools import tool
-
-pytestmark = pytest.mark.live
 
 HEALTHY_CHAIN = {"status": "healthy", "blockNumber": 19000000}
 

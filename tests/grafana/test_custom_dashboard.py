@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from components.config_source import settings_from_mapping
@@ -148,17 +149,45 @@ def _panel(document: dict[str, Any], title: str) -> dict[str, Any]:
     return next(p for p in document["panels"] if p["title"] == title)
 
 
-def test_threshold_lines_and_texts_follow_the_stacks_alert_settings() -> None:
-    settings = settings_from_mapping("dev", {"internet-id-monitoring:rules": {"overrides": {
-        "HighErrorRate": {"threshold": 0.02}, "CriticalErrorRate": {"threshold": 0.08},
-        "HighResponseTime": {"threshold": 2}}}}, require_secrets=False)
+OVERRIDES = {"HighErrorRate": {"threshold": 0.02}, "CriticalErrorRate": {"threshold": 0.08},
+             "HighResponseTime": {"threshold": 2}, "DatabaseConnectionPoolExhaustion": {"threshold": 0.7},
+             "DatabaseConnectionPoolCritical": {"threshold": 0.9}, "LowCacheHitRate": {"threshold": 0.6}}
+"""Every threshold the dashboard draws or states, overridden."""
+
+THRESHOLD_PANELS: dict[str, dict[str, tuple[str, list[tuple[float | None, str]]]]] = {
+    "defaults": {
+        "Error rate (5xx share)": ("HighErrorRate fires above 5 %, CriticalErrorRate above 10 %.",
+                                   [(None, "green"), (0.05, "orange"), (0.1, "red")]),
+        "Latency p50 / p95 / p99": ("HighResponseTime fires when p95 is above 5 s.", [(None, "green"), (5, "orange")]),
+        "Connection pool usage": (
+            "DatabaseConnectionPoolExhaustion fires above 80 %, DatabaseConnectionPoolCritical above 95 %.",
+            [(None, "green"), (0.8, "orange"), (0.95, "red")]),
+        "API cache hit ratio": ("LowCacheHitRate fires below 50 %.", [(None, "green"), (0.5, "orange")]),
+    },
+    "overrides": {
+        "Error rate (5xx share)": ("HighErrorRate fires above 2 %, CriticalErrorRate above 8 %.",
+                                   [(None, "green"), (0.02, "orange"), (0.08, "red")]),
+        "Latency p50 / p95 / p99": ("HighResponseTime fires when p95 is above 2 s.", [(None, "green"), (2, "orange")]),
+        "Connection pool usage": (
+            "DatabaseConnectionPoolExhaustion fires above 70 %, DatabaseConnectionPoolCritical above 90 %.",
+            [(None, "green"), (0.7, "orange"), (0.9, "red")]),
+        "API cache hit ratio": ("LowCacheHitRate fires below 60 %.", [(None, "green"), (0.6, "orange")]),
+    },
+}
+
+
+@pytest.mark.parametrize("case", sorted(THRESHOLD_PANELS))
+def test_threshold_lines_and_texts_follow_the_stacks_alert_settings(case: str) -> None:
+    """Each panel an alert judges states that alert's threshold in its description and draws it as a line."""
+    overrides = OVERRIDES if case == "overrides" else {}
+    settings = settings_from_mapping("dev", {"internet-id-monitoring:rules": {"overrides": overrides}},
+                                     require_secrets=False)
     document = json.loads(render_custom_dashboard("prom-main", settings.rules))
-    errors = _panel(document, "Error rate (5xx share)")
-    assert "HighErrorRate fires above 2 %, CriticalErrorRate above 8 %" in errors["description"]
-    steps = errors["fieldConfig"]["defaults"]["thresholds"]["steps"]
-    assert [(step["value"], step["color"]) for step in steps] == [(None, "green"), (0.02, "orange"), (0.08, "red")]
-    latency = _panel(document, "Latency p50 / p95 / p99")
-    assert "HighResponseTime fires when p95 is above 2 s" in latency["description"]
-    default = json.loads(render_custom_dashboard("prom-main", RuleSettings()))
-    assert "HighErrorRate fires above 5 %, CriticalErrorRate above 10 %" in _panel(default, "Error rate (5xx share)")[
-        "description"]
+    with_thresholds = {p["title"] for p in document["panels"] if "thresholds" in p.get("fieldConfig", {}).get(
+        "defaults", {})}
+    assert with_thresholds == set(THRESHOLD_PANELS[case])
+    for title, (text, expected_steps) in THRESHOLD_PANELS[case].items():
+        panel = _panel(document, title)
+        assert panel["description"].endswith(text), (title, panel["description"])
+        steps = panel["fieldConfig"]["defaults"]["thresholds"]["steps"]
+        assert [(step["value"], step["color"]) for step in steps] == expected_steps, title

@@ -188,8 +188,7 @@ def test_resource_slug() -> None:
 
 
 def test_channel_table_uses_notification_names_and_default_texts() -> None:
-    names = SlackChannels().model_dump()
-    table = channel_table(names, SlackChannelTexts(), "staging")
+    table = channel_table(SlackChannels(), SlackChannelTexts(), "staging")
     assert [(c.key, c.name) for c in table] == [
         ("critical", "alerts-critical"),
         ("warnings", "alerts-warnings"),
@@ -199,13 +198,17 @@ def test_channel_table_uses_notification_names_and_default_texts() -> None:
     assert all("staging" in c.topic and "staging" in c.purpose for c in table)
 
 
-def test_channel_table_rejects_bad_or_duplicate_names() -> None:
-    names = SlackChannels().model_dump()
-    with pytest.raises(ValueError, match="not a Slack channel name"):
-        channel_table({**names, "info": "Alerts Info"}, SlackChannelTexts(), "x")
-    with pytest.raises(ValueError, match="used twice"):
-        channel_table({**names, "info": "alerts-critical"}, SlackChannelTexts(), "x")
-    assert channel_table({**names, "info": "#alerts-info"}, SlackChannelTexts(), "x")[2].name == "alerts-info"
+def test_channels_the_stack_creates_must_have_distinct_names() -> None:
+    """Two roles on one channel are fine for Alertmanager alone, not when incident.slack creates a channel per role:
+    refused with the other settings, before any resource exists."""
+    shared = {f"{PROJECT}:notifications": {"slack": {"channels": {"warnings": "alerts", "info": "alerts"}}}}
+    assert settings_from_mapping("dev", shared, require_secrets=False).notifications.slack.channels.info == "alerts"
+    with pytest.raises(SettingsError) as caught:
+        settings_from_mapping("dev", {**shared, f"{PROJECT}:incident": {"slack": {"enabled": True}}},
+                              require_secrets=False)
+    assert caught.value.problems == [
+        f"{PROJECT}:notifications.slack.channels: warnings and info share 'alerts'; incident.slack creates one "
+        "channel per role, so give each its own name"]
 
 
 def test_slack_action_on_destroy_is_none_or_archive() -> None:
@@ -229,7 +232,7 @@ def test_non_production_stack_with_default_channel_names_is_flagged() -> None:
 def test_sentry_needs_organization_and_api_base_url() -> None:
     assert "organization" in problems({"sentry": {"enabled": True}})
     message = problems({"sentry": {"enabled": True, "organization": "o", "baseUrl": "https://sentry.example.com/"}})
-    assert "incident.sentry.baseUrl: 'https://sentry.example.com/' must be an http(s) URL ending in '/api/'" in message
+    assert "incident.sentry.baseUrl: 'https://sentry.example.com/' must be a URL ending in '/api/'" in message
     assert "tracesSampleRate" in problems({"sentry": {"tracesSampleRate": 1.5}})
 
 

@@ -6,8 +6,10 @@ import json
 import os
 import shutil
 import threading
+import time
 import urllib.error
 import urllib.request
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -15,7 +17,9 @@ import pytest
 from tests.live.harness.api_standin import HTTP_BUCKETS, ApiStandIn
 from tests.live.harness.ports import free_port
 from tests.live.harness.processes import HarnessError, require_binary
-from tests.live.harness.receivers import Recorder, WaitTimeoutError
+from tests.live.harness.profile import LivePorts, live_settings
+from tests.live.harness.receivers import HttpRequest, Recorder, WaitTimeoutError
+from tests.live.harness.stack import LiveStack
 
 
 def test_a_missing_binary_fails_naming_its_debian_package(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -87,3 +91,22 @@ def test_recorder_wait_for_reports_what_came() -> None:
     assert recorder.wait_for(lambda item: item == "late", timeout=2) == ["late"]
     with pytest.raises(WaitTimeoutError, match=r"(?s)0/1 matching .*'late'"):
         recorder.wait_for(lambda item: item == "never", timeout=0.2)
+
+
+def _heartbeat(at: float) -> HttpRequest:
+    return HttpRequest(at=at, method="POST", path="/ping/live-heartbeat", headers={}, body=b"{}")
+
+
+def test_flushed_since_waits_for_a_heartbeat_past_the_slowest_route() -> None:
+    """The live routes wait 1s and flush every 2s: only a heartbeat 3s or more after the moment will do."""
+    ports = LivePorts(*range(20000, 20000 + len(LivePorts.__dataclass_fields__)))
+    heartbeat: Recorder[HttpRequest] = Recorder("heartbeat")
+    stack = SimpleNamespace(settings=live_settings(ports, secrets_dir="/tmp/iid-unused"), heartbeat=heartbeat)
+    moment = time.time() - 10
+    heartbeat.add(_heartbeat(moment + 2.9))
+    with pytest.raises(WaitTimeoutError):
+        LiveStack.flushed_since(stack, moment, timeout=0.2)  # type: ignore[arg-type]
+    threading.Timer(0.2, heartbeat.add, args=(_heartbeat(moment + 3.1),)).start()
+    started = time.monotonic()
+    LiveStack.flushed_since(stack, moment, timeout=5)  # type: ignore[arg-type]
+    assert 0.1 < time.monotonic() - started < 3

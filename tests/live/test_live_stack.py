@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import urllib.error
+import urllib.request
 from typing import Any
 
 import pytest
 
+from components.containers import RECORDS
 from components.prometheus.scrape_jobs import job_names
 from tests.live.harness.clients import poll
+from tests.live.harness.ports import address
 from tests.live.harness.stack import LiveStack
 
 pytestmark = pytest.mark.live
@@ -72,3 +76,23 @@ def test_alertmanager_runs_the_rendered_config(live: LiveStack) -> None:
     original = status["config"]["original"]
     for receiver in ("pagerduty-critical", "pagerduty-database", "slack-critical", "email-info", "watchdog"):
         assert f"name: {receiver}" in original
+
+
+REAL_DAEMONS = ("prometheus", "alertmanager", "postgres-exporter", "node-exporter", "blackbox-exporter")
+"""The containers with a Docker healthcheck whose daemon runs here for real (Grafana and cAdvisor are stand-ins)."""
+
+
+def test_each_healthcheck_path_answers_on_the_real_daemon(live: LiveStack) -> None:
+    """Docker's healthcheck asks ``wget --spider`` for the record's path: Debian's daemons answer it with 200
+    (their versions, not the pinned images')."""
+    records = {record.name: record for record in RECORDS}
+    for name in REAL_DAEMONS:
+        healthcheck = records[name].healthcheck
+        assert healthcheck is not None, name
+        url = f"http://{address(getattr(live.ports, name.replace('-', '_')))}{healthcheck.path}"
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                status = response.status
+        except urllib.error.HTTPError as error:
+            status = error.code
+        assert status == 200, f"{name}: {url} answered {status}"

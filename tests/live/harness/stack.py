@@ -16,6 +16,7 @@ from pathlib import Path
 
 from components.alertmanager.config import secret_files
 from components.documents import ALERTMANAGER_CONFIG, BLACKBOX_CONFIG, PROMETHEUS_CONFIG
+from components.durations import seconds
 from components.render import render_documents, write_documents
 from components.settings import StackSettings
 from tests.live.harness import profile, services
@@ -127,6 +128,19 @@ class LiveStack:
         poll(blockers, lambda found: not found, timeout,
              "live stack healthy and quiet (targets up, no alerts but baseline)")
         time.sleep(SETTLE_FLUSH_SECONDS)
+
+    def flushed_since(self, moment: float, timeout: float = 60.0) -> None:
+        """Return once Alertmanager has sent whatever it would send about the alerts it held at ``moment``.
+
+        A notification about such an alert leaves within a route's group wait (new group) or group interval
+        (existing group) after ``moment``: the stack's own timings, the slowest route.  A Watchdog heartbeat
+        that arrives after that shows Alertmanager's dispatcher got there, so on a slow machine this waits
+        longer instead of looking too early (a fixed sleep would then check nothing)."""
+        timing = self.settings.notifications.timing
+        slowest = max(seconds(route.group_wait) + seconds(route.group_interval)
+                      for route in (timing.critical, timing.warning, timing.info, timing.default))
+        after = moment + slowest
+        self.heartbeat.wait_for(lambda r: r.at >= after and r.method == "POST", timeout + slowest)
 
     def close(self) -> None:
         self.exit_stack.close()

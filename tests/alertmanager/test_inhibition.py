@@ -1,36 +1,17 @@
 """Inhibition proven on a real Alertmanager: alerts are posted to /api/v2/alerts and their
 ``status.inhibitedBy`` read back.  Each scenario uses its own ``cluster`` so they cannot interfere
-(every rule has ``cluster`` in ``equal``).
+(every rule has ``cluster`` in ``equal``).  Part of the default run: it needs only the Alertmanager
+binary that ``amtool`` comes with, and takes seconds.
 """
 
 from __future__ import annotations
 
 import time
 import urllib.parse
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
-
-from components.alertmanager.inhibitions import INHIBITIONS
 from tests.alertmanager.running import request as _request
-from tests.alertmanager.running import running_alertmanager
-from tests.alertmanager.variants import variant, write_config
-
-pytestmark = pytest.mark.live
-
-
-@pytest.fixture(scope="module")
-def alertmanager(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The prod routing and inhibitions with every channel off (nothing leaves the machine)."""
-    directory = tmp_path_factory.mktemp("alertmanager")
-    settings = variant("prod", {"pagerduty": {"enabled": False}, "slack": {"enabled": False},
-                                "email": {"enabled": False}})
-    with running_alertmanager(write_config(settings, directory), directory) as url:
-        status = _request(f"{url}/api/v2/status")
-        assert status["config"]["original"].count("source_matchers") == len(INHIBITIONS)
-        yield url
 
 
 def _alert(cluster: str, alertname: str, severity: str, service: str, **labels: str) -> dict[str, Any]:

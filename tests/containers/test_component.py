@@ -1,0 +1,85 @@
+"""MonitoringContainers under Pulumi's mocks: every credential file goes up as a secret, whatever it is given."""
+
+from __future__ import annotations
+
+from ipaddress import IPv4Address
+from typing import Any
+
+import pulumi
+import pulumi.runtime
+
+from components.config_source import settings_from_stack_file
+from components.containers import container_specs
+from components.containers.component import MonitoringContainers, MonitoringContainersArgs
+from components.render import render_documents
+from components.settings import PROJECT
+from tests.pulumi_harness import RecordingMocks, unwrap, without_secrets
+
+CONTAINER = "docker:index/container:Container"
+SECRET_DIRS = ("/run/secrets/", "/etc/alertmanager/secrets/")
+PLAIN = {
+    "grafanaAdminPassword": "plain-grafana-password-0001",
+    "postgresExporterPassword": "plain-postgres-password-0002",
+    "smtpPassword": "plain-smtp-password-0003",
+    "slack:token": "plain-slack-token-0004",
+    "pagerdutyRoutingKey": "plain-routing-key-0005",
+    "pagerdutyDatabaseRoutingKey": "plain-database-routing-key-0006",
+}
+"""prod's credentials handed to the component as plain strings (no ``Output.secret`` around them)."""
+RELOAD_JOBS = {"monitoring-alertmanager-reload": "/etc/alertmanager"}
+"""Alertmanager's credential files reach it through its reload job, staged below ``/staging``."""
+
+
+def declare(stack: str, secrets: dict[str, Any]) -> RecordingMocks:
+    settings = settings_from_stack_file(stack)
+    documents = render_documents(settings)
+    mocks = RecordingMocks()
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False)
+
+    @pulumi.runtime.test  # type: ignore[untyped-decorator]
+    def program() -> Any:
+        containers = MonitoringContainers("monitoring", MonitoringContainersArgs(
+            stack=stack, prefix=settings.container_prefix, network_name=settings.network_name,
+            app_network=settings.docker.app_network, bind_address=IPv4Address("127.0.0.1"), protect_volumes=False,
+            specs=container_specs(settings, documents), documents=documents, secrets=secrets))
+        return pulumi.Output.all(*(c.name for c in containers.containers.values()))
+
+    program()
+    return mocks
+
+
+def credential_uploads(mocks: RecordingMocks, view: Any) -> dict[str, Any]:
+    """Container path -> content of every credential file, as ``view`` shows the uploads (plain or with
+    ``[secret]`` for what is secret)."""
+    found: dict[str, Any] = {}
+    for container in mocks.of_type(CONTAINER):
+        uploads = view(container.inputs.get("uploads", []))
+        if uploads == "[secret]":
+            continue
+        for upload in uploads:
+            path = upload["file"]
+            if container.name in RELOAD_JOBS and path.startswith("/staging/"):
+                path = RELOAD_JOBS[container.name] + path.removeprefix("/staging")
+            if path.startswith(SECRET_DIRS):
+                found[path] = upload["content"]
+    return found
+
+
+def test_credential_files_are_secrets_even_when_handed_in_plain() -> None:
+    mocks = declare("prod", PLAIN)
+    assert credential_uploads(mocks, unwrap) == {
+        "/run/secrets/postgres-exporter-password": PLAIN["postgresExporterPassword"],
+        "/run/secrets/grafana-admin-password": PLAIN["grafanaAdminPassword"],
+        "/etc/alertmanager/secrets/slack-bot-token": PLAIN["slack:token"],
+        "/etc/alertmanager/secrets/smtp-password": PLAIN["smtpPassword"],
+        "/etc/alertmanager/secrets/pagerduty-routing-key": PLAIN["pagerdutyRoutingKey"],
+        "/etc/alertmanager/secrets/pagerduty-database-routing-key": PLAIN["pagerdutyDatabaseRoutingKey"],
+    }
+    assert set(credential_uploads(mocks, without_secrets).values()) <= {"[secret]"}
+
+
+def test_a_documented_default_credential_is_uploaded_as_a_secret_too() -> None:
+    """dev's exporter logs in with the app's documented dev password: not a secret, but still a credential file."""
+    mocks = declare("dev", {"grafanaAdminPassword": PLAIN["grafanaAdminPassword"]})
+    assert credential_uploads(mocks, unwrap)["/run/secrets/postgres-exporter-password"] == "internetid"
+    assert set(credential_uploads(mocks, without_secrets).values()) <= {"[secret]"}
