@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from enum import Enum
 from ipaddress import IPv4Address
-from typing import Any
+from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
@@ -68,11 +68,25 @@ def _rows(path: str, info: FieldInfo, inherited: Any = PydanticUndefined) -> lis
         shown = "required"
     else:
         shown = f"`{json.dumps(_plain(default))}`".replace("|", "\\|")
-    return [f"| `{path}` | {shown} | {_one_line(info.description or '')} |"]
+    rows = [f"| `{path}` | {shown} | {_one_line(info.description or '')} |"]
+    item = _item_model(info.annotation)
+    if item is not None:  # a list of objects: the keys of each item
+        for name, sub in item.model_fields.items():
+            rows += _rows(f"{path}[].{sub.alias or name}", sub)
+    return rows
 
 
 def _model_of(annotation: Any) -> type[BaseModel] | None:
     return annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+
+
+def _item_model(annotation: Any) -> type[BaseModel] | None:
+    """The item model of ``list[Model]`` (also behind ``Annotated``), else None."""
+    if get_origin(annotation) is not None and hasattr(annotation, "__metadata__"):
+        annotation = get_args(annotation)[0]
+    if get_origin(annotation) is list:
+        return _model_of(get_args(annotation)[0])
+    return None
 
 
 def _default_value(info: FieldInfo, inherited: Any) -> Any:

@@ -24,10 +24,15 @@ from components.grafana.provisioning import render_provisioning
 from components.prometheus.config import render_prometheus_config
 from components.rules.render import render_rule_files
 from components.secrets import REDACTED
+from components.slo.render import render_slo_rules
 
 if TYPE_CHECKING:
     from components.settings import StackSettings
 
+
+def rule_files(settings: StackSettings) -> dict[str, str]:
+    """Every rule file by name: the catalogue's areas (``api.yml`` …) and the SLOs' (``slo.yml``)."""
+    return {**render_rule_files(settings), **render_slo_rules(settings)}
 
 
 def render_documents(settings: StackSettings, dashboards: list[DashboardSpec] | None = None) -> dict[str, str]:
@@ -41,7 +46,7 @@ def render_documents(settings: StackSettings, dashboards: list[DashboardSpec] | 
         ALERTMANAGER_CONFIG: render_alertmanager_config(settings),
         BLACKBOX_CONFIG: render_blackbox_config(settings),
     }
-    documents.update({f"{PROMETHEUS_RULES_DIR}{name}": text for name, text in render_rule_files(settings).items()})
+    documents.update({f"{PROMETHEUS_RULES_DIR}{name}": text for name, text in rule_files(settings).items()})
     documents.update({f"{ALERTMANAGER_TEMPLATES_DIR}{name}": text for name, text in template_files(settings).items()})
     documents.update({f"{GRAFANA_DASHBOARDS_DIR}{name}": text for name, text in render_dashboards(specs).items()})
     if settings.grafana.provisioning == "files":

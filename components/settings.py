@@ -1,7 +1,7 @@
 """The typed settings of one stack: built once from stack config, handed to every component.
 
 This is the project's ``config.libsonnet``.  Each area owns its settings model next to its
-renderers (``containers``, ``prometheus``, ``rules``, ``alertmanager``, ``grafana``,
+renderers (``containers``, ``prometheus``, ``rules``, ``slo``, ``alertmanager``, ``grafana``,
 ``incident``); this module only composes them, validates what spans areas, and collects the
 secrets the stack's choices require.  Nothing else reads Pulumi config.
 """
@@ -29,6 +29,7 @@ from components.model import ConfigModel, SettingsError
 from components.prometheus.settings import PrometheusSettings, TargetSettings
 from components.rules.settings import RuleSettings
 from components.secrets import Secret
+from components.slo.settings import DEFAULT_SLOS, SloAlerting, Slos, slo_problems
 from components.versions import IMAGES
 
 __all__ = ["PROJECT", "SECRET_KEYS", "STACK_DEFAULTS", "SettingsError", "StackSettings", "load_settings"]
@@ -78,6 +79,12 @@ class StackSettings(ConfigModel):
     targets: TargetSettings = TargetSettings()
     prometheus: PrometheusSettings = PrometheusSettings()
     rules: RuleSettings = RuleSettings()
+    slos: Slos = Field(default_factory=lambda: list(DEFAULT_SLOS))
+    """Service level objectives (``components/slo``), each ``{name, kind, objective, window, selector,
+    latencyThreshold, service}``; setting the list replaces the two defaults (``api-availability`` 99.9% not 5xx,
+    ``api-latency`` 99% within 1 s, both over 30d); ``[]`` turns SLOs off."""
+    slo_alerting: SloAlerting = SloAlerting()
+    """The burn-rate window pairs every SLO pages and opens tickets on (``ErrorBudgetBurn``)."""
     notifications: NotificationSettings = NotificationSettings()
     grafana: GrafanaSettings = GrafanaSettings()
     incident: IncidentSettings = IncidentSettings()
@@ -112,6 +119,14 @@ class StackSettings(ConfigModel):
         if clashes:
             raise ValueError(f"notifications.slack.channels: {clashes}; incident.slack creates one channel per "
                              "role, so give each its own name")
+        return self
+
+    @model_validator(mode="after")
+    def _slos_fit(self) -> StackSettings:
+        problems = slo_problems(self.slos, self.slo_alerting, self.prometheus.retention_time,
+                                self.prometheus.evaluation_interval)
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
     @property

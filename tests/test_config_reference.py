@@ -25,3 +25,10 @@ def test_reference_names_every_secret_and_top_level_key() -> None:
     text = config_reference()
     for key in ("## `docker`", "## `rules`", "## `notifications`", "## `grafana`", "## `incident`", "`sentry:token`"):
         assert key in text
+
+
+def test_the_keys_of_list_items_are_documented() -> None:
+    text = config_reference()
+    assert "| `slos[].latencyThreshold` | `null` | Latency SLOs: seconds a good request takes at most;" in text
+    assert "| `sloAlerting.page[].for` | `\"0s\"` |" in text
+    assert "| `targets.probes[].url` | required | URL probed. |" in text

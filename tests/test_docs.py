@@ -25,7 +25,7 @@ from components.config_source import settings_from_stack_file
 from components.containers.docs import what_runs_table
 from components.containers.settings import DockerSettings, PortSettings
 from components.operator.test_alert import RUNBOOK_ANCHOR
-from components.rules.render import render_rule_files
+from components.render import rule_files
 from tests.conftest import STACKS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -136,7 +136,7 @@ def test_every_rendered_runbook_url_resolves() -> None:
     anchors = runbook_anchors()
     problems = []
     for stack in STACKS:
-        for name, text in render_rule_files(settings_from_stack_file(stack)).items():
+        for name, text in rule_files(settings_from_stack_file(stack)).items():
             for group in yaml.safe_load(text)["groups"]:
                 for rule in group["rules"]:
                     if "alert" not in rule:

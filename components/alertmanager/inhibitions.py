@@ -4,7 +4,7 @@ with ``inhibitedBy`` set, in Alertmanager's UI and ``/api/v2/alerts``).
 ``equal`` lists labels whose values must be the same on source and target (a label missing on
 both counts as equal).  Every rule has ``cluster`` in ``equal``.
 
-Two kinds of rules:
+Three kinds of rules:
 
 * tiers: for each warning/critical pair of the catalogue (``PAIRS``), the critical tier mutes the
   warning tier *of the same thing*: ``equal`` is ``cluster``, ``environment`` and the pair's
@@ -12,6 +12,10 @@ Two kinds of rules:
   A critical never mutes another alert, nor the warning of another container or provider.
 * causes: an alert that explains others by itself (the API down, the database down, the
   blockchain RPC down behind a degraded /api/health).
+* SLO tiers: a page of an SLO (``ErrorBudgetBurn``, ``severity: critical``) mutes the tickets of the same
+  SLO (``slo`` in ``equal``), never another SLO's.  The threshold alerts of the same symptom
+  (``HighErrorRate``, ``HighResponseTime`` …) are left alone: they judge the last minutes, the SLO judges
+  the month's budget, and each still has its own tier rule; ``ServiceDown`` mutes both kinds.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from components.rules.catalogue import BY_NAME, PAIRS
+from components.slo.sli import ALERT as ERROR_BUDGET_BURN
+from components.slo.sli import SEVERITIES as SLO_SEVERITIES
 
 
 @dataclass(frozen=True)
@@ -74,4 +80,13 @@ CAUSES: tuple[Inhibition, ...] = (
     ),
 )
 
-INHIBITIONS: tuple[Inhibition, ...] = tier_inhibitions() + CAUSES
+SLO_TIERS: tuple[Inhibition, ...] = (
+    Inhibition(
+        source=(f'alertname="{ERROR_BUDGET_BURN}"', f'severity="{SLO_SEVERITIES["page"]}"'),
+        target=(f'alertname="{ERROR_BUDGET_BURN}"', f'severity="{SLO_SEVERITIES["ticket"]}"'),
+        equal=("cluster", "environment", "slo"),
+        why="a page of an SLO makes its ticket noise: the same budget, burning faster",
+    ),
+)
+
+INHIBITIONS: tuple[Inhibition, ...] = tier_inhibitions() + CAUSES + SLO_TIERS

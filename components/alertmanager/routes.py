@@ -12,8 +12,9 @@ from typing import Literal
 
 Timing = Literal["critical", "warning", "info", "default", "watchdog"]
 
-GROUP_BY = ("alertname", "cluster", "service")
-"""Alerts of one rule on one service in one cluster are notified together."""
+GROUP_BY = ("alertname", "cluster", "service", "slo")
+"""Alerts of one rule on one service in one cluster are notified together; ``ErrorBudgetBurn`` of each SLO
+apart (two SLOs burning are two problems, two PagerDuty incidents).  Alerts without ``slo`` group as before."""
 
 DEFAULT_RECEIVER = "default"
 WATCHDOG = "watchdog"

@@ -5,12 +5,15 @@ Every query uses metric names and labels that really exist: the API's prom-clien
 ``route``, ``status_code``;
 ``verification_*`` with ``outcome``, ``platform``; ``ipfs_*`` with ``provider``, ``status``;
 ``db_query_duration_seconds`` with ``operation``, ``table``), postgres_exporter's and
-redis_exporter's standard names, and Prometheus' ``ALERTS``.  Several API metrics are declared
-but not yet recorded by the application: their panels say so instead of looking broken.
+redis_exporter's standard names, Prometheus' ``ALERTS``, and the recorded series of the rules
+(``components/rules/recording.py``) and of the SLOs (``components/slo/render.py``, one row per SLO).
+Several API metrics are declared but not yet recorded by the application: their panels say so
+instead of looking broken.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from grafana_foundation_sdk.builders import common, prometheus, stat, table, timeseries
@@ -29,6 +32,8 @@ from components.rules.recording import (
 )
 from components.rules.selectors import API, SEL_POSTGRES, SEL_REDIS
 from components.rules.settings import RuleSettings
+from components.slo.render import BUDGET_REMAINING, describe, error_ratio, of, window_name
+from components.slo.settings import DEFAULT_SLO_ALERTING, DEFAULT_SLOS, Slo, SloAlerting
 
 UID = "internet-id-overview"
 TITLE = "Internet-ID"
@@ -54,6 +59,8 @@ class Panel:
     description: str
     thresholds: tuple[tuple[float, str], ...] = ()
     """(value, color) lines: the thresholds of the alerts that judge what the panel shows."""
+    base_color: str = "green"
+    """Color below the lowest threshold (red where less is worse: the SLI, the budget left)."""
 
 
 def _rate(metric: str, selector: str = "") -> str:
@@ -70,9 +77,36 @@ def _pct(value: float) -> str:
     return f"{value * 100:.4g} %"
 
 
-def panels(rules: RuleSettings) -> dict[str, dict[str, Panel]]:
+TIER_COLORS = {"page": CRITICAL_COLOR, "ticket": WARNING_COLOR}
+
+
+def slo_panels(slo: Slo, alerting: SloAlerting) -> dict[str, Panel]:
+    """The SLI over the SLO's window, the budget left, and the burn rate over each alert's long window."""
+    window, budget = window_name(slo.window), f"{slo.error_budget:.10g}"
+    burn_rates = {window_name(pair.long): (tier, pair) for tier, pair in alerting.pairs()}
+    rules_text = "; ".join(f"{'pages' if tier == 'page' else 'opens a ticket'} above {pair.burn_rate:g} over {long} "
+                           f"(and {window_name(pair.short)})" for long, (tier, pair) in burn_rates.items())
+    lines = sorted({(pair.burn_rate, TIER_COLORS[tier]) for tier, pair in alerting.pairs()})
+    return {
+        f"SLI over {window}": Panel("percentunit", [Query(f"1 - {of(error_ratio(window), slo)}", "SLI")], (
+            f"Share of good requests over the last {window} (objective: {describe(slo)}); below the line the "
+            "error budget is overspent."), ((1 - slo.error_budget, "green"),), base_color="red"),
+        "Error budget remaining": Panel("percentunit", [Query(of(BUDGET_REMAINING, slo), "remaining")], (
+            f"Share of the {window} error budget ({_pct(slo.error_budget)} of requests) not spent yet: 100% with no "
+            "bad request, 0 when exactly the budget is spent, negative once it is overspent."),
+            ((0, "green"),), base_color="red"),
+        "Burn rate": Panel("none", [
+            Query(f"{of(error_ratio(long), slo)} / {budget}", long) for long in burn_rates
+        ], (f"Error ratio over each alert's long window divided by the budget: 1 spends exactly the budget in "
+            f"{window}. ErrorBudgetBurn {rules_text}."), tuple(lines)),
+    }
+
+
+def panels(rules: RuleSettings, slos: Sequence[Slo] = DEFAULT_SLOS,
+           alerting: SloAlerting = DEFAULT_SLO_ALERTING) -> dict[str, dict[str, Panel]]:
     """Row -> panel title -> panel.  The single source of every query; the series the alerts judge are read
-    from their recording rules, and the thresholds and texts come from the stack's rule settings."""
+    from their recording rules, and the thresholds and texts come from the stack's rule and SLO settings."""
+    slo_rows = {f"SLO {slo.name}": slo_panels(slo, alerting) for slo in slos}
     window = rules.rate_interval
     errors, latency = series(API_5XX_RATIO, window), series(API_LATENCY_BUCKETS, window)
     warn_5xx, crit_5xx = rules.threshold("HighErrorRate"), rules.threshold("CriticalErrorRate")
@@ -81,6 +115,7 @@ def panels(rules: RuleSettings) -> dict[str, dict[str, Panel]]:
     pool_crit = rules.threshold("DatabaseConnectionPoolCritical")
     low_hits = rules.threshold("LowCacheHitRate")
     return {
+        **slo_rows,
         "API health": {
             "Request rate by route": Panel("reqps", [
                 Query(f"sum by (route) ({_rate('http_requests_total', API)})", "{{route}}"),
@@ -156,13 +191,15 @@ ALERTS_FIRING = 'ALERTS{alertstate="firing"}'
 ALERT_COUNT = 'count(ALERTS{alertstate="firing"}) or vector(0)'
 
 
-def all_queries(rules: RuleSettings) -> list[str]:
+def all_queries(rules: RuleSettings, slos: Sequence[Slo] = DEFAULT_SLOS,
+                alerting: SloAlerting = DEFAULT_SLO_ALERTING) -> list[str]:
     """Every PromQL expression on the dashboard (for the allow-list and promtool tests)."""
-    exprs = [q.expr for row in panels(rules).values() for panel in row.values() for q in panel.queries]
+    exprs = [q.expr for row in panels(rules, slos, alerting).values() for panel in row.values() for q in panel.queries]
     return [*exprs, ALERTS_FIRING, ALERT_COUNT]
 
 
-def build_dashboard(datasource_uid: str, rules: RuleSettings) -> db.Dashboard:
+def build_dashboard(datasource_uid: str, rules: RuleSettings, slos: Sequence[Slo] = DEFAULT_SLOS,
+                    alerting: SloAlerting = DEFAULT_SLO_ALERTING) -> db.Dashboard:
     ref = DataSourceRef(type_val="prometheus", uid=datasource_uid)
 
     def target(query: Query, ref_id: str) -> prometheus.Dataquery:
@@ -171,7 +208,7 @@ def build_dashboard(datasource_uid: str, rules: RuleSettings) -> db.Dashboard:
 
     builder = (
         db.Dashboard(TITLE).uid(UID).tags(["internet-id", "managed-by-pulumi"])
-        .description("Internet-ID API, verification, IPFS, database, cache and firing alerts.")
+        .description("Internet-ID SLOs, API, verification, IPFS, database, cache and firing alerts.")
         .refresh("30s").time("now-6h", "now").timezone("browser").tooltip(DashboardCursorSync.CROSSHAIR)
     )
     ids = iter(range(1, 100))
@@ -186,14 +223,14 @@ def build_dashboard(datasource_uid: str, rules: RuleSettings) -> db.Dashboard:
         .description("ALERTS{alertstate=\"firing\"} at the end of the time range.")
         .with_target(target(Query(ALERTS_FIRING, ""), "A").instant().format(PromQueryFormat.TABLE))
     )
-    for row_title, row in panels(rules).items():
+    for row_title, row in panels(rules, slos, alerting).items():
         builder = builder.with_row(db.Row(row_title).id(next(ids)))
         width = 24 // len(row) if len(row) <= 3 else 6
         for title, spec in row.items():
             panel = (timeseries.Panel().id(next(ids)).title(title).description(spec.description).datasource(ref)
                      .unit(spec.unit).span(width).height(8))
             if spec.thresholds:
-                steps = [Threshold(value=None, color="green")]
+                steps = [Threshold(value=None, color=spec.base_color)]
                 steps += [Threshold(value=value, color=color) for value, color in spec.thresholds]
                 panel = (panel.thresholds(db.ThresholdsConfig().mode(ThresholdsMode.ABSOLUTE).steps(steps))
                          .thresholds_style(common.GraphThresholdsStyleConfig().mode(GraphTresholdsStyleMode.DASHED)))
@@ -203,7 +240,9 @@ def build_dashboard(datasource_uid: str, rules: RuleSettings) -> db.Dashboard:
     return builder
 
 
-def render_custom_dashboard(datasource_uid: str, rules: RuleSettings) -> str:
+def render_custom_dashboard(datasource_uid: str, rules: RuleSettings, slos: Sequence[Slo] = DEFAULT_SLOS,
+                            alerting: SloAlerting = DEFAULT_SLO_ALERTING) -> str:
     """The dashboard JSON as uploaded: sorted keys, 2-space indent, trailing newline."""
-    encoded: str = JSONEncoder(sort_keys=True, indent=2).encode(build_dashboard(datasource_uid, rules).build())
+    dashboard = build_dashboard(datasource_uid, rules, slos, alerting).build()
+    encoded: str = JSONEncoder(sort_keys=True, indent=2).encode(dashboard)
     return encoded + "\n"

@@ -54,8 +54,9 @@ class DashboardSpec:
 
 def custom_spec(settings: StackSettings) -> DashboardSpec:
     grafana = settings.grafana
-    return DashboardSpec(custom_dashboard.UID, grafana.dashboards_folder,
-                         custom_dashboard.render_custom_dashboard(grafana.datasource_uid, settings.rules), "custom")
+    text = custom_dashboard.render_custom_dashboard(grafana.datasource_uid, settings.rules, settings.slos,
+                                                    settings.slo_alerting)
+    return DashboardSpec(custom_dashboard.UID, grafana.dashboards_folder, text, "custom")
 
 
 def _community_spec(settings: StackSettings, dashboard: CommunityDashboard, raw: bytes) -> DashboardSpec:

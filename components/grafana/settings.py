@@ -34,7 +34,9 @@ class GrafanaFolder(ConfigModel):
     """A dashboard folder with a fixed uid, so re-deploys never create a second one."""
 
     uid: str
+    """Fixed uid of the folder (dashboards name it in ``folder``)."""
     title: str
+    """Title shown in Grafana."""
 
     @field_validator("uid")
     @classmethod
@@ -46,7 +48,9 @@ class CommunityDashboard(ConfigModel):
     """A grafana.com dashboard pinned by revision (and, when known, by the sha256 of the download)."""
 
     gnet_id: int = Field(gt=0)
+    """Its id on grafana.com (``1860`` is Node Exporter Full)."""
     revision: int = Field(gt=0)
+    """The revision downloaded (``/api/dashboards/<gnetId>/revisions/<revision>/download``)."""
     sha256: str | None = None
     """Hex sha256 of the downloaded file; a different download is refused."""
     folder: str = INFRASTRUCTURE_FOLDER

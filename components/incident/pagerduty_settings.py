@@ -57,7 +57,9 @@ class PagerDutyUser(ConfigModel):
     """A PagerDuty user: created by this stack, or (``create: false``) looked up by e-mail."""
 
     name: str
+    """Full name in PagerDuty."""
     email: str
+    """Login e-mail; what ``create: false`` looks the user up by."""
     key: str | None = None
     """Stable part of the resource names (default: the e-mail as a slug, ``jane-doe-example-com``).
     Keep it when the e-mail changes so the user is updated in place, not replaced."""

@@ -11,7 +11,7 @@ from components.alertmanager.routes import RECEIVERS
 from components.grafana import custom_dashboard
 from components.prometheus.config import render_prometheus_config
 from components.prometheus.scrape_jobs import PROBE_JOB
-from components.rules.render import render_rule_files
+from components.render import rule_files
 
 if TYPE_CHECKING:
     from components.settings import StackSettings
@@ -23,7 +23,7 @@ class Expected:
     """Scrape jobs of the rendered prometheus.yml that are given targets (by DNS or statically); each must have
     at least one active target (a stack without ``targets.probes`` has a blackbox job with none)."""
     rule_groups: tuple[str, ...]
-    """Rule group names of the rendered rule files (``internet-id-<area>``)."""
+    """Rule group names of the rendered rule files (``internet-id-<area>``, ``internet-id-slo``…)."""
     receivers: tuple[str, ...]
     datasource_uid: str
     dashboards: tuple[str, ...]
@@ -38,7 +38,7 @@ def expected_for(settings: StackSettings) -> Expected:
     prometheus = yaml.safe_load(render_prometheus_config(settings))
     jobs = tuple(str(job["job_name"]) for job in prometheus.get("scrape_configs") or [] if _has_targets(job))
     groups: list[str] = []
-    for text in render_rule_files(settings).values():
+    for text in rule_files(settings).values():
         groups += [str(group["name"]) for group in (yaml.safe_load(text) or {}).get("groups") or []]
     grafana = settings.grafana
     return Expected(

@@ -25,7 +25,7 @@ def _alert(cluster: str, alertname: str, severity: str, service: str, **labels: 
     }
 
 
-IDENTITY = ("instance", "name", "provider", "queue_name", "mountpoint")
+IDENTITY = ("instance", "name", "provider", "queue_name", "mountpoint", "slo", "long")
 
 
 def _key(labels: dict[str, str]) -> str:
@@ -122,7 +122,36 @@ def test_service_down_mutes_the_rest_of_its_service_not_itself(alertmanager: str
         (_alert(cluster, "HighErrorRate", "warning", "api"), True),
         (_alert(cluster, "ApiReplicasMissing", "warning", "api", job="internet-id-api"), True),
         (_alert(cluster, "ProbeFailed", "warning", "api", instance="http://api:3001/api/health"), True),
+        (_alert(cluster, "ErrorBudgetBurn", "critical", "api", slo="api-availability", long="1h", short="5m"), True),
         (_alert(cluster, "RedisDown", "warning", "cache", instance="redis-exporter:9121"), False),
+    ])
+
+
+def _burn(cluster: str, severity: str, slo: str, long: str, short: str) -> dict[str, Any]:
+    return _alert(cluster, "ErrorBudgetBurn", severity, "api", slo=slo, long=long, short=short)
+
+
+def test_an_slo_page_mutes_the_tickets_of_its_own_slo_only(alertmanager: str) -> None:
+    cluster = "inhibit-slo"
+    _post_and_check(alertmanager, cluster, [
+        (_burn(cluster, "critical", "api-availability", "1h", "5m"), False),
+        (_burn(cluster, "critical", "api-availability", "6h", "30m"), False),
+        (_burn(cluster, "warning", "api-availability", "1d", "2h"), True),
+        (_burn(cluster, "warning", "api-availability", "3d", "6h"), True),
+        # another SLO's ticket is another problem
+        (_burn(cluster, "warning", "api-latency", "3d", "6h"), False),
+    ])
+
+
+def test_slo_alerts_and_threshold_alerts_of_one_symptom_leave_each_other_alone(alertmanager: str) -> None:
+    """CriticalErrorRate judges the last minutes, ErrorBudgetBurn the month: each keeps its own tier rule only."""
+    cluster = "inhibit-slo-thresholds"
+    _post_and_check(alertmanager, cluster, [
+        (_alert(cluster, "CriticalErrorRate", "critical", "api", job="internet-id-api"), False),
+        (_alert(cluster, "HighErrorRate", "warning", "api", job="internet-id-api"), True),
+        (_burn(cluster, "critical", "api-latency", "1h", "5m"), False),
+        (_burn(cluster, "warning", "api-availability", "1d", "2h"), False),
+        (_alert(cluster, "HighResponseTime", "warning", "api", job="internet-id-api"), False),
     ])
 
 

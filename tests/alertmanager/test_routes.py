@@ -32,6 +32,11 @@ TABLE: list[tuple[dict[str, str], tuple[str, ...]]] = [
     ({"alertname": "DatabaseConnectionPoolExhaustion", "severity": "warning", "service": "database"},
      ("slack-warnings",)),
     ({"alertname": "HighErrorRate", "severity": "warning", "service": "api"}, ("slack-warnings",)),
+    # an SLO's page goes where every critical goes, its ticket where every warning goes
+    ({"alertname": "ErrorBudgetBurn", "severity": "critical", "service": "api", "slo": "api-availability",
+      "long": "1h", "short": "5m"}, ("pagerduty-critical", "slack-critical")),
+    ({"alertname": "ErrorBudgetBurn", "severity": "warning", "service": "api", "slo": "api-latency",
+      "long": "3d", "short": "6h"}, ("slack-warnings",)),
     ({"alertname": "HighLatency", "severity": "warning", "service": "ipfs"}, ("slack-warnings",)),
     ({"alertname": "ServiceHealthDegraded", "severity": "warning", "service": "api"}, ("slack-warnings",)),
     ({"alertname": "ApiReplicasMissing", "severity": "warning", "service": "api"}, ("slack-warnings",)),

@@ -14,6 +14,8 @@ from components.config_source import settings_from_mapping
 from components.grafana.custom_dashboard import TITLE, UID, all_queries, render_custom_dashboard
 from components.rules.render import rule_groups
 from components.rules.settings import RuleSettings
+from components.slo.render import slo_rule_groups
+from components.slo.settings import DEFAULT_SLO_ALERTING, DEFAULT_SLOS
 from tests.tools import python_output, run_tool
 
 # Every metric the dashboard may query, with who exposes it.
@@ -33,10 +35,13 @@ ALLOWED_METRICS = {
     # our recording rules (components/rules/recording.py), at the default rate window
     "job:http_requests_5xx:ratio_rate5m", "job_le:http_request_duration_seconds_bucket:rate5m",
     "instance:pg_connections:ratio", "job_cache_type:cache_hits:ratio_rate5m",
+    # the SLOs' recording rules (components/slo/render.py): the SLI over 30d, the budget left, burn-rate windows
+    "slo:sli_error:ratio_rate30d", "slo:error_budget_remaining:ratio", "slo:sli_error:ratio_rate1h",
+    "slo:sli_error:ratio_rate6h", "slo:sli_error:ratio_rate1d", "slo:sli_error:ratio_rate3d",
 }
 # Labels each query may group or match on (the API's labels, exporter labels, target labels).
 ALLOWED_LABELS = {"job", "instance", "route", "status_code", "method", "outcome", "platform", "status",
-                  "provider", "operation", "table", "datname", "db", "le", "alertstate", "cache_type"}
+                  "provider", "operation", "table", "datname", "db", "le", "alertstate", "cache_type", "slo"}
 PROMQL_WORDS = {"sum", "max", "min", "avg", "count", "rate", "histogram_quantile", "by", "without", "on",
                 "ignoring", "group_left", "group_right", "and", "or", "unless", "bool", "offset", "vector"}
 
@@ -82,7 +87,8 @@ def test_identity_and_datasource() -> None:
 def test_rows_and_panels() -> None:
     document = dashboard()
     rows = [p["title"] for p in document["panels"] if p["type"] == "row"]
-    assert rows == ["Alerts firing now", "API health", "Verification", "IPFS", "Database", "Cache"]
+    assert rows == ["Alerts firing now", "SLO api-availability", "SLO api-latency", "API health", "Verification",
+                    "IPFS", "Database", "Cache"]
     exprs = json.dumps([t["expr"] for p in document["panels"] for t in p.get("targets", [])])
     for needle in ("http_request_duration_seconds_bucket", "histogram_quantile(0.5,", "histogram_quantile(0.95,",
                    "histogram_quantile(0.99,", "verification_total", "verification_duration_seconds_bucket",
@@ -138,9 +144,11 @@ def test_every_query_is_valid_promql(tmp_path: Path) -> None:
 
 def test_every_recorded_series_the_dashboard_reads_is_recorded() -> None:
     """Also at another rate window: the names follow ``rules.rateInterval``."""
+    slo_document = slo_rule_groups(list(DEFAULT_SLOS), DEFAULT_SLO_ALERTING, "https://runbook.example/r.md")
+    assert slo_document is not None
     for rules in (RuleSettings(), RuleSettings(rate_interval="2m")):
-        recorded = {r["record"] for doc in rule_groups(rules).values() for g in doc["groups"] for r in g["rules"]
-                    if "record" in r}
+        documents = [*rule_groups(rules).values(), slo_document]
+        recorded = {r["record"] for doc in documents for g in doc["groups"] for r in g["rules"] if "record" in r}
         read = {name for expr in all_queries(rules) for name in metric_names(expr) if ":" in name}
         assert read and read <= recorded, read - recorded
 
@@ -182,7 +190,7 @@ def test_threshold_lines_and_texts_follow_the_stacks_alert_settings(case: str) -
     overrides = OVERRIDES if case == "overrides" else {}
     settings = settings_from_mapping("dev", {"internet-id-monitoring:rules": {"overrides": overrides}},
                                      require_secrets=False)
-    document = json.loads(render_custom_dashboard("prom-main", settings.rules))
+    document = json.loads(render_custom_dashboard("prom-main", settings.rules, []))
     with_thresholds = {p["title"] for p in document["panels"] if "thresholds" in p.get("fieldConfig", {}).get(
         "defaults", {})}
     assert with_thresholds == set(THRESHOLD_PANELS[case])
@@ -191,3 +199,31 @@ def test_threshold_lines_and_texts_follow_the_stacks_alert_settings(case: str) -
         assert panel["description"].endswith(text), (title, panel["description"])
         steps = panel["fieldConfig"]["defaults"]["thresholds"]["steps"]
         assert [(step["value"], step["color"]) for step in steps] == expected_steps, title
+
+
+def test_one_row_per_slo_from_the_stacks_slo_settings() -> None:
+    settings = settings_from_mapping("dev", {"internet-id-monitoring:slos": [
+        {"name": "upload-availability", "kind": "availability", "objective": 99.5, "window": "28d",
+         "selector": 'job="internet-id-api", route="/upload"'}]}, require_secrets=False)
+    document = json.loads(render_custom_dashboard("prom-main", settings.rules, settings.slos, settings.slo_alerting))
+    rows = [p["title"] for p in document["panels"] if p["type"] == "row"]
+    assert rows[:3] == ["Alerts firing now", "SLO upload-availability", "API health"]
+    sli = _panel(document, "SLI over 28d")
+    assert [t["expr"] for t in sli["targets"]] == ['1 - slo:sli_error:ratio_rate28d{slo="upload-availability"}']
+    steps = sli["fieldConfig"]["defaults"]["thresholds"]["steps"]
+    assert [(step["value"], step["color"]) for step in steps] == [(None, "red"), (0.995, "green")]
+    budget = _panel(document, "Error budget remaining")
+    assert [t["expr"] for t in budget["targets"]] == ['slo:error_budget_remaining:ratio{slo="upload-availability"}']
+    burn = _panel(document, "Burn rate")
+    assert [(t["expr"], t["legendFormat"]) for t in burn["targets"]] == [
+        (f'slo:sli_error:ratio_rate{window}{{slo="upload-availability"}} / 0.005', window)
+        for window in ("1h", "6h", "1d", "3d")]
+    steps = burn["fieldConfig"]["defaults"]["thresholds"]["steps"]
+    assert [(step["value"], step["color"]) for step in steps] == [
+        (None, "green"), (1, "orange"), (3, "orange"), (6, "red"), (14.4, "red")]
+    assert "ErrorBudgetBurn pages above 14.4 over 1h (and 5m)" in burn["description"]
+
+
+def test_a_stack_without_slos_has_no_slo_row() -> None:
+    document = json.loads(render_custom_dashboard("prom-main", RuleSettings(), []))
+    assert not [p for p in document["panels"] if p["type"] == "row" and p["title"].startswith("SLO ")]

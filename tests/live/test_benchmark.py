@@ -70,6 +70,17 @@ def test_timings_of_a_stack_carry_its_for_overrides() -> None:
     assert timings.routes["critical"] == {"groupWait": "1s", "groupInterval": "2s", "repeatInterval": "1h"}
 
 
+def test_the_slo_windows_are_compressed_in_the_live_profile_and_prods_in_the_benchmark() -> None:
+    live = _settings(LIVE_TIMINGS).slo_alerting
+    assert [(p.burn_rate, p.long, p.short, p.for_) for p in live.page + live.ticket] == [
+        (14.4, "20s", "10s", "0s"), (6, "40s", "12s", "0s"), (3, "1m", "16s", "0s"), (1, "90s", "20s", "0s")]
+    assert live.budget_interval == "2s"
+    prod = _settings(timings_of(settings_from_stack_file(TIMINGS_FROM))).slo_alerting
+    assert [(p.long, p.short, p.for_) for p in prod.page + prod.ticket] == [
+        ("1h", "5m", "2m"), ("6h", "30m", "15m"), ("1d", "2h", "1h"), ("3d", "6h", "3h")]
+    assert prod.budget_interval == "3m"
+
+
 def test_timestamp_reads_nanosecond_rfc3339() -> None:
     assert timestamp("2026-11-26T10:00:01.123456789Z") == pytest.approx(1795687201.123457)
     assert timestamp("2026-11-26T10:00:01Z") == 1795687201.0

@@ -9,7 +9,8 @@ JOBS = ("internet-id-api", "internet-id-web", "postgres", "redis", "node-exporte
         "alertmanager", "grafana", "blackbox-exporter", "blackbox")
 """Every scrape job of the committed stacks, in prometheus.yml's order."""
 RULE_GROUPS = ("internet-id-api", "internet-id-database", "internet-id-cache", "internet-id-host",
-               "internet-id-containers", "internet-id-probes", "internet-id-meta")
+               "internet-id-containers", "internet-id-probes", "internet-id-meta", "internet-id-slo",
+               "internet-id-slo-budget")
 RECEIVERS = ("pagerduty-critical", "pagerduty-database", "slack-critical", "slack-warnings", "email-info",
              "watchdog", "default")
 DASHBOARDS = ("internet-id-overview", "community-1860", "community-9628", "community-11835", "community-179")

@@ -8,11 +8,12 @@ the harness writes each ``secret_files(settings)`` entry into ``notifications.se
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from components.config_source import settings_from_mapping
 from components.settings import PROJECT, StackSettings
+from components.slo.settings import DEFAULT_SLO_ALERTING
 from tests.live.harness.ports import address
 
 STACK = "live"
@@ -39,6 +40,13 @@ FOR_SCALE = 0.02
 ROUTE_TIMING_FAST = {"groupWait": "1s", "groupInterval": "2s", "repeatInterval": "1h"}
 WATCHDOG_TIMING = {"groupWait": "1s", "groupInterval": "2s", "repeatInterval": "3s"}
 ROUTES = ("critical", "warning", "info", "default", "watchdog")
+SLO_WINDOWS = {"page": [("20s", "10s"), ("40s", "12s")], "ticket": [("1m", "16s"), ("90s", "20s")]}
+"""(long, short) of each burn-rate pair, in the order of the shipped ones (1h/5m, 6h/30m; 1d/2h, 3d/6h).
+
+Not the shipped windows scaled by one factor: from a clean start, a burn rate b between 3 and 6 opens the
+1d/2h ticket after 3/b of its long window, and with 5m scaled to 10 s, 1d becomes 48 minutes: half an hour
+to a ticket.  Every short window is at least 5 scrapes, and at most 20 s, so an SLO alert resolves well within
+``settle()``; the long ones grow with the pair as the shipped ones do."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +66,17 @@ class Timings:
     routes: dict[str, dict[str, str]]
     """``notifications.timing``: ``groupWait``/``groupInterval``/``repeatInterval`` per route."""
     resolve_timeout: str = "1m"
+    slo_alerting: dict[str, Any] = field(default_factory=dict)
+    """``sloAlerting``: the burn-rate pairs (windows, ``for``) and the budget group's interval."""
+
+
+def _compressed_slo_alerting() -> dict[str, Any]:
+    """The shipped burn rates over the windows of ``SLO_WINDOWS``, firing without ``for``; the budget every 2s."""
+    shipped = DEFAULT_SLO_ALERTING
+    pairs = {tier: [{"burnRate": pair.burn_rate, "long": long, "short": short, "for": "0s"}
+                    for pair, (long, short) in zip(getattr(shipped, tier), SLO_WINDOWS[tier], strict=True)]
+             for tier in SLO_WINDOWS}
+    return {**pairs, "budgetInterval": SCRAPE_INTERVAL}
 
 
 LIVE_TIMINGS = Timings(
@@ -67,6 +86,7 @@ LIVE_TIMINGS = Timings(
     rules={"rateInterval": RATE_INTERVAL, "forScale": FOR_SCALE},
     routes={"critical": ROUTE_TIMING_FAST, "warning": ROUTE_TIMING_FAST, "info": ROUTE_TIMING_FAST,
             "default": ROUTE_TIMING_FAST, "watchdog": WATCHDOG_TIMING},
+    slo_alerting=_compressed_slo_alerting(),
 )
 
 
@@ -74,7 +94,7 @@ def timings_of(source: StackSettings) -> Timings:
     """The real timings of a stack's settings (e.g. ``settings_from_stack_file("prod")``), in stack-file form.
 
     Taken as they are: scrape/evaluation interval and timeout, ``rateInterval``, ``forScale`` and
-    any per-alert ``for`` override, every route's timing and ``resolveTimeout``.  Thresholds,
+    any per-alert ``for`` override, every route's timing, ``resolveTimeout`` and ``sloAlerting``.  Thresholds,
     targets and receivers are not timings and stay those of the live profile.
     """
     prom = source.prometheus
@@ -89,6 +109,7 @@ def timings_of(source: StackSettings) -> Timings:
         routes={name: getattr(source.notifications.timing, name).model_dump(by_alias=True)
                 for name in ROUTES},
         resolve_timeout=source.notifications.resolve_timeout,
+        slo_alerting=source.slo_alerting.model_dump(by_alias=True),
     )
 
 
@@ -166,6 +187,8 @@ def live_config(ports: LivePorts, *, secrets_dir: str, rules: dict[str, Any] | N
     }
     if rules:
         values["rules"] = rules
+    if timings.slo_alerting:
+        values["sloAlerting"] = timings.slo_alerting
     secrets = {
         "slackWebhookUrl": f"{loop}:{ports.slack}{SLACK_PATH}",
         "pagerdutyRoutingKey": PAGERDUTY_ROUTING_KEY,
