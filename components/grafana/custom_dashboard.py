@@ -38,8 +38,10 @@ from components.slo.settings import DEFAULT_SLO_ALERTING, DEFAULT_SLOS, Slo, Slo
 UID = "internet-id-overview"
 TITLE = "Internet-ID"
 RATE = "$__rate_interval"
-NOT_RECORDED = ("Declared by the API but not recorded by it yet: "
-                "the panel stays empty until the application records it.")
+NOT_RECORDED = ("Declared by the API but not recorded by it yet: the panel shows 0 until the application "
+                "records it, and No data only while no API target is up.")
+API_UP_ZERO = f"0 * sum(up{{{API}}} == 1)"
+"""0 (no labels) while at least one API target answers, nothing while none does."""
 WARNING_COLOR = "orange"
 CRITICAL_COLOR = "red"
 
@@ -71,6 +73,12 @@ def _rate(metric: str, selector: str = "") -> str:
 def _quantile(q: float, bucket: str, selector: str, by: str = "") -> str:
     group = f"le, {by}" if by else "le"
     return f"histogram_quantile({q}, sum by ({group}) ({_rate(bucket, selector)}))"
+
+
+def _zero_while_api_up(expr: str) -> str:
+    """``expr``, or 0 while it has no series yet but the API is up: a counter without samples means nothing
+    happened, a down target still shows No data."""
+    return f"({expr}) or on() ({API_UP_ZERO})"
 
 
 def _pct(value: float) -> str:
@@ -122,7 +130,8 @@ def panels(rules: RuleSettings, slos: Sequence[Slo] = DEFAULT_SLOS,
             ], "Requests per second, by router-relative route."),
             "Error rate (5xx share)": Panel("percentunit", [Query(errors, "5xx share")], (
                 f"Share of responses with a 5xx status over {window}, /health excluded ({errors}, what "
-                f"HighErrorRate judges): HighErrorRate fires above {_pct(warn_5xx)}, CriticalErrorRate above "
+                f"HighErrorRate judges; 0 without a 5xx, empty without traffic): HighErrorRate fires above "
+                f"{_pct(warn_5xx)}, CriticalErrorRate above "
                 f"{_pct(crit_5xx)}."), ((warn_5xx, WARNING_COLOR), (crit_5xx, CRITICAL_COLOR))),
             "Latency p50 / p95 / p99": Panel("s", [
                 Query(f"histogram_quantile({q}, {latency})", f"p{round(q * 100)}") for q in (0.5, 0.95, 0.99)
@@ -132,18 +141,20 @@ def panels(rules: RuleSettings, slos: Sequence[Slo] = DEFAULT_SLOS,
         },
         "Verification": {
             "Verifications by outcome": Panel("ops", [
-                Query(f"sum by (outcome) ({_rate('verification_total', API)})", "{{outcome}}"),
+                Query(_zero_while_api_up(f"sum by (outcome) ({_rate('verification_total', API)})"), "{{outcome}}"),
             ], NOT_RECORDED),
             "Verification duration p95": Panel("s", [
-                Query(_quantile(0.95, "verification_duration_seconds_bucket", API, "outcome"), "{{outcome}}"),
+                Query(_zero_while_api_up(_quantile(0.95, "verification_duration_seconds_bucket", API, "outcome")),
+                      "{{outcome}}"),
             ], NOT_RECORDED),
         },
         "IPFS": {
             "Uploads by status": Panel("ops", [
-                Query(f"sum by (status) ({_rate('ipfs_uploads_total', API)})", "{{status}}"),
+                Query(_zero_while_api_up(f"sum by (status) ({_rate('ipfs_uploads_total', API)})"), "{{status}}"),
             ], NOT_RECORDED),
             "Upload duration p95 by provider": Panel("s", [
-                Query(_quantile(0.95, "ipfs_upload_duration_seconds_bucket", API, "provider"), "{{provider}}"),
+                Query(_zero_while_api_up(_quantile(0.95, "ipfs_upload_duration_seconds_bucket", API, "provider")),
+                      "{{provider}}"),
             ], NOT_RECORDED),
         },
         "Database": {
@@ -157,7 +168,8 @@ def panels(rules: RuleSettings, slos: Sequence[Slo] = DEFAULT_SLOS,
                 f"above {_pct(pool_warn)}, DatabaseConnectionPoolCritical above {_pct(pool_crit)}."),
                 ((pool_warn, WARNING_COLOR), (pool_crit, CRITICAL_COLOR))),
             "Query duration p95 by operation": Panel("s", [
-                Query(_quantile(0.95, "db_query_duration_seconds_bucket", API, "operation"), "{{operation}}"),
+                Query(_zero_while_api_up(_quantile(0.95, "db_query_duration_seconds_bucket", API, "operation")),
+                      "{{operation}}"),
             ], NOT_RECORDED + " The top bucket is 1 s, so values cap at 1 s."),
             "Transactions (commit / rollback)": Panel("ops", [
                 Query(f"sum by (datname) ({_rate('pg_stat_database_xact_commit', SEL_POSTGRES)})",
@@ -174,8 +186,8 @@ def panels(rules: RuleSettings, slos: Sequence[Slo] = DEFAULT_SLOS,
             "Redis hit rate": Panel("percentunit", [
                 Query(f"sum({_rate('redis_keyspace_hits_total', SEL_REDIS)}) / "
                       f"(sum({_rate('redis_keyspace_hits_total', SEL_REDIS)}) + "
-                      f"sum({_rate('redis_keyspace_misses_total', SEL_REDIS)}))", "hit rate"),
-            ], "Keyspace hits / (hits + misses), from redis_exporter."),
+                      f"sum({_rate('redis_keyspace_misses_total', SEL_REDIS)}) > 0)", "hit rate"),
+            ], "Keyspace hits / (hits + misses), from redis_exporter; empty (not NaN) while no key is looked up."),
             "Redis memory used vs max": Panel("bytes", [
                 Query(f"redis_memory_used_bytes{{{SEL_REDIS}}}", "used {{instance}}"),
                 Query(f"redis_memory_max_bytes{{{SEL_REDIS}}} > 0", "maxmemory {{instance}}"),

@@ -37,10 +37,13 @@ RECORDINGS: tuple[Recording, ...] = (
               f"sum by ({BY_API}) (rate(http_requests_total{{{API_NO_HEALTH}}}[[[rate]]]))",
               "API requests per second, /health excluded"),
     Recording(API_5XX, "api",
-              f'sum by ({BY_API}) (rate(http_requests_total{{{API_NO_HEALTH}, status_code=~"5.."}}[[[rate]]]))',
-              "API 5xx responses per second, /health excluded"),
-    Recording(API_5XX_RATIO, "api", f"{API_5XX}\n/\n{API_REQUESTS}",
-              "share of API responses that are 5xx, /health excluded (no value without traffic)"),
+              f'sum by ({BY_API}) (rate(http_requests_total{{{API_NO_HEALTH}, status_code=~"5.."}}[[[rate]]]))\n'
+              f"or\n0 * {API_REQUESTS}",
+              "API 5xx responses per second, /health excluded (0 while the API answers without a 5xx: the "
+              "counter of a status code has no series until it is first seen)"),
+    Recording(API_5XX_RATIO, "api", f"{API_5XX}\n/\n({API_REQUESTS} > 0)",
+              "share of API responses that are 5xx, /health excluded (0 without a 5xx, no value without "
+              "traffic or while the API is down)"),
     Recording(API_LATENCY_BUCKETS, "api",
               f"sum by ({BY_API}, le) (rate(http_request_duration_seconds_bucket{{{API_NO_HEALTH}}}[[[rate]]]))",
               "API response-time histogram buckets per second, /health excluded (histogram_quantile reads it)"),
@@ -51,8 +54,8 @@ RECORDINGS: tuple[Recording, ...] = (
     Recording(CACHE_HIT_RATIO, "cache",
               f"sum by ({BY_API}, cache_type) (rate(cache_hits_total{{{API}}}[[[rate]]]))\n/\n(\n"
               f"  sum by ({BY_API}, cache_type) (rate(cache_hits_total{{{API}}}[[[rate]]]))\n  +\n"
-              f"  sum by ({BY_API}, cache_type) (rate(cache_misses_total{{{API}}}[[[rate]]]))\n)",
-              "share of the API's cache lookups that hit, per cache"),
+              f"  sum by ({BY_API}, cache_type) (rate(cache_misses_total{{{API}}}[[[rate]]]))\n  > 0\n)",
+              "share of the API's cache lookups that hit, per cache (no value without lookups, never NaN)"),
 )
 
 

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from components.config_source import settings_from_mapping
-from components.grafana.custom_dashboard import TITLE, UID, all_queries, render_custom_dashboard
+from components.grafana.custom_dashboard import TITLE, UID, all_queries, panels, render_custom_dashboard
 from components.rules.render import rule_groups
 from components.rules.settings import RuleSettings
 from components.slo.render import slo_rule_groups
@@ -227,3 +227,46 @@ def test_one_row_per_slo_from_the_stacks_slo_settings() -> None:
 def test_a_stack_without_slos_has_no_slo_row() -> None:
     document = json.loads(render_custom_dashboard("prom-main", RuleSettings(), []))
     assert not [p for p in document["panels"] if p["type"] == "row" and p["title"].startswith("SLO ")]
+
+
+ZERO_WHEN_UNRECORDED = ("Verifications by outcome", "Verification duration p95", "Uploads by status",
+                        "Upload duration p95 by provider", "Query duration p95 by operation")
+"""Panels of counters the API declares but has not recorded yet: 0 while the API is up, No data while down."""
+
+
+def _panel_expr(title: str) -> str:
+    found = [q.expr for row in panels(RuleSettings()).values() for name, p in row.items() if name == title
+             for q in p.queries]
+    assert len(found) == 1, (title, found)
+    return found[0].replace("$__rate_interval", "1m")
+
+
+def _promtool_case(series: dict[str, str], cases: list[tuple[str, list[dict[str, Any]]]]) -> dict[str, Any]:
+    return {"interval": "15s",
+            "input_series": [{"series": name, "values": values} for name, values in series.items()],
+            "promql_expr_test": [{"expr": expr, "eval_time": "5m", "exp_samples": samples}
+                                 for expr, samples in cases]}
+
+
+API_UP = 'up{job="internet-id-api", instance="10.0.1.5:3001"}'
+REDIS = 'job="redis", instance="redis-exporter:9121"'
+
+
+def test_panels_show_zero_when_nothing_happened_and_no_data_when_down(tmp_path: Path) -> None:
+    """promtool evaluates the panels' own queries: an API that answers but never recorded a verification,
+    upload or query shows 0; a down API shows nothing; Redis without lookups shows nothing, never NaN."""
+    zero = [{"labels": "{}", "value": 0}]
+    tests = [
+        _promtool_case({API_UP: "1x20"}, [(_panel_expr(t), zero) for t in ZERO_WHEN_UNRECORDED]),
+        _promtool_case({API_UP: "0x20"}, [(_panel_expr(t), []) for t in ZERO_WHEN_UNRECORDED]),
+        _promtool_case({f"redis_keyspace_hits_total{{{REDIS}}}": "5x20",
+                        f"redis_keyspace_misses_total{{{REDIS}}}": "2x20"},
+                       [(_panel_expr("Redis hit rate"), [])]),
+        _promtool_case({f"redis_keyspace_hits_total{{{REDIS}}}": "0+3x20",
+                        f"redis_keyspace_misses_total{{{REDIS}}}": "0+1x20"},
+                       [(_panel_expr("Redis hit rate"), [{"labels": "{}", "value": 0.75}])]),
+    ]
+    path = tmp_path / "panels.test.yml"
+    path.write_text(yaml.safe_dump({"rule_files": [], "evaluation_interval": "15s", "tests": tests}))
+    result = run_tool("promtool", "test", "rules", path)
+    assert result.returncode == 0, result.stdout + result.stderr
