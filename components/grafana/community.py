@@ -38,6 +38,62 @@ _BUILTIN_DATASOURCES = frozenset({"-- Grafana --", "-- Mixed --", "-- Dashboard 
 _PLACEHOLDER = re.compile(r"^\$\{?([A-Za-z0-9_]+)(?::[a-z]+)?\}?$")
 
 
+_SELECTOR = r"(?:\{[^{}]*\})?"
+_RATE_TERM = rf"(?:i?rate\()?[A-Za-z_:]*(?:hit|miss|read)[A-Za-z_:]*{_SELECTOR}(?:\s*\[[^\]]*\]\))?"
+
+
+@dataclass(frozen=True)
+class DivisionGuard:
+    """A division some community panels make by a value that can be 0, and how the normalizer guards it."""
+
+    name: str
+    denominator: str
+    """Regex of the denominator as published; a ``sel`` group, if any, captures its selector."""
+    guarded: str
+    """The replacement: ``{denominator}`` as published, ``{selector}`` its selector."""
+    reason: str
+    """Why, as appended to the panel's description."""
+
+    def apply(self, expr: str) -> str:
+        # The denominator, bare or in one pair of parentheses (the conditional group closes what it opened).
+        pattern = rf"/\s*(?P<open>\()?\s*(?P<denominator>{self.denominator})\s*(?(open)\))"
+
+        def guard(match: re.Match[str]) -> str:
+            groups = match.groupdict()
+            return "/ " + self.guarded.format(denominator=groups["denominator"], selector=groups.get("sel") or "")
+
+        return re.sub(pattern, guard, expr)
+
+
+DIVISION_GUARDS: tuple[DivisionGuard, ...] = (
+    DivisionGuard(
+        "redis-maxmemory", rf"redis_memory_max_bytes(?P<sel>{_SELECTOR})",
+        "({denominator} > 0 or redis_total_system_memory_bytes{selector})",
+        "Redis memory usage is divided by maxmemory, which is 0 (+Inf) when Redis has no memory limit; "
+        "then it is divided by the host's memory (redis_total_system_memory_bytes) instead."),
+    DivisionGuard(
+        "no-swap", rf"node_memory_SwapTotal_bytes{_SELECTOR}", "({denominator} > 0)",
+        "Swap used is divided by the swap size, which is 0 (NaN) on a host without swap; then it is empty."),
+    DivisionGuard(
+        "hit-ratio", rf"{_RATE_TERM}\s*\+\s*{_RATE_TERM}", "(({denominator}) > 0)",
+        "The hit ratio is divided by hits + misses (or reads), which is 0 (NaN) before the first lookup; "
+        "then it is empty."),
+)
+"""Panels that would show +Inf or NaN where nothing is wrong; each guard names its denominator."""
+REWRITTEN_NOTE = "Rewritten by internet-id-monitoring: "
+
+
+def guard_divisions(expr: str) -> tuple[str, list[DivisionGuard]]:
+    """``expr`` with every guarded division rewritten, and the guards that applied."""
+    applied = []
+    for guard in DIVISION_GUARDS:
+        rewritten = guard.apply(expr)
+        if rewritten != expr:
+            applied.append(guard)
+            expr = rewritten
+    return expr, applied
+
+
 class DashboardUnavailableError(Exception):
     """A community dashboard cannot be used; the message is one line naming it and the fix."""
 
@@ -190,8 +246,10 @@ def normalize_dashboard(
     ``"Prometheus"``) and ``null`` (panel and target level).  Drops ``__inputs``, ``__requires``,
     ``__elements``, ``id`` and ``version``; sets ``uid`` to ``community-<gnetId>``; keeps the title.
     Kubernetes-only variables are made include-all ``.*`` and hidden, and their equality matchers
-    become regex matchers, so queries still match series without those labels.  Panels are left as
-    they are: Angular ``graph`` and ``singlestat`` panels are migrated by Grafana itself when they load
+    become regex matchers, so queries still match series without those labels.  Divisions by a value
+    that is 0 when nothing is wrong (``DIVISION_GUARDS``) are guarded, and the panel's description says
+    so.  Panels are otherwise left as they are: Angular ``graph`` and ``singlestat`` panels are migrated
+    by Grafana itself when they load
     (``grafana.migrateAngularPanels``), which keeps their thresholds, legends and overrides.
     """
     dashboard = copy.deepcopy(raw)
@@ -294,9 +352,19 @@ def _normalize_panel(panel: dict[str, Any], ref: dict[str, str]) -> None:
         return
     if "targets" in panel and "datasource" not in panel:
         panel["datasource"] = dict(ref)
+    reasons: list[str] = []
     for target in panel.get("targets", []):
-        if isinstance(target, dict) and target.get("datasource") is None and panel.get("datasource") == ref:
+        if not isinstance(target, dict):
+            continue
+        if target.get("datasource") is None and panel.get("datasource") == ref:
             target["datasource"] = dict(ref)
+        if isinstance(target.get("expr"), str):
+            target["expr"], applied = guard_divisions(target["expr"])
+            reasons += [guard.reason for guard in applied if guard.reason not in reasons]
+    description = str(panel.get("description") or "")
+    notes = [f"{REWRITTEN_NOTE}{reason}" for reason in reasons if reason not in description]
+    if notes:
+        panel["description"] = "\n\n".join([description, *notes] if description else notes)
 
 
 def render_community(raw: bytes, dashboard: CommunityDashboard, *, datasource_uid: str, datasource_name: str) -> str:
