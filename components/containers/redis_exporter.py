@@ -1,4 +1,9 @@
-"""redis_exporter: Redis' metrics (memory, clients, rejected connections)."""
+"""redis_exporter: Redis' metrics (memory, clients, rejected connections).
+
+``REDIS_EXPORTER_INCL_SYSTEM_METRICS`` (``-include-system-metrics``) adds the host's memory,
+``redis_total_system_memory_bytes``: the Redis dashboard's memory usage is divided by it while Redis
+has no ``maxmemory`` (0, the default), see ``components/grafana/community.py``.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ if TYPE_CHECKING:
 
 
 def runtime(settings: StackSettings, documents: Mapping[str, str]) -> Runtime:
-    return Runtime(env={"REDIS_ADDR": settings.targets.redis_address})
+    return Runtime(env={"REDIS_ADDR": settings.targets.redis_address, "REDIS_EXPORTER_INCL_SYSTEM_METRICS": "true"})
 
 
 RECORD = Container(

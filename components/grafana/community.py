@@ -80,16 +80,43 @@ DIVISION_GUARDS: tuple[DivisionGuard, ...] = (
         "then it is empty."),
 )
 """Panels that would show +Inf or NaN where nothing is wrong; each guard names its denominator."""
+
+
+@dataclass(frozen=True)
+class MetricRename:
+    """Metric names an exporter changed: dashboards written before still read the old ones."""
+
+    name: str
+    old: str
+    """Regex of the old names (a word; groups may be used in ``new``)."""
+    new: str
+    reason: str
+
+    def apply(self, expr: str) -> str:
+        return re.sub(self.old, self.new, expr)
+
+
+METRIC_RENAMES: tuple[MetricRename, ...] = (
+    MetricRename(
+        "pg-bgwriter-total",
+        r"\bpg_stat_bgwriter_(checkpoints_timed|checkpoints_req|checkpoint_write_time|checkpoint_sync_time"
+        r"|buffers_checkpoint|buffers_clean|maxwritten_clean|buffers_backend_fsync|buffers_backend|buffers_alloc"
+        r"|stats_reset)\b",
+        r"pg_stat_bgwriter_\1_total",
+        "postgres_exporter's bgwriter collector (0.11 on) names these counters with _total; the panel read "
+        "the names of older exporters, which no supported version has."),
+)
+REWRITES: tuple[MetricRename | DivisionGuard, ...] = (*METRIC_RENAMES, *DIVISION_GUARDS)
 REWRITTEN_NOTE = "Rewritten by internet-id-monitoring: "
 
 
-def guard_divisions(expr: str) -> tuple[str, list[DivisionGuard]]:
-    """``expr`` with every guarded division rewritten, and the guards that applied."""
-    applied = []
-    for guard in DIVISION_GUARDS:
-        rewritten = guard.apply(expr)
+def rewrite_query(expr: str) -> tuple[str, list[MetricRename | DivisionGuard]]:
+    """``expr`` with old metric names renamed and divisions by zero guarded, and the rewrites that applied."""
+    applied: list[MetricRename | DivisionGuard] = []
+    for rewrite in REWRITES:
+        rewritten = rewrite.apply(expr)
         if rewritten != expr:
-            applied.append(guard)
+            applied.append(rewrite)
             expr = rewritten
     return expr, applied
 
@@ -246,10 +273,10 @@ def normalize_dashboard(
     ``"Prometheus"``) and ``null`` (panel and target level).  Drops ``__inputs``, ``__requires``,
     ``__elements``, ``id`` and ``version``; sets ``uid`` to ``community-<gnetId>``; keeps the title.
     Kubernetes-only variables are made include-all ``.*`` and hidden, and their equality matchers
-    become regex matchers, so queries still match series without those labels.  Divisions by a value
-    that is 0 when nothing is wrong (``DIVISION_GUARDS``) are guarded, and the panel's description says
-    so.  Panels are otherwise left as they are: Angular ``graph`` and ``singlestat`` panels are migrated
-    by Grafana itself when they load
+    become regex matchers, so queries still match series without those labels.  Metrics an exporter
+    renamed are renamed (``METRIC_RENAMES``) and divisions by a value that is 0 when nothing is wrong
+    are guarded (``DIVISION_GUARDS``); the panel's description says so.  Panels are otherwise left as
+    they are: Angular ``graph`` and ``singlestat`` panels are migrated by Grafana itself when they load
     (``grafana.migrateAngularPanels``), which keeps their thresholds, legends and overrides.
     """
     dashboard = copy.deepcopy(raw)
@@ -359,8 +386,8 @@ def _normalize_panel(panel: dict[str, Any], ref: dict[str, str]) -> None:
         if target.get("datasource") is None and panel.get("datasource") == ref:
             target["datasource"] = dict(ref)
         if isinstance(target.get("expr"), str):
-            target["expr"], applied = guard_divisions(target["expr"])
-            reasons += [guard.reason for guard in applied if guard.reason not in reasons]
+            target["expr"], applied = rewrite_query(target["expr"])
+            reasons += [rewrite.reason for rewrite in applied if rewrite.reason not in reasons]
     description = str(panel.get("description") or "")
     notes = [f"{REWRITTEN_NOTE}{reason}" for reason in reasons if reason not in description]
     if notes:

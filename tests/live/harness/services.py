@@ -14,8 +14,12 @@ import signal
 import subprocess
 from pathlib import Path
 
+from components.containers.node_exporter import COLLECTORS as NODE_COLLECTORS
 from tests.live.harness.ports import LOOPBACK, address, free_port, port_open
 from tests.live.harness.processes import HarnessError, ManagedProcess, http_ok, postgres_bin, require_binary, run
+
+SYSTEMD_RUNNING = Path("/run/systemd/system").is_dir()
+"""The machine was booted with systemd (its collector reads units over D-Bus); a container sandbox was not."""
 
 
 class Postgres:
@@ -118,7 +122,8 @@ def start_redis_exporter(root: Path, port: int, *, redis_address: str) -> Manage
     binary = require_binary("prometheus-redis-exporter")
     process = ManagedProcess(
         "redis-exporter",
-        [binary, f"-redis.addr={redis_address}", f"-web.listen-address={address(port)}"],
+        [binary, f"-redis.addr={redis_address}", f"-web.listen-address={address(port)}",
+         "-include-system-metrics"],  # as deployed (REDIS_EXPORTER_INCL_SYSTEM_METRICS)
         root / "logs" / "redis-exporter.log",
     ).start()
     process.wait_http(f"http://{address(port)}/metrics", 30)
@@ -132,8 +137,11 @@ def start_node_exporter(root: Path, port: int) -> ManagedProcess:
     process = ManagedProcess(
         "node-exporter",
         [binary, f"--web.listen-address={address(port)}",
-         # Slow or host-specific collectors the alert catalogue does not need on a test machine.
-         "--no-collector.systemd", "--no-collector.hwmon", "--no-collector.thermal_zone",
+         # The collectors the deployed node_exporter adds (the dashboards read them); hwmon and thermal_zone
+         # stay on as deployed.  systemd only where the machine runs it (not in a container sandbox).
+         *(f"--collector.{name}" for name in NODE_COLLECTORS),
+         "--collector.systemd" if SYSTEMD_RUNNING else "--no-collector.systemd",
+         # Slow or host-specific collectors neither the alert catalogue nor the dashboards need here.
          "--no-collector.rapl", "--no-collector.nfs", "--no-collector.nfsd", "--no-collector.zfs",
          "--no-collector.btrfs", "--no-collector.infiniband", "--no-collector.bonding",
          f"--collector.textfile.directory={textfile}"],

@@ -1,4 +1,4 @@
-"""Divisions by zero in community dashboards: which panels the normalizer rewrites, and what they then show."""
+"""Community panels the normalizer rewrites (renamed metrics, divisions by zero), and what they then show."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from components.grafana.community import REWRITTEN_NOTE, guard_divisions, normalize_dashboard
+from components.grafana.community import REWRITTEN_NOTE, normalize_dashboard, rewrite_query
 from tests.tools import run_tool
 
 COMMUNITY = Path(__file__).resolve().parents[1] / "fixtures" / "dashboards" / "community"
@@ -19,7 +19,12 @@ EXPECTED_REWRITES = {
     1860: {"SWAP Used": [
         '((node_memory_SwapTotal_bytes{instance="$node",job="$job"} - node_memory_SwapFree_bytes{instance="$node",'
         'job="$job"}) / (node_memory_SwapTotal_bytes{instance="$node",job="$job"} > 0)) * 100']},
-    9628: {"Cache Hit Rate": [
+    9628: {
+        "Buffers (bgwriter)": [f"irate(pg_stat_bgwriter_{name}_total{{instance=\"$instance\"}}[5m])" for name in (
+            "buffers_backend", "buffers_alloc", "buffers_backend_fsync", "buffers_checkpoint", "buffers_clean")],
+        "Checkpoint Stats": [f"irate(pg_stat_bgwriter_{name}_total{{instance=\"$instance\"}}[5m])"
+                             for name in ("checkpoint_write_time", "checkpoint_sync_time")],
+        "Cache Hit Rate": [
         'pg_stat_database_blks_hit{instance="$instance", datname=~"$datname"} / ((pg_stat_database_blks_read{'
         'instance="$instance", datname=~"$datname"} + pg_stat_database_blks_hit{instance="$instance", '
         'datname=~"$datname"}) > 0)']},
@@ -28,7 +33,8 @@ EXPECTED_REWRITES = {
         'or redis_total_system_memory_bytes{instance=~"$instance"}))']},
     179: {},
 }
-"""Per fixture (the real dashboards' queries): the only panels rewritten, with their expressions after."""
+"""Per fixture (the real dashboards' queries): the only panels rewritten, with their expressions after
+(renamed metrics and guarded divisions)."""
 
 
 def _panels(nodes: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
@@ -38,7 +44,7 @@ def _panels(nodes: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
 
 
 @pytest.mark.parametrize("gnet_id", sorted(EXPECTED_REWRITES))
-def test_only_the_division_by_zero_panels_are_rewritten(gnet_id: int) -> None:
+def test_only_renamed_metrics_and_divisions_by_zero_are_rewritten(gnet_id: int) -> None:
     raw = json.loads((COMMUNITY / f"{gnet_id}.json").read_text())
     document = normalize_dashboard(raw, gnet_id=gnet_id, datasource_uid="prom")
     rewritten = {p["title"]: [t["expr"] for t in p["targets"]] for p in _panels(document["panels"])
@@ -63,9 +69,12 @@ def test_only_the_division_by_zero_panels_are_rewritten(gnet_id: int) -> None:
     ("a / (b + c)", "a / (b + c)"),
     ("node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes",
      "node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes"),
+    ("irate(pg_stat_bgwriter_buffers_backend_fsync[5m]) + pg_stat_bgwriter_checkpoints_timed",
+     "irate(pg_stat_bgwriter_buffers_backend_fsync_total[5m]) + pg_stat_bgwriter_checkpoints_timed_total"),
+    ("pg_stat_bgwriter_buffers_backend_total", "pg_stat_bgwriter_buffers_backend_total"),
 ])
-def test_guard_divisions(expr: str, expected: str) -> None:
-    assert guard_divisions(expr)[0] == expected
+def test_rewrite_query(expr: str, expected: str) -> None:
+    assert rewrite_query(expr)[0] == expected
 
 
 REDIS = 'job="redis", instance="redis-exporter:9121"'
