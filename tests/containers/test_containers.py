@@ -73,6 +73,11 @@ def test_healthchecks_ask_each_image_on_its_port_and_health_path(dev: dict[str, 
         assert f":{dev[name].port}/" in url, f"{name} listens on another port than it is probed on"
 
 
+def test_redis_exporter_reports_the_hosts_memory(dev: dict[str, ContainerSpec]) -> None:
+    """redis_total_system_memory_bytes, which the Redis dashboard's memory usage falls back to without maxmemory."""
+    assert dev["redis-exporter"].env["REDIS_EXPORTER_INCL_SYSTEM_METRICS"] == "true"
+
+
 def test_redis_exporter_has_no_healthcheck_and_says_what_watches_it(dev: dict[str, ContainerSpec]) -> None:
     unmonitored = {name for name, spec in dev.items() if spec.healthcheck is None}
     assert unmonitored == {"redis-exporter"}
