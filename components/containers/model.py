@@ -153,6 +153,10 @@ class Container:
     """Why there is no Docker healthcheck, and what watches the container instead."""
     app_network: str = ""
     """Why it joins the application's network; empty: monitoring network only."""
+    app_only: bool = False
+    """Only on the application's network (an exporter that only reads the app): nothing in the app's network can
+    use it to reach the monitoring network (e.g. the blackbox exporter's ``/probe?target=``).  Prometheus, on
+    both, scrapes it there."""
     published: Published | None = None
     scrape: ScrapeJob | None = None
     runtime: Callable[[StackSettings, Mapping[str, str]], Runtime] = no_runtime
@@ -169,5 +173,7 @@ class ContainerSpec(Runtime):
     published_port: int | None = None
     """Host port on ``docker.bindAddress``; only the three UIs publish one."""
     joins_app_network: bool = False
+    app_only: bool = False
+    """Leaves the monitoring network out, when the stack has an app network to put it on."""
     healthcheck: Healthcheck | None = None
     unmonitored_reason: str = ""

@@ -83,3 +83,25 @@ def test_a_documented_default_credential_is_uploaded_as_a_secret_too() -> None:
     mocks = declare("dev", {"grafanaAdminPassword": PLAIN["grafanaAdminPassword"]})
     assert credential_uploads(mocks, unwrap)["/run/secrets/postgres-exporter-password"] == "internetid"
     assert set(credential_uploads(mocks, without_secrets).values()) <= {"[secret]"}
+
+
+def test_each_container_joins_only_the_networks_it_needs() -> None:
+    """The exporters that only read the app are off the monitoring network, so a compromised app container cannot
+    use them (the blackbox exporter's /probe?target=) to reach it; Prometheus, on both, scrapes them."""
+    mocks = declare("prod", PLAIN)
+    monitoring, app = "internet-id-monitoring-prod", "internet-id_default"
+    networks = {
+        unwrap(c.inputs["name"]).removeprefix("iidmon-prod-"): sorted(n["name"] for n in unwrap(
+            c.inputs.get("networksAdvanced") or []))
+        for c in mocks.of_type(CONTAINER) if not unwrap(c.inputs["name"]).endswith("-reload")
+    }
+    assert networks == {
+        "prometheus": sorted([monitoring, app]),
+        "alertmanager": [monitoring],
+        "grafana": [monitoring],
+        "postgres-exporter": [app],
+        "redis-exporter": [app],
+        "blackbox-exporter": [app],
+        "cadvisor": [monitoring],
+        "node-exporter": [],  # the host's network namespace
+    }
