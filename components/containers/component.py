@@ -167,7 +167,7 @@ class MonitoringContainers(pulumi.ComponentResource):
             memory_swap=spec.memory_mb,
             restart="unless-stopped",
             healthcheck=docker.ContainerHealthcheckArgs(
-                tests=health.test(spec.port),
+                tests=health.test(spec.port, spec.health_authorization),
                 interval=go_duration(health.interval),
                 timeout=go_duration(health.timeout),
                 retries=health.retries,

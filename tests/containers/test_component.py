@@ -16,7 +16,7 @@ from components.settings import PROJECT
 from tests.pulumi_harness import RecordingMocks, unwrap, without_secrets
 
 CONTAINER = "docker:index/container:Container"
-SECRET_DIRS = ("/run/secrets/", "/etc/alertmanager/secrets/")
+SECRET_DIRS = ("/run/secrets/", "/etc/alertmanager/secrets/", "/etc/alertmanager/web/", "/etc/prometheus/web/")
 PLAIN = {
     "grafanaAdminPassword": "plain-grafana-password-0001",
     "postgresExporterPassword": "plain-postgres-password-0002",
@@ -24,10 +24,13 @@ PLAIN = {
     "slack:token": "plain-slack-token-0004",
     "pagerdutyRoutingKey": "plain-routing-key-0005",
     "pagerdutyDatabaseRoutingKey": "plain-database-routing-key-0006",
+    "webAuthPassword": "plain-web-password-0007",
+    "webAuthConfig": "basic_auth_users: {iidmon: $2b$10$plain-web-config-0008}",
+    "webAuthAuthorization": "plain-web-authorization-0009",
 }
 """prod's credentials handed to the component as plain strings (no ``Output.secret`` around them)."""
-RELOAD_JOBS = {"monitoring-alertmanager-reload": "/etc/alertmanager"}
-"""Alertmanager's credential files reach it through its reload job, staged below ``/staging``."""
+RELOAD_JOBS = {"monitoring-alertmanager-reload": "/etc/alertmanager", "monitoring-prometheus-reload": "/etc/prometheus"}
+"""Alertmanager's and Prometheus' credential files reach them through their reload jobs, staged below ``/staging``."""
 
 
 def declare(stack: str, secrets: dict[str, Any]) -> RecordingMocks:
@@ -74,13 +77,19 @@ def test_credential_files_are_secrets_even_when_handed_in_plain() -> None:
         "/etc/alertmanager/secrets/smtp-password": PLAIN["smtpPassword"],
         "/etc/alertmanager/secrets/pagerduty-routing-key": PLAIN["pagerdutyRoutingKey"],
         "/etc/alertmanager/secrets/pagerduty-database-routing-key": PLAIN["pagerdutyDatabaseRoutingKey"],
+        "/etc/alertmanager/web/web.yml": PLAIN["webAuthConfig"],
+        "/etc/alertmanager/web/authorization": PLAIN["webAuthAuthorization"],
+        "/etc/prometheus/web/web.yml": PLAIN["webAuthConfig"],
+        "/etc/prometheus/web/authorization": PLAIN["webAuthAuthorization"],
+        "/etc/prometheus/web/password": PLAIN["webAuthPassword"],
     }
     assert set(credential_uploads(mocks, without_secrets).values()) <= {"[secret]"}
 
 
 def test_a_documented_default_credential_is_uploaded_as_a_secret_too() -> None:
     """dev's exporter logs in with the app's documented dev password: not a secret, but still a credential file."""
-    mocks = declare("dev", {"grafanaAdminPassword": PLAIN["grafanaAdminPassword"]})
+    mocks = declare("dev", {key: PLAIN[key] for key in ("grafanaAdminPassword", "webAuthPassword", "webAuthConfig",
+                                                        "webAuthAuthorization")})
     assert credential_uploads(mocks, unwrap)["/run/secrets/postgres-exporter-password"] == "internetid"
     assert set(credential_uploads(mocks, without_secrets).values()) <= {"[secret]"}
 
