@@ -33,7 +33,8 @@ RELOAD_JOBS = {"monitoring-alertmanager-reload": "/etc/alertmanager", "monitorin
 """Alertmanager's and Prometheus' credential files reach them through their reload jobs, staged below ``/staging``."""
 
 
-def declare(stack: str, secrets: dict[str, Any]) -> RecordingMocks:
+def declare(stack: str, secrets: dict[str, Any], *, app_network: str | None = "") -> RecordingMocks:
+    """``app_network``: overrides the stack's (``None``: no app network) unless empty."""
     settings = settings_from_stack_file(stack)
     documents = render_documents(settings)
     mocks = RecordingMocks()
@@ -43,7 +44,8 @@ def declare(stack: str, secrets: dict[str, Any]) -> RecordingMocks:
     def program() -> Any:
         containers = MonitoringContainers("monitoring", MonitoringContainersArgs(
             stack=stack, prefix=settings.container_prefix, network_name=settings.network_name,
-            app_network=settings.docker.app_network, bind_address=IPv4Address("127.0.0.1"), protect_volumes=False,
+            app_network=settings.docker.app_network if app_network == "" else app_network,
+            bind_address=IPv4Address("127.0.0.1"), protect_volumes=False,
             specs=container_specs(settings, documents), documents=documents, secrets=secrets))
         return pulumi.Output.all(*(c.name for c in containers.containers.values()))
 
@@ -94,16 +96,19 @@ def test_a_documented_default_credential_is_uploaded_as_a_secret_too() -> None:
     assert set(credential_uploads(mocks, without_secrets).values()) <= {"[secret]"}
 
 
-def test_each_container_joins_only_the_networks_it_needs() -> None:
-    """The exporters that only read the app are off the monitoring network, so a compromised app container cannot
-    use them (the blackbox exporter's /probe?target=) to reach it; Prometheus, on both, scrapes them."""
-    mocks = declare("prod", PLAIN)
-    monitoring, app = "internet-id-monitoring-prod", "internet-id_default"
-    networks = {
+def networks_of(mocks: RecordingMocks) -> dict[str, list[str]]:
+    return {
         unwrap(c.inputs["name"]).removeprefix("iidmon-prod-"): sorted(n["name"] for n in unwrap(
             c.inputs.get("networksAdvanced") or []))
         for c in mocks.of_type(CONTAINER) if not unwrap(c.inputs["name"]).endswith("-reload")
     }
+
+
+def test_each_container_joins_only_the_networks_it_needs() -> None:
+    """The exporters that only read the app are off the monitoring network, so a compromised app container cannot
+    use them (the blackbox exporter's /probe?target=) to reach it; Prometheus, on both, scrapes them."""
+    monitoring, app = "internet-id-monitoring-prod", "internet-id_default"
+    networks = networks_of(declare("prod", PLAIN))
     assert networks == {
         "prometheus": sorted([monitoring, app]),
         "alertmanager": [monitoring],
@@ -114,3 +119,10 @@ def test_each_container_joins_only_the_networks_it_needs() -> None:
         "cadvisor": [monitoring],
         "node-exporter": [],  # the host's network namespace
     }
+
+
+def test_without_an_app_network_every_container_is_on_the_monitoring_one() -> None:
+    networks = networks_of(declare("prod", PLAIN, app_network=None))
+    assert {name: nets for name, nets in networks.items() if name != "node-exporter"} == {
+        name: ["internet-id-monitoring-prod"] for name in ("prometheus", "alertmanager", "grafana", "postgres-exporter",
+                                                           "redis-exporter", "blackbox-exporter", "cadvisor")}
