@@ -27,6 +27,13 @@ from components.incident.response import IncidentResponse, IncidentResponseArgs
 from components.render import render_documents
 from components.secrets import Secret
 from components.settings import PROJECT, SECRET_KEYS, SettingsError, StackSettings, load_settings
+from components.webauth.config import (
+    AUTHORIZATION_SECRET,
+    WEB_CONFIG_SECRET,
+    authorization,
+    render_web_config,
+)
+from components.webauth.config import PASSWORD_SECRET as WEB_PASSWORD_SECRET
 
 
 def settings_from_pulumi() -> StackSettings:
@@ -85,6 +92,24 @@ def incident_response_args(settings: StackSettings) -> IncidentResponseArgs:
     )
 
 
+def web_auth_secrets(settings: StackSettings, secrets: dict[str, pulumi.Input[str]]) -> dict[str, Any]:
+    """Generate the credential of Prometheus and Alertmanager into ``secrets`` (the password, their web config
+    from its bcrypt hash, the pre-encoded header); return the stack outputs operators read it from.
+
+    ``RandomPassword`` keeps password and hash in state, so the web config renders the same every run (a
+    bcrypt hash computed here would get a new salt, hence a new file and a reload, on every ``pulumi up``).
+    Rotate with ``pulumi up --replace`` on the resource.
+    """
+    user = settings.web_auth.user
+    password = random.RandomPassword("web-auth-password", length=32, special=False)
+    secrets[WEB_PASSWORD_SECRET] = pulumi.Output.secret(password.result)
+    secrets[WEB_CONFIG_SECRET] = pulumi.Output.secret(password.bcrypt_hash.apply(
+        lambda hashed: render_web_config(user, hashed)))
+    secrets[AUTHORIZATION_SECRET] = pulumi.Output.secret(password.result.apply(
+        lambda value: authorization(user, value)))
+    return {"webAuthUser": user, "webAuthPassword": pulumi.Output.secret(password.result)}
+
+
 def build(settings: StackSettings) -> dict[str, Any]:
     """Declare every resource of the stack described by ``settings``; return the stack outputs."""
     outputs: dict[str, Any] = {}
@@ -109,6 +134,9 @@ def build(settings: StackSettings) -> dict[str, Any]:
     checked = pulumi.Output.secret(secrets[ADMIN_PASSWORD_SECRET]).apply(
         lambda value: checked_admin_password(user, value))
     secrets[ADMIN_PASSWORD_SECRET] = checked
+
+    if settings.web_auth.enabled:
+        outputs.update(web_auth_secrets(settings, secrets))
 
     # PagerDuty services created here hand their Events v2 keys to Alertmanager in the same run.
     incident = IncidentResponse("incident", incident_response_args(settings))
@@ -143,6 +171,7 @@ def build(settings: StackSettings) -> dict[str, Any]:
             dashboards=dashboards,
             retries=grafana.provider_retries,
             retry_wait=grafana.provider_retry_wait,
+            web_password=secrets.get(WEB_PASSWORD_SECRET),
         ))
 
     outputs["prometheusUrl"] = prometheus_url(settings)

@@ -31,6 +31,7 @@ from components.rules.settings import RuleSettings
 from components.secrets import Secret
 from components.slo.settings import DEFAULT_SLOS, SloAlerting, Slos, slo_problems
 from components.versions import IMAGES
+from components.webauth.settings import WebAuthSettings
 
 __all__ = ["PROJECT", "SECRET_KEYS", "STACK_DEFAULTS", "SettingsError", "StackSettings", "load_settings"]
 
@@ -88,6 +89,8 @@ class StackSettings(ConfigModel):
     notifications: NotificationSettings = NotificationSettings()
     grafana: GrafanaSettings = GrafanaSettings()
     incident: IncidentSettings = IncidentSettings()
+    web_auth: WebAuthSettings = WebAuthSettings()
+    """Basic authentication of Prometheus and Alertmanager (``components/webauth``)."""
     secrets: dict[str, Secret] = Field(default_factory=dict, exclude=True)
     """Secret values by config key (see ``SECRET_KEYS``); never part of any rendered document."""
 
@@ -105,6 +108,16 @@ class StackSettings(ConfigModel):
                 "`pulumi up` runs and must reach Grafana there (a proxy URL, or http://127.0.0.1:3030 through "
                 "`ssh -L 3030:127.0.0.1:3030 <docker host>`), unless grafana.provisioning is 'files'"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _published_only_with_auth(self) -> StackSettings:
+        """Prometheus and Alertmanager published beyond loopback without credentials: anyone could silence alerts."""
+        bind = self.docker.bind_address
+        if not bind.is_loopback and not self.web_auth.enabled:
+            raise ValueError(f"docker.bindAddress: {bind} is not a loopback address, which needs webAuth.enabled "
+                             "(Prometheus and Alertmanager would answer anyone reaching it); turn it on or bind "
+                             "127.0.0.1 behind a proxy")
         return self
 
     @model_validator(mode="after")

@@ -38,7 +38,8 @@ COMPUTED: dict[str, Callable[[pulumi.runtime.MockResourceArgs], dict[str, Any]]]
     "docker:index/container:Container": lambda a: (
         {"exitCode": 0, "containerLogs": f"{a.name}: loaded (after 1s)\n"} if a.inputs.get("attach") else {}
     ),
-    "random:index/randomPassword:RandomPassword": lambda a: {"result": f"generated-{a.name}"},
+    "random:index/randomPassword:RandomPassword": lambda a: {
+        "result": f"generated-{a.name}", "bcryptHash": f"$2a$10$mock-bcrypt-hash-of-{a.name}"},
     "pagerduty:index/serviceIntegration:ServiceIntegration": lambda a: {"integrationKey": f"key-{a.name}"},
     "sentry:index/sentryKey:SentryKey": lambda a: {
         "dsnPublic": f"https://public-{a.name}@o1.ingest.sentry.example/42",

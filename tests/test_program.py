@@ -178,16 +178,17 @@ OPERATOR_SECRETS: dict[str, dict[str, str]] = {
 "Secrets"), written here rather than asked of the settings."""
 
 SECRET_OUTPUTS = {
-    "random:index/randomPassword:RandomPassword": ("result",),
+    "random:index/randomPassword:RandomPassword": ("result", "bcryptHash"),
     "pagerduty:index/serviceIntegration:ServiceIntegration": ("integrationKey",),
     "sentry:index/sentryKey:SentryKey": ("dsnPublic", "dsnSecret"),
 }
 """The outputs of the mocks (``COMPUTED``) that are secrets: a generated password, Events v2 keys, DSNs."""
 GENERATED = {
-    "dev": {"grafana-admin-password"},
-    "staging": {"incident-pagerduty-service-production-events-v2", "incident-pagerduty-service-database-events-v2"},
+    "dev": {"grafana-admin-password", "web-auth-password"},
+    "staging": {"incident-pagerduty-service-production-events-v2", "incident-pagerduty-service-database-events-v2",
+                "web-auth-password"},
     "prod": {"incident-pagerduty-service-production-events-v2", "incident-pagerduty-service-database-events-v2",
-             "incident-sentry-key"},
+             "incident-sentry-key", "web-auth-password"},
 }
 """The resources whose secret outputs each stack's run produces."""
 
@@ -203,7 +204,8 @@ def test_every_secret_stays_secret(stack: str) -> None:
     generated = generated_secrets(deployment)
     assert {what.split(" ")[0] for what in generated} == GENERATED[stack]
     plain = plain_text(deployment)
-    for what, value in {**OPERATOR_SECRETS[stack], **generated}.items():
+    derived = {"web authorization header": WEB_AUTHORIZATION}
+    for what, value in {**OPERATOR_SECRETS[stack], **generated, **derived}.items():
         assert value not in plain, f"{what} leaks into plain state"
     for name, (_value, secret) in deployment.outputs.items():
         if "password" in name.lower() or "dsn" in name.lower():
@@ -214,16 +216,34 @@ ROUTING_KEY_FILE = "/etc/alertmanager/secrets/pagerduty-routing-key"
 DATABASE_ROUTING_KEY_FILE = "/etc/alertmanager/secrets/pagerduty-database-routing-key"
 
 
+WEB_PASSWORD = "generated-web-auth-password"
+WEB_AUTHORIZATION = "aWlkbW9uOmdlbmVyYXRlZC13ZWItYXV0aC1wYXNzd29yZA=="
+"""base64 of ``iidmon:generated-web-auth-password`` (the mocks' generated password)."""
+WEB_CONFIG = ("# Rendered by internet-id-monitoring: who may call this server (a credential file).\n"
+              "basic_auth_users:\n  iidmon: $2a$10$mock-bcrypt-hash-of-web-auth-password\n")
+WEB_FILES = {
+    "prometheus": {"/etc/prometheus/web/web.yml": WEB_CONFIG, "/etc/prometheus/web/authorization": WEB_AUTHORIZATION,
+                   "/etc/prometheus/web/password": WEB_PASSWORD},
+    "alertmanager": {"/etc/alertmanager/web/web.yml": WEB_CONFIG,
+                     "/etc/alertmanager/web/authorization": WEB_AUTHORIZATION},
+}
+"""Every stack's Prometheus and Alertmanager require the generated credential (``webAuth`` on by default)."""
+
+
 def _expected_secret_files(stack: str) -> dict[str, dict[str, str]]:
     """Container -> credential file -> the value it must hold, for the stacks run with ``OPERATOR_SECRETS``."""
-    if stack == "dev":  # the app's documented dev login, and the password the stack generates
+    if stack == "dev":  # the app's documented dev login, and the passwords the stack generates
         return {"postgres-exporter": {"/run/secrets/postgres-exporter-password": "internetid"},
-                "grafana": {"/run/secrets/grafana-admin-password": "generated-grafana-admin-password"}}
+                "grafana": {"/run/secrets/grafana-admin-password": "generated-grafana-admin-password",
+                            # files provisioning: the datasources read it with $__file{}
+                            "/run/secrets/monitoring-web-password": WEB_PASSWORD},
+                **WEB_FILES}
     secret = OPERATOR_SECRETS[stack]
     return {
         "postgres-exporter": {"/run/secrets/postgres-exporter-password": secret[f"{NS}:postgresExporterPassword"]},
         "grafana": {"/run/secrets/grafana-admin-password": secret[f"{NS}:grafanaAdminPassword"]},
-        "alertmanager": {
+        "prometheus": WEB_FILES["prometheus"],
+        "alertmanager": {**WEB_FILES["alertmanager"],
             "/etc/alertmanager/secrets/slack-bot-token": secret["slack:token"],
             "/etc/alertmanager/secrets/smtp-password": secret[f"{NS}:smtpPassword"],
             ROUTING_KEY_FILE: "key-incident-pagerduty-service-production-events-v2",
@@ -232,7 +252,7 @@ def _expected_secret_files(stack: str) -> dict[str, dict[str, str]]:
     }
 
 
-SECRET_DIRS = ("/run/secrets/", "/etc/alertmanager/secrets/")
+SECRET_DIRS = ("/run/secrets/", "/etc/alertmanager/secrets/", "/etc/prometheus/web/", "/etc/alertmanager/web/")
 
 
 def test_secret_files_reach_their_containers(stack: str) -> None:

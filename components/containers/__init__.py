@@ -60,6 +60,7 @@ def container_specs(settings: StackSettings, documents: Mapping[str, str]) -> li
             memory_mb=settings.docker.memory_mb.get(record.name, record.memory_mb),
             published_port=getattr(settings.ports, record.published) if record.published else None,
             joins_app_network=bool(record.app_network),
+            app_only=record.app_only,
             healthcheck=record.healthcheck,
             unmonitored_reason=record.unmonitored_reason,
         ))

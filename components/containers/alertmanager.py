@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from components.alertmanager.config import CONFIG_DIR, secret_files
 from components.containers.model import Container, Healthcheck, LiveConfig, Runtime, ScrapeJob, SecretFile
 from components.containers.urls import alertmanager_url
+from components.containers.web_auth import web_auth_files
 from components.documents import ALERTMANAGER_CONFIG, ALERTMANAGER_TEMPLATES_DIR
 from components.prometheus import jobs
 
@@ -31,17 +32,21 @@ def runtime(settings: StackSettings, documents: Mapping[str, str]) -> Runtime:
         for path in documents
         if path.startswith(ALERTMANAGER_TEMPLATES_DIR)
     }
+    auth = web_auth_files(settings, LIVE)
     return Runtime(
-        live_config=LIVE,
+        live_config=auth.live,
+        health_authorization=auth.health_authorization,
         command=[
             f"--config.file={CONFIG_DIR}/alertmanager.yml",
             "--storage.path=/alertmanager",
             "--cluster.listen-address=",  # a single node: no gossip port
             f"--web.external-url={alertmanager_url(settings)}",
+            *auth.command,
         ],
         uploads={f"{CONFIG_DIR}/alertmanager.yml": ALERTMANAGER_CONFIG, **templates},
         secret_uploads={
-            f"{secrets_dir}/{name}": SecretFile(secret.key) for name, secret in secret_files(settings).items()
+            **{f"{secrets_dir}/{name}": SecretFile(secret.key) for name, secret in secret_files(settings).items()},
+            **auth.secret_uploads,
         },
         volumes={"alertmanager-data": "/alertmanager"},
     )
@@ -54,6 +59,6 @@ RECORD = Container(
     memory_mb=256,
     healthcheck=Healthcheck("/-/healthy"),
     published="alertmanager",
-    scrape=ScrapeJob(jobs.ALERTMANAGER, "alertmanager"),
+    scrape=ScrapeJob(jobs.ALERTMANAGER, "alertmanager", web_auth=True),
     runtime=runtime,
 )

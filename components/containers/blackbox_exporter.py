@@ -37,6 +37,7 @@ RECORD = Container(
     memory_mb=128,
     healthcheck=Healthcheck("/-/healthy"),
     app_network="probes the web app and the API by their names there",
+    app_only=True,
     scrape=ScrapeJob(jobs.BLACKBOX_EXPORTER, "blackbox"),
     runtime=runtime,
 )

@@ -120,7 +120,10 @@ class MonitoringContainers(pulumi.ComponentResource):
                  volumes: list[docker.ContainerVolumeArgs]) -> docker.Container:
         networks = [docker.ContainerNetworksAdvancedArgs(name=self.network.name, aliases=[spec.name])]
         if spec.joins_app_network and args.app_network:
-            networks.append(docker.ContainerNetworksAdvancedArgs(name=args.app_network))
+            app = docker.ContainerNetworksAdvancedArgs(name=args.app_network)
+            # An exporter that only reads the app stays off the monitoring network; Prometheus reaches it by its
+            # (unique) container name on the app network.
+            networks = [app] if spec.app_only else [*networks, app]
         if spec.host_namespaces:  # the host's network namespace has no Docker networks to join
             networks = []
         health = spec.healthcheck
@@ -164,7 +167,7 @@ class MonitoringContainers(pulumi.ComponentResource):
             memory_swap=spec.memory_mb,
             restart="unless-stopped",
             healthcheck=docker.ContainerHealthcheckArgs(
-                tests=health.test(spec.port),
+                tests=health.test(spec.port, spec.health_authorization),
                 interval=go_duration(health.interval),
                 timeout=go_duration(health.timeout),
                 retries=health.retries,

@@ -17,7 +17,9 @@ def what_runs_table() -> str:
     ]
     for record in sorted(RECORDS, key=lambda r: r.published is None):  # the three UIs first
         reachable = f"<http://{bind}:{getattr(ports, record.published)}>" if record.published else "the stack only"
-        networks = f"monitoring, app ({record.app_network})" if record.app_network else "monitoring"
+        networks = "monitoring"
+        if record.app_network:
+            networks = f"{'app only' if record.app_only else 'monitoring, app'} ({record.app_network})"
         health = f"`{record.healthcheck.path}`" if record.healthcheck else "none, see below"
         rows.append(f"| {record.name} | {record.description} | `{IMAGES[record.name]}` | {reachable} | {networks} "
                     f"| {health} |")

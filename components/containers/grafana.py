@@ -8,9 +8,17 @@ from typing import TYPE_CHECKING
 from components.containers.model import SECRETS_DIR, Container, Healthcheck, LiveConfig, Runtime, ScrapeJob, SecretFile
 from components.containers.urls import grafana_url
 from components.documents import GRAFANA_DASHBOARDS_DIR, GRAFANA_PROVISIONING_DIR
-from components.grafana.layout import LIVE_DIR, PROVISIONING_DIR, PROVISIONING_RELOAD, dashboard_folders, dashboard_path
+from components.grafana.layout import (
+    LIVE_DIR,
+    PROVISIONING_DIR,
+    PROVISIONING_RELOAD,
+    WEB_PASSWORD_FILE,
+    dashboard_folders,
+    dashboard_path,
+)
 from components.grafana.settings import ADMIN_PASSWORD_SECRET
 from components.prometheus import jobs
+from components.webauth.config import PASSWORD_SECRET as WEB_PASSWORD_SECRET
 
 if TYPE_CHECKING:
     from components.settings import StackSettings
@@ -67,6 +75,9 @@ def runtime(settings: StackSettings, documents: Mapping[str, str]) -> Runtime:
     if grafana.migrate_angular_panels:
         env["GF_FEATURE_TOGGLES_ENABLE"] = AUTO_MIGRATE_OLD_PANELS
     live = None
+    secrets = {PASSWORD_FILE: SecretFile(ADMIN_PASSWORD_SECRET)}
+    if grafana.provisioning == "files" and settings.web_auth.enabled:
+        secrets[WEB_PASSWORD_FILE] = SecretFile(WEB_PASSWORD_SECRET)
     if grafana.provisioning == "files":
         env["GF_PATHS_PROVISIONING"] = PROVISIONING_DIR
         live = LiveConfig(directory=LIVE_DIR, binary="/run.sh", reload_urls=PROVISIONING_RELOAD,
@@ -76,7 +87,7 @@ def runtime(settings: StackSettings, documents: Mapping[str, str]) -> Runtime:
         entrypoint=["/bin/sh", "-c", START],
         env=env,
         uploads=provisioned_files(settings, documents),
-        secret_uploads={PASSWORD_FILE: SecretFile(ADMIN_PASSWORD_SECRET)},
+        secret_uploads=secrets,
         volumes={"grafana-data": "/var/lib/grafana"},
     )
 

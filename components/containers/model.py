@@ -8,6 +8,7 @@ maps to a ``docker.Container``.
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
@@ -36,8 +37,14 @@ class Healthcheck:
     host: str = "127.0.0.1"
     """Where the process listens, seen from inside its container."""
 
-    def test(self, port: int) -> list[str]:
-        return ["CMD", "wget", "-q", "--spider", f"http://{self.host}:{port}{self.path}"]
+    def test(self, port: int, authorization_file: str = "") -> list[str]:
+        """The probe; with ``authorization_file`` it sends the credentials read from that file by the shell, so
+        the command Docker stores (``docker inspect``) names only the file."""
+        url = f"http://{self.host}:{port}{self.path}"
+        if not authorization_file:
+            return ["CMD", "wget", "-q", "--spider", url]
+        header = f'"Authorization: Basic $(cat {shlex.quote(authorization_file)})"'
+        return ["CMD-SHELL", f"wget -q --spider --header {header} {shlex.quote(url)}"]
 
 
 @dataclass(frozen=True)
@@ -66,6 +73,8 @@ class ScrapeJob:
     """Prometheus scraping itself: the target is ``localhost``."""
     host: str | None = None
     """Target host when not the container's name (a container in the host's network namespace)."""
+    web_auth: bool = False
+    """The target answers only with the stack's credentials (``webAuth``): the job sends them."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +102,9 @@ class LiveConfig:
     """User and password file (one of the container's secret uploads, which the job gets too) for ``reload_urls``."""
     health_path: str = "/metrics"
     """Answers once the process serves (the first version is loaded)."""
+    authorization_file: str = ""
+    """Installed file holding the ``Authorization: Basic`` value the process requires (``webAuth``); the job's
+    requests send it."""
     job_user: str | None = None
     """User the reload job runs as, when not the image's (the image has no directory for the volume, so Docker
     creates it owned by root)."""
@@ -130,6 +142,8 @@ class Runtime:
     """Extra ``/etc/hosts`` entries: name -> address (``host-gateway``: the Docker host, as containers reach it)."""
     live_config: LiveConfig | None = None
     """Config changes are applied by a reload, not a new container (see ``LiveConfig``)."""
+    health_authorization: str = ""
+    """File with the ``Authorization: Basic`` value the healthcheck sends (the process requires credentials)."""
 
 
 def no_runtime(settings: StackSettings, documents: Mapping[str, str]) -> Runtime:
@@ -153,6 +167,10 @@ class Container:
     """Why there is no Docker healthcheck, and what watches the container instead."""
     app_network: str = ""
     """Why it joins the application's network; empty: monitoring network only."""
+    app_only: bool = False
+    """Only on the application's network (an exporter that only reads the app): nothing in the app's network can
+    use it to reach the monitoring network (e.g. the blackbox exporter's ``/probe?target=``).  Prometheus, on
+    both, scrapes it there."""
     published: Published | None = None
     scrape: ScrapeJob | None = None
     runtime: Callable[[StackSettings, Mapping[str, str]], Runtime] = no_runtime
@@ -169,5 +187,7 @@ class ContainerSpec(Runtime):
     published_port: int | None = None
     """Host port on ``docker.bindAddress``; only the three UIs publish one."""
     joins_app_network: bool = False
+    app_only: bool = False
+    """Leaves the monitoring network out, when the stack has an app network to put it on."""
     healthcheck: Healthcheck | None = None
     unmonitored_reason: str = ""

@@ -41,6 +41,7 @@ RECORD = Container(
     memory_mb=128,
     healthcheck=Healthcheck("/"),
     app_network="reaches the database by its name there",
+    app_only=True,
     scrape=ScrapeJob(jobs.POSTGRES, "database"),
     runtime=runtime,
 )

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from components.containers.model import DOCKER_HOST_NAME, Container, Healthcheck, LiveConfig, Runtime, ScrapeJob
 from components.containers.urls import prometheus_url
+from components.containers.web_auth import web_auth_files
 from components.documents import PROMETHEUS_CONFIG, PROMETHEUS_RULES_DIR
 from components.prometheus import jobs
 
@@ -34,8 +35,12 @@ def runtime(settings: StackSettings, documents: Mapping[str, str]) -> Runtime:
     if prom.retention_size:
         command.append(f"--storage.tsdb.retention.size={prom.retention_size}")
     rules = {f"/etc/{path}": path for path in documents if path.startswith(PROMETHEUS_RULES_DIR)}
+    auth = web_auth_files(settings, LIVE, client_password=True)
+    command += auth.command
     return Runtime(
-        live_config=LIVE,
+        live_config=auth.live,
+        secret_uploads=auth.secret_uploads,
+        health_authorization=auth.health_authorization,
         # node_exporter sits in the host's network namespace: reached through the host's Docker bridge address.
         hosts={DOCKER_HOST_NAME: "host-gateway"},
         command=command,
@@ -52,6 +57,6 @@ RECORD = Container(
     healthcheck=Healthcheck("/-/healthy"),
     app_network="scrapes the API replicas by their name there",
     published="prometheus",
-    scrape=ScrapeJob(jobs.PROMETHEUS, "prometheus", self_scrape=True),
+    scrape=ScrapeJob(jobs.PROMETHEUS, "prometheus", self_scrape=True, web_auth=True),
     runtime=runtime,
 )

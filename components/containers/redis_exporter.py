@@ -32,6 +32,7 @@ RECORD = Container(
         f'Prometheus watches it instead: TargetDown on up{{job="{jobs.REDIS}"}} and RedisDown on redis_up'
     ),
     app_network="reaches redis by its name there",
+    app_only=True,
     scrape=ScrapeJob(jobs.REDIS, "cache"),
     runtime=runtime,
 )

@@ -123,6 +123,10 @@ def reload_script(name: str, live: LiveConfig, port: int) -> str:
     """The job's script: check, install, reload, confirm (parameters from the environment, with the container's
     defaults)."""
     confirm = _by_signal(live) if live.reload_metric else _by_api(live)
+    # The process may require the stack's credentials: the installed file (below $live, where the new version
+    # has just put it) holds the Authorization value, read by the shell so it is never in a command line.
+    relative = live.authorization_file.removeprefix(live.directory.rstrip("/") + "/")
+    authorization = f'"$live/{relative}"' if live.authorization_file else '""'
     return f"""#!/bin/sh
 # Rendered by internet-id-monitoring: install the staged config of {name} and have it loaded.
 set -eu
@@ -133,8 +137,16 @@ metrics="${{METRICS_URL:-http://127.0.0.1:{port}/metrics}}"
 health="${{HEALTH_URL:-http://127.0.0.1:{port}{live.health_path}}}"
 timeout="${{RELOAD_TIMEOUT:-{TIMEOUT_SECONDS}}}"
 next="$live/.next"
+authorization=${{AUTHORIZATION_FILE:-{authorization}}}
 say() {{ echo "{name}: $*"; }}
-metric() {{ wget -q -O- "$metrics" 2>/dev/null | sed -n "s/^$1 //p" | head -n 1; }}
+fetch() {{
+    if [ -n "$authorization" ] && [ -r "$authorization" ]; then
+        wget -q -O- --header "Authorization: Basic $(cat "$authorization")" "$1"
+    else
+        wget -q -O- "$1"
+    fi
+}}
+metric() {{ fetch "$metrics" 2>/dev/null | sed -n "s/^$1 //p" | head -n 1; }}
 
 rm -rf "$next"
 mkdir -p "$next"

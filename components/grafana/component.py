@@ -6,6 +6,7 @@ preview and whose auth is a secret, and every resource waits for the Grafana con
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
@@ -48,6 +49,8 @@ class GrafanaResourcesArgs:
     dashboards: Sequence[DashboardSpec]
     retries: int
     retry_wait: int
+    web_password: pulumi.Input[str] | None = None
+    """Password of the datasources that name a ``basic_auth_user`` (Prometheus and Alertmanager; a secret)."""
 
 
 class GrafanaResources(pulumi.ComponentResource):
@@ -86,6 +89,7 @@ class GrafanaResources(pulumi.ComponentResource):
                 access_mode="proxy",
                 is_default=source.is_default,
                 json_data_encoded=json_data_encoded(source),
+                **self._credentials(source, args.web_password),
                 opts=child,
             )
             for source in args.datasources
@@ -102,6 +106,19 @@ class GrafanaResources(pulumi.ComponentResource):
             "folderUids": list(self.folders),
             "dashboardUids": sorted(self.dashboards),
         })
+
+    @staticmethod
+    def _credentials(source: Datasource, password: pulumi.Input[str] | None) -> dict[str, Any]:
+        """Basic auth of a datasource whose server requires the stack's credentials; the password only as a
+        secret in ``secureJsonData``."""
+        if source.basic_auth_user is None:
+            return {}
+        if password is None:
+            raise ValueError(f"datasource {source.name}: basic auth needs the password")
+        secure = pulumi.Output.secret(cast(Any, password)).apply(
+            lambda value: json.dumps({"basicAuthPassword": value}))
+        return {"basic_auth_enabled": True, "basic_auth_username": source.basic_auth_user,
+                "secure_json_data_encoded": secure}
 
     def _dashboard(self, name: str, spec: DashboardSpec, child: pulumi.ResourceOptions) -> grafana.oss.Dashboard:
         folder = self.folders[spec.folder]

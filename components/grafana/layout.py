@@ -29,3 +29,6 @@ def dashboard_folders(settings: StackSettings) -> dict[str, str]:
 def dashboard_path(folder: str, uid: str) -> str:
     """Where ``files`` mode uploads a dashboard in the Grafana container."""
     return f"{DASHBOARDS_DIR}/{folder}/{uid}.json"
+WEB_PASSWORD_FILE = "/run/secrets/monitoring-web-password"
+"""In the Grafana container (``files`` mode): the password of Prometheus and Alertmanager, which the provisioned
+datasources read with Grafana's ``$__file{}`` expansion, so no rendered file holds it."""

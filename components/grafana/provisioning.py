@@ -16,7 +16,7 @@ import yaml
 
 from components.containers import BY_NAME, internal_url
 from components.documents import GRAFANA_PROVISIONING_DIR
-from components.grafana.layout import DASHBOARDS_DIR
+from components.grafana.layout import DASHBOARDS_DIR, WEB_PASSWORD_FILE
 
 if TYPE_CHECKING:
     from components.settings import StackSettings
@@ -38,19 +38,29 @@ class Datasource:
     url: str
     is_default: bool
     json_data: dict[str, Any]
+    basic_auth_user: str | None = None
+    """Set: the server requires the stack's credentials (``webAuth``); the password is a secret kept apart."""
 
 
 def datasources(settings: StackSettings) -> list[Datasource]:
     """The stack's datasources: Prometheus (the default, ``timeInterval`` = scrape interval) and Alertmanager."""
     grafana = settings.grafana
+    user = settings.web_auth.user if settings.web_auth.enabled else None
     return [
         Datasource(grafana.datasource_name, grafana.datasource_uid, "prometheus", internal_url(BY_NAME["prometheus"]),
                    True,
-                   {"timeInterval": settings.prometheus.scrape_interval, "httpMethod": "POST"}),
+                   {"timeInterval": settings.prometheus.scrape_interval, "httpMethod": "POST"}, user),
         Datasource("Alertmanager", grafana.alertmanager_datasource_uid, "alertmanager",
                    internal_url(BY_NAME["alertmanager"]), False,
-                   {"implementation": "prometheus", "handleGrafanaManagedAlerts": False}),
+                   {"implementation": "prometheus", "handleGrafanaManagedAlerts": False}, user),
     ]
+
+
+def _credentials(source: Datasource) -> dict[str, Any]:
+    if source.basic_auth_user is None:
+        return {}
+    return {"basicAuth": True, "basicAuthUser": source.basic_auth_user,
+            "secureJsonData": {"basicAuthPassword": f"$__file{{{WEB_PASSWORD_FILE}}}"}}
 
 
 def json_data_encoded(datasource: Datasource) -> str:
@@ -69,6 +79,7 @@ def render_provisioning(settings: StackSettings) -> dict[str, str]:
             "isDefault": source.is_default,
             "editable": False,
             "jsonData": source.json_data,
+            **_credentials(source),
         }
         for source in datasources(settings)
     ]

@@ -239,12 +239,14 @@ def build_checks(endpoints: Endpoints, expected: Expected, *, timeout: float,
         answers.last = (url, document)
         return document
 
+    web_auth = endpoints.web_auth
+
     def prom_get(path: str) -> Any:
-        return _data(fetch(join(prom, path)), path)
+        return _data(fetch(join(prom, path), web_auth), path)
 
     def ready(base: str, name: str) -> Outcome:
         url = join(base, "/-/ready")
-        status, _ = request("GET", url, timeout=timeout)
+        status, _ = request("GET", url, timeout=timeout, auth=web_auth)
         return Outcome(True, f"{name} ready at {base}") if status == 200 else Outcome(False, f"{url}: {status}")
 
     def targets() -> list[dict[str, Any]]:
@@ -294,9 +296,9 @@ def build_checks(endpoints: Endpoints, expected: Expected, *, timeout: float,
         Check("prometheus -> alertmanager", lambda: judge_alertmanagers(prom_get(PROMETHEUS_AM_DISCOVERY))),
         Check("alertmanager ready", lambda: ready(am, "Alertmanager")),
         Check("alertmanager receivers",
-              lambda: judge_receivers(fetch(join(am, "/api/v2/status")), expected.receivers)),
+              lambda: judge_receivers(fetch(join(am, "/api/v2/status"), web_auth), expected.receivers)),
         Check("watchdog firing",
-              lambda: judge_watchdog(fetch(join(am, f"/api/v2/alerts?{watchdog_filter}")))),
+              lambda: judge_watchdog(fetch(join(am, f"/api/v2/alerts?{watchdog_filter}"), web_auth))),
         Check("grafana healthy", lambda: judge_grafana_health(fetch(join(grafana, "/api/health")))),
         Check("grafana datasource",
               lambda: judge_datasource(

@@ -11,7 +11,7 @@ from typing import Any
 from components.cli_args import http_url, positive_seconds, seconds
 from components.config_source import PROJECT_DIR, settings_from_stack_file
 from components.exit_codes import EXIT_USAGE
-from components.operator.endpoints import default_endpoints, stack_outputs
+from components.operator.endpoints import WEB_PASSWORD_ENV, default_endpoints, stack_outputs, web_credentials
 from components.operator.test_alert import DEFAULT_SERVICE, SEVERITIES, TestAlert, duration_plan, labels_for, run
 from components.operator.verify import verify
 
@@ -27,7 +27,8 @@ def add_commands(commands: Any) -> None:
                     "Prometheus -> Alertmanager, Alertmanager's receivers, the Watchdog, Grafana (health, "
                     "datasource, dashboards) and the API health. URLs default to the stack's outputs "
                     "(pulumi stack output) or, without the Pulumi CLI, to those computed from the stack "
-                    f"settings. The Grafana password is read from ${PASSWORD_ENV}.",
+                    f"settings. The Grafana password is read from ${PASSWORD_ENV}; Prometheus' and Alertmanager's "
+                    f"from ${WEB_PASSWORD_ENV}, else the secret stack output webAuthPassword.",
     )
     verify.add_argument("--stack", required=True, help=STACK_HELP)
     verify.add_argument("--prometheus-url", type=http_url, help="default: the stack output prometheusUrl")
@@ -46,7 +47,8 @@ def add_commands(commands: Any) -> None:
         "test-alert", help="send a labelled test alert through Alertmanager, hold it, then resolve it",
         description="Post a test alert (alertname InternetIdTestAlert, test=\"true\") to Alertmanager's "
                     "/api/v2/alerts, show the receivers it is routed to, keep it active for --duration "
-                    "seconds, then resolve it. Ctrl-C resolves it at once.",
+                    "seconds, then resolve it. Ctrl-C resolves it at once. Alertmanager's password: "
+                    f"${WEB_PASSWORD_ENV}, else the secret stack output webAuthPassword.",
     )
     alert.add_argument("--stack", required=True, help=STACK_HELP)
     alert.add_argument("--severity", required=True, choices=SEVERITIES)
@@ -77,6 +79,10 @@ def run_verify(args: argparse.Namespace) -> int:
     )
     if outputs is not None:
         print(outputs.note, file=sys.stderr)
+    credentials = web_credentials(settings, PROJECT_DIR, os.environ)
+    endpoints = replace(endpoints, web_auth=credentials.auth)
+    if credentials.note:
+        print(credentials.note, file=sys.stderr)
     print(f"verifying stack {args.stack}: Prometheus {endpoints.prometheus}, Alertmanager {endpoints.alertmanager}, "
           f"Grafana {endpoints.grafana} (user {endpoints.grafana_user})", file=sys.stderr, flush=True)
     return verify(settings, endpoints, timeout=args.timeout, wait=args.wait,
@@ -98,6 +104,9 @@ def run_test_alert(args: argparse.Namespace) -> int:
         outputs = stack_outputs(args.stack, PROJECT_DIR)
         print(outputs.note, file=sys.stderr)
         url = default_endpoints(settings, outputs.values).alertmanager
+    credentials = web_credentials(settings, PROJECT_DIR, os.environ)
+    if credentials.note:
+        print(credentials.note, file=sys.stderr)
     alert = TestAlert(settings, url, args.severity, service=args.service, duration=args.duration,
-                      timeout=args.timeout)
+                      timeout=args.timeout, auth=credentials.auth)
     return run(alert)

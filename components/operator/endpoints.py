@@ -77,6 +77,55 @@ class Endpoints:
     grafana_user: str
     api_health: str | None = None
     """A URL of the API's health endpoint; ``None``: judge the API by the blackbox probe in Prometheus."""
+    web_auth: tuple[str, str] | None = None
+    """User and password Prometheus and Alertmanager require (``webAuth``); ``None``: send none."""
+
+
+WEB_PASSWORD_ENV = "IIDMON_WEB_PASSWORD"
+"""Overrides the password read from the stack (e.g. where the Pulumi CLI or the state is not at hand)."""
+WEB_PASSWORD_OUTPUT = "webAuthPassword"
+"""The secret stack output holding it (``program.web_auth_secrets``)."""
+
+
+@dataclass(frozen=True)
+class WebCredentials:
+    """What the commands send to Prometheus and Alertmanager; ``note`` says why there is nothing to send."""
+
+    auth: tuple[str, str] | None
+    note: str = ""
+
+
+def web_credentials(
+    settings: StackSettings,
+    project_dir: Path,
+    environ: Mapping[str, str],
+    *,
+    timeout: float = PULUMI_TIMEOUT,
+    which: Callable[[str], str | None] = shutil.which,
+    run: Runner = subprocess.run,
+) -> WebCredentials:
+    """The stack's credential: ``$IIDMON_WEB_PASSWORD``, else the one secret output ``webAuthPassword`` (read
+    with ``--show-secrets``, kept in memory, never printed); never raises."""
+    if not settings.web_auth.enabled:
+        return WebCredentials(None)
+    user = settings.web_auth.user
+    if environ.get(WEB_PASSWORD_ENV):
+        return WebCredentials((user, environ[WEB_PASSWORD_ENV]))
+    missing = (f"no credentials for Prometheus and Alertmanager (they will answer 401): set ${WEB_PASSWORD_ENV} "
+               f"to `pulumi stack output {WEB_PASSWORD_OUTPUT} --show-secrets --stack {settings.stack}`")
+    pulumi = which("pulumi")
+    if pulumi is None:
+        return WebCredentials(None, f"Pulumi CLI not found; {missing}")
+    try:
+        done = run([pulumi, "stack", "output", WEB_PASSWORD_OUTPUT, "--show-secrets", "--stack", settings.stack],
+                   cwd=project_dir, capture_output=True, stdin=subprocess.DEVNULL, text=True, timeout=timeout,
+                   check=False)
+    except (subprocess.TimeoutExpired, OSError):
+        return WebCredentials(None, f"pulumi stack output did not answer{PASSPHRASE_HINT}; {missing}")
+    password = done.stdout.strip() if done.returncode == 0 else ""
+    if not password:
+        return WebCredentials(None, f"the stack has no output {WEB_PASSWORD_OUTPUT}{PASSPHRASE_HINT}; {missing}")
+    return WebCredentials((user, password))
 
 
 def _text(value: Any) -> str | None:

@@ -96,5 +96,5 @@ def get_json(url: str, *, timeout: float, auth: tuple[str, str] | None = None) -
         raise FetchError(f"GET {url}: the answer is not JSON (is this the right URL?)") from None
 
 
-def post_json(url: str, body: Any, *, timeout: float) -> None:
-    request("POST", url, timeout=timeout, body=body)
+def post_json(url: str, body: Any, *, timeout: float, auth: tuple[str, str] | None = None) -> None:
+    request("POST", url, timeout=timeout, body=body, auth=auth)

@@ -178,6 +178,8 @@ class TestAlert:
     duration: float | None = None
     """Seconds to hold the alert; ``None``: the plan's default (group_wait + group_interval + margin)."""
     timeout: float = 30.0
+    auth: tuple[str, str] | None = None
+    """User and password Alertmanager requires (``webAuth``), sent as basic auth."""
     out: TextIO | None = None
     """Progress lines (default: stdout)."""
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
@@ -210,14 +212,15 @@ class TestAlert:
         }
 
     def post(self, ends_at: datetime) -> None:
-        post_json(join(self.alertmanager, "/api/v2/alerts"), [self.document(ends_at)], timeout=self.timeout)
+        post_json(join(self.alertmanager, "/api/v2/alerts"), [self.document(ends_at)], timeout=self.timeout,
+                  auth=self.auth)
 
     def listed(self) -> list[dict[str, Any]]:
         """This alert as Alertmanager lists it (active, silenced or inhibited): empty once resolved."""
         params = [("active", "true"), ("silenced", "true"), ("inhibited", "true"), ("unprocessed", "true")]
         params += [("filter", f'{name}="{value}"') for name, value in self.labels.items()]
         url = join(self.alertmanager, f"/api/v2/alerts?{urllib.parse.urlencode(params)}")
-        found = get_json(url, timeout=self.timeout)
+        found = get_json(url, timeout=self.timeout, auth=self.auth)
         return [a for a in found if a.get("labels") == self.labels] if isinstance(found, list) else []
 
     def wait_until(self, done: Callable[[list[dict[str, Any]]], bool], what: str) -> list[dict[str, Any]]:

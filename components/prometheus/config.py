@@ -16,6 +16,7 @@ from components.prometheus.scrape_jobs import (
     address,
     targets,
 )
+from components.webauth.config import PASSWORD_FILE, basic_auth
 
 if TYPE_CHECKING:
     from components.settings import StackSettings
@@ -33,9 +34,10 @@ def render_prometheus_config(settings: StackSettings) -> str:
             "evaluation_interval": prom.evaluation_interval,
             "external_labels": {"cluster": settings.cluster, "environment": settings.environment},
         },
-        "alerting": {
-            "alertmanagers": [{"static_configs": [{"targets": [address(settings, ALERTMANAGER)]}]}]
-        },
+        "alerting": {"alertmanagers": [{
+            **_credentials(settings, ALERTMANAGER.job.web_auth),
+            "static_configs": [{"targets": [address(settings, ALERTMANAGER)]}],
+        }]},
         "rule_files": [RULES_GLOB],
         "scrape_configs": scrape_configs(settings),
     }
@@ -51,6 +53,7 @@ def scrape_configs(settings: StackSettings) -> list[dict[str, Any]]:
             {
                 "job_name": job.name,
                 "metrics_path": job.job.metrics_path,
+                **_credentials(settings, job.job.web_auth),
                 "static_configs": [{
                     "targets": targets(settings, job),
                     "labels": {"service": job.job.service, "environment": environment},
@@ -71,6 +74,13 @@ def scrape_configs(settings: StackSettings) -> list[dict[str, Any]]:
 
 
 HEALTH_PATH = "/api/health"
+
+
+def _credentials(settings: StackSettings, needed: bool) -> dict[str, Any]:
+    """``basic_auth`` for a server of the stack that requires the stack's credentials (``webAuth``)."""
+    if not (needed and settings.web_auth.enabled):
+        return {}
+    return {"basic_auth": basic_auth(settings.web_auth.user, PASSWORD_FILE)}
 
 
 def probe_targets(settings: StackSettings) -> list[tuple[str, str, str]]:

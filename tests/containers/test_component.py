@@ -16,7 +16,7 @@ from components.settings import PROJECT
 from tests.pulumi_harness import RecordingMocks, unwrap, without_secrets
 
 CONTAINER = "docker:index/container:Container"
-SECRET_DIRS = ("/run/secrets/", "/etc/alertmanager/secrets/")
+SECRET_DIRS = ("/run/secrets/", "/etc/alertmanager/secrets/", "/etc/alertmanager/web/", "/etc/prometheus/web/")
 PLAIN = {
     "grafanaAdminPassword": "plain-grafana-password-0001",
     "postgresExporterPassword": "plain-postgres-password-0002",
@@ -24,13 +24,17 @@ PLAIN = {
     "slack:token": "plain-slack-token-0004",
     "pagerdutyRoutingKey": "plain-routing-key-0005",
     "pagerdutyDatabaseRoutingKey": "plain-database-routing-key-0006",
+    "webAuthPassword": "plain-web-password-0007",
+    "webAuthConfig": "basic_auth_users: {iidmon: $2b$10$plain-web-config-0008}",
+    "webAuthAuthorization": "plain-web-authorization-0009",
 }
 """prod's credentials handed to the component as plain strings (no ``Output.secret`` around them)."""
-RELOAD_JOBS = {"monitoring-alertmanager-reload": "/etc/alertmanager"}
-"""Alertmanager's credential files reach it through its reload job, staged below ``/staging``."""
+RELOAD_JOBS = {"monitoring-alertmanager-reload": "/etc/alertmanager", "monitoring-prometheus-reload": "/etc/prometheus"}
+"""Alertmanager's and Prometheus' credential files reach them through their reload jobs, staged below ``/staging``."""
 
 
-def declare(stack: str, secrets: dict[str, Any]) -> RecordingMocks:
+def declare(stack: str, secrets: dict[str, Any], *, app_network: str | None = "") -> RecordingMocks:
+    """``app_network``: overrides the stack's (``None``: no app network) unless empty."""
     settings = settings_from_stack_file(stack)
     documents = render_documents(settings)
     mocks = RecordingMocks()
@@ -40,7 +44,8 @@ def declare(stack: str, secrets: dict[str, Any]) -> RecordingMocks:
     def program() -> Any:
         containers = MonitoringContainers("monitoring", MonitoringContainersArgs(
             stack=stack, prefix=settings.container_prefix, network_name=settings.network_name,
-            app_network=settings.docker.app_network, bind_address=IPv4Address("127.0.0.1"), protect_volumes=False,
+            app_network=settings.docker.app_network if app_network == "" else app_network,
+            bind_address=IPv4Address("127.0.0.1"), protect_volumes=False,
             specs=container_specs(settings, documents), documents=documents, secrets=secrets))
         return pulumi.Output.all(*(c.name for c in containers.containers.values()))
 
@@ -74,12 +79,50 @@ def test_credential_files_are_secrets_even_when_handed_in_plain() -> None:
         "/etc/alertmanager/secrets/smtp-password": PLAIN["smtpPassword"],
         "/etc/alertmanager/secrets/pagerduty-routing-key": PLAIN["pagerdutyRoutingKey"],
         "/etc/alertmanager/secrets/pagerduty-database-routing-key": PLAIN["pagerdutyDatabaseRoutingKey"],
+        "/etc/alertmanager/web/web.yml": PLAIN["webAuthConfig"],
+        "/etc/alertmanager/web/authorization": PLAIN["webAuthAuthorization"],
+        "/etc/prometheus/web/web.yml": PLAIN["webAuthConfig"],
+        "/etc/prometheus/web/authorization": PLAIN["webAuthAuthorization"],
+        "/etc/prometheus/web/password": PLAIN["webAuthPassword"],
     }
     assert set(credential_uploads(mocks, without_secrets).values()) <= {"[secret]"}
 
 
 def test_a_documented_default_credential_is_uploaded_as_a_secret_too() -> None:
     """dev's exporter logs in with the app's documented dev password: not a secret, but still a credential file."""
-    mocks = declare("dev", {"grafanaAdminPassword": PLAIN["grafanaAdminPassword"]})
+    mocks = declare("dev", {key: PLAIN[key] for key in ("grafanaAdminPassword", "webAuthPassword", "webAuthConfig",
+                                                        "webAuthAuthorization")})
     assert credential_uploads(mocks, unwrap)["/run/secrets/postgres-exporter-password"] == "internetid"
     assert set(credential_uploads(mocks, without_secrets).values()) <= {"[secret]"}
+
+
+def networks_of(mocks: RecordingMocks) -> dict[str, list[str]]:
+    return {
+        unwrap(c.inputs["name"]).removeprefix("iidmon-prod-"): sorted(n["name"] for n in unwrap(
+            c.inputs.get("networksAdvanced") or []))
+        for c in mocks.of_type(CONTAINER) if not unwrap(c.inputs["name"]).endswith("-reload")
+    }
+
+
+def test_each_container_joins_only_the_networks_it_needs() -> None:
+    """The exporters that only read the app are off the monitoring network, so a compromised app container cannot
+    use them (the blackbox exporter's /probe?target=) to reach it; Prometheus, on both, scrapes them."""
+    monitoring, app = "internet-id-monitoring-prod", "internet-id_default"
+    networks = networks_of(declare("prod", PLAIN))
+    assert networks == {
+        "prometheus": sorted([monitoring, app]),
+        "alertmanager": [monitoring],
+        "grafana": [monitoring],
+        "postgres-exporter": [app],
+        "redis-exporter": [app],
+        "blackbox-exporter": [app],
+        "cadvisor": [monitoring],
+        "node-exporter": [],  # the host's network namespace
+    }
+
+
+def test_without_an_app_network_every_container_is_on_the_monitoring_one() -> None:
+    networks = networks_of(declare("prod", PLAIN, app_network=None))
+    assert {name: nets for name, nets in networks.items() if name != "node-exporter"} == {
+        name: ["internet-id-monitoring-prod"] for name in ("prometheus", "alertmanager", "grafana", "postgres-exporter",
+                                                           "redis-exporter", "blackbox-exporter", "cadvisor")}

@@ -120,6 +120,8 @@ def test_grafana_is_locked_down(dev: dict[str, ContainerSpec]) -> None:
 def test_exporters_reach_the_app_network_and_credentials_are_files(dev: dict[str, ContainerSpec]) -> None:
     joined = {name for name, spec in dev.items() if spec.joins_app_network}
     assert joined == {"prometheus", "postgres-exporter", "redis-exporter", "blackbox-exporter"}
+    assert {name for name, spec in dev.items() if spec.app_only} == {
+        "postgres-exporter", "redis-exporter", "blackbox-exporter"}
     exporter = dev["postgres-exporter"]
     assert exporter.env["DATA_SOURCE_URI"] == "db:5432/internetid?sslmode=disable"
     assert exporter.env["DATA_SOURCE_PASS_FILE"] in exporter.secret_uploads

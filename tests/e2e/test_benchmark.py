@@ -14,7 +14,16 @@ import urllib.parse
 import pytest
 
 from tests.e2e.harness.project import ScratchProject
-from tests.e2e.harness.stack import BENCHMARK_KEY, NS, PROMETHEUS, STACK, http_json, longest_scrape_gap, wait_for
+from tests.e2e.harness.stack import (
+    BENCHMARK_KEY,
+    NS,
+    PROMETHEUS,
+    STACK,
+    http_json,
+    longest_scrape_gap,
+    remember_web_auth,
+    wait_for,
+)
 from tests.live.harness.benchmark import write_results
 
 SETTLE_SECONDS = 60
@@ -31,6 +40,7 @@ def test_cold_up_and_a_threshold_change(project: ScratchProject, request: pytest
     results: dict[str, float] = {}
     cold = project.pulumi("up", "--yes", "--stack", STACK, timeout=1800)
     results["cold pulumi up (s)"] = round(cold.seconds, 1)
+    remember_web_auth(project)
     query = urllib.parse.quote("count(up == 1)")
     wait_for("every target up", lambda: http_json(f"{PROMETHEUS}/api/v1/query?query={query}")["data"]["result"],
              timeout=180)

@@ -9,7 +9,11 @@ Prometheus binaries, the toolchain's language host) say so in their docstrings.
 
 from __future__ import annotations
 
+import base64
+import json
 import time
+import urllib.error
+import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,9 +30,11 @@ from tests.e2e.harness.stack import (
     PROMETHEUS,
     STACK,
     VOLUMES,
+    WEB_AUTH,
     http_json,
     longest_scrape_gap,
     reload_jobs,
+    remember_web_auth,
     resource_types,
     stack_containers,
     stack_document,
@@ -54,6 +60,7 @@ class Deployment:
 @pytest.fixture(scope="module")
 def deployed(project: ScratchProject) -> Deployment:
     first = project.pulumi("up", "--yes", "--stack", STACK, timeout=1800)
+    remember_web_auth(project)
     return Deployment(first_up=first, timings={"cold up": first.seconds})
 
 
@@ -118,6 +125,21 @@ def test_every_prometheus_target_is_up(deployed: Deployment) -> None:
     jobs = {t["labels"]["job"] for t in targets}
     assert jobs == {"internet-id-api", "internet-id-web", "postgres", "redis", "node-exporter", "cadvisor",
                     "prometheus", "alertmanager", "grafana", "blackbox-exporter", "blackbox"}
+
+
+def test_prometheus_and_alertmanager_answer_only_with_the_stack_credential(deployed: Deployment,
+                                                                          engine: Engine) -> None:
+    """An unauthenticated request is refused (401); the healthcheck Docker stores names a file, not the password."""
+    user, password = WEB_AUTH[PROMETHEUS]
+    for url in (f"{PROMETHEUS}/api/v1/query?query=up", f"{ALERTMANAGER}/api/v2/status"):
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(url, timeout=10)
+        assert refused.value.code == 401, url
+    containers = stack_containers(engine)
+    for name in ("prometheus", "alertmanager"):
+        inspected = json.dumps(containers[name]["Config"])
+        assert password not in inspected and base64.b64encode(f"{user}:{password}".encode()).decode() not in inspected
+        assert "web/authorization" in " ".join(containers[name]["Config"]["Healthcheck"]["Test"])
 
 
 def test_verify_passes_against_the_deployed_stack(deployed: Deployment, project: ScratchProject,

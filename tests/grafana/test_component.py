@@ -65,6 +65,9 @@ class Recorder(MockMonitor):
         return [r for r in self.registrations if r.typ == typ]
 
 
+WEB_PASSWORD = "plain-web-password-for-the-datasources"
+
+
 def stack_settings(**grafana: Any) -> StackSettings:
     return load_settings("dev", {"grafana": {"generateAdminPassword": True, **grafana},
                                  "prometheus": {"scrapeInterval": "10s", "scrapeTimeout": "5s"}},
@@ -85,7 +88,8 @@ def deploy(settings: StackSettings, cache_dir: Path, base_url: str,
         grafana = settings.grafana
         component = GrafanaResources("grafana", GrafanaResourcesArgs(
             url=URL, auth=auth, container=container, datasources=datasources(settings), folders=grafana.folders,
-            dashboards=dashboards, retries=grafana.provider_retries, retry_wait=grafana.provider_retry_wait))
+            dashboards=dashboards, retries=grafana.provider_retries, retry_wait=grafana.provider_retry_wait,
+            web_password=WEB_PASSWORD))
         return pulumi.Output.all(*[d.urn for d in component.dashboards.values()])
 
     program()
@@ -110,6 +114,20 @@ def test_datasources(seeded_cache: Path, offline_url: str) -> None:
     assert alertmanager["url"] == "http://alertmanager:9093"
     assert alertmanager["isDefault"] is False
     assert json.loads(alertmanager["jsonDataEncoded"])["implementation"] == "prometheus"
+
+
+def test_datasources_log_in_to_prometheus_and_alertmanager_with_a_secret(seeded_cache: Path,
+                                                                         offline_url: str) -> None:
+    recorder = deploy(stack_settings(), seeded_cache, offline_url)
+    sources = recorder.of_type(DATASOURCE)
+    assert len(sources) == 2
+    for source in sources:
+        assert source.inputs["basicAuthEnabled"] is True and source.inputs["basicAuthUsername"] == "iidmon"
+        secure = source.wire["secureJsonDataEncoded"]
+        assert isinstance(secure, dict) and secure[SIG_KEY] == SECRET_SIG
+        assert json.loads(secure["value"]) == {"basicAuthPassword": WEB_PASSWORD}
+    assert WEB_PASSWORD not in json.dumps([{k: v for k, v in r.wire.items() if k != "secureJsonDataEncoded"}
+                                           for r in recorder.registrations])
 
 
 def test_folders_and_dashboards(seeded_cache: Path, offline_url: str) -> None:

@@ -23,7 +23,7 @@ def send(live: LiveStack, severity: str, *, service: str = "monitoring-test", du
     """Send a test alert held for ``duration`` (default: what ``test-alert`` derives from the live timings)."""
     out = io.StringIO()
     alert = TestAlert(live.settings, live.alertmanager.url, severity, service=service, duration=duration, timeout=20,
-                      out=out)
+                      out=out, auth=live.web_auth)
     assert run(alert, err=out) == 0, out.getvalue()
     assert not live.alertmanager.alerts_named(ALERTNAME)
     return out.getvalue()

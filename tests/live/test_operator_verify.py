@@ -30,7 +30,7 @@ def grafana(live: LiveStack) -> Iterator[GrafanaStandIn]:
 
 def endpoints(live: LiveStack, grafana: GrafanaStandIn) -> Endpoints:
     return Endpoints(prometheus=live.prometheus.url, alertmanager=live.alertmanager.url, grafana=grafana.url,
-                     grafana_user="admin")
+                     grafana_user="admin", web_auth=live.web_auth)
 
 
 def run(live: LiveStack, grafana: GrafanaStandIn, wait: float) -> tuple[int, str, str]:

@@ -19,12 +19,12 @@ import pytest
 
 from components.alertmanager.config import secret_files
 from components.config_source import settings_from_mapping
-from components.containers.alertmanager import LIVE as ALERTMANAGER_LIVE
-from components.containers.prometheus import LIVE as PROMETHEUS_LIVE
+from components.containers import container_specs
+from components.containers.model import LiveConfig
 from components.containers.reload import reload_script
 from components.render import render_documents, write_documents
 from components.settings import StackSettings
-from tests.live.harness import profile, services
+from tests.live.harness import profile, services, web_auth
 from tests.live.harness.clients import Alertmanager, Prometheus, poll
 from tests.live.harness.ports import address
 from tests.live.harness.processes import ManagedProcess
@@ -49,8 +49,22 @@ def settings_with(ports: Any, secrets_dir: Path, rules: dict[str, Any],
     return settings_from_mapping(profile.STACK, config)
 
 
+def live_config(name: str) -> LiveConfig:
+    """The reload job's config of ``name`` in the live settings: with the credential file it sends (``webAuth``)."""
+    ports = allocate_ports()
+    spec = {s.name: s for s in container_specs(settings_with(ports, Path("/nonexistent"), {}), {})}[name]
+    assert spec.live_config is not None and spec.live_config.authorization_file
+    return spec.live_config
+
+
+PROMETHEUS_LIVE = live_config("prometheus")
+ALERTMANAGER_LIVE = live_config("alertmanager")
+
+
 def render(settings: StackSettings, directory: Path) -> Path:
+    """The rendered files and the credential files, as the reload job stages them."""
     write_documents(render_documents(settings, []), directory)
+    web_auth.write_web_files(directory)
     for name, secret in secret_files(settings).items():
         (directory / "alertmanager" / "secrets").mkdir(parents=True, exist_ok=True)
         (directory / "alertmanager" / "secrets" / name).write_text(str(secret.value))
@@ -75,9 +89,10 @@ def prometheus(tmp_path: Path) -> Iterator[tuple[ManagedProcess, Path, Any]]:
     settings = settings_with(ports, tmp_path / "live" / "alertmanager" / "secrets", {})
     live = render(settings, tmp_path / "live")
     (tmp_path / "logs").mkdir()
-    process = services.start_prometheus(tmp_path, ports.prometheus, live / "prometheus" / "prometheus.yml")
+    process = services.start_prometheus(tmp_path, ports.prometheus, live / "prometheus" / "prometheus.yml",
+                                        web_config=web_auth.web_config(live, "prometheus"), auth=web_auth.AUTH)
     try:
-        client = Prometheus(f"http://{address(ports.prometheus)}")
+        client = Prometheus(f"http://{address(ports.prometheus)}", web_auth.AUTH)
         poll(lambda: client.value('up{job="prometheus"}'), lambda up: up == 1, timeout=60,
              what="Prometheus scraping itself")
         yield process, tmp_path, ports
@@ -93,7 +108,7 @@ def test_a_rule_change_is_active_within_the_bound_with_no_scrape_gap_and_the_pen
     prometheus: tuple[ManagedProcess, Path, Any],
 ) -> None:
     process, root, ports = prometheus
-    client = Prometheus(f"http://{address(ports.prometheus)}")
+    client = Prometheus(f"http://{address(ports.prometheus)}", web_auth.AUTH)
     [before] = poll(lambda: pending(client, "ServiceDown"), bool, timeout=30, what="ServiceDown pending")
     assert before["state"] == "pending"
 
@@ -131,7 +146,7 @@ def test_a_version_the_running_prometheus_refuses_fails_the_job_and_its_alert_fi
     """A checker that accepts what the running version refuses (as promtool 2.42 and a newer Prometheus
     could): the job reports the refusal, the old config keeps running, PrometheusConfigReloadFailed fires."""
     process, root, ports = prometheus
-    client = Prometheus(f"http://{address(ports.prometheus)}")
+    client = Prometheus(f"http://{address(ports.prometheus)}", web_auth.AUTH)
     staged = render(settings_with(ports, root / "live" / "alertmanager" / "secrets", {}), root / "next") / "prometheus"
     (staged / "rules" / "meta.yml").write_text("groups:\n- name: broken\n  rules:\n  - alert: X\n    expr: vector(1\n")
     accepting = tmp_path / "accepting-checker"
@@ -155,7 +170,8 @@ def test_a_route_change_reaches_the_running_alertmanager(tmp_path: Path) -> None
     secrets = tmp_path / "live" / "alertmanager" / "secrets"
     live = render(settings_with(ports, secrets, {}), tmp_path / "live")
     (tmp_path / "logs").mkdir()
-    process = services.start_alertmanager(tmp_path, ports.alertmanager, live / "alertmanager" / "alertmanager.yml")
+    process = services.start_alertmanager(tmp_path, ports.alertmanager, live / "alertmanager" / "alertmanager.yml",
+                                          web_config=web_auth.web_config(live, "alertmanager"), auth=web_auth.AUTH)
     try:
         routes = {**profile.LIVE_TIMINGS.routes, "critical": {"groupWait": "7s", "groupInterval": "9s",
                                                               "repeatInterval": "1h"}}
@@ -163,7 +179,7 @@ def test_a_route_change_reaches_the_running_alertmanager(tmp_path: Path) -> None
         result = run_reload("alertmanager", ALERTMANAGER_LIVE, ports.alertmanager,
                             live_dir=live / "alertmanager", staged=staged, process=process)
         assert result.returncode == 0, result.stdout + result.stderr
-        status = Alertmanager(f"http://{address(ports.alertmanager)}").status()
+        status = Alertmanager(f"http://{address(ports.alertmanager)}", web_auth.AUTH).status()
         assert "group_wait: 7s" in status["config"]["original"]
         assert process.running(), "Alertmanager restarted instead of reloading"
     finally:

@@ -13,6 +13,8 @@ from tests.operator.expected_stacks import COMMITTED
 from tests.operator.standins import AlertmanagerStandIn, GrafanaStandIn, PrometheusStandIn
 
 PASSWORD = "stand-in-password-1234"
+WEB_PASSWORD = "stand-in-web-password-5678"
+"""What the commands send Prometheus and Alertmanager (``$IIDMON_WEB_PASSWORD``)."""
 
 
 @dataclass
@@ -36,6 +38,7 @@ def dev_expected() -> Expected:
 @pytest.fixture
 def standins(dev_expected: Expected, monkeypatch: pytest.MonkeyPatch) -> Iterator[StandIns]:
     monkeypatch.setenv("GRAFANA_ADMIN_PASSWORD", PASSWORD)
+    monkeypatch.setenv("IIDMON_WEB_PASSWORD", WEB_PASSWORD)
     servers = StandIns(
         dev_expected,
         PrometheusStandIn(dev_expected).start(),

@@ -14,6 +14,7 @@ from components.cli import main
 from components.config_source import settings_from_mapping, settings_from_stack_file, stack_file
 from components.exit_codes import EXIT_INTERRUPTED
 from components.operator import commands, test_alert
+from components.operator.endpoints import WEB_PASSWORD_ENV
 from components.operator.test_alert import ALERTNAME, TestAlert, duration_plan, labels_for, routes_for, run
 from components.settings import StackSettings
 from tests.operator.conftest import StandIns
@@ -120,7 +121,9 @@ def test_ctrl_c_resolves_before_exiting(standins: StandIns) -> None:
     assert len(am.posted) == 2
 
 
-def test_unreachable_alertmanager_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+def test_unreachable_alertmanager_is_one_line(capsys: pytest.CaptureFixture[str],
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(WEB_PASSWORD_ENV, "a-web-password")
     url = f"http://127.0.0.1:{closed_port()}"
     argv = ["test-alert", "--stack", "dev", "--severity", "info", "--alertmanager-url", url]
     assert main(argv) == 1
@@ -129,7 +132,9 @@ def test_unreachable_alertmanager_is_one_line(capsys: pytest.CaptureFixture[str]
     assert "Traceback" not in err
 
 
-def test_alert_never_listed_times_out_and_is_resolved(standins: StandIns, capsys: pytest.CaptureFixture[str]) -> None:
+def test_alert_never_listed_times_out_and_is_resolved(standins: StandIns, capsys: pytest.CaptureFixture[str],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(WEB_PASSWORD_ENV, "a-web-password")
     am = standins.alertmanager
     am.routes["/api/v2/alerts"] = lambda r: (200, b"") if r.method == "POST" else (200, [])
     argv = ["test-alert", "--stack", "dev", "--severity", "info", "--alertmanager-url", am.url, "--timeout", "1"]
@@ -236,3 +241,14 @@ def test_a_duration_shorter_than_wait_plus_interval_warns(
                                    "+ group_interval 200ms: if Alertmanager still holds a group of this alert"), \
         captured.err
     assert "holding it for 0.15s until" in captured.out
+
+
+def test_the_command_logs_in_to_alertmanager(standins: StandIns, capsys: pytest.CaptureFixture[str],
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(WEB_PASSWORD_ENV, "a-web-password")
+    am = standins.alertmanager
+    am.routes["/api/v2/alerts"] = lambda r: (200, b"") if r.method == "POST" else (200, [])
+    main(["test-alert", "--stack", "dev", "--severity", "info", "--alertmanager-url", am.url, "--timeout", "1"])
+    assert am.requests and {r.headers.get("authorization") for r in am.requests} == {
+        "Basic aWlkbW9uOmEtd2ViLXBhc3N3b3Jk"}  # iidmon:a-web-password
+    assert "a-web-password" not in capsys.readouterr().err

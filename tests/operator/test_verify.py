@@ -17,7 +17,7 @@ from components.cli import main
 from components.config_source import settings_from_stack_file
 from components.operator import checks
 from components.operator.checks import Check, Outcome
-from components.operator.endpoints import default_endpoints, stack_outputs
+from components.operator.endpoints import default_endpoints, stack_outputs, web_credentials
 from components.operator.verify import run_checks, table
 from tests.operator.conftest import PASSWORD, StandIns
 
@@ -227,6 +227,41 @@ def test_without_wait_each_check_runs_once() -> None:
 
 def completed(stdout: str = "", stderr: str = "", returncode: int = 0) -> subprocess.CompletedProcess[str]:
     return subprocess.CompletedProcess(["pulumi"], returncode, stdout, stderr)
+
+
+def test_verify_logs_in_to_prometheus_and_alertmanager(standins: StandIns,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    verify(standins)
+    web = "Basic aWlkbW9uOnN0YW5kLWluLXdlYi1wYXNzd29yZC01Njc4"  # iidmon:stand-in-web-password-5678
+    for server in (standins.prometheus, standins.alertmanager):
+        assert server.requests and {r.headers.get("authorization") for r in server.requests} == {web}
+    assert all(r.headers.get("authorization") != web for r in standins.grafana.requests)
+    assert "stand-in-web-password" not in "".join(capsys.readouterr())
+
+
+def test_the_web_password_is_the_secret_stack_output() -> None:
+    seen: list[list[str]] = []
+
+    def run(argv: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
+        seen.append(argv)
+        return completed("generated-web-password\n")
+
+    found = web_credentials(settings_from_stack_file("prod"), Path("/p"), {}, which=lambda _: "/usr/bin/pulumi",
+                            run=run)
+    assert seen == [["/usr/bin/pulumi", "stack", "output", "webAuthPassword", "--show-secrets", "--stack", "prod"]]
+    assert found.auth == ("iidmon", "generated-web-password") and found.note == ""
+    from_env = web_credentials(settings_from_stack_file("prod"), Path("/p"), {"IIDMON_WEB_PASSWORD": "from-env"},
+                               which=lambda _: None)
+    assert from_env.auth == ("iidmon", "from-env")
+
+
+def test_without_the_web_password_the_commands_say_how_to_get_it() -> None:
+    found = web_credentials(settings_from_stack_file("dev"), Path("."), {},
+                            which=lambda _: "/usr/bin/pulumi", run=lambda argv, **kw: completed(returncode=255))
+    assert found.auth is None
+    assert found.note.startswith("the stack has no output webAuthPassword")
+    assert found.note.endswith("set $IIDMON_WEB_PASSWORD to `pulumi stack output webAuthPassword --show-secrets "
+                               "--stack dev`")
 
 
 def test_outputs_without_the_pulumi_cli() -> None:

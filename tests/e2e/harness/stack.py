@@ -81,9 +81,23 @@ def longest_scrape_gap(job: str, start: float, end: float) -> float:
     return max(b - a for a, b in itertools.pairwise(stamps))
 
 
+WEB_AUTH: dict[str, tuple[str, str]] = {}
+"""The credential Prometheus and Alertmanager require, by their URL, once a deploy generated it (``webAuth``)."""
+
+
+def remember_web_auth(project: ScratchProject) -> tuple[str, str]:
+    """Read the generated credential as an operator does (the secret stack output); ``http_json`` sends it."""
+    password = project.pulumi("stack", "output", "webAuthPassword", "--show-secrets", "--stack", STACK).stdout.strip()
+    user = project.pulumi("stack", "output", "webAuthUser", "--stack", STACK).stdout.strip()
+    WEB_AUTH.update({PROMETHEUS: (user, password), ALERTMANAGER: (user, password)})
+    return user, password
+
+
 def http_json(url: str, *, timeout: float = 10, auth: tuple[str, str] | None = None,
               method: str = "GET", body: Any = None) -> Any:
-    """One JSON request to a published port of the deployed stack."""
+    """One JSON request to a published port of the deployed stack (Prometheus and Alertmanager: with
+    ``WEB_AUTH``)."""
+    auth = auth or next((credential for base, credential in WEB_AUTH.items() if url.startswith(base)), None)
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(url, data=data, method=method)
     if data is not None:

@@ -10,18 +10,19 @@ import urllib.request
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from tests.live.harness.processes import authorized
+
 T = TypeVar("T")
 
 
-def get_json(url: str, timeout: float = 5.0) -> Any:
-    with urllib.request.urlopen(url, timeout=timeout) as response:
+def get_json(url: str, timeout: float = 5.0, auth: tuple[str, str] | None = None) -> Any:
+    with urllib.request.urlopen(authorized(url, auth), timeout=timeout) as response:
         return json.loads(response.read())
 
 
-def post_json(url: str, document: Any, timeout: float = 5.0) -> Any:
-    request = urllib.request.Request(
-        url, data=json.dumps(document).encode(), method="POST", headers={"Content-Type": "application/json"}
-    )
+def post_json(url: str, document: Any, timeout: float = 5.0, auth: tuple[str, str] | None = None) -> Any:
+    request = authorized(url, auth, data=json.dumps(document).encode(), method="POST",
+                         headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=timeout) as response:
         body = response.read()
     return json.loads(body) if body else None
@@ -46,11 +47,13 @@ def poll(fetch: Callable[[], T], done: Callable[[T], bool], timeout: float, what
 
 
 class Prometheus:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, auth: tuple[str, str] | None = None) -> None:
         self.url = url.rstrip("/")
+        self.auth = auth
+        """User and password it requires (the stack's ``webAuth``)."""
 
     def query(self, expr: str) -> list[dict[str, Any]]:
-        data = get_json(f"{self.url}/api/v1/query?{urllib.parse.urlencode({'query': expr})}")
+        data = get_json(f"{self.url}/api/v1/query?{urllib.parse.urlencode({'query': expr})}", auth=self.auth)
         if data.get("status") != "success":
             raise AssertionError(f"query {expr!r} failed: {data}")
         return list(data["data"]["result"])
@@ -63,24 +66,27 @@ class Prometheus:
         return float(result[0]["value"][1])
 
     def targets(self) -> list[dict[str, Any]]:
-        return list(get_json(f"{self.url}/api/v1/targets?state=active")["data"]["activeTargets"])
+        targets = get_json(f"{self.url}/api/v1/targets?state=active", auth=self.auth)
+        return list(targets["data"]["activeTargets"])
 
     def rule_groups(self) -> list[dict[str, Any]]:
-        return list(get_json(f"{self.url}/api/v1/rules")["data"]["groups"])
+        return list(get_json(f"{self.url}/api/v1/rules", auth=self.auth)["data"]["groups"])
 
     def alerts(self) -> list[dict[str, Any]]:
-        return list(get_json(f"{self.url}/api/v1/alerts")["data"]["alerts"])
+        return list(get_json(f"{self.url}/api/v1/alerts", auth=self.auth)["data"]["alerts"])
 
     def firing(self, alertname: str) -> list[dict[str, Any]]:
         return [a for a in self.alerts() if a["labels"].get("alertname") == alertname and a["state"] == "firing"]
 
 
 class Alertmanager:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, auth: tuple[str, str] | None = None) -> None:
         self.url = url.rstrip("/")
+        self.auth = auth
+        """User and password it requires (the stack's ``webAuth``)."""
 
     def status(self) -> dict[str, Any]:
-        return dict(get_json(f"{self.url}/api/v2/status"))
+        return dict(get_json(f"{self.url}/api/v2/status", auth=self.auth))
 
     def alerts(self, *, active: bool = True, silenced: bool = True, inhibited: bool = True,
                filters: list[str] | None = None) -> list[dict[str, Any]]:
@@ -89,10 +95,10 @@ class Alertmanager:
             ("inhibited", str(inhibited).lower()),
         ]
         params += [("filter", f) for f in filters or []]
-        return list(get_json(f"{self.url}/api/v2/alerts?{urllib.parse.urlencode(params)}"))
+        return list(get_json(f"{self.url}/api/v2/alerts?{urllib.parse.urlencode(params)}", auth=self.auth))
 
     def alerts_named(self, alertname: str) -> list[dict[str, Any]]:
         return self.alerts(filters=[f'alertname="{alertname}"'])
 
     def post_alerts(self, alerts: list[dict[str, Any]]) -> None:
-        post_json(f"{self.url}/api/v2/alerts", alerts)
+        post_json(f"{self.url}/api/v2/alerts", alerts, auth=self.auth)

@@ -7,6 +7,7 @@ a last resort, at interpreter exit) kills whatever is still running, group by gr
 from __future__ import annotations
 
 import atexit
+import base64
 import contextlib
 import ctypes
 import os
@@ -18,6 +19,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 # Binary -> Debian package that ships it (named in the failure when it is missing).
 DEBIAN_PACKAGES: dict[str, str] = {
@@ -170,8 +172,8 @@ class ManagedProcess:
             time.sleep(0.1)
         raise self.failure(f"not {what} after {timeout:.0f}s")
 
-    def wait_http(self, url: str, timeout: float = 30.0) -> None:
-        self.wait_until(lambda: http_ok(url), f"answering 200 on {url}", timeout)
+    def wait_http(self, url: str, timeout: float = 30.0, auth: tuple[str, str] | None = None) -> None:
+        self.wait_until(lambda: http_ok(url, auth=auth), f"answering 200 on {url}", timeout)
 
     @classmethod
     def stop_all(cls) -> None:
@@ -180,12 +182,21 @@ class ManagedProcess:
         cls._registry.clear()
 
 
-def http_ok(url: str, timeout: float = 2.0) -> bool:
+def http_ok(url: str, timeout: float = 2.0, auth: tuple[str, str] | None = None) -> bool:
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
+        with urllib.request.urlopen(authorized(url, auth), timeout=timeout) as response:
             return int(response.status) == 200
     except (urllib.error.URLError, OSError):
         return False
+
+
+def authorized(url: str, auth: tuple[str, str] | None, **kwargs: Any) -> urllib.request.Request:
+    """A request for ``url`` that sends ``auth`` (user, password) as basic auth, when given."""
+    request = urllib.request.Request(url, **kwargs)
+    if auth is not None:
+        token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
+        request.add_header("Authorization", f"Basic {token}")
+    return request
 
 
 def run(argv: Sequence[str], log: Path, *, user: str | None = None, timeout: float = 60.0,

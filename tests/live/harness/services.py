@@ -163,7 +163,9 @@ def start_blackbox_exporter(root: Path, port: int, config: Path) -> ManagedProce
     return process
 
 
-def start_prometheus(root: Path, port: int, config: Path, *, external_url: str | None = None) -> ManagedProcess:
+def start_prometheus(root: Path, port: int, config: Path, *, external_url: str | None = None,
+                     web_config: Path | None = None, auth: tuple[str, str] | None = None) -> ManagedProcess:
+    """``web_config``: its ``--web.config.file`` (then it answers only with ``auth``)."""
     binary = require_binary("prometheus")
     promtool = require_binary("promtool")
     log = root / "logs" / "prometheus.log"
@@ -174,12 +176,16 @@ def start_prometheus(root: Path, port: int, config: Path, *, external_url: str |
             f"--storage.tsdb.path={data}", "--web.enable-lifecycle", "--log.level=info"]
     if external_url:
         argv.append(f"--web.external-url={external_url}")
+    if web_config is not None:
+        run([promtool, "check", "web-config", str(web_config)], log)
+        argv.append(f"--web.config.file={web_config}")
     process = ManagedProcess("prometheus", argv, log, cwd=config.parent).start()
-    process.wait_http(f"http://{address(port)}/-/ready", 60)
+    process.wait_http(f"http://{address(port)}/-/ready", 60, auth=auth)
     return process
 
 
-def start_alertmanager(root: Path, port: int, config: Path) -> ManagedProcess:
+def start_alertmanager(root: Path, port: int, config: Path, *, web_config: Path | None = None,
+                       auth: tuple[str, str] | None = None) -> ManagedProcess:
     binary = require_binary("prometheus-alertmanager")
     amtool = require_binary("amtool")
     log = root / "logs" / "alertmanager.log"
@@ -190,10 +196,11 @@ def start_alertmanager(root: Path, port: int, config: Path) -> ManagedProcess:
         "alertmanager",
         [binary, f"--config.file={config}", f"--web.listen-address={address(port)}",
          f"--storage.path={data}", "--cluster.listen-address=", "--log.level=debug",
-         f"--web.external-url=http://{address(port)}"],
+         f"--web.external-url=http://{address(port)}",
+         *([f"--web.config.file={web_config}"] if web_config is not None else [])],
         log, cwd=config.parent,
     ).start()
-    process.wait_http(f"http://{address(port)}/-/ready", 30)
+    process.wait_http(f"http://{address(port)}/-/ready", 30, auth=auth)
     return process
 
 

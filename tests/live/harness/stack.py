@@ -19,7 +19,7 @@ from components.documents import ALERTMANAGER_CONFIG, BLACKBOX_CONFIG, PROMETHEU
 from components.durations import seconds
 from components.render import render_documents, write_documents
 from components.settings import StackSettings
-from tests.live.harness import profile, services
+from tests.live.harness import profile, services, web_auth
 from tests.live.harness.api_standin import (
     ApiStandIn,
     MetricsStandIn,
@@ -89,11 +89,16 @@ class LiveStack:
 
     @property
     def prometheus(self) -> Prometheus:
-        return Prometheus(f"http://{address(self.ports.prometheus)}")
+        return Prometheus(f"http://{address(self.ports.prometheus)}", self.web_auth)
 
     @property
     def alertmanager(self) -> Alertmanager:
-        return Alertmanager(f"http://{address(self.ports.alertmanager)}")
+        return Alertmanager(f"http://{address(self.ports.alertmanager)}", self.web_auth)
+
+    @property
+    def web_auth(self) -> tuple[str, str] | None:
+        """What Prometheus and Alertmanager require (``webAuth``, on in the live settings as everywhere)."""
+        return web_auth.AUTH if self.settings.web_auth.enabled else None
 
     @property
     def logs(self) -> Path:
@@ -187,6 +192,9 @@ class LiveStack:
         # The rendered documents, as rendered, plus the credential files they point at.
         documents = render_documents(settings)
         write_documents(documents, render_dir)
+        auth = web_auth.AUTH if settings.web_auth.enabled else None
+        if auth is not None:
+            web_auth.write_web_files(render_dir, settings.web_auth.user)
         secrets_dir.mkdir(parents=True, exist_ok=True)
         for name, secret in secret_files(settings).items():
             if secret.value is None:
@@ -218,10 +226,13 @@ class LiveStack:
         procs["blackbox-exporter"] = services.start_blackbox_exporter(
             root, ports.blackbox_exporter, render_dir / BLACKBOX_CONFIG)
         stack.timings["exporters"] = time.monotonic() - t0
-        procs["alertmanager"] = services.start_alertmanager(root, ports.alertmanager, render_dir / ALERTMANAGER_CONFIG)
+        procs["alertmanager"] = services.start_alertmanager(
+            root, ports.alertmanager, render_dir / ALERTMANAGER_CONFIG,
+            web_config=web_auth.web_config(render_dir, "alertmanager") if auth else None, auth=auth)
         procs["prometheus"] = services.start_prometheus(
             root, ports.prometheus, render_dir / PROMETHEUS_CONFIG,
-            external_url=settings.prometheus.external_url)
+            external_url=settings.prometheus.external_url,
+            web_config=web_auth.web_config(render_dir, "prometheus") if auth else None, auth=auth)
         stack.timings["ready"] = time.monotonic() - t0
         return stack
 

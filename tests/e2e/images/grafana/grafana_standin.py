@@ -12,8 +12,8 @@ What it does, the way Grafana does it:
 - ``grafana cli admin reset-admin-password [--password-from-stdin | PASSWORD]``: sets the stored
   password; fails (exit 1) before the first server start, when there is no admin user yet.
 - File provisioning from ``<paths.provisioning>/datasources/*.yaml`` and ``dashboards/*.yaml``
-  (``apiVersion: 1``; ``$VAR``/``${VAR}`` expanded from the environment), dashboard JSON read
-  from each file provider's ``options.path`` (``foldersFromFilesStructure`` too).  Read at start
+  (``apiVersion: 1``; ``$__file{path}``, ``$__env{NAME}``, ``$VAR``/``${VAR}`` expanded as Grafana does),
+  dashboard JSON read from each file provider's ``options.path`` (``foldersFromFilesStructure`` too).  Read at start
   (invalid provisioning stops the server, as Grafana does) and re-read every 10 seconds.
 - With basic auth as the admin: ``/api/datasources[/uid/U|/name/N]``,
   ``/api/datasources/uid/U/health`` (a real query: ``1+1`` against a Prometheus datasource,
@@ -177,12 +177,27 @@ class ProvisioningError(ValueError):
 
 
 _VAR = re.compile(r"\$\$|\$\{(\w+)\}|\$(\w+)")
+_EXPANDER = re.compile(r"\$__(file|env)\{([^}]*)\}")
+
+
+def _expanded(match: re.Match[str]) -> str:
+    """Grafana's ``$__file{path}`` (the file's content, trimmed; a missing file fails provisioning) and
+    ``$__env{NAME}``, expanded before the environment variables, as ``setting.ExpandVar`` does."""
+    kind, argument = match.group(1), match.group(2).strip()
+    if kind == "env":
+        return os.environ.get(argument, "")
+    try:
+        return Path(argument).read_text().strip()
+    except OSError as error:
+        raise ProvisioningError(f"$__file{{{argument}}}: {error.strerror}") from None
 
 
 def expand(value: Any) -> Any:
-    """Environment variables in every string of a provisioning document (``$$`` is a literal ``$``)."""
+    """Grafana's expanders and environment variables in every string of a provisioning document (``$$`` is a
+    literal ``$``)."""
     if isinstance(value, str):
-        return _VAR.sub(lambda m: "$" if m.group(0) == "$$" else os.environ.get(m.group(1) or m.group(2), ""), value)
+        return "$".join(_VAR.sub(lambda m: os.environ.get(m.group(1) or m.group(2), ""), _EXPANDER.sub(_expanded, part))
+                        for part in value.split("$$"))
     if isinstance(value, list):
         return [expand(item) for item in value]
     if isinstance(value, dict):
