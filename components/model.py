@@ -27,6 +27,23 @@ def check_http_url(value: str) -> str:
 HttpUrl = Annotated[str, AfterValidator(check_http_url)]
 """A setting that must be an absolute http(s) URL."""
 
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def check_credential_url(value: str) -> str:
+    """``value`` if it is an https URL: a credential sent to it (a token, a routing key, a check's
+    ping capability) must not cross the network in clear.  Plain http is accepted on loopback only,
+    where the credential never leaves the host (the live tests' stand-in receivers)."""
+    check_http_url(value)
+    parsed = urlsplit(value)
+    if parsed.scheme != "https" and parsed.hostname not in LOOPBACK_HOSTS:
+        raise ValueError(f"{value!r} carries a credential and must be https (plain http only on loopback)")
+    return value
+
+
+CredentialUrl = Annotated[str, AfterValidator(check_credential_url)]
+"""A URL something secret is sent to: https, or http on loopback."""
+
 
 class ConfigModel(BaseModel):
     """A frozen settings block read from stack config (keys in camelCase)."""

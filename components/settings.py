@@ -207,8 +207,9 @@ def _describe(err: Any) -> str:
     path = ".".join(str(part) for part in location)
     message = str(err.get("msg", "invalid")).removeprefix("Value error, ")
     spanning = re.match(r"([a-z][A-Za-z0-9.]*): (.*)", message, re.DOTALL)
-    if not path and spanning:  # a check across areas names its key first
-        return f"{_full_key(spanning.group(1))}: {spanning.group(2)}"
+    if spanning and (not path or "." not in spanning.group(1)):  # a model's check names its key first
+        path = f"{path}.{spanning.group(1)}" if path else spanning.group(1)
+        return f"{_full_key(path)}: {spanning.group(2)}"
     top = path.split(".", 1)[0]
     key = _full_key(path) if path else PROJECT
     if err.get("type") == "extra_forbidden":

@@ -12,7 +12,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from components.durations import Duration, seconds
-from components.model import ConfigModel, HttpUrl
+from components.model import ConfigModel, CredentialUrl, HttpUrl
 
 PAGERDUTY_EVENTS_V2_URL = "https://events.pagerduty.com/v2/enqueue"
 SLACK_POST_MESSAGE_URL = "https://slack.com/api/chat.postMessage"
@@ -71,7 +71,7 @@ class SlackNotifications(ConfigModel):
     """Post critical and warning alerts to Slack (and info alerts when e-mail is off)."""
     delivery: Literal["bot", "webhook"] = "bot"
     """``bot``: ``chat.postMessage`` with the secret ``slack:token``; ``webhook``: incoming webhooks."""
-    api_url: HttpUrl = SLACK_POST_MESSAGE_URL
+    api_url: CredentialUrl = SLACK_POST_MESSAGE_URL
     """``delivery: bot`` only: the Web API method messages are posted to (a live test points it at a
     local receiver)."""
     channel_webhooks: list[SlackChannelRole] = []
@@ -108,7 +108,7 @@ class PagerDutyNotifications(ConfigModel):
 
     enabled: bool = False
     """Page through PagerDuty for critical alerts."""
-    url: HttpUrl = PAGERDUTY_EVENTS_V2_URL
+    url: CredentialUrl = PAGERDUTY_EVENTS_V2_URL
     """Events API v2 endpoint; a live test points it at a local receiver."""
     separate_database_service: bool = True
     """Page database criticals on their own service (the DBA rotation, ``pagerdutyDatabaseRoutingKey``);
@@ -226,14 +226,36 @@ class NotificationSettings(ConfigModel):
     external_url: HttpUrl | None = None
     """URL on-call reaches Alertmanager at: the links in every notification.  Default
     ``http://<bindAddress>:<ports.alertmanager>``, which only works on the Docker host itself."""
-    heartbeat_url: HttpUrl | None = None
-    """Dead-man's-switch URL (e.g. healthchecks.io) the Watchdog alert is POSTed to; unset: sent nowhere."""
+    heartbeat_url: CredentialUrl | None = None
+    """Dead-man's-switch URL (e.g. a healthchecks.io check expecting a ping every 5 minutes) the Watchdog
+    alert is POSTed to: the only thing that notices a dead Prometheus, Alertmanager or notification path.
+    Required when PagerDuty or Slack is on, unless ``heartbeatOptOut`` says why not."""
+    heartbeat_opt_out: str | None = None
+    """Why a stack that notifies people has no dead-man's switch (e.g. ``"Watchdog is watched by the
+    central Alertmanager"``): the explicit opt-out from ``heartbeatUrl``, kept in the stack file for
+    review.  Refused together with ``heartbeatUrl``."""
     secrets_dir: str = "/etc/alertmanager/secrets"
     """Absolute directory of the credential files alertmanager.yml points at (Alertmanager reads
     ``*_file`` credentials relative to its working directory, not to the config file)."""
     resolve_timeout: Duration = "5m"
     """Alertmanager marks an alert resolved when Prometheus stops resending it for this long."""
     timing: RouteTimings = RouteTimings()
+
+    @model_validator(mode="after")
+    def _heartbeat_when_people_are_notified(self) -> NotificationSettings:
+        """A stack that pages or posts to people must notice when its own pipeline is dead."""
+        if self.heartbeat_url and self.heartbeat_opt_out is not None:
+            raise ValueError("heartbeatUrl and heartbeatOptOut are both set; keep one")
+        if self.heartbeat_opt_out is not None and not self.heartbeat_opt_out.strip():
+            raise ValueError("heartbeatOptOut: give the reason this stack has no dead-man's switch")
+        people = [name for name, on in (("PagerDuty", self.pagerduty.enabled), ("Slack", self.slack.enabled)) if on]
+        if people and not self.heartbeat_url and self.heartbeat_opt_out is None:
+            raise ValueError(
+                f"heartbeatUrl: required because {' and '.join(people)} notify people and only a dead-man's switch "
+                "notices a dead Prometheus or Alertmanager; set it to a check expecting a ping every 5 minutes "
+                "(e.g. https://hc-ping.com/<uuid>), or set notifications.heartbeatOptOut to the reason there is none"
+            )
+        return self
 
     @field_validator("secrets_dir")
     @classmethod

@@ -148,7 +148,9 @@ def test_heartbeat_and_shared_database_service() -> None:
     db = _receiver("prod-heartbeat-shared-pd", "pagerduty-database")["pagerduty_configs"][0]
     assert db["routing_key_file"].endswith("/pagerduty-routing-key")
     assert "pagerduty-database-routing-key" not in secret_files(VARIANTS["prod-heartbeat-shared-pd"])
-    assert set(_receiver("prod", "watchdog")) == {"name"}
+    (prod_hook,) = _receiver("prod", "watchdog")["webhook_configs"]
+    assert prod_hook["url"] == "https://hc-ping.example.com/internet-id-production"
+    assert set(_receiver("dev", "watchdog")) == {"name"}
 
 
 _FILES_OF_MODE = {
@@ -309,6 +311,12 @@ def test_missing_slack_secrets_are_named_when_secrets_are_required() -> None:
         ({"slack": {"delivery": "webhook", "apiUrl": "https://slack.example/api"}}, "delivery: bot only"),
         ({"slack": {"delivery": "webhook", "channelWebhooks": ["incidents"]}}, "channelWebhooks"),
         ({"slack": {"apiUrl": "slack.com/api/chat.postMessage"}}, "not an http(s) URL"),
+        ({"slack": {"apiUrl": "http://slack.com/api/chat.postMessage"}}, "carries a credential and must be https"),
+        ({"pagerduty": {"url": "http://events.pagerduty.com/v2/enqueue"}}, "carries a credential and must be https"),
+        ({"heartbeatUrl": "http://hc-ping.com/uuid"}, "carries a credential and must be https"),
+        ({"heartbeatUrl": None}, "notifications.heartbeatUrl: required because PagerDuty and Slack notify people"),
+        ({"heartbeatOptOut": "watched centrally"}, "heartbeatUrl and heartbeatOptOut are both set"),
+        ({"heartbeatUrl": None, "heartbeatOptOut": " "}, "heartbeatOptOut: give the reason"),
     ],
 )
 def test_bad_notification_settings_are_named(notifications: dict[str, Any], problem: str) -> None:
@@ -316,6 +324,23 @@ def test_bad_notification_settings_are_named(notifications: dict[str, Any], prob
         variant("prod", notifications)
     assert problem in str(error.value)
     assert "notifications" in str(error.value)
+
+
+def test_a_stack_that_notifies_people_opts_out_of_the_heartbeat_only_explicitly() -> None:
+    """Slack alone needs the dead-man's switch too; a written reason opts out; e-mail only needs neither."""
+    with pytest.raises(SettingsError, match=r"heartbeatUrl: required because Slack notify people"):
+        variant("prod", {"heartbeatUrl": None, "pagerduty": {"enabled": False}})
+    opted_out = variant("prod", {"heartbeatUrl": None, "heartbeatOptOut": "Watchdog watched by the central Alertmanager"})
+    (watchdog,) = (r for r in alertmanager_document(opted_out)["receivers"] if r["name"] == "watchdog")
+    assert watchdog == {"name": "watchdog"}
+    assert variant("prod", {"heartbeatUrl": None, "pagerduty": {"enabled": False}, "slack": {"enabled": False}})
+
+
+def test_loopback_receivers_may_use_plain_http() -> None:
+    """The live tests' stand-ins: the credential never leaves the host."""
+    settings = variant("prod", {"pagerduty": {"url": "http://127.0.0.1:9/v2/enqueue"},
+                                "heartbeatUrl": "http://localhost:9/ping"})
+    assert settings.notifications.pagerduty.url == "http://127.0.0.1:9/v2/enqueue"
 
 
 MATCHER = re.compile(r'([a-z_]+)(=|!=|=~|!~)"[^"]*"')

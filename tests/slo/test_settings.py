@@ -67,12 +67,12 @@ BAD: list[tuple[dict[str, Any], str]] = [
     ({"slos": [{**LATENCY, "window": "30 days"}]},
      f"{NS}:slos.0.window: '30 days' is not a duration like 30s, 5m or 1h"),
     ({"slos": [{**LATENCY, "latencyThreshold": 2}]},
-     f"{NS}:slos.0: latencyThreshold: 2 is not a bucket bound of http_request_duration_seconds; use one of "
+     f"{NS}:slos.0.latencyThreshold: 2 is not a bucket bound of http_request_duration_seconds; use one of "
      "0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10 (seconds)"),
     ({"slos": [{"name": "api-latency", "kind": "latency", "objective": 99}]},
-     f"{NS}:slos.0: latencyThreshold: required for a latency SLO"),
+     f"{NS}:slos.0.latencyThreshold: required for a latency SLO"),
     ({"slos": [{"name": "api", "kind": "availability", "objective": 99.9, "latencyThreshold": 1}]},
-     f"{NS}:slos.0: latencyThreshold: only latency SLOs have one; remove it"),
+     f"{NS}:slos.0.latencyThreshold: only latency SLOs have one; remove it"),
     ({"slos": [{**LATENCY, "kind": "errors"}]},
      f"{NS}:slos.0.kind: 'errors' is no kind of SLO; use one of availability, latency"),
     ({"slos": [{**LATENCY, "name": "API Latency"}]},
