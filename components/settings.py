@@ -23,7 +23,7 @@ from components.containers.settings import (
     PostgresExporterSettings,
     check_images,
 )
-from components.grafana.settings import GrafanaSettings
+from components.grafana.settings import ADMIN_PASSWORD_SECRET, GrafanaSettings, admin_password_problems
 from components.incident.settings import IncidentSettings
 from components.model import ConfigModel, SettingsError
 from components.prometheus.settings import PrometheusSettings, TargetSettings
@@ -193,6 +193,10 @@ def load_settings(
                 f"{_full_key(key)}: required because {why}; set it with "
                 f"`pulumi config set --secret {_full_key(key)} <value>`"
             )
+    password = settings.secret(ADMIN_PASSWORD_SECRET)
+    if password is not None and password.known is not None:  # before the value reaches any resource
+        problems += [f"{PROJECT}:{problem}" for problem in admin_password_problems(settings.grafana.admin_user,
+                                                                                   password.known)]
     if problems:
         raise SettingsError(stack, problems)
     return settings

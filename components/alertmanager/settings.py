@@ -251,7 +251,8 @@ class NotificationSettings(ConfigModel):
         people = [name for name, on in (("PagerDuty", self.pagerduty.enabled), ("Slack", self.slack.enabled)) if on]
         if people and not self.heartbeat_url and self.heartbeat_opt_out is None:
             raise ValueError(
-                f"heartbeatUrl: required because {' and '.join(people)} notify people and only a dead-man's switch "
+                f"heartbeatUrl: required because {' and '.join(people)} {'notify' if len(people) > 1 else 'notifies'} "
+                "people and only a dead-man's switch "
                 "notices a dead Prometheus or Alertmanager; set it to a check expecting a ping every 5 minutes "
                 "(e.g. https://hc-ping.com/<uuid>), or set notifications.heartbeatOptOut to the reason there is none"
             )

@@ -328,9 +328,10 @@ def test_bad_notification_settings_are_named(notifications: dict[str, Any], prob
 
 def test_a_stack_that_notifies_people_opts_out_of_the_heartbeat_only_explicitly() -> None:
     """Slack alone needs the dead-man's switch too; a written reason opts out; e-mail only needs neither."""
-    with pytest.raises(SettingsError, match=r"heartbeatUrl: required because Slack notify people"):
+    with pytest.raises(SettingsError, match=r"heartbeatUrl: required because Slack notifies people"):
         variant("prod", {"heartbeatUrl": None, "pagerduty": {"enabled": False}})
-    opted_out = variant("prod", {"heartbeatUrl": None, "heartbeatOptOut": "Watchdog watched by the central Alertmanager"})
+    opted_out = variant("prod", {"heartbeatUrl": None,
+                                 "heartbeatOptOut": "Watchdog watched by the central Alertmanager"})
     (watchdog,) = (r for r in alertmanager_document(opted_out)["receivers"] if r["name"] == "watchdog")
     assert watchdog == {"name": "watchdog"}
     assert variant("prod", {"heartbeatUrl": None, "pagerduty": {"enabled": False}, "slack": {"enabled": False}})

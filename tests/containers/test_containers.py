@@ -112,6 +112,24 @@ def test_grafana_is_locked_down(dev: dict[str, ContainerSpec]) -> None:
     assert env["GF_SERVER_ROOT_URL"] == "http://127.0.0.1:3030/"
 
 
+@pytest.mark.parametrize(("stack", "grafana", "secure"), [
+    ("dev", {}, "false"),  # http://127.0.0.1:3030 on a developer's machine
+    ("dev", {"rootUrl": "https://grafana.internet-id.example"}, "true"),
+    ("staging", {}, "true"),  # browsers send Secure cookies to http://127.0.0.1 (ssh -L) too
+    ("prod", {"rootUrl": "http://grafana.internal:3030"}, "true"),
+])
+def test_grafanas_session_cookie_is_secure_strict_and_snapshots_stay_inside(
+    stack: str, grafana: dict[str, str], secure: str,
+) -> None:
+    config = settings_from_stack_file(stack).model_dump(by_alias=True, include={"grafana"})
+    settings = settings_from_mapping(stack, {f"{NS}:grafana": {**config["grafana"], **grafana},
+                                             f"{NS}:environment": stack}, require_secrets=False)
+    env = specs_of(settings)["grafana"].env
+    assert env["GF_SECURITY_COOKIE_SECURE"] == secure
+    assert env["GF_SECURITY_COOKIE_SAMESITE"] == "strict"
+    assert env["GF_SNAPSHOTS_EXTERNAL_ENABLED"] == "false"
+
+
 def test_exporters_reach_the_app_network_and_credentials_are_files(dev: dict[str, ContainerSpec]) -> None:
     joined = {name for name, spec in dev.items() if spec.joins_app_network}
     assert joined == {"prometheus", "postgres-exporter", "redis-exporter", "blackbox-exporter"}

@@ -66,7 +66,7 @@ class Recorder(MockMonitor):
 
 
 def stack_settings(**grafana: Any) -> StackSettings:
-    return load_settings("dev", {"grafana": {"generateAdminPassword": True, **grafana},
+    return load_settings("dev", {"grafana": {"generateAdminPassword": True, "allowUnpinnedDashboards": True, **grafana},
                                  "prometheus": {"scrapeInterval": "10s", "scrapeTimeout": "5s"}},
                          {}, require_secrets=False)
 
