@@ -21,7 +21,21 @@ def check_http_url(value: str) -> str:
         raise ValueError(f"{value!r} is not an http(s) URL")
     if "${" in value:
         raise ValueError(f"{value!r} holds a ${{…}} placeholder; nothing expands variables in rendered files")
+    return check_no_template(value)
+
+
+def check_no_template(value: str) -> str:
+    """``value`` if it holds no Go template delimiter: settings land in rule annotations and labels and in
+    Alertmanager fields that Prometheus and Alertmanager expand as templates, where ``{{ … }}`` would run
+    (query any series, print any label) instead of being shown."""
+    if "{{" in value or "}}" in value:
+        raise ValueError(f"{value!r} holds '{{{{' or '}}}}', which Prometheus and Alertmanager would expand as a "
+                         "template; remove them")
     return value
+
+
+TemplateFree = Annotated[str, AfterValidator(check_no_template)]
+"""Text a setting puts where Prometheus or Alertmanager expands templates (a label, a notification field)."""
 
 
 HttpUrl = Annotated[str, AfterValidator(check_http_url)]

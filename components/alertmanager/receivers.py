@@ -112,7 +112,7 @@ def slack_config(settings: StackSettings, role: SlackChannelRole) -> dict[str, A
         "title_link": _t("iid.alertmanager_url"),
         "text": _t("iid.slack.text"),
         "color": _t("iid.slack.color"),
-        "fallback": _t("iid.title"),
+        "fallback": _t("iid.slack.title_text"),
     }
 
 

@@ -12,7 +12,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from components.durations import Duration, seconds
-from components.model import ConfigModel, CredentialUrl, HttpUrl
+from components.model import ConfigModel, CredentialUrl, HttpUrl, TemplateFree
 
 PAGERDUTY_EVENTS_V2_URL = "https://events.pagerduty.com/v2/enqueue"
 SLACK_POST_MESSAGE_URL = "https://slack.com/api/chat.postMessage"
@@ -79,7 +79,7 @@ class SlackNotifications(ConfigModel):
     of their own (secret ``slackWebhookUrl<Channel>``, e.g. ``slackWebhookUrlCritical``); the others post
     through ``slackWebhookUrl``."""
     channels: SlackChannels = SlackChannels()
-    username: str = "Alertmanager"
+    username: TemplateFree = "Alertmanager"
     """Name the messages are posted under: a bot needs the scope ``chat:write.customize`` for it, legacy
     webhooks honour it, app webhooks post under the app's name."""
 
@@ -113,7 +113,7 @@ class PagerDutyNotifications(ConfigModel):
     separate_database_service: bool = True
     """Page database criticals on their own service (the DBA rotation, ``pagerdutyDatabaseRoutingKey``);
     false sends them to the main service (``pagerdutyRoutingKey``) with a ``[Database]`` prefix."""
-    client: str = "Internet-ID Alertmanager"
+    client: TemplateFree = "Internet-ID Alertmanager"
     """Name shown as the source of PagerDuty incidents."""
 
     @field_validator("url")
@@ -129,9 +129,9 @@ class EmailNotifications(ConfigModel):
 
     enabled: bool = False
     """Send info alerts by e-mail."""
-    to: str | None = None
+    to: TemplateFree | None = None
     """Recipient(s), comma-separated; required when enabled."""
-    sender: str | None = Field(None, alias="from")
+    sender: TemplateFree | None = Field(None, alias="from")
     """From address (config key ``from``); required when enabled."""
     smarthost: str | None = None
     """SMTP server as ``host:port``; required when enabled."""
@@ -139,7 +139,7 @@ class EmailNotifications(ConfigModel):
     """SMTP login; unset means no authentication (and no ``smtpPassword``)."""
     require_tls: bool = True
     """STARTTLS required (Alertmanager's default); false only for a local relay or a test server."""
-    hello: str | None = None
+    hello: TemplateFree | None = None
     """Host name sent in EHLO; default ``localhost``."""
     send_resolved: bool = True
     """Also e-mail when an alert resolves."""

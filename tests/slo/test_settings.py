@@ -58,6 +58,8 @@ def test_a_bucket_bound_matches_however_it_is_written() -> None:
 LATENCY = {"name": "api-latency", "kind": "latency", "objective": 99, "latencyThreshold": 1}
 
 BAD: list[tuple[dict[str, Any], str]] = [
+    ({"slos": [{**LATENCY, "service": '{{ with query "up" }}x{{ end }}'}]},
+     f"{NS}:slos.0.service: '{{{{ with query \"up\" }}}}x{{{{ end }}}}' holds '{{{{' or '}}}}', which Prometheus"),
     ({"slos": [{**LATENCY, "objective": 100}]},
      f"{NS}:slos.0.objective: 100 is not a percentage between 0 and 100 (exclusive); write 99.9% as 99.9"),
     ({"slos": [{**LATENCY, "objective": 0}]}, f"{NS}:slos.0.objective: 0 is not a percentage"),
