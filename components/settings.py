@@ -51,8 +51,12 @@ SECRET_KEYS: dict[str, str] = {
     "pagerdutyRoutingKey": "Events API v2 routing key of an externally managed production service",
     "pagerdutyDatabaseRoutingKey": "Events API v2 routing key of an externally managed database service",
     "pagerduty:token": "PagerDuty API token of the pagerduty provider",
+    "alertmanagerSlackToken": (
+        "Slack bot token Alertmanager posts with (notifications.slack.delivery bot): scope chat:write only"
+    ),
     "slack:token": (
-        "Slack bot token of the slack provider; also what Alertmanager posts with (notifications.slack.delivery bot)"
+        "Slack bot token of the slack provider (manages channels); Alertmanager posts with it only when "
+        "notifications.slack.useProviderToken is true"
     ),
     "sentry:token": "Sentry auth token of the sentry provider",
 }

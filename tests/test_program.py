@@ -168,7 +168,7 @@ def _operator_secrets(stack: str, keys: tuple[str, ...]) -> dict[str, str]:
 
 
 OPERATOR_KEYS = (f"{NS}:grafanaAdminPassword", f"{NS}:postgresExporterPassword", f"{NS}:smtpPassword",
-                 "slack:token", "pagerduty:token")
+                 f"{NS}:alertmanagerSlackToken", "slack:token", "pagerduty:token")
 OPERATOR_SECRETS: dict[str, dict[str, str]] = {
     "dev": {},
     "staging": _operator_secrets("staging", OPERATOR_KEYS),
@@ -224,7 +224,7 @@ def _expected_secret_files(stack: str) -> dict[str, dict[str, str]]:
         "postgres-exporter": {"/run/secrets/postgres-exporter-password": secret[f"{NS}:postgresExporterPassword"]},
         "grafana": {"/run/secrets/grafana-admin-password": secret[f"{NS}:grafanaAdminPassword"]},
         "alertmanager": {
-            "/etc/alertmanager/secrets/slack-bot-token": secret["slack:token"],
+            "/etc/alertmanager/secrets/slack-bot-token": secret[f"{NS}:alertmanagerSlackToken"],
             "/etc/alertmanager/secrets/smtp-password": secret[f"{NS}:smtpPassword"],
             ROUTING_KEY_FILE: "key-incident-pagerduty-service-production-events-v2",
             DATABASE_ROUTING_KEY_FILE: "key-incident-pagerduty-service-database-events-v2",

@@ -49,16 +49,20 @@ WEBHOOK_SECRET_OF_ROLE: dict[str, str] = {
 }
 """Secret config key of the incoming webhook of each channel (``delivery: webhook``)."""
 SHARED_WEBHOOK_SECRET = "slackWebhookUrl"
-SLACK_BOT_TOKEN_SECRET = "slack:token"
+SLACK_BOT_TOKEN_SECRET = "alertmanagerSlackToken"
+"""Alertmanager's own bot token (``delivery: bot``): scope ``chat:write`` only."""
+SLACK_PROVIDER_TOKEN_SECRET = "slack:token"
+"""The Slack provider's token, which also creates and archives channels."""
 
 
 class SlackNotifications(ConfigModel):
     """Slack, through a bot token (``delivery: bot``) or incoming webhooks (``delivery: webhook``).
 
-    ``bot`` (recommended): Alertmanager calls ``chat.postMessage`` with the bot token ``slack:token``
-    (the token the Slack component creates the channels with, so the bot is a member of them; it
-    needs the scope ``chat:write``).  Each message names its channel, so every severity lands in its
-    own channel.  The token is read from a file, never written into alertmanager.yml.
+    ``bot`` (recommended): Alertmanager calls ``chat.postMessage`` with its own bot token
+    ``alertmanagerSlackToken``, which needs the scope ``chat:write`` only (with ``useProviderToken``,
+    the Slack provider's ``slack:token`` instead, which can also manage channels).  Each message names
+    its channel, so every severity lands in its own channel.  The token is read from a file, never
+    written into alertmanager.yml.
 
     ``webhook``: an incoming webhook of a Slack app posts only to the channel it was created for and
     ignores the ``channel`` and ``username`` Alertmanager sends (only legacy custom-integration webhooks
@@ -70,7 +74,11 @@ class SlackNotifications(ConfigModel):
     enabled: bool = False
     """Post critical and warning alerts to Slack (and info alerts when e-mail is off)."""
     delivery: Literal["bot", "webhook"] = "bot"
-    """``bot``: ``chat.postMessage`` with the secret ``slack:token``; ``webhook``: incoming webhooks."""
+    """``bot``: ``chat.postMessage`` with the secret ``alertmanagerSlackToken``; ``webhook``: incoming webhooks."""
+    use_provider_token: bool = False
+    """``delivery: bot`` only: post with the Slack provider's ``slack:token`` instead of
+    ``alertmanagerSlackToken``.  That token can also create, rename and archive channels, so whoever
+    reads Alertmanager's files holds that power too: only when one token must do both."""
     api_url: CredentialUrl = SLACK_POST_MESSAGE_URL
     """``delivery: bot`` only: the Web API method messages are posted to (a live test points it at a
     local receiver)."""
@@ -96,7 +104,14 @@ class SlackNotifications(ConfigModel):
             raise ValueError("channelWebhooks applies to delivery: webhook only (a bot posts to every channel)")
         if self.delivery == "webhook" and "api_url" in self.model_fields_set:
             raise ValueError("apiUrl applies to delivery: bot only (webhook URLs are secrets)")
+        if self.delivery == "webhook" and self.use_provider_token:
+            raise ValueError("useProviderToken applies to delivery: bot only (webhooks need no token)")
         return self
+
+    @property
+    def bot_token_secret(self) -> str:
+        """Secret config key of the token Alertmanager posts with (``delivery: bot``)."""
+        return SLACK_PROVIDER_TOKEN_SECRET if self.use_provider_token else SLACK_BOT_TOKEN_SECRET
 
     def webhook_secret(self, role: SlackChannelRole) -> str:
         """Secret config key of the webhook that posts to channel ``role`` (``delivery: webhook``)."""
@@ -291,7 +306,9 @@ class NotificationSettings(ConfigModel):
         if not slack.enabled:
             return {}
         if slack.delivery == "bot":
-            return {SLACK_BOT_TOKEN_SECRET: "notifications.slack.delivery is bot (chat.postMessage with the bot token)"}
+            why = ("notifications.slack.useProviderToken is true" if slack.use_provider_token else
+                   "notifications.slack.delivery is bot (chat.postMessage with a token of scope chat:write)")
+            return {slack.bot_token_secret: why}
         required: dict[str, str] = {}
         for role in self.slack_roles():
             key = slack.webhook_secret(role)

@@ -25,7 +25,7 @@ FAKE = {
     "slackWebhookUrlCritical": "https://hooks.slack.com/services/T000/B001/FAKE-SLACK-CRIT-7d1e",
     "slackWebhookUrlWarnings": "https://hooks.slack.com/services/T000/B002/FAKE-SLACK-WARN-7d1e",
     "slackWebhookUrlInfo": "https://hooks.slack.com/services/T000/B003/FAKE-SLACK-INFO-7d1e",
-    "slack:token": "fake-bot-token-7d1e",
+    "alertmanagerSlackToken": "fake-bot-token-7d1e",
     "smtpPassword": "FAKE-SMTP-PASSWORD-7d1e",
     "pagerdutyRoutingKey": "FAKE-PD-MAIN-KEY-7d1e",
     "pagerdutyDatabaseRoutingKey": "FAKE-PD-DB-KEY-7d1e",
@@ -192,7 +192,7 @@ def test_secret_files_hold_the_right_secrets_and_the_config_holds_none(mode: str
 
 def test_unset_secret_is_listed_without_a_value() -> None:
     files = secret_files(VARIANTS["prod"])
-    assert files["slack-bot-token"] == Secret("slack:token", None)
+    assert files["slack-bot-token"] == Secret("alertmanagerSlackToken", None)
     assert files["slack-bot-token"].value is None
     assert secret_files(VARIANTS["prod-slack-webhook"])["slack-webhook-url"].key == "slackWebhookUrl"
 
@@ -242,9 +242,23 @@ def test_required_secrets_follow_the_channels(stack: str) -> None:
     if stack == "dev":
         assert required == {}
     else:
-        assert chat_and_mail_secrets(VARIANTS[stack]) == {"slack:token", "smtpPassword"}
-        assert "delivery is bot" in required["slack:token"]
-    assert chat_and_mail_secrets(VARIANTS["prod-email-no-auth"]) == {"slack:token"}
+        assert chat_and_mail_secrets(VARIANTS[stack]) == {"alertmanagerSlackToken", "smtpPassword"}
+        assert "delivery is bot" in required["alertmanagerSlackToken"]
+    assert chat_and_mail_secrets(VARIANTS["prod-email-no-auth"]) == {"alertmanagerSlackToken"}
+
+
+def test_alertmanager_posts_with_its_own_token_unless_told_to_use_the_providers() -> None:
+    """prod's incident.slack manages channels with slack:token; Alertmanager's file holds a chat:write token."""
+    own = variant("prod", **{"alertmanagerSlackToken": "chat-write-only", "slack:token": "channels-manage"})
+    assert secret_files(own)["slack-bot-token"].value == "chat-write-only"
+    assert set(own.required_secrets()) >= {"alertmanagerSlackToken", "slack:token"}
+    shared = variant("prod", {"slack": {"useProviderToken": True}}, **{"slack:token": "channels-manage"})
+    assert secret_files(shared)["slack-bot-token"] == Secret("slack:token", None)
+    assert secret_files(shared)["slack-bot-token"].value == "channels-manage"
+    assert "alertmanagerSlackToken" not in shared.required_secrets()
+    assert "useProviderToken is true" in shared.notifications.required_secrets()["slack:token"]
+    with pytest.raises(SettingsError, match="useProviderToken applies to delivery: bot only"):
+        variant("prod", {"slack": {"delivery": "webhook", "useProviderToken": True}})
 
 
 @pytest.mark.parametrize(

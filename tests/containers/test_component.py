@@ -21,7 +21,7 @@ PLAIN = {
     "grafanaAdminPassword": "plain-grafana-password-0001",
     "postgresExporterPassword": "plain-postgres-password-0002",
     "smtpPassword": "plain-smtp-password-0003",
-    "slack:token": "plain-slack-token-0004",
+    "alertmanagerSlackToken": "plain-slack-token-0004",
     "pagerdutyRoutingKey": "plain-routing-key-0005",
     "pagerdutyDatabaseRoutingKey": "plain-database-routing-key-0006",
 }
@@ -70,7 +70,7 @@ def test_credential_files_are_secrets_even_when_handed_in_plain() -> None:
     assert credential_uploads(mocks, unwrap) == {
         "/run/secrets/postgres-exporter-password": PLAIN["postgresExporterPassword"],
         "/run/secrets/grafana-admin-password": PLAIN["grafanaAdminPassword"],
-        "/etc/alertmanager/secrets/slack-bot-token": PLAIN["slack:token"],
+        "/etc/alertmanager/secrets/slack-bot-token": PLAIN["alertmanagerSlackToken"],
         "/etc/alertmanager/secrets/smtp-password": PLAIN["smtpPassword"],
         "/etc/alertmanager/secrets/pagerduty-routing-key": PLAIN["pagerdutyRoutingKey"],
         "/etc/alertmanager/secrets/pagerduty-database-routing-key": PLAIN["pagerdutyDatabaseRoutingKey"],
