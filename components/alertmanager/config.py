@@ -86,6 +86,7 @@ def secret_files(settings: StackSettings) -> dict[str, Secret]:
     """
     files: dict[str, Secret] = {}
     for name in used_secret_files(settings):
-        key = settings.notifications.slack.bot_token_secret if name == SLACK_BOT_TOKEN_FILE else SECRET_KEY_OF_FILE[name]
+        bot = name == SLACK_BOT_TOKEN_FILE
+        key = settings.notifications.slack.bot_token_secret if bot else SECRET_KEY_OF_FILE[name]
         files[name] = settings.secret(key) or Secret(key, None)
     return files
