@@ -249,7 +249,7 @@ def test_required_secrets_follow_the_channels(stack: str) -> None:
 
 def test_alertmanager_posts_with_its_own_token_unless_told_to_use_the_providers() -> None:
     """prod's incident.slack manages channels with slack:token; Alertmanager's file holds a chat:write token."""
-    own = variant("prod", **{"alertmanagerSlackToken": "chat-write-only", "slack:token": "channels-manage"})
+    own = variant("prod", None, **{"alertmanagerSlackToken": "chat-write-only", "slack:token": "channels-manage"})
     assert secret_files(own)["slack-bot-token"].value == "chat-write-only"
     assert set(own.required_secrets()) >= {"alertmanagerSlackToken", "slack:token"}
     shared = variant("prod", {"slack": {"useProviderToken": True}}, **{"slack:token": "channels-manage"})
