@@ -128,6 +128,8 @@ def build(settings: StackSettings) -> dict[str, Any]:
             specs=container_specs(settings, documents),
             documents=documents,
             secrets=secrets,
+            log_max_size=settings.docker.log_max_size,
+            log_max_files=settings.docker.log_max_files,
         ),
         opts=pulumi.ResourceOptions(providers=[provider]),
     )

@@ -62,6 +62,7 @@ def container_specs(settings: StackSettings, documents: Mapping[str, str]) -> li
             joins_app_network=bool(record.app_network),
             healthcheck=record.healthcheck,
             unmonitored_reason=record.unmonitored_reason,
+            user=record.user,
         ))
     return specs
 

@@ -9,8 +9,9 @@ the containers' uploads.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from ipaddress import IPv4Address
+from typing import Any
 
 import pulumi
 import pulumi_docker as docker
@@ -21,6 +22,11 @@ from components.durations import go_duration
 
 TYPE = "internet-id:docker:MonitoringContainers"
 WAIT_TIMEOUT_SECONDS = 300
+NO_NEW_PRIVILEGES = ["no-new-privileges:true"]
+"""No process gains privileges through setuid binaries or file capabilities (Docker's ``--security-opt``)."""
+TMPFS = {"/tmp": "rw,noexec,nosuid,size=16m"}
+"""Temp space of a container whose root filesystem is read-only."""
+SECRET_FILE_MODE = "0400"
 """How long `pulumi up` waits for a container to turn healthy (first pulls and Grafana's migrations take longer
 than the provider's 60 s default)."""
 
@@ -41,6 +47,9 @@ class MonitoringContainersArgs:
     secrets: Mapping[str, pulumi.Input[str]]
     """Secret values by config key: the stack's config secrets and what its resources produce (a generated
     password, PagerDuty routing keys)."""
+    log_max_size: str
+    log_max_files: int
+    """``docker.logMaxSize`` and ``docker.logMaxFiles``: every container's log is bounded."""
 
 
 class MonitoringContainers(pulumi.ComponentResource):
@@ -105,15 +114,30 @@ class MonitoringContainers(pulumi.ComponentResource):
         return container
 
     def _uploads(self, args: MonitoringContainersArgs, files: Mapping[str, str],
-                 secrets: Mapping[str, SecretFile], prefix: str = "") -> list[docker.ContainerUploadArgs]:
+                 secrets: Mapping[str, SecretFile], owner: str, prefix: str = "") -> list[docker.ContainerUploadArgs]:
+        """``files`` and ``secrets`` as uploads; a credential file is readable by ``owner`` (the uid that reads
+        it) only."""
         uploads = [docker.ContainerUploadArgs(file=prefix + path, content=args.documents[key])
                    for path, key in files.items()]
         uploads += [
             docker.ContainerUploadArgs(file=prefix + path, content=pulumi.Output.secret(
-                secret.literal if secret.literal is not None else args.secrets[secret.key]))
+                secret.literal if secret.literal is not None else args.secrets[secret.key]),
+                owner=owner, group=owner, permissions=SECRET_FILE_MODE)
             for path, secret in secrets.items()
         ]
         return uploads
+
+    @staticmethod
+    def _confined(args: MonitoringContainersArgs, spec: ContainerSpec) -> dict[str, Any]:
+        """What every container (and reload job) gets: no privilege gain, only the capabilities it needs,
+        a bounded log."""
+        return {
+            "security_opts": NO_NEW_PRIVILEGES,
+            "capabilities": None if spec.privileged else docker.ContainerCapabilitiesArgs(
+                drops=["ALL"], adds=list(spec.capabilities) or None),
+            "log_driver": "json-file",
+            "log_opts": {"max-size": args.log_max_size, "max-file": str(args.log_max_files)},
+        }
 
     def _declare(self, name: str, args: MonitoringContainersArgs, spec: ContainerSpec, *, image: docker.RemoteImage,
                  uploads: Mapping[str, str], secret_uploads: Mapping[str, SecretFile],
@@ -135,7 +159,7 @@ class MonitoringContainers(pulumi.ComponentResource):
             command=spec.command or None,
             entrypoints=entrypoint or None,
             envs=[f"{key}={value}" for key, value in sorted(spec.env.items())] or None,
-            uploads=self._uploads(args, uploads, secret_uploads) or None,
+            uploads=self._uploads(args, uploads, secret_uploads, owner=spec.user) or None,
             networks_advanced=networks,
             ports=[
                 docker.ContainerPortArgs(internal=spec.port, external=spec.published_port, ip=str(args.bind_address))
@@ -157,7 +181,9 @@ class MonitoringContainers(pulumi.ComponentResource):
             or None,
             devices=[docker.ContainerDeviceArgs(host_path=d) for d in spec.devices] or None,
             privileged=spec.privileged or None,
-            capabilities=docker.ContainerCapabilitiesArgs(adds=spec.capabilities) if spec.capabilities else None,
+            read_only=spec.read_only_root or None,
+            tmpfs=TMPFS if spec.read_only_root else None,
+            **self._confined(args, spec),
             memory=spec.memory_mb,
             # No swap on top of the limit (Docker's default would be as much again): a container at its
             # limit is OOM-killed and alerted on instead of slowing down; also what Docker reports back.
@@ -188,6 +214,7 @@ class MonitoringContainers(pulumi.ComponentResource):
                    if _below(path, live.directory)}
         # A job that reloads through the process' API logs in with the container's own credential file.
         credentials = {path: s for path, s in spec.secret_uploads.items() if live.auth and path == live.auth[1]}
+        job_user = live.job_user or spec.user
         script = docker.ContainerUploadArgs(file=SCRIPT_PATH, content=reload_script(spec.name, live, spec.port))
         namespace = target.id.apply(lambda container_id: f"container:{container_id}")
         job = docker.Container(
@@ -197,8 +224,9 @@ class MonitoringContainers(pulumi.ComponentResource):
             entrypoints=["/bin/sh", SCRIPT_PATH],
             user=live.job_user,
             envs=[f"TARGET_NAME={args.prefix}-{spec.name}"],
-            uploads=[script, *self._uploads(args, files, secrets, prefix=STAGED_DIR),
-                     *self._uploads(args, {}, credentials)],
+            uploads=[script, *self._uploads(args, files, secrets, owner=job_user, prefix=STAGED_DIR),
+                     *self._uploads(args, {}, credentials, owner=job_user)],
+            **self._confined(args, replace(spec, privileged=False, capabilities=[])),
             volumes=[docker.ContainerVolumeArgs(volume_name=config.name, container_path=live.directory)],
             pid_mode=namespace,
             network_mode=namespace,

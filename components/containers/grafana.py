@@ -94,4 +94,5 @@ RECORD = Container(
     published="grafana",
     scrape=ScrapeJob(jobs.GRAFANA, "grafana"),
     runtime=runtime,
+    user="472",
 )

@@ -122,7 +122,7 @@ class Runtime:
     mounts: list[Mount] = field(default_factory=list)
     privileged: bool = False
     capabilities: list[str] = field(default_factory=list)
-    """Linux capabilities added to Docker's default set."""
+    """The only Linux capabilities it keeps: every container drops all others (Docker's default set included)."""
     devices: list[str] = field(default_factory=list)
     host_namespaces: bool = False
     """Runs in the Docker host's network and PID namespaces (sees the host's interfaces and processes)."""
@@ -156,6 +156,8 @@ class Container:
     published: Published | None = None
     scrape: ScrapeJob | None = None
     runtime: Callable[[StackSettings, Mapping[str, str]], Runtime] = no_runtime
+    user: str = "65534"
+    """Numeric uid the image runs as (``nobody`` for the prom/* images): owner of its credential files."""
 
 
 @dataclass(frozen=True)
@@ -171,3 +173,17 @@ class ContainerSpec(Runtime):
     joins_app_network: bool = False
     healthcheck: Healthcheck | None = None
     unmonitored_reason: str = ""
+    user: str = ""
+    """Numeric uid the image runs as: its credential files are uploaded owned by it, mode 0400."""
+
+    def rootfs_uploads(self) -> list[str]:
+        """Files uploaded into the container's own filesystem (not through a live-config volume)."""
+        live = self.live_config
+        return [path for path in (*self.uploads, *self.secret_uploads)
+                if live is None or not path.startswith(live.directory.rstrip("/") + "/")]
+
+    @property
+    def read_only_root(self) -> bool:
+        """Its root filesystem is read-only (data in volumes, temp in a tmpfs), unless files are uploaded
+        into it: Docker cannot copy into a read-only root filesystem."""
+        return not self.rootfs_uploads()

@@ -41,7 +41,8 @@ def declare(stack: str, secrets: dict[str, Any]) -> RecordingMocks:
         containers = MonitoringContainers("monitoring", MonitoringContainersArgs(
             stack=stack, prefix=settings.container_prefix, network_name=settings.network_name,
             app_network=settings.docker.app_network, bind_address=IPv4Address("127.0.0.1"), protect_volumes=False,
-            specs=container_specs(settings, documents), documents=documents, secrets=secrets))
+            specs=container_specs(settings, documents), documents=documents, secrets=secrets,
+            log_max_size=settings.docker.log_max_size, log_max_files=settings.docker.log_max_files))
         return pulumi.Output.all(*(c.name for c in containers.containers.values()))
 
     program()
@@ -83,3 +84,31 @@ def test_a_documented_default_credential_is_uploaded_as_a_secret_too() -> None:
     mocks = declare("dev", {"grafanaAdminPassword": PLAIN["grafanaAdminPassword"]})
     assert credential_uploads(mocks, unwrap)["/run/secrets/postgres-exporter-password"] == "internetid"
     assert set(credential_uploads(mocks, without_secrets).values()) <= {"[secret]"}
+
+
+def test_every_container_is_confined_and_its_credentials_readable_by_its_user_only() -> None:
+    """no-new-privileges, every capability dropped but what the record keeps, a bounded json-file log; a read-only
+    root with a tmpfs where nothing is uploaded into it; credential files 0400, owned by the uid that reads them."""
+    mocks = declare("prod", PLAIN)
+    containers = {c.name: unwrap(c.inputs) for c in mocks.of_type(CONTAINER)}
+    for name, inputs in containers.items():
+        assert inputs["securityOpts"] == ["no-new-privileges:true"], name
+        assert inputs["logDriver"] == "json-file" and inputs["logOpts"] == {"max-size": "10m", "max-file": "3"}, name
+        expected_adds = ["DAC_READ_SEARCH"] if name == "monitoring-cadvisor" else None
+        assert inputs["capabilities"].get("drops") == ["ALL"], name
+        assert inputs["capabilities"].get("adds") == expected_adds, name
+        assert not inputs.get("privileged"), name
+    read_only = sorted(name for name, inputs in containers.items() if inputs.get("readOnly"))
+    assert read_only == ["monitoring-alertmanager", "monitoring-blackbox-exporter", "monitoring-cadvisor",
+                         "monitoring-node-exporter", "monitoring-prometheus", "monitoring-redis-exporter"]
+    assert all(containers[name]["tmpfs"] == {"/tmp": "rw,noexec,nosuid,size=16m"} for name in read_only)
+    owners = {(name, upload["file"]): (upload.get("owner"), upload.get("group"), upload.get("permissions"))
+              for name, inputs in containers.items() for upload in inputs.get("uploads", [])
+              if "secret" in upload["file"] or "password" in upload["file"]}
+    assert owners == {
+        ("monitoring-postgres-exporter", "/run/secrets/postgres-exporter-password"): ("65534", "65534", "0400"),
+        ("monitoring-grafana", "/run/secrets/grafana-admin-password"): ("472", "472", "0400"),
+        **{("monitoring-alertmanager-reload", f"/staging/secrets/{name}"): ("65534", "65534", "0400")
+           for name in ("slack-bot-token", "smtp-password", "pagerduty-routing-key",
+                        "pagerduty-database-routing-key")},
+    }
