@@ -39,5 +39,5 @@ RECORD = Container(
     app_network="probes the web app and the API by their names there",
     scrape=ScrapeJob(jobs.BLACKBOX_EXPORTER, "blackbox"),
     runtime=runtime,
-    user="0",  # its image sets no USER
+    user="",  # its image sets no USER: root
 )

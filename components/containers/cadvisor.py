@@ -41,5 +41,5 @@ RECORD = Container(
     healthcheck=Healthcheck("/healthz"),
     scrape=ScrapeJob(jobs.CADVISOR, "containers"),
     runtime=runtime,
-    user="0",
+    user="",  # root
 )

@@ -22,13 +22,28 @@ from components.durations import go_duration
 
 TYPE = "internet-id:docker:MonitoringContainers"
 WAIT_TIMEOUT_SECONDS = 300
+"""How long `pulumi up` waits for a container to turn healthy (first pulls and Grafana's migrations take longer
+than the provider's 60 s default)."""
 NO_NEW_PRIVILEGES = ["no-new-privileges:true"]
 """No process gains privileges through setuid binaries or file capabilities (Docker's ``--security-opt``)."""
 TMPFS = {"/tmp": "rw,noexec,nosuid,size=16m"}
 """Temp space of a container whose root filesystem is read-only."""
-SECRET_FILE_MODE = "0400"
-"""How long `pulumi up` waits for a container to turn healthy (first pulls and Grafana's migrations take longer
-than the provider's 60 s default)."""
+
+
+def secret_file_access(user: str) -> tuple[str | None, str]:
+    """Owner and mode of a credential file read by an image's ``USER``.
+
+    Root reads its own 0400 file.  A named user (``nobody``) gets the file 0400: an upload with an owner is
+    chowned by Docker to the container's user (``docker cp -a``).  Docker 20.10 resolves that user in the
+    Docker host's passwd database, so a numeric ``USER`` such as Grafana's 472 fails there ("getent unable to
+    find entry"): its file stays root's, 0444, readable inside its own container only.
+    """
+    name = user.split(":", maxsplit=1)[0]
+    if name in ("", "0", "root"):
+        return None, "0400"
+    if not name.isdigit():
+        return name, "0400"
+    return None, "0444"
 
 
 @dataclass(frozen=True)
@@ -115,14 +130,15 @@ class MonitoringContainers(pulumi.ComponentResource):
 
     def _uploads(self, args: MonitoringContainersArgs, files: Mapping[str, str],
                  secrets: Mapping[str, SecretFile], owner: str, prefix: str = "") -> list[docker.ContainerUploadArgs]:
-        """``files`` and ``secrets`` as uploads; a credential file is readable by ``owner`` (the uid that reads
-        it) only."""
+        """``files`` and ``secrets`` as uploads; a credential file is readable by ``owner`` (the ``USER`` that reads
+        it) only, where Docker allows (``secret_file_access``)."""
         uploads = [docker.ContainerUploadArgs(file=prefix + path, content=args.documents[key])
                    for path, key in files.items()]
+        file_owner, mode = secret_file_access(owner)
         uploads += [
             docker.ContainerUploadArgs(file=prefix + path, content=pulumi.Output.secret(
                 secret.literal if secret.literal is not None else args.secrets[secret.key]),
-                owner=owner, group=owner, permissions=SECRET_FILE_MODE)
+                owner=file_owner, permissions=mode)
             for path, secret in secrets.items()
         ]
         return uploads

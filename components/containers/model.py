@@ -156,8 +156,9 @@ class Container:
     published: Published | None = None
     scrape: ScrapeJob | None = None
     runtime: Callable[[StackSettings, Mapping[str, str]], Runtime] = no_runtime
-    user: str = "65534"
-    """Numeric uid the image runs as (``nobody`` for the prom/* images): owner of its credential files."""
+    user: str = "nobody"
+    """The image's ``USER`` as it writes it (``nobody`` for the prom/* images, empty for root): who reads its
+    credential files."""
 
 
 @dataclass(frozen=True)
@@ -174,7 +175,7 @@ class ContainerSpec(Runtime):
     healthcheck: Healthcheck | None = None
     unmonitored_reason: str = ""
     user: str = ""
-    """Numeric uid the image runs as: its credential files are uploaded owned by it, mode 0400."""
+    """The image's ``USER`` (``Container.user``)."""
 
     def rootfs_uploads(self) -> list[str]:
         """Files uploaded into the container's own filesystem (not through a live-config volume)."""

@@ -29,5 +29,5 @@ RECORD = Container(
     app_network="reaches redis by its name there",
     scrape=ScrapeJob(jobs.REDIS, "cache"),
     runtime=runtime,
-    user="59000",  # its image's USER 59000:59000
+    user="59000:59000",
 )

@@ -116,8 +116,9 @@ def test_root_filesystems_are_read_only_unless_a_file_is_uploaded_into_them(dev:
     assert writable == {"postgres-exporter": ["/run/secrets/postgres-exporter-password"],
                         "grafana": ["/run/secrets/grafana-admin-password"]}
     users = {name: spec.user for name, spec in dev.items()}
-    assert users == {"prometheus": "65534", "alertmanager": "65534", "grafana": "472", "postgres-exporter": "65534",
-                     "redis-exporter": "59000", "node-exporter": "65534", "cadvisor": "0", "blackbox-exporter": "0"}
+    assert users == {"prometheus": "nobody", "alertmanager": "nobody", "grafana": "472",
+                     "postgres-exporter": "nobody", "redis-exporter": "59000:59000", "node-exporter": "nobody",
+                     "cadvisor": "", "blackbox-exporter": ""}
 
 
 def test_grafana_is_locked_down(dev: dict[str, ContainerSpec]) -> None:
