@@ -49,7 +49,7 @@ def settings_from_pulumi() -> StackSettings:
         config = pulumi.Config(namespace)
         is_secret = pulumi.runtime.is_config_secret(full_key) or full_key in env_secret_keys
         if short in SECRET_KEYS and is_secret:
-            secrets[short] = Secret(short, config.require_secret(key))
+            secrets[short] = Secret(short, config.require_secret(key), known=config.get(key))
         elif short in SECRET_KEYS:
             values[short] = "<plain text>"  # reported by load_settings as "is a secret"
         elif namespace == PROJECT:
@@ -156,6 +156,8 @@ def build(settings: StackSettings) -> dict[str, Any]:
             specs=container_specs(settings, documents),
             documents=documents,
             secrets=secrets,
+            log_max_size=settings.docker.log_max_size,
+            log_max_files=settings.docker.log_max_files,
         ),
         opts=pulumi.ResourceOptions(providers=[provider]),
     )

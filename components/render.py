@@ -63,6 +63,23 @@ MANIFEST = ".rendered-files"
 """Lists what the last render wrote, so the next one removes only its own stale files."""
 
 
+def inside(out_dir: Path, relative: str) -> Path | None:
+    """``out_dir / relative`` when it names a file below ``out_dir``, else None.
+
+    The manifest is a file anyone with write access to the output can edit: an absolute entry,
+    a ``../`` one, or one through a symlinked directory must never make a render delete a file
+    elsewhere.
+    """
+    if Path(relative).is_absolute():
+        return None
+    path = out_dir / relative
+    root = out_dir.resolve()
+    parent = path.parent.resolve()
+    if parent != root and root not in parent.parents:
+        return None
+    return parent / path.name
+
+
 def write_documents(documents: dict[str, str], out_dir: Path) -> list[Path]:
     """Write documents below ``out_dir``.
 
@@ -72,7 +89,9 @@ def write_documents(documents: dict[str, str], out_dir: Path) -> list[Path]:
     manifest = out_dir / MANIFEST
     previous = set(manifest.read_text().split()) if manifest.is_file() else set()
     for stale in sorted(previous - set(documents)):
-        (out_dir / stale).unlink(missing_ok=True)
+        path = inside(out_dir, stale)
+        if path is not None:
+            path.unlink(missing_ok=True)
     written = []
     for relative, text in sorted(documents.items()):
         path = out_dir / relative

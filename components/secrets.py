@@ -19,6 +19,9 @@ class Secret:
 
     key: str
     value: Any = field(repr=False, compare=False)
+    known: str | None = field(default=None, repr=False, compare=False)
+    """The decrypted value when the program already has it (the engine hands config decrypted), so
+    settings can check it before any resource exists; None where only ciphertext is at hand (render)."""
 
     def __str__(self) -> str:
         return REDACTED

@@ -23,7 +23,7 @@ from components.containers.settings import (
     PostgresExporterSettings,
     check_images,
 )
-from components.grafana.settings import GrafanaSettings
+from components.grafana.settings import ADMIN_PASSWORD_SECRET, GrafanaSettings, admin_password_problems
 from components.incident.settings import IncidentSettings
 from components.model import ConfigModel, SettingsError
 from components.prometheus.settings import PrometheusSettings, TargetSettings
@@ -52,8 +52,12 @@ SECRET_KEYS: dict[str, str] = {
     "pagerdutyRoutingKey": "Events API v2 routing key of an externally managed production service",
     "pagerdutyDatabaseRoutingKey": "Events API v2 routing key of an externally managed database service",
     "pagerduty:token": "PagerDuty API token of the pagerduty provider",
+    "alertmanagerSlackToken": (
+        "Slack bot token Alertmanager posts with (notifications.slack.delivery bot): scope chat:write only"
+    ),
     "slack:token": (
-        "Slack bot token of the slack provider; also what Alertmanager posts with (notifications.slack.delivery bot)"
+        "Slack bot token of the slack provider (manages channels); Alertmanager posts with it only when "
+        "notifications.slack.useProviderToken is true"
     ),
     "sentry:token": "Sentry auth token of the sentry provider",
 }
@@ -206,6 +210,10 @@ def load_settings(
                 f"{_full_key(key)}: required because {why}; set it with "
                 f"`pulumi config set --secret {_full_key(key)} <value>`"
             )
+    password = settings.secret(ADMIN_PASSWORD_SECRET)
+    if password is not None and password.known is not None:  # before the value reaches any resource
+        problems += [f"{PROJECT}:{problem}" for problem in admin_password_problems(settings.grafana.admin_user,
+                                                                                   password.known)]
     if problems:
         raise SettingsError(stack, problems)
     return settings
@@ -220,8 +228,9 @@ def _describe(err: Any) -> str:
     path = ".".join(str(part) for part in location)
     message = str(err.get("msg", "invalid")).removeprefix("Value error, ")
     spanning = re.match(r"([a-z][A-Za-z0-9.]*): (.*)", message, re.DOTALL)
-    if not path and spanning:  # a check across areas names its key first
-        return f"{_full_key(spanning.group(1))}: {spanning.group(2)}"
+    if spanning and (not path or "." not in spanning.group(1)):  # a model's check names its key first
+        path = f"{path}.{spanning.group(1)}" if path else spanning.group(1)
+        return f"{_full_key(path)}: {spanning.group(2)}"
     top = path.split(".", 1)[0]
     key = _full_key(path) if path else PROJECT
     if err.get("type") == "extra_forbidden":

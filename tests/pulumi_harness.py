@@ -7,6 +7,7 @@ Config is handed to the engine the way the CLI does (``set_all_config``), so the
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import os
 from collections import Counter
@@ -22,6 +23,8 @@ import yaml
 from pulumi.runtime.mocks import MockMonitor
 
 from components import program
+from components.config_source import settings_from_mapping
+from components.grafana.community import cache_path
 from components.settings import PROJECT
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -150,9 +153,18 @@ def without_secrets(value: Any) -> Any:
 
 
 def stack_config(stack: str) -> dict[str, Any]:
-    """The committed ``config`` mapping of ``Pulumi.<stack>.yaml``."""
+    """The committed ``config`` mapping of ``Pulumi.<stack>.yaml``, its community dashboards pinned to the
+    cached files (``program.DASHBOARD_CACHE``) the way an operator pins them after ``dashboards fetch``:
+    stacks other than dev refuse unpinned ones, and prod and staging leave the pinning to the operator."""
     document = yaml.safe_load((PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text())
-    return dict(document.get("config") or {})
+    config = dict(document.get("config") or {})
+    grafana = settings_from_mapping(stack, config, require_secrets=False).grafana
+    if not grafana.allow_unpinned_dashboards:
+        config[f"{PROJECT}:grafana"] = {**config.get(f"{PROJECT}:grafana", {}), "communityDashboards": [
+            {**d.model_dump(by_alias=True, exclude_none=True),
+             "sha256": hashlib.sha256(cache_path(program.DASHBOARD_CACHE, d).read_bytes()).hexdigest()}
+            for d in grafana.community_dashboards]}
+    return config
 
 
 def declared_types(monkeypatch: Any) -> list[str]:

@@ -168,7 +168,7 @@ def _operator_secrets(stack: str, keys: tuple[str, ...]) -> dict[str, str]:
 
 
 OPERATOR_KEYS = (f"{NS}:grafanaAdminPassword", f"{NS}:postgresExporterPassword", f"{NS}:smtpPassword",
-                 "slack:token", "pagerduty:token")
+                 f"{NS}:alertmanagerSlackToken", "slack:token", "pagerduty:token")
 OPERATOR_SECRETS: dict[str, dict[str, str]] = {
     "dev": {},
     "staging": _operator_secrets("staging", OPERATOR_KEYS),
@@ -244,7 +244,7 @@ def _expected_secret_files(stack: str) -> dict[str, dict[str, str]]:
         "grafana": {"/run/secrets/grafana-admin-password": secret[f"{NS}:grafanaAdminPassword"]},
         "prometheus": WEB_FILES["prometheus"],
         "alertmanager": {**WEB_FILES["alertmanager"],
-            "/etc/alertmanager/secrets/slack-bot-token": secret["slack:token"],
+            "/etc/alertmanager/secrets/slack-bot-token": secret[f"{NS}:alertmanagerSlackToken"],
             "/etc/alertmanager/secrets/smtp-password": secret[f"{NS}:smtpPassword"],
             ROUTING_KEY_FILE: "key-incident-pagerduty-service-production-events-v2",
             DATABASE_ROUTING_KEY_FILE: "key-incident-pagerduty-service-database-events-v2",
@@ -448,11 +448,9 @@ def test_containers_are_deleted_before_their_replacement(stack: str, monkeypatch
     assert all(delete_first.values()), delete_first
 
 
-FILES_MODE = {"internet-id-monitoring:grafana": {"generateAdminPassword": True, "provisioning": "files"}}
-
-
 def test_files_provisioning_declares_no_grafana_resource_and_uploads_what_grafana_loads() -> None:
-    config = {**stack_config("dev"), **FILES_MODE}
+    config = stack_config("dev")
+    assert config["internet-id-monitoring:grafana"]["provisioning"] == "files"
     deployment = run_program("dev", config)
     assert not [r.typ for r in deployment.resources if r.typ.startswith(("grafana:", "pulumi:providers:grafana"))]
     uploads = delivered_files(deployment, "grafana")
@@ -469,11 +467,20 @@ def test_files_provisioning_declares_no_grafana_resource_and_uploads_what_grafan
     assert uploads["/run/secrets/grafana-admin-password"] == "generated-grafana-admin-password"
 
 
-def test_files_provisioning_still_refuses_a_weak_admin_password() -> None:
-    config = {**stack_config("dev"), "internet-id-monitoring:grafana": {"provisioning": "files"}}
-    with pytest.raises(ValueError, match="grafanaAdminPassword: shorter than 12 characters") as caught:
-        run_program("dev", config, {"internet-id-monitoring:grafanaAdminPassword": "admin"})
-    assert "admin:admin" not in str(caught.value)
+@pytest.mark.parametrize("provisioning", ["files", "api"])
+def test_a_weak_admin_password_stops_the_program_in_one_line_before_any_resource(
+    provisioning: str, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Checked on the configured value when settings load, not inside an Output during registration (where
+    pulumi printed a traceback after the PagerDuty and Docker resources were already registered)."""
+    registered = declared_types(monkeypatch)
+    dev = stack_config("dev")
+    grafana = {**dev["internet-id-monitoring:grafana"], "provisioning": provisioning, "generateAdminPassword": False}
+    config = {**dev, "internet-id-monitoring:grafana": grafana}
+    with pytest.raises(pulumi.RunError) as caught:
+        run_program("dev", config, {"internet-id-monitoring:grafanaAdminPassword": "short-pass"})
+    assert str(caught.value) == "stack 'dev': internet-id-monitoring:grafanaAdminPassword: shorter than 12 characters"
+    assert registered == []
 
 
 def test_a_local_docker_host_missing_a_cadvisor_path_stops_before_any_resource(

@@ -41,3 +41,20 @@ def test_rerender_removes_only_its_own_stale_files(tmp_path: Path) -> None:
     assert not (tmp_path / "prometheus/rules/old.yml").exists()
     assert (tmp_path / "prometheus/rules/mine.yml").read_text() == "kept"
     assert (tmp_path / "prometheus/prometheus.yml").read_text() == "c"
+
+
+def test_rerender_never_deletes_outside_the_output_directory(tmp_path: Path) -> None:
+    """A tampered manifest (absolute, ``../`` or through a symlinked directory) deletes nothing outside --out."""
+    out, outside = tmp_path / "out", tmp_path / "outside"
+    outside.mkdir()
+    victims = [outside / name for name in ("absolute.txt", "dotdot.txt", "linked.txt")]
+    for victim in victims:
+        victim.write_text("not the render's")
+    write_documents({"prometheus/prometheus.yml": "b", "prometheus/rules/old.yml": "a"}, out)
+    (out / "escape").symlink_to(outside)
+    (out / ".rendered-files").write_text(
+        f"prometheus/rules/old.yml\n{victims[0]}\n../outside/dotdot.txt\nescape/linked.txt\n"
+    )
+    write_documents({"prometheus/prometheus.yml": "c"}, out)
+    assert not (out / "prometheus/rules/old.yml").exists()
+    assert [victim.read_text() for victim in victims] == ["not the render's"] * 3

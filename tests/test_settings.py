@@ -137,6 +137,9 @@ URL_SETTINGS = (
 @pytest.mark.parametrize(("url", "problem"), [
     ("example.com/api/", "'example.com/api/' is not an http(s) URL"),
     ("https://${HOST}/api/", "'https://${HOST}/api/' holds a ${…} placeholder; nothing expands variables"),
+    ("https://docs.example/{{ range query \"up\" }}{{ .Labels }}{{ end }}",
+     "'https://docs.example/{{ range query \"up\" }}{{ .Labels }}{{ end }}' holds '{{' or '}}', which Prometheus "
+     "and Alertmanager would expand as a template"),
 ])
 def test_every_url_setting_is_checked_the_same_way(key: str, url: str, problem: str) -> None:
     found = problems(_url_setting(key, url))

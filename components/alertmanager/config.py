@@ -7,7 +7,12 @@ from typing import TYPE_CHECKING, Any
 
 from components import yamltext
 from components.alertmanager.inhibitions import INHIBITIONS
-from components.alertmanager.receivers import SECRET_KEY_OF_FILE, render_receivers, used_secret_files
+from components.alertmanager.receivers import (
+    SECRET_KEY_OF_FILE,
+    SLACK_BOT_TOKEN_FILE,
+    render_receivers,
+    used_secret_files,
+)
 from components.alertmanager.routes import DEFAULT_RECEIVER, GROUP_BY, ROUTES
 from components.secrets import Secret
 
@@ -81,6 +86,7 @@ def secret_files(settings: StackSettings) -> dict[str, Secret]:
     """
     files: dict[str, Secret] = {}
     for name in used_secret_files(settings):
-        key = SECRET_KEY_OF_FILE[name]
+        bot = name == SLACK_BOT_TOKEN_FILE
+        key = settings.notifications.slack.bot_token_secret if bot else SECRET_KEY_OF_FILE[name]
         files[name] = settings.secret(key) or Secret(key, None)
     return files

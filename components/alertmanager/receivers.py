@@ -46,7 +46,7 @@ PAGERDUTY_DATABASE_ROUTING_KEY_FILE = "pagerduty-database-routing-key"
 SMTP_PASSWORD_FILE = "smtp-password"
 
 SECRET_KEY_OF_FILE = {
-    SLACK_BOT_TOKEN_FILE: SLACK_BOT_TOKEN_SECRET,
+    SLACK_BOT_TOKEN_FILE: SLACK_BOT_TOKEN_SECRET,  # or the provider's token: SlackNotifications.bot_token_secret
     SLACK_WEBHOOK_FILE: SHARED_WEBHOOK_SECRET,
     **{SLACK_CHANNEL_WEBHOOK_FILES[role]: key for role, key in WEBHOOK_SECRET_OF_ROLE.items()},
     PAGERDUTY_ROUTING_KEY_FILE: "pagerdutyRoutingKey",
@@ -112,7 +112,7 @@ def slack_config(settings: StackSettings, role: SlackChannelRole) -> dict[str, A
         "title_link": _t("iid.alertmanager_url"),
         "text": _t("iid.slack.text"),
         "color": _t("iid.slack.color"),
-        "fallback": _t("iid.title"),
+        "fallback": _t("iid.slack.title_text"),
     }
 
 

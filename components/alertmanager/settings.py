@@ -12,7 +12,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from components.durations import Duration, seconds
-from components.model import ConfigModel, HttpUrl
+from components.model import ConfigModel, CredentialUrl, HttpUrl, TemplateFree
 
 PAGERDUTY_EVENTS_V2_URL = "https://events.pagerduty.com/v2/enqueue"
 SLACK_POST_MESSAGE_URL = "https://slack.com/api/chat.postMessage"
@@ -49,16 +49,20 @@ WEBHOOK_SECRET_OF_ROLE: dict[str, str] = {
 }
 """Secret config key of the incoming webhook of each channel (``delivery: webhook``)."""
 SHARED_WEBHOOK_SECRET = "slackWebhookUrl"
-SLACK_BOT_TOKEN_SECRET = "slack:token"
+SLACK_BOT_TOKEN_SECRET = "alertmanagerSlackToken"
+"""Alertmanager's own bot token (``delivery: bot``): scope ``chat:write`` only."""
+SLACK_PROVIDER_TOKEN_SECRET = "slack:token"
+"""The Slack provider's token, which also creates and archives channels."""
 
 
 class SlackNotifications(ConfigModel):
     """Slack, through a bot token (``delivery: bot``) or incoming webhooks (``delivery: webhook``).
 
-    ``bot`` (recommended): Alertmanager calls ``chat.postMessage`` with the bot token ``slack:token``
-    (the token the Slack component creates the channels with, so the bot is a member of them; it
-    needs the scope ``chat:write``).  Each message names its channel, so every severity lands in its
-    own channel.  The token is read from a file, never written into alertmanager.yml.
+    ``bot`` (recommended): Alertmanager calls ``chat.postMessage`` with its own bot token
+    ``alertmanagerSlackToken``, which needs the scope ``chat:write`` only (with ``useProviderToken``,
+    the Slack provider's ``slack:token`` instead, which can also manage channels).  Each message names
+    its channel, so every severity lands in its own channel.  The token is read from a file, never
+    written into alertmanager.yml.
 
     ``webhook``: an incoming webhook of a Slack app posts only to the channel it was created for and
     ignores the ``channel`` and ``username`` Alertmanager sends (only legacy custom-integration webhooks
@@ -70,8 +74,12 @@ class SlackNotifications(ConfigModel):
     enabled: bool = False
     """Post critical and warning alerts to Slack (and info alerts when e-mail is off)."""
     delivery: Literal["bot", "webhook"] = "bot"
-    """``bot``: ``chat.postMessage`` with the secret ``slack:token``; ``webhook``: incoming webhooks."""
-    api_url: HttpUrl = SLACK_POST_MESSAGE_URL
+    """``bot``: ``chat.postMessage`` with the secret ``alertmanagerSlackToken``; ``webhook``: incoming webhooks."""
+    use_provider_token: bool = False
+    """``delivery: bot`` only: post with the Slack provider's ``slack:token`` instead of
+    ``alertmanagerSlackToken``.  That token can also create, rename and archive channels, so whoever
+    reads Alertmanager's files holds that power too: only when one token must do both."""
+    api_url: CredentialUrl = SLACK_POST_MESSAGE_URL
     """``delivery: bot`` only: the Web API method messages are posted to (a live test points it at a
     local receiver)."""
     channel_webhooks: list[SlackChannelRole] = []
@@ -79,7 +87,7 @@ class SlackNotifications(ConfigModel):
     of their own (secret ``slackWebhookUrl<Channel>``, e.g. ``slackWebhookUrlCritical``); the others post
     through ``slackWebhookUrl``."""
     channels: SlackChannels = SlackChannels()
-    username: str = "Alertmanager"
+    username: TemplateFree = "Alertmanager"
     """Name the messages are posted under: a bot needs the scope ``chat:write.customize`` for it, legacy
     webhooks honour it, app webhooks post under the app's name."""
 
@@ -96,7 +104,14 @@ class SlackNotifications(ConfigModel):
             raise ValueError("channelWebhooks applies to delivery: webhook only (a bot posts to every channel)")
         if self.delivery == "webhook" and "api_url" in self.model_fields_set:
             raise ValueError("apiUrl applies to delivery: bot only (webhook URLs are secrets)")
+        if self.delivery == "webhook" and self.use_provider_token:
+            raise ValueError("useProviderToken applies to delivery: bot only (webhooks need no token)")
         return self
+
+    @property
+    def bot_token_secret(self) -> str:
+        """Secret config key of the token Alertmanager posts with (``delivery: bot``)."""
+        return SLACK_PROVIDER_TOKEN_SECRET if self.use_provider_token else SLACK_BOT_TOKEN_SECRET
 
     def webhook_secret(self, role: SlackChannelRole) -> str:
         """Secret config key of the webhook that posts to channel ``role`` (``delivery: webhook``)."""
@@ -108,12 +123,12 @@ class PagerDutyNotifications(ConfigModel):
 
     enabled: bool = False
     """Page through PagerDuty for critical alerts."""
-    url: HttpUrl = PAGERDUTY_EVENTS_V2_URL
+    url: CredentialUrl = PAGERDUTY_EVENTS_V2_URL
     """Events API v2 endpoint; a live test points it at a local receiver."""
     separate_database_service: bool = True
     """Page database criticals on their own service (the DBA rotation, ``pagerdutyDatabaseRoutingKey``);
     false sends them to the main service (``pagerdutyRoutingKey``) with a ``[Database]`` prefix."""
-    client: str = "Internet-ID Alertmanager"
+    client: TemplateFree = "Internet-ID Alertmanager"
     """Name shown as the source of PagerDuty incidents."""
 
     @field_validator("url")
@@ -129,9 +144,9 @@ class EmailNotifications(ConfigModel):
 
     enabled: bool = False
     """Send info alerts by e-mail."""
-    to: str | None = None
+    to: TemplateFree | None = None
     """Recipient(s), comma-separated; required when enabled."""
-    sender: str | None = Field(None, alias="from")
+    sender: TemplateFree | None = Field(None, alias="from")
     """From address (config key ``from``); required when enabled."""
     smarthost: str | None = None
     """SMTP server as ``host:port``; required when enabled."""
@@ -139,7 +154,7 @@ class EmailNotifications(ConfigModel):
     """SMTP login; unset means no authentication (and no ``smtpPassword``)."""
     require_tls: bool = True
     """STARTTLS required (Alertmanager's default); false only for a local relay or a test server."""
-    hello: str | None = None
+    hello: TemplateFree | None = None
     """Host name sent in EHLO; default ``localhost``."""
     send_resolved: bool = True
     """Also e-mail when an alert resolves."""
@@ -226,14 +241,37 @@ class NotificationSettings(ConfigModel):
     external_url: HttpUrl | None = None
     """URL on-call reaches Alertmanager at: the links in every notification.  Default
     ``http://<bindAddress>:<ports.alertmanager>``, which only works on the Docker host itself."""
-    heartbeat_url: HttpUrl | None = None
-    """Dead-man's-switch URL (e.g. healthchecks.io) the Watchdog alert is POSTed to; unset: sent nowhere."""
+    heartbeat_url: CredentialUrl | None = None
+    """Dead-man's-switch URL (e.g. a healthchecks.io check expecting a ping every 5 minutes) the Watchdog
+    alert is POSTed to: the only thing that notices a dead Prometheus, Alertmanager or notification path.
+    Required when PagerDuty or Slack is on, unless ``heartbeatOptOut`` says why not."""
+    heartbeat_opt_out: str | None = None
+    """Why a stack that notifies people has no dead-man's switch (e.g. ``"Watchdog is watched by the
+    central Alertmanager"``): the explicit opt-out from ``heartbeatUrl``, kept in the stack file for
+    review.  Refused together with ``heartbeatUrl``."""
     secrets_dir: str = "/etc/alertmanager/secrets"
     """Absolute directory of the credential files alertmanager.yml points at (Alertmanager reads
     ``*_file`` credentials relative to its working directory, not to the config file)."""
     resolve_timeout: Duration = "5m"
     """Alertmanager marks an alert resolved when Prometheus stops resending it for this long."""
     timing: RouteTimings = RouteTimings()
+
+    @model_validator(mode="after")
+    def _heartbeat_when_people_are_notified(self) -> NotificationSettings:
+        """A stack that pages or posts to people must notice when its own pipeline is dead."""
+        if self.heartbeat_url and self.heartbeat_opt_out is not None:
+            raise ValueError("heartbeatUrl and heartbeatOptOut are both set; keep one")
+        if self.heartbeat_opt_out is not None and not self.heartbeat_opt_out.strip():
+            raise ValueError("heartbeatOptOut: give the reason this stack has no dead-man's switch")
+        people = [name for name, on in (("PagerDuty", self.pagerduty.enabled), ("Slack", self.slack.enabled)) if on]
+        if people and not self.heartbeat_url and self.heartbeat_opt_out is None:
+            raise ValueError(
+                f"heartbeatUrl: required because {' and '.join(people)} {'notify' if len(people) > 1 else 'notifies'} "
+                "people and only a dead-man's switch "
+                "notices a dead Prometheus or Alertmanager; set it to a check expecting a ping every 5 minutes "
+                "(e.g. https://hc-ping.com/<uuid>), or set notifications.heartbeatOptOut to the reason there is none"
+            )
+        return self
 
     @field_validator("secrets_dir")
     @classmethod
@@ -268,7 +306,9 @@ class NotificationSettings(ConfigModel):
         if not slack.enabled:
             return {}
         if slack.delivery == "bot":
-            return {SLACK_BOT_TOKEN_SECRET: "notifications.slack.delivery is bot (chat.postMessage with the bot token)"}
+            why = ("notifications.slack.useProviderToken is true" if slack.use_provider_token else
+                   "notifications.slack.delivery is bot (chat.postMessage with a token of scope chat:write)")
+            return {slack.bot_token_secret: why}
         required: dict[str, str] = {}
         for role in self.slack_roles():
             key = slack.webhook_secret(role)

@@ -63,6 +63,7 @@ def container_specs(settings: StackSettings, documents: Mapping[str, str]) -> li
             app_only=record.app_only,
             healthcheck=record.healthcheck,
             unmonitored_reason=record.unmonitored_reason,
+            user=record.user,
         ))
     return specs
 

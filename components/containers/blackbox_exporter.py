@@ -40,4 +40,5 @@ RECORD = Container(
     app_only=True,
     scrape=ScrapeJob(jobs.BLACKBOX_EXPORTER, "blackbox"),
     runtime=runtime,
+    user="",  # its image sets no USER: root
 )

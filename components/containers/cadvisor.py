@@ -14,13 +14,13 @@ if TYPE_CHECKING:
 
 def runtime(settings: StackSettings, documents: Mapping[str, str]) -> Runtime:
     access = settings.cadvisor
-    mounts = [
-        Mount("/", "/rootfs"),
-        Mount("/var/run", "/var/run"),
-        Mount("/sys", "/sys"),
-        Mount(settings.docker.data_root, "/var/lib/docker", setting="docker.dataRoot"),
+    mounts = [  # all read-only; README, "What runs", says what each is for
+        Mount("/", "/rootfs"),  # the host's machine id, filesystems and the /proc of container processes
+        Mount(access.docker_socket, "/var/run/docker.sock", setting="cadvisor.dockerSocket"),  # container names
+        Mount("/sys", "/sys"),  # the cgroup files: CPU, memory and I/O per container
+        Mount(settings.docker.data_root, "/var/lib/docker", setting="docker.dataRoot"),  # layer disk usage
     ]
-    if access.disk_devices:
+    if access.disk_devices:  # disk names of the I/O metrics
         mounts.append(Mount("/dev/disk", "/dev/disk", setting="cadvisor.diskDevices"))
     return Runtime(
         # Docker containers only, without one series per Docker label (cardinality).
@@ -41,4 +41,5 @@ RECORD = Container(
     healthcheck=Healthcheck("/healthz"),
     scrape=ScrapeJob(jobs.CADVISOR, "containers"),
     runtime=runtime,
+    user="",  # root
 )

@@ -9,8 +9,9 @@ the containers' uploads.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from ipaddress import IPv4Address
+from typing import Any
 
 import pulumi
 import pulumi_docker as docker
@@ -23,6 +24,26 @@ TYPE = "internet-id:docker:MonitoringContainers"
 WAIT_TIMEOUT_SECONDS = 300
 """How long `pulumi up` waits for a container to turn healthy (first pulls and Grafana's migrations take longer
 than the provider's 60 s default)."""
+NO_NEW_PRIVILEGES = ["no-new-privileges:true"]
+"""No process gains privileges through setuid binaries or file capabilities (Docker's ``--security-opt``)."""
+TMPFS = {"/tmp": "rw,noexec,nosuid,size=16m"}
+"""Temp space of a container whose root filesystem is read-only."""
+
+
+def secret_file_access(user: str) -> tuple[str | None, str]:
+    """Owner and mode of a credential file read by an image's ``USER``.
+
+    Root reads its own 0400 file.  A named user (``nobody``) gets the file 0400: an upload with an owner is
+    chowned by Docker to the container's user (``docker cp -a``).  Docker 20.10 resolves that user in the
+    Docker host's passwd database, so a numeric ``USER`` such as Grafana's 472 fails there ("getent unable to
+    find entry"): its file stays root's, 0444, readable inside its own container only.
+    """
+    name = user.split(":", maxsplit=1)[0]
+    if name in ("", "0", "root"):
+        return None, "0400"
+    if not name.isdigit():
+        return name, "0400"
+    return None, "0444"
 
 
 @dataclass(frozen=True)
@@ -41,6 +62,9 @@ class MonitoringContainersArgs:
     secrets: Mapping[str, pulumi.Input[str]]
     """Secret values by config key: the stack's config secrets and what its resources produce (a generated
     password, PagerDuty routing keys)."""
+    log_max_size: str
+    log_max_files: int
+    """``docker.logMaxSize`` and ``docker.logMaxFiles``: every container's log is bounded."""
 
 
 class MonitoringContainers(pulumi.ComponentResource):
@@ -105,15 +129,31 @@ class MonitoringContainers(pulumi.ComponentResource):
         return container
 
     def _uploads(self, args: MonitoringContainersArgs, files: Mapping[str, str],
-                 secrets: Mapping[str, SecretFile], prefix: str = "") -> list[docker.ContainerUploadArgs]:
+                 secrets: Mapping[str, SecretFile], owner: str, prefix: str = "") -> list[docker.ContainerUploadArgs]:
+        """``files`` and ``secrets`` as uploads; a credential file is readable by ``owner`` (the ``USER`` that reads
+        it) only, where Docker allows (``secret_file_access``)."""
         uploads = [docker.ContainerUploadArgs(file=prefix + path, content=args.documents[key])
                    for path, key in files.items()]
+        file_owner, mode = secret_file_access(owner)
         uploads += [
             docker.ContainerUploadArgs(file=prefix + path, content=pulumi.Output.secret(
-                secret.literal if secret.literal is not None else args.secrets[secret.key]))
+                secret.literal if secret.literal is not None else args.secrets[secret.key]),
+                owner=file_owner, permissions=mode)
             for path, secret in secrets.items()
         ]
         return uploads
+
+    @staticmethod
+    def _confined(args: MonitoringContainersArgs, spec: ContainerSpec) -> dict[str, Any]:
+        """What every container (and reload job) gets: no privilege gain, only the capabilities it needs,
+        a bounded log."""
+        return {
+            "security_opts": NO_NEW_PRIVILEGES,
+            "capabilities": None if spec.privileged else docker.ContainerCapabilitiesArgs(
+                drops=["ALL"], adds=list(spec.capabilities) or None),
+            "log_driver": "json-file",
+            "log_opts": {"max-size": args.log_max_size, "max-file": str(args.log_max_files)},
+        }
 
     def _declare(self, name: str, args: MonitoringContainersArgs, spec: ContainerSpec, *, image: docker.RemoteImage,
                  uploads: Mapping[str, str], secret_uploads: Mapping[str, SecretFile],
@@ -138,7 +178,7 @@ class MonitoringContainers(pulumi.ComponentResource):
             command=spec.command or None,
             entrypoints=entrypoint or None,
             envs=[f"{key}={value}" for key, value in sorted(spec.env.items())] or None,
-            uploads=self._uploads(args, uploads, secret_uploads) or None,
+            uploads=self._uploads(args, uploads, secret_uploads, owner=spec.user) or None,
             networks_advanced=networks,
             ports=[
                 docker.ContainerPortArgs(internal=spec.port, external=spec.published_port, ip=str(args.bind_address))
@@ -160,7 +200,9 @@ class MonitoringContainers(pulumi.ComponentResource):
             or None,
             devices=[docker.ContainerDeviceArgs(host_path=d) for d in spec.devices] or None,
             privileged=spec.privileged or None,
-            capabilities=docker.ContainerCapabilitiesArgs(adds=spec.capabilities) if spec.capabilities else None,
+            read_only=spec.read_only_root or None,
+            tmpfs=TMPFS if spec.read_only_root else None,
+            **self._confined(args, spec),
             memory=spec.memory_mb,
             # No swap on top of the limit (Docker's default would be as much again): a container at its
             # limit is OOM-killed and alerted on instead of slowing down; also what Docker reports back.
@@ -191,6 +233,7 @@ class MonitoringContainers(pulumi.ComponentResource):
                    if _below(path, live.directory)}
         # A job that reloads through the process' API logs in with the container's own credential file.
         credentials = {path: s for path, s in spec.secret_uploads.items() if live.auth and path == live.auth[1]}
+        job_user = live.job_user or spec.user
         script = docker.ContainerUploadArgs(file=SCRIPT_PATH, content=reload_script(spec.name, live, spec.port))
         namespace = target.id.apply(lambda container_id: f"container:{container_id}")
         job = docker.Container(
@@ -200,8 +243,9 @@ class MonitoringContainers(pulumi.ComponentResource):
             entrypoints=["/bin/sh", SCRIPT_PATH],
             user=live.job_user,
             envs=[f"TARGET_NAME={args.prefix}-{spec.name}"],
-            uploads=[script, *self._uploads(args, files, secrets, prefix=STAGED_DIR),
-                     *self._uploads(args, {}, credentials)],
+            uploads=[script, *self._uploads(args, files, secrets, owner=job_user, prefix=STAGED_DIR),
+                     *self._uploads(args, {}, credentials, owner=job_user)],
+            **self._confined(args, replace(spec, privileged=False, capabilities=[])),
             volumes=[docker.ContainerVolumeArgs(volume_name=config.name, container_path=live.directory)],
             pid_mode=namespace,
             network_mode=namespace,

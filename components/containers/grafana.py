@@ -70,7 +70,11 @@ def runtime(settings: StackSettings, documents: Mapping[str, str]) -> Runtime:
         "GF_ANALYTICS_REPORTING_ENABLED": "false",
         "GF_ANALYTICS_CHECK_FOR_UPDATES": "false",
         "GF_SECURITY_DISABLE_GRAVATAR": "true",
-        "GF_SECURITY_COOKIE_SECURE": str(root_url.startswith("https://")).lower(),
+        "GF_SECURITY_COOKIE_SECURE": str(grafana.cookies_secure).lower(),
+        # The session cookie never rides along a request another site starts (CSRF on the admin session).
+        "GF_SECURITY_COOKIE_SAMESITE": "strict",
+        # A snapshot published to snapshots.raintank.io would carry the data out of the stack.
+        "GF_SNAPSHOTS_EXTERNAL_ENABLED": "false",
     }
     if grafana.migrate_angular_panels:
         env["GF_FEATURE_TOGGLES_ENABLE"] = AUTO_MIGRATE_OLD_PANELS
@@ -101,4 +105,5 @@ RECORD = Container(
     published="grafana",
     scrape=ScrapeJob(jobs.GRAFANA, "grafana"),
     runtime=runtime,
+    user="472",
 )

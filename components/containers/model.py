@@ -134,7 +134,7 @@ class Runtime:
     mounts: list[Mount] = field(default_factory=list)
     privileged: bool = False
     capabilities: list[str] = field(default_factory=list)
-    """Linux capabilities added to Docker's default set."""
+    """The only Linux capabilities it keeps: every container drops all others (Docker's default set included)."""
     devices: list[str] = field(default_factory=list)
     host_namespaces: bool = False
     """Runs in the Docker host's network and PID namespaces (sees the host's interfaces and processes)."""
@@ -174,6 +174,9 @@ class Container:
     published: Published | None = None
     scrape: ScrapeJob | None = None
     runtime: Callable[[StackSettings, Mapping[str, str]], Runtime] = no_runtime
+    user: str = "nobody"
+    """The image's ``USER`` as it writes it (``nobody`` for the prom/* images, empty for root): who reads its
+    credential files."""
 
 
 @dataclass(frozen=True)
@@ -191,3 +194,17 @@ class ContainerSpec(Runtime):
     """Leaves the monitoring network out, when the stack has an app network to put it on."""
     healthcheck: Healthcheck | None = None
     unmonitored_reason: str = ""
+    user: str = ""
+    """The image's ``USER`` (``Container.user``)."""
+
+    def rootfs_uploads(self) -> list[str]:
+        """Files uploaded into the container's own filesystem (not through a live-config volume)."""
+        live = self.live_config
+        return [path for path in (*self.uploads, *self.secret_uploads)
+                if live is None or not path.startswith(live.directory.rstrip("/") + "/")]
+
+    @property
+    def read_only_root(self) -> bool:
+        """Its root filesystem is read-only (data in volumes, temp in a tmpfs), unless files are uploaded
+        into it: Docker cannot copy into a read-only root filesystem."""
+        return not self.rootfs_uploads()

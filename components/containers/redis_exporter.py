@@ -35,4 +35,5 @@ RECORD = Container(
     app_only=True,
     scrape=ScrapeJob(jobs.REDIS, "cache"),
     runtime=runtime,
+    user="59000:59000",
 )

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from ipaddress import IPv4Address
 from typing import Any
@@ -42,6 +43,18 @@ class DockerSettings(ConfigModel):
     """Protect the data volumes from deletion (``pulumi destroy`` fails until unset)."""
     memory_mb: dict[str, int] = Field(default_factory=dict)
     """Memory limit per container in MiB, overriding each container's default (``components/containers``)."""
+    log_max_size: str = "10m"
+    """Size at which a container's log (Docker's ``json-file`` driver) is rotated; Docker's default log grows
+    without limit and can fill the host's disk."""
+    log_max_files: int = Field(3, ge=1, le=100)
+    """Rotated log files kept per container (so at most ``logMaxSize`` times this much)."""
+
+    @field_validator("log_max_size")
+    @classmethod
+    def _log_size(cls, value: str) -> str:
+        if not re.fullmatch(r"[1-9][0-9]*[kmg]", value):
+            raise ValueError(f"{value!r} is not a size as Docker writes it, e.g. 10m (a whole number and k, m or g)")
+        return value
 
     @field_validator("data_root")
     @classmethod
@@ -61,15 +74,23 @@ class DockerSettings(ConfigModel):
 
 
 class CadvisorSettings(ConfigModel):
-    """What cAdvisor may see of the Docker host (its docs run it privileged with the host's /dev/kmsg)."""
+    """What cAdvisor may see of the Docker host: by default only what it reads, read-only, unprivileged
+    (its docs run it privileged with the host's ``/var/run`` and ``/dev/kmsg``: root on the host)."""
 
-    privileged: bool = True
-    """Run privileged, as cAdvisor's docs do; ``false`` keeps only ``capabilities`` (container CPU, memory and
-    network metrics still work; some disk metrics need more)."""
-    capabilities: list[str] = Field(default_factory=list)
-    """Linux capabilities added when not privileged (e.g. ``SYS_ADMIN`` for disk usage of container layers)."""
-    devices: list[str] = Field(default_factory=lambda: ["/dev/kmsg"])
-    """Host devices passed in; ``/dev/kmsg`` gives OOM-kill events.  Empty where the host refuses devices."""
+    privileged: bool = False
+    """Run privileged, as cAdvisor's docs do (every capability and device of the host); off, it keeps only
+    ``capabilities``."""
+    capabilities: list[str] = Field(default_factory=lambda: ["DAC_READ_SEARCH"])
+    """The only Linux capabilities it keeps (all others are dropped): ``DAC_READ_SEARCH`` reads the container
+    layers of any user for their disk usage, and writes nothing.  Add ``SYSLOG`` with ``devices:
+    [/dev/kmsg]`` for OOM-kill events."""
+    devices: list[str] = Field(default_factory=list)
+    """Host devices passed in (``/dev/kmsg``: OOM-kill events, ``container_oom_events_total``, which no
+    alert here uses)."""
+    docker_socket: str = "/var/run/docker.sock"
+    """The Docker daemon's socket on its host (rootless Docker: ``/run/user/<uid>/docker.sock``), mounted
+    alone, not the host's ``/var/run``: cAdvisor names containers from the Docker API.  Read-only does not
+    limit an API socket: whoever controls cAdvisor can use the Docker API (see README, "Security model")."""
     disk_devices: bool = True
     """Mount the host's ``/dev/disk`` read-only (disk names of I/O metrics); ``false`` where the host has none."""
     load_reader: bool = True
@@ -81,6 +102,13 @@ class CadvisorSettings(ConfigModel):
         bad = [device for device in value if not device.startswith("/dev/")]
         if bad:
             raise ValueError(f"{bad} are not device paths (/dev/...)")
+        return value
+
+    @field_validator("docker_socket")
+    @classmethod
+    def _socket_path(cls, value: str) -> str:
+        if not value.startswith("/"):
+            raise ValueError(f"{value!r} is not an absolute path on the Docker host")
         return value
 
     @field_validator("capabilities")

@@ -35,7 +35,19 @@ KUBERNETES_VARIABLES = frozenset({"namespace", "release", "pod", "pod_name", "ku
 _KUBERNETES_PREFIXES = ("kubernetes_", "k8s_")
 # Datasource references Grafana resolves itself; never rewritten.
 _BUILTIN_DATASOURCES = frozenset({"-- Grafana --", "-- Mixed --", "-- Dashboard --", "grafana", "datasource"})
-_PLACEHOLDER = re.compile(r"^\$\{?([A-Za-z0-9_]+)(?::[a-z]+)?\}?$")
+# Panel types Grafana 10.2 (the pinned image) has built in, plus the Angular and plugin types it migrates
+# itself to built-in ones (``grafana.migrateAngularPanels``).  No plugin is installed, so any other type
+# would need one: such a panel is replaced by a text panel saying so.
+INSTALLED_PANEL_TYPES = frozenset({
+    "alertGroups", "alertlist", "annolist", "barchart", "bargauge", "candlestick", "canvas", "dashlist",
+    "datagrid", "debug", "flamegraph", "gauge", "geomap", "gettingstarted", "heatmap", "histogram", "live",
+    "logs", "news", "nodeGraph", "piechart", "row", "stat", "state-timeline", "status-history", "table",
+    "text", "timeseries", "traces", "trend", "welcome", "xychart",
+    "graph", "singlestat", "table-old", "grafana-singlestat-panel", "grafana-piechart-panel",
+    "grafana-worldmap-panel",
+})
+# Schemes a link in a dashboard never needs and a hostile one would use to run script in Grafana's origin.
+_SCRIPT_SCHEMES = ("javascript:", "vbscript:", "data:")
 
 
 _SELECTOR = r"(?:\{[^{}]*\})?"
@@ -287,8 +299,6 @@ def normalize_dashboard(
     ref = {"type": "prometheus", "uid": datasource_uid}
 
     variables = [v for v in dashboard.get("templating", {}).get("list", []) if isinstance(v, dict)]
-    datasource_vars = {str(v.get("name")) for v in variables if v.get("type") == "datasource"}
-    placeholders = inputs | datasource_vars
     kubernetes_vars = {str(v.get("name")) for v in variables if _is_kubernetes_variable(v)}
 
     def datasource(value: Any) -> Any:
@@ -296,9 +306,8 @@ def normalize_dashboard(
             uid, kind = value.get("uid"), value.get("type")
             if uid in _BUILTIN_DATASOURCES or kind in ("grafana", "datasource", "dashboard"):
                 return value
-            if kind in (None, "prometheus") or _is_placeholder(uid, placeholders):
-                return dict(ref)
-            return value
+            # Any other datasource (Loki, InfluxDB, a uid of another Grafana's) is not the stack's: ours.
+            return dict(ref)
         if isinstance(value, str) and value in _BUILTIN_DATASOURCES:
             return value
         # null (the default), a placeholder, or a name ("Prometheus", "default", ...): ours.
@@ -313,6 +322,11 @@ def normalize_dashboard(
         for key, value in node.items():
             if key == "datasource" and not _is_datasource_variable(node):
                 out[key] = datasource(value)
+            elif key == "url" and _runs_script(value):
+                out[key] = ""
+            elif key == "links" and isinstance(value, list):
+                out[key] = [walk(link) for link in value
+                            if not (isinstance(link, dict) and _runs_script(link.get("url")))]
             elif key in ("expr", "query", "definition") and isinstance(value, str):
                 out[key] = _regex_matchers(_substitute(value, inputs, datasource_uid), kubernetes_vars)
             else:
@@ -333,15 +347,6 @@ def normalize_dashboard(
             variable.update(includeAll=True, allValue=".*", hide=2, multi=False,
                             current={"selected": True, "text": "All", "value": "$__all"})
     return dashboard
-
-
-def _is_placeholder(value: Any, names: set[str]) -> bool:
-    if not isinstance(value, str):
-        return value is None
-    match = _PLACEHOLDER.match(value)
-    if match is None:
-        return False
-    return match.group(1) in names or match.group(1).startswith("DS_")
 
 
 def _substitute(value: Any, inputs: set[str], datasource_uid: str) -> Any:
@@ -374,8 +379,29 @@ def _is_panel(node: dict[str, Any]) -> bool:
     return isinstance(node.get("type"), str) and any(k in node for k in ("targets", "gridPos", "span"))
 
 
+def _runs_script(url: Any) -> bool:
+    """Whether a link would run script when clicked (browsers ignore whitespace and case in the scheme)."""
+    if not isinstance(url, str):
+        return False
+    compact = "".join(ch for ch in url if ch.isprintable() and not ch.isspace()).lower()
+    return compact.startswith(_SCRIPT_SCHEMES)
+
+
+def _shown(kind: str) -> str:
+    return f"`{kind}`" if re.fullmatch(r"[A-Za-z0-9._-]{1,80}", kind) else "of an unknown type"
+
+
 def _normalize_panel(panel: dict[str, Any], ref: dict[str, str]) -> None:
     if panel.get("type") == "row":
+        return
+    kind = panel["type"]
+    if kind not in INSTALLED_PANEL_TYPES:
+        kept: dict[str, Any] = {key: panel[key] for key in ("id", "gridPos", "title") if key in panel}
+        panel.clear()
+        panel.update(kept, type="text", options={
+            "mode": "markdown",
+            "content": f"This panel needs the panel plugin {_shown(kind)}, which this Grafana does not install.",
+        })
         return
     if "targets" in panel and "datasource" not in panel:
         panel["datasource"] = dict(ref)

@@ -11,6 +11,7 @@ from components.grafana import custom_dashboard
 from components.grafana.community import (
     DEFAULT_CACHE_DIR,
     DEFAULT_TIMEOUT,
+    FETCH_COMMAND,
     GRAFANA_COM,
     DashboardUnavailableError,
     fetch_dashboard,
@@ -80,7 +81,15 @@ def dashboard_specs(
     with one line naming it and the fix; an optional one is skipped after ``warn(message)``.
     """
     specs = [custom_spec(settings)]
+    unpinned = unpinned_dashboards(settings)
+    required = [line for dashboard, line in unpinned if not dashboard.optional]
+    if required:
+        raise DashboardFetchError(settings.stack, required)
+    for _, line in unpinned:
+        warn(f"skipping optional {line}")
     for dashboard in settings.grafana.community_dashboards:
+        if any(dashboard is refused for refused, _ in unpinned):
+            continue
         try:
             fetched = fetch_dashboard(dashboard, cache_dir, base_url=base_url, timeout=timeout)
             specs.append(_community_spec(settings, dashboard, fetched.path.read_bytes()))
@@ -89,6 +98,22 @@ def dashboard_specs(
                 raise DashboardFetchError(settings.stack, [_for_stack(error, settings)]) from None
             warn(f"skipping optional {_for_stack(error, settings)}")
     return specs
+
+
+def unpinned_dashboards(settings: StackSettings) -> list[tuple[CommunityDashboard, str]]:
+    """Each community dashboard a deploy refuses, with why and how to pin it: no ``sha256`` while the
+    stack does not ``allowUnpinnedDashboards`` (trust on first use, with admin credentials)."""
+    grafana = settings.grafana
+    if grafana.allow_unpinned_dashboards:
+        return []
+    fetch = FETCH_COMMAND.replace("<stack>", settings.stack)
+    return [
+        (dashboard, f"{dashboard.describe()}: not pinned (grafana.communityDashboards[{index}].sha256 is unset), so "
+                    f"whatever is downloaded would be uploaded unchecked; run `{fetch}` where grafana.com is "
+                    f"reachable, review the file, and set that sha256 to the value it prints")
+        for index, dashboard in enumerate(grafana.community_dashboards)
+        if dashboard.sha256 is None
+    ]
 
 
 def cached_specs(settings: StackSettings, cache_dir: Path = DEFAULT_CACHE_DIR) -> list[DashboardSpec]:

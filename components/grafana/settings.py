@@ -128,6 +128,14 @@ class GrafanaSettings(ConfigModel):
     """Let Grafana migrate Angular ``graph``/``singlestat`` panels of old community dashboards to
     ``timeseries``/``stat`` when they load (its ``autoMigrateOldPanels`` feature toggle), keeping their
     thresholds, legends and overrides; off, such panels stay Angular (disabled by default from Grafana 11)."""
+    secure_cookies: bool = True
+    """Mark Grafana's session cookie ``Secure`` (sent over https only; browsers also send it to http on
+    ``localhost``/``127.0.0.1``: the default URL and an ``ssh -L`` tunnel).  Always on when ``rootUrl`` is
+    https; only a developer's machine turns it off (dev)."""
+    allow_unpinned_dashboards: bool = False
+    """Accept community dashboards without a ``sha256``: whatever grafana.com (or anything between) serves
+    on the first download is uploaded with admin credentials.  For a developer's machine only (dev);
+    elsewhere a deploy refuses them and says how to pin them (``dashboards fetch`` prints the values)."""
     dashboards_folder: str = INTERNET_ID_FOLDER
     """Folder of the custom Internet-ID dashboard."""
     provider_retries: int = Field(10, ge=0, le=100)
@@ -170,6 +178,10 @@ class GrafanaSettings(ConfigModel):
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    @property
+    def cookies_secure(self) -> bool:
+        return self.secure_cookies or (self.root_url or "").startswith("https://")
 
     def required_secrets(self) -> dict[str, str]:
         if self.generate_admin_password:

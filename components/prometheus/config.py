@@ -14,6 +14,7 @@ from components.prometheus.scrape_jobs import (
     PROBE_JOB,
     WEB_JOB,
     address,
+    limited_jobs,
     targets,
 )
 from components.webauth.config import PASSWORD_FILE, basic_auth
@@ -70,7 +71,17 @@ def scrape_configs(settings: StackSettings) -> list[dict[str, Any]]:
             [{"module": module, "service": service, "urls": urls} for (module, service), urls in probes.items()],
         )
     )
-    return configs
+    limited = limited_jobs(settings)
+    return [_with_limits(settings, job) if job["job_name"] in limited else job for job in configs]
+
+
+def _with_limits(settings: StackSettings, job: dict[str, Any]) -> dict[str, Any]:
+    """The job with ``prometheus.scrapeLimits`` after its name and path (where a reader looks first)."""
+    limits = settings.prometheus.scrape_limits
+    head = {key: job[key] for key in ("job_name", "metrics_path")}
+    return {**head, "sample_limit": limits.sample_limit, "label_limit": limits.label_limit,
+            "label_value_length_limit": limits.label_value_length_limit,
+            "body_size_limit": limits.body_size_limit, **job}
 
 
 HEALTH_PATH = "/api/health"

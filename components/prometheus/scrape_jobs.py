@@ -68,6 +68,16 @@ def job_names() -> list[str]:
     return [API_JOB, WEB_JOB, *(job.name for job in JOBS), PROBE_JOB]
 
 
+UNTRUSTED_JOBS = (API_JOB,)
+"""Jobs scraping what the monitoring does not control: they get ``prometheus.scrapeLimits``."""
+
+
+def limited_jobs(settings: StackSettings) -> set[str]:
+    """Jobs whose scrapes are limited: the untrusted ones and every job re-pointed by ``scrapeOverrides``
+    (its target is not a container this stack runs)."""
+    return set(UNTRUSTED_JOBS) | set(settings.targets.scrape_overrides)
+
+
 def target_down_jobs() -> list[str]:
     """Jobs whose failing scrape only TargetDown reports (the API, web and probe jobs have their own alerts)."""
     return [job.name for job in JOBS if job.job.target_down]

@@ -6,6 +6,7 @@ any job (exporters on other hosts, the live test on loopback).
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -113,6 +114,30 @@ class TargetSettings(ConfigModel):
         return value
 
 
+class ScrapeLimits(ConfigModel):
+    """What Prometheus accepts from one scrape of a target the monitoring does not control (the API, and
+    any job ``targets.scrapeOverrides`` re-points).  A scrape over any limit fails whole (its ``up`` is 0)
+    and ``ScrapeLimitExceeded`` fires, so a compromised app serving a label-count or size bomb at
+    ``/api/metrics`` cannot exhaust Prometheus' memory or disk."""
+
+    sample_limit: int = Field(20000, ge=1)
+    """Samples per scrape after relabelling (the API's histograms per route, method and status are a few
+    thousand; the benchmark's whole stack scrapes about 2,400 per cycle)."""
+    label_limit: int = Field(30, ge=1)
+    """Labels per series, the scrape's own (``job``, ``instance``, ``service``, ``environment``) included."""
+    label_value_length_limit: int = Field(512, ge=1)
+    """Characters per label value (a route template is far shorter; a bomb's values are not)."""
+    body_size_limit: str = "10MB"
+    """Uncompressed size of a scrape's body (Prometheus units: ``B``, ``KB``, ``MB``, ``GB``)."""
+
+    @field_validator("body_size_limit")
+    @classmethod
+    def _size(cls, value: str) -> str:
+        if not re.fullmatch(r"[1-9][0-9]*(B|KB|MB|GB)", value):
+            raise ValueError(f"{value!r} is not a size such as 10MB (a whole number and B, KB, MB or GB)")
+        return value
+
+
 class PrometheusSettings(ConfigModel):
     scrape_interval: PositiveDuration = "15s"
     """How often every target is scraped (also Grafana's datasource ``timeInterval``)."""
@@ -126,6 +151,7 @@ class PrometheusSettings(ConfigModel):
     """Optional size cap such as ``20GB``; the oldest blocks go first."""
     external_url: HttpUrl | None = None
     """URL users reach Prometheus at (alert links); default ``http://<bindAddress>:<ports.prometheus>``."""
+    scrape_limits: ScrapeLimits = ScrapeLimits()
 
     @model_validator(mode="after")
     def _timeout_fits(self) -> PrometheusSettings:

@@ -660,6 +660,27 @@ CATALOGUE: tuple[Alert, ...] = (
         direction="above",
     ),
     Alert(
+        name="ScrapeLimitExceeded",
+        area="meta",
+        severity="warning",
+        service="prometheus",
+        expr=(
+            'label_replace(increase(prometheus_target_scrapes_exceeded_sample_limit_total'
+            f'{{{SEL_PROMETHEUS}}}[[[rate]]]), "limit", "sampleLimit", "", "") > 0\nor\n'
+            'label_replace(increase(prometheus_target_scrapes_exceeded_body_size_limit_total'
+            f'{{{SEL_PROMETHEUS}}}[[[rate]]]), "limit", "bodySizeLimit", "", "") > 0\nor\n'
+            'label_replace(increase(prometheus_target_scrape_pool_exceeded_label_limits_total'
+            f'{{{SEL_PROMETHEUS}}}[[[rate]]]), "limit", "labelLimit or labelValueLengthLimit", "", "") > 0'
+        ),
+        for_="0m",
+        summary="Prometheus refuses scrapes over prometheus.scrapeLimits.{{ $labels.limit }}",
+        description=(
+            "Prometheus ({{ $labels.environment }}) refused {{ $value | humanize }} scrapes over the last [[rate]] "
+            "for exceeding prometheus.scrapeLimits.{{ $labels.limit }}: a target the monitoring does not control "
+            "(the API by default) serves more than it accepts, and that target's scrapes fail whole (up is 0)."
+        ),
+    ),
+    Alert(
         name="PrometheusNotConnectedToAlertmanager",
         area="meta",
         severity="warning",

@@ -21,7 +21,7 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from components.durations import Duration, seconds
-from components.model import ConfigModel
+from components.model import ConfigModel, TemplateFree
 from components.rules.settings import format_duration
 from components.slo.sli import API_DURATION_BUCKETS, API_REQUESTS, KINDS
 
@@ -111,7 +111,7 @@ class Slo(ConfigModel):
     """Label matchers of the requests it counts (PromQL, without braces)."""
     latency_threshold: float | None = None
     """Latency SLOs: seconds a good request takes at most; a bucket bound of ``http_request_duration_seconds``."""
-    service: str = "api"
+    service: TemplateFree = "api"
     """``service`` label of its alerts (routing, and ServiceDown's inhibition)."""
 
     @field_validator("name")

@@ -25,7 +25,7 @@ FAKE = {
     "slackWebhookUrlCritical": "https://hooks.slack.com/services/T000/B001/FAKE-SLACK-CRIT-7d1e",
     "slackWebhookUrlWarnings": "https://hooks.slack.com/services/T000/B002/FAKE-SLACK-WARN-7d1e",
     "slackWebhookUrlInfo": "https://hooks.slack.com/services/T000/B003/FAKE-SLACK-INFO-7d1e",
-    "slack:token": "fake-bot-token-7d1e",
+    "alertmanagerSlackToken": "fake-bot-token-7d1e",
     "smtpPassword": "FAKE-SMTP-PASSWORD-7d1e",
     "pagerdutyRoutingKey": "FAKE-PD-MAIN-KEY-7d1e",
     "pagerdutyDatabaseRoutingKey": "FAKE-PD-DB-KEY-7d1e",
@@ -148,7 +148,9 @@ def test_heartbeat_and_shared_database_service() -> None:
     db = _receiver("prod-heartbeat-shared-pd", "pagerduty-database")["pagerduty_configs"][0]
     assert db["routing_key_file"].endswith("/pagerduty-routing-key")
     assert "pagerduty-database-routing-key" not in secret_files(VARIANTS["prod-heartbeat-shared-pd"])
-    assert set(_receiver("prod", "watchdog")) == {"name"}
+    (prod_hook,) = _receiver("prod", "watchdog")["webhook_configs"]
+    assert prod_hook["url"] == "https://hc-ping.example.com/internet-id-production"
+    assert set(_receiver("dev", "watchdog")) == {"name"}
 
 
 _FILES_OF_MODE = {
@@ -190,7 +192,7 @@ def test_secret_files_hold_the_right_secrets_and_the_config_holds_none(mode: str
 
 def test_unset_secret_is_listed_without_a_value() -> None:
     files = secret_files(VARIANTS["prod"])
-    assert files["slack-bot-token"] == Secret("slack:token", None)
+    assert files["slack-bot-token"] == Secret("alertmanagerSlackToken", None)
     assert files["slack-bot-token"].value is None
     assert secret_files(VARIANTS["prod-slack-webhook"])["slack-webhook-url"].key == "slackWebhookUrl"
 
@@ -240,9 +242,23 @@ def test_required_secrets_follow_the_channels(stack: str) -> None:
     if stack == "dev":
         assert required == {}
     else:
-        assert chat_and_mail_secrets(VARIANTS[stack]) == {"slack:token", "smtpPassword"}
-        assert "delivery is bot" in required["slack:token"]
-    assert chat_and_mail_secrets(VARIANTS["prod-email-no-auth"]) == {"slack:token"}
+        assert chat_and_mail_secrets(VARIANTS[stack]) == {"alertmanagerSlackToken", "smtpPassword"}
+        assert "delivery is bot" in required["alertmanagerSlackToken"]
+    assert chat_and_mail_secrets(VARIANTS["prod-email-no-auth"]) == {"alertmanagerSlackToken"}
+
+
+def test_alertmanager_posts_with_its_own_token_unless_told_to_use_the_providers() -> None:
+    """prod's incident.slack manages channels with slack:token; Alertmanager's file holds a chat:write token."""
+    own = variant("prod", None, **{"alertmanagerSlackToken": "chat-write-only", "slack:token": "channels-manage"})
+    assert secret_files(own)["slack-bot-token"].value == "chat-write-only"
+    assert set(own.required_secrets()) >= {"alertmanagerSlackToken", "slack:token"}
+    shared = variant("prod", {"slack": {"useProviderToken": True}}, **{"slack:token": "channels-manage"})
+    assert secret_files(shared)["slack-bot-token"] == Secret("slack:token", None)
+    assert secret_files(shared)["slack-bot-token"].value == "channels-manage"
+    assert "alertmanagerSlackToken" not in shared.required_secrets()
+    assert "useProviderToken is true" in shared.notifications.required_secrets()["slack:token"]
+    with pytest.raises(SettingsError, match="useProviderToken applies to delivery: bot only"):
+        variant("prod", {"slack": {"delivery": "webhook", "useProviderToken": True}})
 
 
 @pytest.mark.parametrize(
@@ -309,6 +325,15 @@ def test_missing_slack_secrets_are_named_when_secrets_are_required() -> None:
         ({"slack": {"delivery": "webhook", "apiUrl": "https://slack.example/api"}}, "delivery: bot only"),
         ({"slack": {"delivery": "webhook", "channelWebhooks": ["incidents"]}}, "channelWebhooks"),
         ({"slack": {"apiUrl": "slack.com/api/chat.postMessage"}}, "not an http(s) URL"),
+        ({"slack": {"apiUrl": "http://slack.com/api/chat.postMessage"}}, "carries a credential and must be https"),
+        ({"pagerduty": {"url": "http://events.pagerduty.com/v2/enqueue"}}, "carries a credential and must be https"),
+        ({"heartbeatUrl": "http://hc-ping.com/uuid"}, "carries a credential and must be https"),
+        ({"heartbeatUrl": None}, "notifications.heartbeatUrl: required because PagerDuty and Slack notify people"),
+        ({"slack": {"username": "{{ .CommonLabels }}"}}, "which Prometheus and Alertmanager would expand"),
+        ({"pagerduty": {"client": "x }} y"}}, "which Prometheus and Alertmanager would expand"),
+        ({"email": {"to": "{{ .ExternalURL }}@example.com"}}, "which Prometheus and Alertmanager would expand"),
+        ({"heartbeatOptOut": "watched centrally"}, "heartbeatUrl and heartbeatOptOut are both set"),
+        ({"heartbeatUrl": None, "heartbeatOptOut": " "}, "heartbeatOptOut: give the reason"),
     ],
 )
 def test_bad_notification_settings_are_named(notifications: dict[str, Any], problem: str) -> None:
@@ -316,6 +341,24 @@ def test_bad_notification_settings_are_named(notifications: dict[str, Any], prob
         variant("prod", notifications)
     assert problem in str(error.value)
     assert "notifications" in str(error.value)
+
+
+def test_a_stack_that_notifies_people_opts_out_of_the_heartbeat_only_explicitly() -> None:
+    """Slack alone needs the dead-man's switch too; a written reason opts out; e-mail only needs neither."""
+    with pytest.raises(SettingsError, match=r"heartbeatUrl: required because Slack notifies people"):
+        variant("prod", {"heartbeatUrl": None, "pagerduty": {"enabled": False}})
+    opted_out = variant("prod", {"heartbeatUrl": None,
+                                 "heartbeatOptOut": "Watchdog watched by the central Alertmanager"})
+    (watchdog,) = (r for r in alertmanager_document(opted_out)["receivers"] if r["name"] == "watchdog")
+    assert watchdog == {"name": "watchdog"}
+    assert variant("prod", {"heartbeatUrl": None, "pagerduty": {"enabled": False}, "slack": {"enabled": False}})
+
+
+def test_loopback_receivers_may_use_plain_http() -> None:
+    """The live tests' stand-ins: the credential never leaves the host."""
+    settings = variant("prod", {"pagerduty": {"url": "http://127.0.0.1:9/v2/enqueue"},
+                                "heartbeatUrl": "http://localhost:9/ping"})
+    assert settings.notifications.pagerduty.url == "http://127.0.0.1:9/v2/enqueue"
 
 
 MATCHER = re.compile(r'([a-z_]+)(=|!=|=~|!~)"[^"]*"')

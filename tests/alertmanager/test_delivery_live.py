@@ -66,7 +66,7 @@ def delivery(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     if mode == "bot":
         slack = SlackApiStandIn(free_port(), BOT_TOKEN).start()
         slack_settings: dict[str, Any] = {"delivery": "bot", "apiUrl": slack.post_message_url}
-        secrets["slack:token"] = BOT_TOKEN
+        secrets["alertmanagerSlackToken"] = BOT_TOKEN
     else:
         slack = SlackWebhooksStandIn(free_port()).start()
         slack_settings = {"delivery": "webhook", "channelWebhooks": ["critical", "warnings", "info"]}
@@ -214,7 +214,7 @@ def test_a_bad_bot_token_is_answered_ok_false_and_only_0_26_counts_it_as_failed(
             {"pagerduty": {"enabled": False}, "email": {"enabled": False}, "secretsDir": str(secrets_dir),
              "slack": {"delivery": "bot", "apiUrl": slack.post_message_url},
              "timing": {k: FAST for k in ("critical", "warning", "info", "default")}},
-            **{"slack:token": "revoked-bot-token"},
+            alertmanagerSlackToken="revoked-bot-token",
         )
         secrets_dir.mkdir()
         for name, secret in secret_files(settings).items():

@@ -97,6 +97,26 @@ def test_slack_firing_critical(templates_glob: str, tmp_path: Path) -> None:
     assert render(templates_glob, tmp_path, t("iid.slack.color"), data) == "danger"
 
 
+def test_label_values_the_app_controls_cannot_post_slack_markup(templates_glob: str, tmp_path: Path) -> None:
+    """A queue name like ``<!channel>`` or ``<https://evil.example|login>`` reaches Slack as text, not a mention
+    or a link; the template's own link (the runbook) stays a link."""
+    alert = _alert(alertname="HighQueueDepth", severity="warning", service="<!channel>",
+                   instance="<@U024BE7LH>", cluster="a&b")
+    alert["annotations"].update(summary="Queue <!channel> has 5000 jobs",
+                                description="Queue <https://evil.example/login|click to fix> & more")
+    data = _group([alert])
+    title = render(templates_glob, tmp_path, t("iid.slack.title"), data)
+    assert title == ":warning: WARNING: HighQueueDepth on &lt;!channel&gt; (a&amp;b)"
+    assert render(templates_glob, tmp_path, t("iid.slack.title_text"), data) == (
+        "WARNING: HighQueueDepth on &lt;!channel&gt; (a&amp;b)")
+    body = render(templates_glob, tmp_path, t("iid.slack.text"), data)
+    assert "*WARNING* Queue &lt;!channel&gt; has 5000 jobs" in body
+    assert "*Service:* &lt;!channel&gt;  *Instance:* `&lt;@U024BE7LH&gt;`  *Cluster:* a&amp;b" in body
+    assert "Queue &lt;https://evil.example/login|click to fix&gt; &amp; more" in body
+    assert f"*Runbook:* <{RUNBOOK}|{RUNBOOK}>" in body
+    assert "<!channel>" not in body + title and "<https://evil" not in body
+
+
 def test_slack_resolved_differs(templates_glob: str, tmp_path: Path) -> None:
     data = _group([_alert("resolved")], status="resolved")
     title = render(templates_glob, tmp_path, t("iid.slack.title"), data)

@@ -21,7 +21,7 @@ PLAIN = {
     "grafanaAdminPassword": "plain-grafana-password-0001",
     "postgresExporterPassword": "plain-postgres-password-0002",
     "smtpPassword": "plain-smtp-password-0003",
-    "slack:token": "plain-slack-token-0004",
+    "alertmanagerSlackToken": "plain-slack-token-0004",
     "pagerdutyRoutingKey": "plain-routing-key-0005",
     "pagerdutyDatabaseRoutingKey": "plain-database-routing-key-0006",
     "webAuthPassword": "plain-web-password-0007",
@@ -46,7 +46,8 @@ def declare(stack: str, secrets: dict[str, Any], *, app_network: str | None = ""
             stack=stack, prefix=settings.container_prefix, network_name=settings.network_name,
             app_network=settings.docker.app_network if app_network == "" else app_network,
             bind_address=IPv4Address("127.0.0.1"), protect_volumes=False,
-            specs=container_specs(settings, documents), documents=documents, secrets=secrets))
+            specs=container_specs(settings, documents), documents=documents, secrets=secrets,
+            log_max_size=settings.docker.log_max_size, log_max_files=settings.docker.log_max_files))
         return pulumi.Output.all(*(c.name for c in containers.containers.values()))
 
     program()
@@ -75,7 +76,7 @@ def test_credential_files_are_secrets_even_when_handed_in_plain() -> None:
     assert credential_uploads(mocks, unwrap) == {
         "/run/secrets/postgres-exporter-password": PLAIN["postgresExporterPassword"],
         "/run/secrets/grafana-admin-password": PLAIN["grafanaAdminPassword"],
-        "/etc/alertmanager/secrets/slack-bot-token": PLAIN["slack:token"],
+        "/etc/alertmanager/secrets/slack-bot-token": PLAIN["alertmanagerSlackToken"],
         "/etc/alertmanager/secrets/smtp-password": PLAIN["smtpPassword"],
         "/etc/alertmanager/secrets/pagerduty-routing-key": PLAIN["pagerdutyRoutingKey"],
         "/etc/alertmanager/secrets/pagerduty-database-routing-key": PLAIN["pagerdutyDatabaseRoutingKey"],
@@ -126,3 +127,33 @@ def test_without_an_app_network_every_container_is_on_the_monitoring_one() -> No
     assert {name: nets for name, nets in networks.items() if name != "node-exporter"} == {
         name: ["internet-id-monitoring-prod"] for name in ("prometheus", "alertmanager", "grafana", "postgres-exporter",
                                                            "redis-exporter", "blackbox-exporter", "cadvisor")}
+
+
+def test_every_container_is_confined_and_its_credentials_readable_by_its_user_only() -> None:
+    """no-new-privileges, every capability dropped but what the record keeps, a bounded json-file log; a read-only
+    root with a tmpfs where nothing is uploaded into it; credential files readable by the USER that reads them only."""
+    mocks = declare("prod", PLAIN)
+    containers = {c.name: unwrap(c.inputs) for c in mocks.of_type(CONTAINER)}
+    for name, inputs in containers.items():
+        assert inputs["securityOpts"] == ["no-new-privileges:true"], name
+        assert inputs["logDriver"] == "json-file" and inputs["logOpts"] == {"max-size": "10m", "max-file": "3"}, name
+        expected_adds = ["DAC_READ_SEARCH"] if name == "monitoring-cadvisor" else None
+        assert inputs["capabilities"].get("drops") == ["ALL"], name
+        assert inputs["capabilities"].get("adds") == expected_adds, name
+        assert not inputs.get("privileged"), name
+    read_only = sorted(name for name, inputs in containers.items() if inputs.get("readOnly"))
+    assert read_only == ["monitoring-alertmanager", "monitoring-blackbox-exporter", "monitoring-cadvisor",
+                         "monitoring-node-exporter", "monitoring-prometheus", "monitoring-redis-exporter"]
+    assert all(containers[name]["tmpfs"] == {"/tmp": "rw,noexec,nosuid,size=16m"} for name in read_only)
+    owners = {(name, upload["file"]): (upload.get("owner"), upload.get("permissions"))
+              for name, inputs in containers.items() for upload in inputs.get("uploads", [])
+              if "secret" in upload["file"] or "password" in upload["file"]}
+    assert owners == {
+        ("monitoring-postgres-exporter", "/run/secrets/postgres-exporter-password"): ("nobody", "0400"),
+        # Grafana's USER is numeric (472), which Docker 20.10 cannot chown to (secret_file_access)
+        ("monitoring-grafana", "/run/secrets/grafana-admin-password"): (None, "0444"),
+        **{("monitoring-alertmanager-reload", f"/staging/secrets/{name}"): ("nobody", "0400")
+           for name in ("slack-bot-token", "smtp-password", "pagerduty-routing-key",
+                        "pagerduty-database-routing-key")},
+        ("monitoring-prometheus-reload", "/staging/web/password"): ("nobody", "0400"),
+    }

@@ -102,8 +102,29 @@ def test_flags_the_pinned_versions_accept(dev: dict[str, ContainerSpec]) -> None
     assert "--storage.tsdb.retention.time=30d" in prometheus
     assert not any("enable-lifecycle" in flag for flag in prometheus), "reload endpoint must stay closed"
     assert "--cluster.listen-address=" in dev["alertmanager"].command
-    assert dev["cadvisor"].privileged and dev["cadvisor"].devices == ["/dev/kmsg"]
     assert not any(m.target == "/cgroup" for m in dev["cadvisor"].mounts)
+
+
+def test_cadvisor_gets_only_what_it_reads(dev: dict[str, ContainerSpec]) -> None:
+    """Not privileged, no device, one capability, the Docker socket alone instead of the host's /var/run."""
+    cadvisor = dev["cadvisor"]
+    assert (cadvisor.privileged, cadvisor.devices, cadvisor.capabilities) == (False, [], ["DAC_READ_SEARCH"])
+    assert {(m.source, m.target) for m in cadvisor.mounts} == {
+        ("/", "/rootfs"), ("/var/run/docker.sock", "/var/run/docker.sock"), ("/sys", "/sys"),
+        ("/var/lib/docker", "/var/lib/docker"), ("/dev/disk", "/dev/disk")}
+
+
+def test_root_filesystems_are_read_only_unless_a_file_is_uploaded_into_them(dev: dict[str, ContainerSpec]) -> None:
+    """Docker cannot copy into a read-only root filesystem: the two containers given a credential file directly
+    keep a writable one (dev's Grafana, provisioned from files, also gets the web credential its datasources
+    send); the others read their config from a volume."""
+    writable = {name: spec.rootfs_uploads() for name, spec in dev.items() if not spec.read_only_root}
+    assert writable == {"postgres-exporter": ["/run/secrets/postgres-exporter-password"],
+                        "grafana": ["/run/secrets/grafana-admin-password", "/run/secrets/monitoring-web-password"]}
+    users = {name: spec.user for name, spec in dev.items()}
+    assert users == {"prometheus": "nobody", "alertmanager": "nobody", "grafana": "472",
+                     "postgres-exporter": "nobody", "redis-exporter": "59000:59000", "node-exporter": "nobody",
+                     "cadvisor": "", "blackbox-exporter": ""}
 
 
 def test_grafana_is_locked_down(dev: dict[str, ContainerSpec]) -> None:
@@ -115,6 +136,24 @@ def test_grafana_is_locked_down(dev: dict[str, ContainerSpec]) -> None:
     assert "GF_SECURITY_ADMIN_PASSWORD" not in env, "the password goes in as a file, never in the environment"
     assert env["GF_SECURITY_ADMIN_PASSWORD__FILE"] in dev["grafana"].entrypoint[-1]
     assert env["GF_SERVER_ROOT_URL"] == "http://127.0.0.1:3030/"
+
+
+@pytest.mark.parametrize(("stack", "grafana", "secure"), [
+    ("dev", {}, "false"),  # http://127.0.0.1:3030 on a developer's machine
+    ("dev", {"rootUrl": "https://grafana.internet-id.example"}, "true"),
+    ("staging", {}, "true"),  # browsers send Secure cookies to http://127.0.0.1 (ssh -L) too
+    ("prod", {"rootUrl": "http://grafana.internal:3030"}, "true"),
+])
+def test_grafanas_session_cookie_is_secure_strict_and_snapshots_stay_inside(
+    stack: str, grafana: dict[str, str], secure: str,
+) -> None:
+    config = settings_from_stack_file(stack).model_dump(by_alias=True, include={"grafana"})
+    settings = settings_from_mapping(stack, {f"{NS}:grafana": {**config["grafana"], **grafana},
+                                             f"{NS}:environment": stack}, require_secrets=False)
+    env = specs_of(settings)["grafana"].env
+    assert env["GF_SECURITY_COOKIE_SECURE"] == secure
+    assert env["GF_SECURITY_COOKIE_SAMESITE"] == "strict"
+    assert env["GF_SNAPSHOTS_EXTERNAL_ENABLED"] == "false"
 
 
 def test_exporters_reach_the_app_network_and_credentials_are_files(dev: dict[str, ContainerSpec]) -> None:
@@ -153,21 +192,21 @@ def test_notification_links_use_the_external_url() -> None:
     assert f"--web.external-url={url}" in specs_of(settings)["alertmanager"].command
 
 
-def test_cadvisor_host_access_follows_its_settings(dev: dict[str, ContainerSpec]) -> None:
-    default = dev["cadvisor"]
-    assert default.privileged and default.devices == ["/dev/kmsg"] and default.capabilities == []
-    assert {m.source: m.target for m in default.mounts} == {
-        "/": "/rootfs", "/var/run": "/var/run", "/sys": "/sys",
-        "/var/lib/docker": "/var/lib/docker", "/dev/disk": "/dev/disk",
-    }
+def test_cadvisor_host_access_follows_its_settings() -> None:
     settings = settings_from_mapping("dev", {
         f"{NS}:docker": {"dataRoot": "/srv/docker/"},
-        f"{NS}:cadvisor": {"privileged": False, "capabilities": ["SYS_ADMIN"], "devices": [], "diskDevices": False},
+        f"{NS}:cadvisor": {"capabilities": ["DAC_READ_SEARCH", "SYSLOG"], "devices": ["/dev/kmsg"],
+                           "diskDevices": False, "dockerSocket": "/run/user/1000/docker.sock"},
     }, require_secrets=False)
-    narrowed = specs_of(settings)["cadvisor"]
-    assert not narrowed.privileged and narrowed.capabilities == ["SYS_ADMIN"] and narrowed.devices == []
-    assert {m.source: m.target for m in narrowed.mounts}["/srv/docker"] == "/var/lib/docker"
-    assert "/dev/disk" not in {m.source for m in narrowed.mounts}
+    widened = specs_of(settings)["cadvisor"]
+    assert not widened.privileged and widened.capabilities == ["DAC_READ_SEARCH", "SYSLOG"]
+    assert widened.devices == ["/dev/kmsg"]
+    mounts = {m.source: m.target for m in widened.mounts}
+    assert mounts["/srv/docker"] == "/var/lib/docker"
+    assert mounts["/run/user/1000/docker.sock"] == "/var/run/docker.sock"
+    assert "/dev/disk" not in mounts
+    privileged = settings_from_mapping("dev", {f"{NS}:cadvisor": {"privileged": True}}, require_secrets=False)
+    assert specs_of(privileged)["cadvisor"].privileged
 
 
 @pytest.mark.parametrize(
@@ -188,9 +227,10 @@ def test_missing_host_paths_name_the_setting_that_decides_them(dev: dict[str, Co
     present = {"/", "/var/run", "/sys", "/proc", "/var/lib/docker"}
     problems = host_path_problems(list(dev.values()), lambda path: path in present)
     assert sorted(problems) == [
-        "cadvisor.devices: /dev/kmsg does not exist on the Docker host; remove it from cadvisor.devices",
         "cadvisor.diskDevices: cadvisor mounts /dev/disk, which does not exist on the Docker host; "
         "change cadvisor.diskDevices",
+        "cadvisor.dockerSocket: cadvisor mounts /var/run/docker.sock, which does not exist on the Docker host; "
+        "change cadvisor.dockerSocket",
         "nodeExporter.systemd: node-exporter mounts /var/run/dbus/system_bus_socket, which does not exist on the "
         "Docker host; change nodeExporter.systemd",
     ]

@@ -112,7 +112,9 @@ def project(tmp_path_factory: pytest.TempPathFactory, engine: Engine, app: App, 
              f"CREATE ROLE {MONITORING_ROLE} LOGIN PASSWORD '{password}' IN ROLE pg_monitor")
     document = stack_document(stand_in_images, engine.data_root)
     scratch.write_stack_file(STACK, yaml.safe_dump(document, sort_keys=False))
-    seed_dashboard_cache(scratch, STACK)
+    grafana = document["config"].setdefault(f"{NS}:grafana", {})
+    grafana["communityDashboards"] = seed_dashboard_cache(scratch, STACK)
+    scratch.write_stack_file(STACK, yaml.safe_dump(document, sort_keys=False))
     scratch.pulumi("stack", "init", STACK)
     for key, value in stack_secrets.items():  # on stdin: never on a command line
         scratch.pulumi("config", "set", "--secret", "--stack", STACK, key, stdin=value)

@@ -69,7 +69,7 @@ WEB_PASSWORD = "plain-web-password-for-the-datasources"
 
 
 def stack_settings(**grafana: Any) -> StackSettings:
-    return load_settings("dev", {"grafana": {"generateAdminPassword": True, **grafana},
+    return load_settings("dev", {"grafana": {"generateAdminPassword": True, "allowUnpinnedDashboards": True, **grafana},
                                  "prometheus": {"scrapeInterval": "10s", "scrapeTimeout": "5s"}},
                          {}, require_secrets=False)
 

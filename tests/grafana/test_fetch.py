@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -156,8 +157,48 @@ def test_render_uses_only_the_cache(offline_url: str, seeded_cache: Path) -> Non
 
 
 def test_deploy_specs_error_names_the_stack(offline_url: str, tmp_path: Path) -> None:
-    settings = load_settings("staging", {"grafana": {"generateAdminPassword": True}}, {}, require_secrets=False)
+    settings = load_settings("staging", {"grafana": {"generateAdminPassword": True, "allowUnpinnedDashboards": True}},
+                             {}, require_secrets=False)
     with pytest.raises(SettingsError) as error:
         dashboard_specs(settings, cache_dir=tmp_path, base_url=offline_url, timeout=1, warn=print)
     assert "python -m components dashboards fetch --stack staging" in error.value.problems[0]
     assert error.value.message().startswith("stack 'staging': community dashboard 1860 revision 37")
+
+
+def test_a_deploy_refuses_unpinned_dashboards_unless_the_stack_allows_them(
+    grafana_com: FakeGrafanaCom, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Trust on first use is for a developer's machine: elsewhere nothing unpinned is even downloaded."""
+    grafana_com.serve(1860, 37, (FIXTURES / "datasource-variable.json").read_bytes())
+    grafana_com.serve(179, 10, (FIXTURES / "datasource-name.json").read_bytes())
+    pinned_sha = hashlib.sha256((FIXTURES / "datasource-name.json").read_bytes()).hexdigest()
+    dashboards: list[dict[str, Any]] = [{"gnetId": 1860, "revision": 37, "title": "Node Exporter Full"},
+                  {"gnetId": 179, "revision": 10, "sha256": pinned_sha},
+                  {"gnetId": 2, "revision": 1, "optional": True}]
+    settings = load_settings("prod", {"grafana": {"generateAdminPassword": True, "communityDashboards": dashboards}},
+                             {}, require_secrets=False)
+    with pytest.raises(SettingsError) as error:
+        dashboard_specs(settings, cache_dir=tmp_path, base_url=grafana_com.base_url, timeout=5, warn=print)
+    assert error.value.message() == (
+        "stack 'prod': community dashboard 1860 revision 37 ('Node Exporter Full'): not pinned "
+        "(grafana.communityDashboards[0].sha256 is unset), so whatever is downloaded would be uploaded unchecked; "
+        "run `python -m components dashboards fetch --stack prod` where grafana.com is reachable, review the file, "
+        "and set that sha256 to the value it prints")
+    assert grafana_com.requests == [] and list(tmp_path.iterdir()) == []
+
+    warnings: list[str] = []
+    dashboards[0]["optional"] = True
+    settings = load_settings("prod", {"grafana": {"generateAdminPassword": True, "communityDashboards": dashboards}},
+                             {}, require_secrets=False)
+    specs = dashboard_specs(settings, cache_dir=tmp_path, base_url=grafana_com.base_url, timeout=5,
+                            warn=warnings.append)
+    assert [spec.uid for spec in specs] == ["internet-id-overview", "community-179"]
+    assert [w.split(":")[0] for w in warnings] == [
+        "skipping optional community dashboard 1860 revision 37 ('Node Exporter Full')",
+        "skipping optional community dashboard 2 revision 1"]
+    assert grafana_com.requests == ["/api/dashboards/179/revisions/10/download"]
+
+    allowed = load_settings("dev", {"grafana": {"generateAdminPassword": True, "allowUnpinnedDashboards": True,
+                                                "communityDashboards": dashboards[:1]}}, {}, require_secrets=False)
+    specs = dashboard_specs(allowed, cache_dir=tmp_path, base_url=grafana_com.base_url, timeout=5, warn=print)
+    assert [spec.uid for spec in specs] == ["internet-id-overview", "community-1860"]

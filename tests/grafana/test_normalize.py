@@ -150,3 +150,37 @@ def test_pure_and_idempotent() -> None:
     once = normalize_dashboard(raw, gnet_id=1, datasource_uid=UID)
     assert json.dumps(raw, sort_keys=True) == before
     assert normalize_dashboard(once, gnet_id=1, datasource_uid=UID) == once
+
+
+HOSTILE = {
+    "title": "Looks useful",
+    "links": [{"title": "docs", "url": "https://grafana.com/docs"},
+              {"title": "click", "url": " JavaScript:fetch('/api/admin/users')"},
+              {"title": "tabbed", "url": "java\tscript:alert(1)"}],
+    "panels": [
+        {"id": 1, "type": "timeseries", "gridPos": {"x": 0}, "title": "Loki logs",
+         "datasource": {"type": "loki", "uid": "attacker-loki"},
+         "targets": [{"expr": "up", "datasource": {"type": "influxdb", "uid": "elsewhere"}}],
+         "fieldConfig": {"defaults": {"links": [{"title": "x", "url": "data:text/html,<script>1</script>"},
+                                                {"title": "drill down", "url": "/d/other?var=${__value.raw}"}]}}},
+        {"id": 2, "type": "evil-exfiltration-panel", "gridPos": {"x": 12}, "title": "Pretty",
+         "options": {"endpoint": "https://attacker.example/collect"}, "targets": [{"expr": "up"}]},
+        {"id": 3, "type": "text", "gridPos": {"x": 0, "y": 8}, "title": "Note",
+         "options": {"mode": "markdown", "content": "hi"}},
+    ],
+}
+
+
+def test_what_a_monitoring_dashboard_never_needs_is_neutralised() -> None:
+    """Other datasources point at ours, plugin panels become a note, script links are dropped."""
+    dashboard = normalize_dashboard(HOSTILE, gnet_id=77, datasource_uid=UID)
+    assert dashboard["links"] == [{"title": "docs", "url": "https://grafana.com/docs"}]
+    timeseries, plugin, text = dashboard["panels"]
+    assert timeseries["datasource"] == REF and timeseries["targets"][0]["datasource"] == REF
+    assert timeseries["fieldConfig"]["defaults"]["links"] == [
+        {"title": "drill down", "url": "/d/other?var=${__value.raw}"}]
+    assert plugin == {"id": 2, "type": "text", "gridPos": {"x": 12}, "title": "Pretty", "options": {
+        "mode": "markdown",
+        "content": "This panel needs the panel plugin `evil-exfiltration-panel`, which this Grafana does not install."}}
+    assert text == HOSTILE["panels"][2]
+    assert "attacker" not in json.dumps(dashboard)

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import yaml
 
-from components.config_source import settings_from_stack_file
+from components.config_source import settings_from_mapping, settings_from_stack_file
 from components.prometheus.config import render_prometheus_config
+from components.settings import SettingsError
+
+NS = "internet-id-monitoring"
 
 
 def prometheus_yml(stack: str) -> dict[str, Any]:
@@ -54,3 +58,29 @@ def test_web_app_is_probed_not_scraped(stack: str) -> None:
     web = next(job for job in config["scrape_configs"] if job["job_name"] == "internet-id-web")
     assert web["metrics_path"] == "/probe"
     assert web["static_configs"][0]["labels"]["__param_module"] == "http_2xx"
+
+
+LIMITS = {"sample_limit": 20000, "label_limit": 30, "label_value_length_limit": 512, "body_size_limit": "10MB"}
+
+
+def test_scrapes_of_what_the_monitoring_does_not_control_are_limited(stack: str) -> None:
+    """The API (a compromised app could serve a label-count bomb there) is limited; our own exporters are not."""
+    jobs = {job["job_name"]: job for job in prometheus_yml(stack)["scrape_configs"]}
+    assert {key: jobs["internet-id-api"][key] for key in LIMITS} == LIMITS
+    unlimited = [name for name, job in jobs.items() if not set(LIMITS) & set(job)]
+    assert sorted(unlimited) == ["alertmanager", "blackbox", "blackbox-exporter", "cadvisor", "grafana",
+                                 "internet-id-web", "node-exporter", "postgres", "prometheus", "redis"]
+
+
+def test_scrape_limits_are_settings_and_reach_re_pointed_jobs_too() -> None:
+    config = {f"{NS}:prometheus": {"scrapeLimits": {"sampleLimit": 5000, "bodySizeLimit": "2MB"}},
+              f"{NS}:targets": {"scrapeOverrides": {"postgres": ["db-exporter.internal:9187"]}}}
+    rendered = yaml.safe_load(render_prometheus_config(settings_from_mapping("dev", config, require_secrets=False)))
+    jobs = {job["job_name"]: job for job in rendered["scrape_configs"]}
+    expected = {**LIMITS, "sample_limit": 5000, "body_size_limit": "2MB"}
+    for name in ("internet-id-api", "postgres"):
+        assert {key: jobs[name][key] for key in LIMITS} == expected, name
+    assert "sample_limit" not in jobs["redis"]
+    with pytest.raises(SettingsError, match=r"prometheus\.scrapeLimits\.bodySizeLimit: '10 MiB' is not a size"):
+        settings_from_mapping("dev", {f"{NS}:prometheus": {"scrapeLimits": {"bodySizeLimit": "10 MiB"}}},
+                              require_secrets=False)

@@ -58,6 +58,8 @@ def test_a_bucket_bound_matches_however_it_is_written() -> None:
 LATENCY = {"name": "api-latency", "kind": "latency", "objective": 99, "latencyThreshold": 1}
 
 BAD: list[tuple[dict[str, Any], str]] = [
+    ({"slos": [{**LATENCY, "service": '{{ with query "up" }}x{{ end }}'}]},
+     f"{NS}:slos.0.service: '{{{{ with query \"up\" }}}}x{{{{ end }}}}' holds '{{{{' or '}}}}', which Prometheus"),
     ({"slos": [{**LATENCY, "objective": 100}]},
      f"{NS}:slos.0.objective: 100 is not a percentage between 0 and 100 (exclusive); write 99.9% as 99.9"),
     ({"slos": [{**LATENCY, "objective": 0}]}, f"{NS}:slos.0.objective: 0 is not a percentage"),
@@ -67,12 +69,12 @@ BAD: list[tuple[dict[str, Any], str]] = [
     ({"slos": [{**LATENCY, "window": "30 days"}]},
      f"{NS}:slos.0.window: '30 days' is not a duration like 30s, 5m or 1h"),
     ({"slos": [{**LATENCY, "latencyThreshold": 2}]},
-     f"{NS}:slos.0: latencyThreshold: 2 is not a bucket bound of http_request_duration_seconds; use one of "
+     f"{NS}:slos.0.latencyThreshold: 2 is not a bucket bound of http_request_duration_seconds; use one of "
      "0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10 (seconds)"),
     ({"slos": [{"name": "api-latency", "kind": "latency", "objective": 99}]},
-     f"{NS}:slos.0: latencyThreshold: required for a latency SLO"),
+     f"{NS}:slos.0.latencyThreshold: required for a latency SLO"),
     ({"slos": [{"name": "api", "kind": "availability", "objective": 99.9, "latencyThreshold": 1}]},
-     f"{NS}:slos.0: latencyThreshold: only latency SLOs have one; remove it"),
+     f"{NS}:slos.0.latencyThreshold: only latency SLOs have one; remove it"),
     ({"slos": [{**LATENCY, "kind": "errors"}]},
      f"{NS}:slos.0.kind: 'errors' is no kind of SLO; use one of availability, latency"),
     ({"slos": [{**LATENCY, "name": "API Latency"}]},

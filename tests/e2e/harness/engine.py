@@ -19,9 +19,9 @@ From the shell (one engine per state file; ``env`` prints lines for ``eval``)::
     eval "$(python -m tests.e2e.harness.engine env)"
     python -m tests.e2e.harness.engine stop        # or: stop --all (every engine of ours)
 
-Why the ``/run/docker.sock`` link: the product mounts the host's ``/var/run`` into cAdvisor and
-expects the Docker socket at ``/var/run/docker.sock``; the engine's socket lives under
-``/run/iid-e2e-<id>/``, so a relative link there makes it visible inside that mount.  The link
+Why the ``/run/docker.sock`` link: the product mounts the host's ``/var/run/docker.sock``
+(``cadvisor.dockerSocket``) into cAdvisor; the engine's socket lives under ``/run/iid-e2e-<id>/``,
+and the bind mount of the link is a mount of the socket it leads to.  The link
 is made only when nothing is at that path (another daemon's socket is left alone).
 """
 

@@ -4,6 +4,7 @@ its containers and volumes, Prometheus' samples)."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import itertools
 import json
 import secrets
@@ -150,11 +151,19 @@ def stack_document(stand_ins: dict[str, str], data_root: Path, **overrides: Any)
     return document
 
 
-def seed_dashboard_cache(project: ScratchProject, stack: str) -> None:
-    """The stack's community dashboards, each played by one of our fixtures (grafana.com is out of reach)."""
+def seed_dashboard_cache(project: ScratchProject, stack: str) -> list[dict[str, Any]]:
+    """The stack's community dashboards, each played by one of our fixtures (grafana.com is out of reach).
+
+    Returns the dashboards' settings pinned to the fixtures' sha256, as an operator pins them after
+    ``dashboards fetch`` (a stack other than dev refuses unpinned ones).
+    """
     listed = project.run(
         [".venv/bin/python", "-c", "import json; from components.config_source import settings_from_stack_file as s;"
-         f" print(json.dumps([d.cache_name for d in s({stack!r}).grafana.community_dashboards]))"])
-    names = json.loads(listed.stdout)
+         f" print(json.dumps([[d.cache_name, d.model_dump(by_alias=True, exclude_none=True)]"
+         f" for d in s({stack!r}).grafana.community_dashboards]))"])
+    dashboards = json.loads(listed.stdout)
     fixtures = itertools.cycle(sorted(DASHBOARD_FIXTURES.glob("*.json")))
-    project.seed_dashboards({name: next(fixtures) for name in names})
+    seeded = {name: next(fixtures) for name, _ in dashboards}
+    project.seed_dashboards(seeded)
+    return [{**setting, "sha256": hashlib.sha256(seeded[name].read_bytes()).hexdigest()}
+            for name, setting in dashboards]

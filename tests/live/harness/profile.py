@@ -198,7 +198,7 @@ def live_config(ports: LivePorts, *, secrets_dir: str, rules: dict[str, Any] | N
     }
     config: dict[str, Any] = {f"{PROJECT}:{key}": value for key, value in values.items()}
     config.update({f"{PROJECT}:{key}": {"secure": value} for key, value in secrets.items()})
-    config["slack:token"] = {"secure": SLACK_BOT_TOKEN}
+    config[f"{PROJECT}:alertmanagerSlackToken"] = {"secure": SLACK_BOT_TOKEN}
     return config
 
 
