@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
@@ -83,6 +84,32 @@ def test_api_standin_down_closes_the_port(api: ApiStandIn) -> None:
         urllib.request.urlopen(api.url + "/api/health", timeout=2)
     api.up()
     assert _get(api.url + "/api/health")[0] == 200
+
+
+def _refused(url: str) -> bool:
+    try:
+        urllib.request.urlopen(url, timeout=2)
+    except urllib.error.URLError:
+        return True
+    return False
+
+
+def test_api_standin_flaps_on_schedule_until_steady(api: ApiStandIn) -> None:
+    api.flap(0.4, 0.6)
+    time.sleep(0.2)
+    assert _refused(api.url + "/api/health")
+    time.sleep(0.4)  # 0.6s in: up since 0.4s
+    assert _get(api.url + "/api/health")[0] == 200
+    time.sleep(0.6)  # 1.2s in: down again since 1.0s
+    assert _refused(api.url + "/api/health")
+    api.steady()
+    assert _get(api.url + "/api/health")[0] == 200
+    log = list(api.flap_log)
+    assert [listening for _, listening in log[:3]] == [False, True, False]
+    gaps = [b - a for (a, _), (b, _) in itertools.pairwise(log)]
+    assert abs(gaps[0] - 0.4) < 0.15 and abs(gaps[1] - 0.6) < 0.15, log  # closing the port takes up to 0.1s
+    time.sleep(1.1)
+    assert api.flap_log == log, "still flapping after steady()"
 
 
 def test_recorder_wait_for_reports_what_came() -> None:
