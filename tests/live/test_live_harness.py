@@ -10,6 +10,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -17,7 +18,7 @@ import pytest
 
 from tests.live.harness.api_standin import HTTP_BUCKETS, ApiStandIn
 from tests.live.harness.ports import free_port
-from tests.live.harness.processes import HarnessError, require_binary
+from tests.live.harness.processes import HarnessError, ManagedProcess, require_binary
 from tests.live.harness.profile import LivePorts, live_settings
 from tests.live.harness.receivers import HttpRequest, Recorder, WaitTimeoutError
 from tests.live.harness.stack import LiveStack
@@ -30,6 +31,18 @@ def test_a_missing_binary_fails_naming_its_debian_package(monkeypatch: pytest.Mo
         require_binary("prometheus-alertmanager")
     with pytest.raises(HarnessError, match="Debian package 'postgresql'"):
         require_binary("/usr/lib/postgresql/15/bin/initdb")
+
+
+def test_a_stack_stops_only_its_own_processes(tmp_path: Path) -> None:
+    """A module's own stack, closed, must leave the session's stack running."""
+    mine, theirs = (ManagedProcess(name, ["sleep", "30"], tmp_path / name / "logs" / "sleep.log").start()
+                    for name in ("mine", "theirs"))
+    try:
+        ManagedProcess.stop_under(tmp_path / "mine")
+        assert not mine.running()
+        assert theirs.running()
+    finally:
+        theirs.stop(timeout=1)
 
 
 def _get(url: str) -> tuple[int, bytes]:

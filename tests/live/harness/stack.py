@@ -156,7 +156,7 @@ class LiveStack:
         os.chmod(root, 0o755)  # the postgres user must reach its directory below
         (root / "logs").mkdir()
         exit_stack = contextlib.ExitStack()
-        exit_stack.callback(ManagedProcess.stop_all)
+        exit_stack.callback(ManagedProcess.stop_under, root)  # not another stack's (a module may run its own)
         try:
             return cls._start(root, exit_stack, timings)
         except BaseException:
