@@ -4,14 +4,17 @@ with ``inhibitedBy`` set, in Alertmanager's UI and ``/api/v2/alerts``).
 ``equal`` lists labels whose values must be the same on source and target (a label missing on
 both counts as equal).  Every rule has ``cluster`` in ``equal``.
 
-Three kinds of rules:
+Four kinds of rules:
 
 * tiers: for each warning/critical pair of the catalogue (``PAIRS``), the critical tier mutes the
   warning tier *of the same thing*: ``equal`` is ``cluster``, ``environment`` and the pair's
   ``identity`` labels from the catalogue (container ``name``, IPFS ``provider``, ``mountpoint`` …).
   A critical never mutes another alert, nor the warning of another container or provider.
+* flapping: for each outage alert with a flapping alert of the catalogue (``FLAPPING``), the outage alert
+  mutes the flapping alert of the same thing (``equal``: ``cluster``, ``environment`` and the outage
+  alert's ``identity``), so a target that flaps and then stays down pages once.
 * causes: an alert that explains others by itself (the API down, the database down, the
-  blockchain RPC down behind a degraded /api/health).
+  blockchain RPC down behind a degraded /api/health, the API or web app flapping behind its flapping probes).
 * SLO tiers: a page of an SLO (``ErrorBudgetBurn``, ``severity: critical``) mutes the tickets of the same
   SLO (``slo`` in ``equal``), never another SLO's.  The threshold alerts of the same symptom
   (``HighErrorRate``, ``HighResponseTime`` …) are left alone: they judge the last minutes, the SLO judges
@@ -22,7 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from components.rules.catalogue import BY_NAME, PAIRS
+from components.rules.catalogue import BY_NAME, FLAPPING, PAIRS, flapping_name
 from components.slo.sli import ALERT as ERROR_BUDGET_BURN
 from components.slo.sli import SEVERITIES as SLO_SEVERITIES
 
@@ -56,6 +59,27 @@ def tier_inhibitions() -> tuple[Inhibition, ...]:
     return tuple(rules)
 
 
+def flapping_inhibitions() -> tuple[Inhibition, ...]:
+    """One rule per outage/flapping pair, derived from the outage alert's ``identity`` in the catalogue."""
+    rules = []
+    for outage, flapping in FLAPPING:
+        identity = BY_NAME[outage].identity
+        if not identity or BY_NAME[flapping].identity != identity:
+            raise ValueError(f"{outage}/{flapping}: both need the same non-empty identity in the catalogue")
+        rules.append(
+            Inhibition(
+                source=(f'alertname="{outage}"',),
+                target=(f'alertname="{flapping}"',),
+                equal=("cluster", "environment", *identity),
+                why=f"{outage} of the same {', '.join(identity)} already pages or posts the outage the flapping led to",
+            )
+        )
+    return tuple(rules)
+
+
+SERVICE_FLAPPING = (flapping_name("ServiceDown"), flapping_name("WebServiceDown"))
+PROBE_FLAPPING = flapping_name("ProbeFailed")
+
 CAUSES: tuple[Inhibition, ...] = (
     Inhibition(
         source=('alertname="ServiceDown"',),
@@ -80,6 +104,15 @@ CAUSES: tuple[Inhibition, ...] = (
     ),
 )
 
+FLAPPING_CAUSES: tuple[Inhibition, ...] = (
+    Inhibition(
+        source=(f'alertname=~"{"|".join(SERVICE_FLAPPING)}"',),
+        target=(f'alertname="{PROBE_FLAPPING}"',),
+        equal=("cluster", "environment", "service"),
+        why="a flapping API or web app makes the probes of that service flap: the page already says so",
+    ),
+)
+
 SLO_TIERS: tuple[Inhibition, ...] = (
     Inhibition(
         source=(f'alertname="{ERROR_BUDGET_BURN}"', f'severity="{SLO_SEVERITIES["page"]}"'),
@@ -89,4 +122,6 @@ SLO_TIERS: tuple[Inhibition, ...] = (
     ),
 )
 
-INHIBITIONS: tuple[Inhibition, ...] = tier_inhibitions() + CAUSES + SLO_TIERS
+INHIBITIONS: tuple[Inhibition, ...] = (
+    tier_inhibitions() + flapping_inhibitions() + CAUSES + FLAPPING_CAUSES + SLO_TIERS
+)

@@ -1,6 +1,7 @@
 """The alert catalogue as data: every alert of the stack, grouped by area, with its defaults.
 
-Expressions and annotations are templates: ``[[rate]]`` (the rate window), ``[[threshold]]``,
+Expressions and annotations are templates: ``[[rate]]`` (the rate window), ``[[flap_window]]`` (the
+window of the flapping alerts), ``[[threshold]]``,
 ``[[threshold_pct]]`` (the threshold as a percentage), ``[[for]]`` (the effective ``for``),
 ``[[api_containers]]`` (regex of the API containers' names), ``[[min_request_rate]]`` and
 ``[[min_operations]]`` (traffic floors of the ratios) are filled in from ``RuleSettings``, and
@@ -19,6 +20,12 @@ about now.  The current health is judged from the response body by blackbox prob
 ``identity`` names the labels that tell one alerting thing from another (a container, a
 provider, a mountpoint …) beyond ``cluster`` and ``environment``: Alertmanager's inhibitions of
 a warning tier by its critical tier (``PAIRS``) are derived from it.
+
+An outage alert (``ServiceDown``, ``DatabaseDown`` …) restarts its ``for`` at every successful scrape,
+so a target that is down half the time never fires it.  Each outage alert that names its 0/1 series
+(``Flapping``) therefore gets a flapping alert derived from it (``ServiceFlapping``, ``DatabaseFlapping``
+…, see ``flapping_alert``), and Alertmanager mutes that one while the outage alert of the same thing
+fires (``FLAPPING``).
 """
 
 from __future__ import annotations
@@ -52,11 +59,29 @@ from components.rules.selectors import (
 )
 
 Severity = Literal["critical", "warning", "info", "none"]
-ThresholdKind = Literal["ratio", "positive", "nonnegative", "seconds", "days"]
+ThresholdKind = Literal["ratio", "positive", "nonnegative", "seconds", "days", "changes"]
 Direction = Literal["above", "below"]
 
 AREAS: tuple[str, ...] = ("api", "database", "cache", "host", "containers", "probes", "meta")
 """Rule files in this order: ``<area>.yml``, one group ``internet-id-<area>`` each."""
+
+
+@dataclass(frozen=True)
+class Flapping:
+    """How an outage alert's target shows that it flaps: the 0/1 series the outage alert judges.
+
+    The flapping alert counts that series' state changes over ``rules.flapWindow``: a down and
+    back up is two, so one blip or one deploy stays at two.  ``restarts`` is the start time of the
+    target's process, where it has one: a process that crashes and is restarted between two scrapes
+    never shows ``up == 0``, but its start time changes (each restart counts as two state changes).
+    """
+
+    state: str
+    """The 0/1 series, e.g. ``up{job="internet-id-api"}`` (its labels are the alert's)."""
+    subject: str
+    """Who flaps, for the description (Prometheus templating allowed)."""
+    restarts: str = ""
+    """The process' start time in seconds (``process_start_time_seconds{…}``), with the labels of ``state``."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +106,8 @@ class Alert:
     why_below: str = ""
     identity: tuple[str, ...] = ()
     """Labels that identify the alerting thing (besides ``cluster`` and ``environment``)."""
+    flapping: Flapping | None = None
+    """An outage alert's series, from which its flapping alert is derived (``flapping_alert``)."""
 
     @property
     def lower_is_worse(self) -> bool:
@@ -234,14 +261,89 @@ def _container_memory(metric: str, guard: str = "") -> str:
     return f"max by (job, instance, environment, name) ({metric}{{{selector}}}{guard})"
 
 
-CATALOGUE: tuple[Alert, ...] = (
+API_UP = f"up{{{API}}}"
+PG_UP = f"pg_up{{{SEL_POSTGRES}}}"
+REDIS_UP = f"redis_up{{{SEL_REDIS}}}"
+WEB_UP = f"probe_success{{{SEL_WEB}}}"
+PROBES_UP = f'probe_success{{{SEL_PROBES}, module!="{API_HEALTH_BLOCKCHAIN}"}}'
+EXPORTERS = 'job=~"[[target_down_jobs]]"'
+EXPORTERS_UP = f"up{{{EXPORTERS}}}"
+
+FLAP_CHANGES = 4
+"""Default threshold of every flapping alert: it fires above 4 state changes in ``rules.flapWindow``.
+
+One blip or one deploy (down, back up) is 2 changes and two of them are 4: silent.  A third
+interruption within the window fires; a crash loop of 30 s up, 30 s down makes 20 in 10 minutes.
+"""
+
+
+def flapping_name(outage: str) -> str:
+    """``ServiceDown`` -> ``ServiceFlapping``, ``ProbeFailed`` -> ``ProbeFlapping``."""
+    for ending in ("Down", "Failed"):
+        if outage.endswith(ending):
+            return outage.removesuffix(ending) + "Flapping"
+    raise ValueError(f"{outage}: an outage alert with a flapping alert must be named …Down or …Failed")
+
+
+def _flapping_summary(outage: Alert) -> str:
+    for ending in (" down", " failing"):
+        if outage.summary.endswith(ending):
+            return outage.summary.removesuffix(ending) + " flapping"
+    raise ValueError(f"{outage.name}: its summary must end in ' down' or ' failing' to derive the flapping one")
+
+
+def flapping_alert(outage: Alert) -> Alert:
+    """The flapping alert of an outage alert: its series changed state more than ``[[threshold]]`` times
+    over ``[[flap_window]]`` (or its process restarted more than half as often), held for the outage's ``for``.
+
+    Counting changes instead of averaging ``up`` keeps a clean outage out: a long outage is one change
+    down and one back up, and after it the window is quiet at once, where ``avg_over_time(up[…])``
+    would stay low for a whole window after the target is back (and page once the outage alert resolved).
+    Same severity, service, area and identity as the outage alert, so routing and inhibition follow.
+    """
+    spec = outage.flapping
+    if spec is None:
+        raise ValueError(f"{outage.name} has no flapping series")
+    series = spec.state.split("{", 1)[0]
+    expr = f"changes({spec.state}[[[flap_window]]]) > [[threshold]]"
+    restarts = ""
+    if spec.restarts:
+        expr += f"\nor\nchanges({spec.restarts}[[[flap_window]]]) * 2 > [[threshold]]"
+        restarts = ", a restart of its process counting as two"
+    return Alert(
+        name=flapping_name(outage.name),
+        area=outage.area,
+        severity=outage.severity,
+        service=outage.service,
+        expr=expr,
+        for_=outage.for_,
+        summary=_flapping_summary(outage),
+        description=(
+            spec.subject + " ({{ $labels.environment }}) keeps going down and coming back: {{ $value }} changes "
+            f"of {series} over the last [[flap_window]] (threshold [[threshold]]{restarts}), each outage too "
+            f"short for {outage.name} to fire."
+        ),
+        threshold=FLAP_CHANGES,
+        threshold_kind="changes",
+        direction="above",
+        identity=outage.identity,
+    )
+
+
+def _with_flapping(alerts: tuple[Alert, ...]) -> tuple[Alert, ...]:
+    """``alerts`` with each outage alert's flapping alert right after it."""
+    return tuple(derived for alert in alerts
+                 for derived in ((alert, flapping_alert(alert)) if alert.flapping else (alert,)))
+
+
+_ALERTS: tuple[Alert, ...] = (
     # ------------------------------------------------------------------ api
     Alert(
         name="ServiceDown",
         area="api",
         severity="critical",
         service="api",
-        expr=f"up{{{API}}} == 0\nor\nabsent(up{{{API}}})",
+        expr=f"{API_UP} == 0\nor\nabsent({API_UP})",
         for_="2m",
         summary="Internet-ID API down",
         description=(
@@ -249,6 +351,11 @@ CATALOGUE: tuple[Alert, ...] = (
             "has failed for [[for]] (up == 0): the process is down or unreachable from Prometheus."
             "{{ else }}No API target has existed for [[for]]: DNS resolves no API replica, so nothing "
             "is scraped.{{ end }}"
+        ),
+        identity=("job", "instance"),
+        flapping=Flapping(
+            state=API_UP, restarts=f"process_start_time_seconds{{{API}}}",
+            subject="The API at {{ $labels.instance }}",
         ),
     ),
     Alert(
@@ -365,13 +472,15 @@ CATALOGUE: tuple[Alert, ...] = (
         area="database",
         severity="critical",
         service="database",
-        expr=f'pg_up{{{SEL_POSTGRES}}} == 0',
+        expr=f"{PG_UP} == 0",
         for_="1m",
         summary="PostgreSQL down",
         description=(
             "postgres-exporter ({{ $labels.instance }}) has not been able to connect to PostgreSQL in "
             "{{ $labels.environment }} for [[for]] (pg_up == 0)."
         ),
+        identity=("job", "instance"),
+        flapping=Flapping(state=PG_UP, subject="PostgreSQL behind {{ $labels.instance }}"),
     ),
     _pool("warning", "DatabaseConnectionPoolExhaustion", 0.80, "5m"),
     _pool("critical", "DatabaseConnectionPoolCritical", 0.95, "2m"),
@@ -422,13 +531,15 @@ CATALOGUE: tuple[Alert, ...] = (
         area="cache",
         severity="warning",
         service="cache",
-        expr=f'redis_up{{{SEL_REDIS}}} == 0',
+        expr=f"{REDIS_UP} == 0",
         for_="2m",
         summary="Redis down",
         description=(
             "redis_exporter ({{ $labels.instance }}) has not been able to reach Redis in "
             "{{ $labels.environment }} for [[for]] (redis_up == 0)."
         ),
+        identity=("job", "instance"),
+        flapping=Flapping(state=REDIS_UP, subject="Redis behind {{ $labels.instance }}"),
     ),
     Alert(
         name="LowCacheHitRate",
@@ -587,13 +698,15 @@ CATALOGUE: tuple[Alert, ...] = (
         area="probes",
         severity="critical",
         service="web",
-        expr=f'probe_success{{{SEL_WEB}}} == 0',
+        expr=f"{WEB_UP} == 0",
         for_="2m",
         summary="Internet-ID web app down",
         description=(
             "The HTTP probe of the web app at {{ $labels.instance }} ({{ $labels.environment }}) has failed "
             "for [[for]]: no answer or a non-2xx status."
         ),
+        identity=("job", "instance"),
+        flapping=Flapping(state=WEB_UP, subject="The web app at {{ $labels.instance }}"),
     ),
     Alert(
         name="ProbeFailed",
@@ -601,7 +714,7 @@ CATALOGUE: tuple[Alert, ...] = (
         severity="warning",
         service="{{ $labels.service }}",
         expr=(
-            f'probe_success{{{SEL_PROBES}, module!="{API_HEALTH_BLOCKCHAIN}"}} == 0\n'
+            f"{PROBES_UP} == 0\n"
             f"unless\n{HEALTH_VERDICT}"
         ),
         for_="5m",
@@ -611,6 +724,8 @@ CATALOGUE: tuple[Alert, ...] = (
             "no answer, a TLS error or a non-2xx status (an HTTP answer of /api/health other than 200 is "
             "ServiceHealthDegraded instead)."
         ),
+        identity=("job", "instance", "module"),
+        flapping=Flapping(state=PROBES_UP, subject="The blackbox probe of {{ $labels.instance }}"),
     ),
     _tls("warning", "TLSCertificateExpiringSoon", 14),
     _tls("critical", "TLSCertificateExpiryCritical", 3),
@@ -751,17 +866,30 @@ CATALOGUE: tuple[Alert, ...] = (
         area="meta",
         severity="warning",
         service="{{ $labels.service }}",
-        expr='up{job=~"[[target_down_jobs]]"} == 0',
+        expr=f"{EXPORTERS_UP} == 0",
         for_="5m",
         summary="Scrape target {{ $labels.job }} down",
         description=(
             "Prometheus has failed to scrape {{ $labels.instance }} of job {{ $labels.job }} "
             "({{ $labels.environment }}) for [[for]]; alerts that rely on its metrics cannot fire."
         ),
+        identity=("job", "instance"),
+        flapping=Flapping(
+            state=EXPORTERS_UP, restarts=f"process_start_time_seconds{{{EXPORTERS}}}",
+            subject="Scrape target {{ $labels.instance }} of job {{ $labels.job }}",
+        ),
     ),
 )
 
+CATALOGUE: tuple[Alert, ...] = _with_flapping(_ALERTS)
+
 BY_NAME: dict[str, Alert] = {alert.name: alert for alert in CATALOGUE}
+
+FLAPPING: tuple[tuple[str, str], ...] = tuple(
+    (alert.name, flapping_name(alert.name)) for alert in _ALERTS if alert.flapping
+)
+"""(outage, flapping) alerts of one target, with the same ``identity``: while the outage alert fires, the
+flapping alert of the same thing is muted in Alertmanager (one incident, one page)."""
 
 PAIRS: tuple[tuple[str, str], ...] = (
     ("HighErrorRate", "CriticalErrorRate"),

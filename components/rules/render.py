@@ -39,6 +39,7 @@ def rule(alert: Alert, settings: RuleSettings, api_replicas: int = 1) -> dict[st
     for_ = settings.for_duration(alert.name)
     values = {
         "rate": settings.rate_interval,
+        "flap_window": settings.flap_window,
         "for": for_,
         "api_containers": settings.api_containers,
         "min_request_rate": f"{settings.min_request_rate:g}",

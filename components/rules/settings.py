@@ -6,6 +6,7 @@ Defaults live in the catalogue (``catalogue.py``), next to each alert; a stack c
       overrides:
         HighErrorRate: {threshold: 0.02, for: 10m}
       rateInterval: 5m        # window of every rate()/increase()/*_over_time()
+      flapWindow: 10m         # window in which the flapping alerts count state changes
       forScale: 1             # multiplies every default `for` (0.02 turns 5m into 6s)
       disabled: [LowCacheHitRate]
       minRequestRate: 0.1     # HighErrorRate/CriticalErrorRate stay silent below 0.1 requests/s
@@ -53,6 +54,9 @@ def _check_threshold(alert: Alert, value: float) -> str | None:
         return f"{value:g} must be greater than 0"
     if kind == "nonnegative" and value < 0:
         return f"{value:g} must be 0 or more"
+    if kind == "changes" and (value < 2 or value != int(value)):
+        return (f"{value:g} must be a whole number of state changes, 2 or more: one blip or one deploy "
+                "(down, back up) is 2 and must not fire")
     if alert.below is not None and value >= alert.below:
         return f"{value:g} can never fire: it must be below {alert.below:g} ({alert.why_below})"
     return None
@@ -65,6 +69,9 @@ class RuleSettings(ConfigModel):
     """Every alert's ``runbook_url`` is ``<runbookBaseUrl>#<alert name lower-cased>``."""
     rate_interval: Duration = "5m"
     """Window of every ``rate``/``increase``/``max_over_time`` (keep it at least 4 scrape intervals)."""
+    flap_window: Duration = "10m"
+    """Window in which the flapping alerts (``ServiceFlapping`` …) count state changes and restarts of a target
+    (their thresholds: ``overrides.<Alert>.threshold``, changes above which they fire); many scrape intervals long."""
     for_scale: float = Field(1.0, gt=0, le=10)
     """Factor applied to every default ``for`` (rounded to whole seconds); explicit overrides are not scaled."""
     overrides: dict[str, AlertOverride] = Field(default_factory=dict)
@@ -96,7 +103,7 @@ class RuleSettings(ConfigModel):
             raise ValueError(f"{value!r} is not a valid regex: {error}") from None
         return value
 
-    @field_validator("rate_interval")
+    @field_validator("rate_interval", "flap_window")
     @classmethod
     def _window(cls, value: str) -> str:
         if seconds(value) < 1:

@@ -127,6 +127,40 @@ def test_service_down_mutes_the_rest_of_its_service_not_itself(alertmanager: str
     ])
 
 
+def test_an_outage_mutes_the_flapping_alert_of_the_same_target_only(alertmanager: str) -> None:
+    """A target that flapped and then stayed down pages once: by its outage alert."""
+    cluster = "inhibit-flapping"
+    api = {"job": "internet-id-api"}
+    _post_and_check(alertmanager, cluster, [
+        (_alert(cluster, "DatabaseDown", "critical", "database", job="postgres", instance="pg-a:9187"), False),
+        (_alert(cluster, "DatabaseFlapping", "critical", "database", job="postgres", instance="pg-a:9187"), True),
+        (_alert(cluster, "DatabaseFlapping", "critical", "database", job="postgres", instance="pg-b:9187"), False),
+        (_alert(cluster, "TargetDown", "warning", "system", job="node-exporter", instance="node-exporter:9100"), False),
+        (_alert(cluster, "TargetFlapping", "warning", "system", job="node-exporter", instance="node-exporter:9100"),
+         True),
+        (_alert(cluster, "TargetFlapping", "warning", "alertmanager", job="alertmanager",
+                instance="alertmanager:9093"), False),
+        (_alert(cluster, "ProbeFailed", "warning", "web", job="blackbox", instance="https://internet-id.example.com/",
+                module="https_2xx"), False),
+        (_alert(cluster, "ProbeFlapping", "warning", "web", job="blackbox", instance="https://internet-id.example.com/",
+                module="https_2xx"), True),
+        (_alert(cluster, "ServiceFlapping", "critical", "api", instance="10.0.1.5:3001", **api), False),
+        # the flapping API explains its flapping /api/health probe, not the web app's
+        (_alert(cluster, "ProbeFlapping", "warning", "api", job="blackbox", instance="http://api:3001/api/health",
+                module="http_2xx"), True),
+        (_alert(cluster, "WebServiceFlapping", "critical", "web", job="internet-id-web", instance="http://web:3000/"),
+         False),
+        (_alert(cluster, "RedisFlapping", "warning", "cache", job="redis", instance="redis-exporter:9121"), False),
+    ])
+    other = "inhibit-flapping-api"  # ServiceDown of a replica mutes the flapping of that replica
+    _post_and_check(alertmanager, other, [
+        (_alert(other, "ServiceDown", "critical", "api", instance="10.0.1.5:3001", **api), False),
+        (_alert(other, "ServiceFlapping", "critical", "api", instance="10.0.1.5:3001", **api), True),
+        (_alert(other, "RedisDown", "warning", "cache", job="redis", instance="redis-exporter:9121"), False),
+        (_alert(other, "RedisFlapping", "warning", "cache", job="redis", instance="redis-exporter:9121"), True),
+    ])
+
+
 def _burn(cluster: str, severity: str, slo: str, long: str, short: str) -> dict[str, Any]:
     return _alert(cluster, "ErrorBudgetBurn", severity, "api", slo=slo, long=long, short=short)
 

@@ -20,7 +20,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from tests.live.harness.benchmark import RESULTS_KEY, summary_lines
-from tests.live.harness.stack import LiveStack, remove_root
+from tests.live.harness.stack import EXTRA_REPORT_KEY, LiveStack, remove_root
 
 _STACK_KEY = pytest.StashKey[LiveStack]()
 _REPORT_KEY = pytest.StashKey[list[str]]()
@@ -33,7 +33,7 @@ def _report(stack: LiveStack) -> list[str]:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
-    lines = config.stash.get(_REPORT_KEY, None)
+    lines = config.stash.get(_REPORT_KEY, []) + config.stash.get(EXTRA_REPORT_KEY, [])
     if lines:
         terminalreporter.section("live stack")
         for line in lines:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
@@ -9,6 +10,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -16,7 +18,7 @@ import pytest
 
 from tests.live.harness.api_standin import HTTP_BUCKETS, ApiStandIn
 from tests.live.harness.ports import free_port
-from tests.live.harness.processes import HarnessError, require_binary
+from tests.live.harness.processes import HarnessError, ManagedProcess, require_binary
 from tests.live.harness.profile import LivePorts, live_settings
 from tests.live.harness.receivers import HttpRequest, Recorder, WaitTimeoutError
 from tests.live.harness.stack import LiveStack
@@ -29,6 +31,18 @@ def test_a_missing_binary_fails_naming_its_debian_package(monkeypatch: pytest.Mo
         require_binary("prometheus-alertmanager")
     with pytest.raises(HarnessError, match="Debian package 'postgresql'"):
         require_binary("/usr/lib/postgresql/15/bin/initdb")
+
+
+def test_a_stack_stops_only_its_own_processes(tmp_path: Path) -> None:
+    """A module's own stack, closed, must leave the session's stack running."""
+    mine, theirs = (ManagedProcess(name, ["sleep", "30"], tmp_path / name / "logs" / "sleep.log").start()
+                    for name in ("mine", "theirs"))
+    try:
+        ManagedProcess.stop_under(tmp_path / "mine")
+        assert not mine.running()
+        assert theirs.running()
+    finally:
+        theirs.stop(timeout=1)
 
 
 def _get(url: str) -> tuple[int, bytes]:
@@ -83,6 +97,32 @@ def test_api_standin_down_closes_the_port(api: ApiStandIn) -> None:
         urllib.request.urlopen(api.url + "/api/health", timeout=2)
     api.up()
     assert _get(api.url + "/api/health")[0] == 200
+
+
+def _refused(url: str) -> bool:
+    try:
+        urllib.request.urlopen(url, timeout=2)
+    except urllib.error.URLError:
+        return True
+    return False
+
+
+def test_api_standin_flaps_on_schedule_until_steady(api: ApiStandIn) -> None:
+    api.flap(0.4, 0.6)
+    time.sleep(0.2)
+    assert _refused(api.url + "/api/health")
+    time.sleep(0.4)  # 0.6s in: up since 0.4s
+    assert _get(api.url + "/api/health")[0] == 200
+    time.sleep(0.6)  # 1.2s in: down again since 1.0s
+    assert _refused(api.url + "/api/health")
+    api.steady()
+    assert _get(api.url + "/api/health")[0] == 200
+    log = list(api.flap_log)
+    assert [listening for _, listening in log[:3]] == [False, True, False]
+    gaps = [b - a for (a, _), (b, _) in itertools.pairwise(log)]
+    assert abs(gaps[0] - 0.4) < 0.15 and abs(gaps[1] - 0.6) < 0.15, log  # closing the port takes up to 0.1s
+    time.sleep(1.1)
+    assert api.flap_log == log, "still flapping after steady()"
 
 
 def test_recorder_wait_for_reports_what_came() -> None:

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from components.config_source import settings_from_stack_file
-from components.rules.catalogue import BY_NAME, CATALOGUE, PAIRS
+from components.rules.catalogue import BY_NAME, CATALOGUE, FLAPPING, PAIRS
 from components.rules.recording import RECORDINGS
 from components.rules.render import render_rule_files, render_rules, rule_groups
 from components.rules.settings import DEFAULT_RUNBOOK_BASE_URL, RuleSettings, format_duration
@@ -303,6 +303,10 @@ BAD_SETTINGS: list[tuple[dict[str, Any], str]] = [
     ({"minRequestRate": -1}, "rules.minRequestRate"),
     ({"overrides": {"HostFilesystemFillingUp": {"threshold": 0.04}}},
      "HostFilesystemFillingUp (warning) threshold 0.04 must be less severe"),
+    ({"overrides": {"ServiceFlapping": {"threshold": 1}}},
+     "ServiceFlapping.threshold: 1 must be a whole number of state changes, 2 or more"),
+    ({"overrides": {"TargetFlapping": {"threshold": 4.5}}}, "TargetFlapping.threshold: 4.5 must be a whole number"),
+    ({"flapWindow": "ten minutes"}, "rules.flapWindow: 'ten minutes' is not a duration"),
 ]
 
 
@@ -323,6 +327,28 @@ def test_bad_settings_name_the_key(rules: dict[str, Any], expected: str) -> None
     with pytest.raises(SettingsError) as error:
         _settings(rules)
     assert expected in str(error.value)
+
+
+def test_every_outage_alert_of_a_target_has_a_flapping_alert_like_it() -> None:
+    """Derived, not listed: the same severity, service, area and identity, a ``for`` and the flap window."""
+    assert FLAPPING == (("ServiceDown", "ServiceFlapping"), ("DatabaseDown", "DatabaseFlapping"),
+                        ("RedisDown", "RedisFlapping"), ("WebServiceDown", "WebServiceFlapping"),
+                        ("ProbeFailed", "ProbeFlapping"), ("TargetDown", "TargetFlapping"))
+    severities = {flapping: BY_NAME[flapping].severity for _, flapping in FLAPPING}
+    assert severities == {"ServiceFlapping": "critical", "DatabaseFlapping": "critical", "RedisFlapping": "warning",
+                          "WebServiceFlapping": "critical", "ProbeFlapping": "warning", "TargetFlapping": "warning"}
+    for outage, flapping in FLAPPING:
+        a, b = BY_NAME[outage], BY_NAME[flapping]
+        assert (b.service, b.area, b.identity, b.for_) == (a.service, a.area, a.identity, a.for_), flapping
+        assert b.identity, flapping
+    rule = _rule(_settings({"flapWindow": "30m", "overrides": {"ServiceFlapping": {"threshold": 6}}}),
+                 "ServiceFlapping")
+    assert rule["expr"] == ('changes(up{job="internet-id-api"}[30m]) > 6\nor\n'
+                            'changes(process_start_time_seconds{job="internet-id-api"}[30m]) * 2 > 6')
+    assert rule["for"] == "2m"
+    assert "over the last 30m (threshold 6," in rule["annotations"]["description"]
+    assert RuleSettings().flap_window == "10m"
+    assert _rule(RuleSettings(), "DatabaseFlapping")["expr"] == 'changes(pg_up{job="postgres"}[10m]) > 4'
 
 
 def test_format_duration() -> None:

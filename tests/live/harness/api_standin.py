@@ -6,7 +6,8 @@ no prefix).  ``/api/health`` answers like
 ``status: degraded``, and it writes ``health_check_status`` the way the API does.
 
 The test steers it: ``down()`` closes the port (Prometheus sees a refused connection),
-``up()`` reopens it; ``set_error_ratio``, ``set_latency`` and ``set_service_health`` shape the
+``up()`` reopens it, ``flap(down_for, up_for)`` alternates the two (a crash loop seen from outside)
+until ``steady()``; ``set_error_ratio``, ``set_latency`` and ``set_service_health`` shape the
 traffic a background thread records (``requests_per_tick`` requests every ``tick`` seconds).
 """
 
@@ -115,6 +116,10 @@ class ApiStandIn:
         self.health_calls = 0
         self._answering = threading.Event()
         self._answering.set()
+        self._flapper: threading.Thread | None = None
+        self._steady = threading.Event()
+        self.flap_log: list[tuple[float, bool]] = []
+        """(time.time(), listening) at each switch of the last ``flap``."""
 
     # -- test controls -------------------------------------------------------------------
     @property
@@ -153,8 +158,41 @@ class ApiStandIn:
             else:
                 self._services[service] = {"status": "unhealthy", "error": error}
 
+    def flap(self, down_for: float, up_for: float) -> None:
+        """Go down now, come back after ``down_for`` seconds, go down again after ``up_for`` … until ``steady()``.
+
+        Switches follow a fixed schedule from the start (not sleeps added up), so phases do not drift.
+        """
+        self.steady()
+        self._steady.clear()
+        self.flap_log = []
+
+        def loop() -> None:
+            start, switches = time.monotonic(), 0
+            while True:
+                listening = switches % 2 == 1
+                (self.up if listening else self.down)()
+                self.flap_log.append((time.time(), listening))
+                switches += 1
+                periods, rest = divmod(switches, 2)
+                due = start + periods * (down_for + up_for) + rest * down_for
+                if self._steady.wait(max(0.0, due - time.monotonic())):
+                    return
+
+        self._flapper = threading.Thread(target=loop, name="api-standin-flap", daemon=True)
+        self._flapper.start()
+
+    def steady(self) -> None:
+        """Stop flapping and stay up."""
+        self._steady.set()
+        if self._flapper is not None:
+            self._flapper.join(timeout=5)
+            self._flapper = None
+        self.up()
+
     def reset(self) -> None:
         """Healthy, no errors, fast, reachable."""
+        self.steady()
         self.set_error_ratio(0.0)
         self.set_cache_hit_ratio(None)
         self.answer()
@@ -204,6 +242,9 @@ class ApiStandIn:
 
     def stop(self) -> None:
         self._stop.set()
+        self._steady.set()
+        if self._flapper is not None:
+            self._flapper.join(timeout=5)
         self.answer()
         self.down()
         if self._traffic.is_alive():

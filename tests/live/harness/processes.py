@@ -1,7 +1,7 @@
 """Daemons as child processes: own process group, own log file, bounded readiness waits.
 
-Every process started here is registered; ``stop_all`` (called by the session fixture and, as
-a last resort, at interpreter exit) kills whatever is still running, group by group.
+Every process started here is registered; a stack stops its own with ``stop_under(its root)``, and
+``stop_all`` (as a last resort, at interpreter exit) kills whatever is still running, group by group.
 """
 
 from __future__ import annotations
@@ -180,6 +180,14 @@ class ManagedProcess:
         for process in reversed(cls._registry):
             process.stop(timeout=5)
         cls._registry.clear()
+
+    @classmethod
+    def stop_under(cls, root: Path) -> None:
+        """Stop the processes whose log is under ``root``: one stack's, while another stack keeps running."""
+        mine = [process for process in cls._registry if process.log.is_relative_to(root)]
+        for process in reversed(mine):
+            process.stop(timeout=5)
+        cls._registry[:] = [process for process in cls._registry if process not in mine]
 
 
 def http_ok(url: str, timeout: float = 2.0, auth: tuple[str, str] | None = None) -> bool:

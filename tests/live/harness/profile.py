@@ -37,6 +37,10 @@ loses ``pg_up 0`` (the scrape fails instead) and DatabaseDown could never fire."
 EVALUATION_INTERVAL = "1s"
 RATE_INTERVAL = "12s"
 FOR_SCALE = 0.02
+FLAP_WINDOW = "40s"
+"""Twenty 2s scrapes (the shipped 10m holds forty 15s ones): room for the flapping alerts' five changes
+of a target that flaps every few scrapes, and short enough that the down-and-up of one scenario is out of
+the window before the next one (``settle``) begins."""
 ROUTE_TIMING_FAST = {"groupWait": "1s", "groupInterval": "2s", "repeatInterval": "1h"}
 WATCHDOG_TIMING = {"groupWait": "1s", "groupInterval": "2s", "repeatInterval": "3s"}
 ROUTES = ("critical", "warning", "info", "default", "watchdog")
@@ -83,7 +87,7 @@ LIVE_TIMINGS = Timings(
     source=STACK,
     prometheus={"scrapeInterval": SCRAPE_INTERVAL, "evaluationInterval": EVALUATION_INTERVAL,
                 "scrapeTimeout": SCRAPE_INTERVAL},
-    rules={"rateInterval": RATE_INTERVAL, "forScale": FOR_SCALE},
+    rules={"rateInterval": RATE_INTERVAL, "forScale": FOR_SCALE, "flapWindow": FLAP_WINDOW},
     routes={"critical": ROUTE_TIMING_FAST, "warning": ROUTE_TIMING_FAST, "info": ROUTE_TIMING_FAST,
             "default": ROUTE_TIMING_FAST, "watchdog": WATCHDOG_TIMING},
     slo_alerting=_compressed_slo_alerting(),
@@ -93,7 +97,7 @@ LIVE_TIMINGS = Timings(
 def timings_of(source: StackSettings) -> Timings:
     """The real timings of a stack's settings (e.g. ``settings_from_stack_file("prod")``), in stack-file form.
 
-    Taken as they are: scrape/evaluation interval and timeout, ``rateInterval``, ``forScale`` and
+    Taken as they are: scrape/evaluation interval and timeout, ``rateInterval``, ``flapWindow``, ``forScale`` and
     any per-alert ``for`` override, every route's timing, ``resolveTimeout`` and ``sloAlerting``.  Thresholds,
     targets and receivers are not timings and stay those of the live profile.
     """
@@ -104,7 +108,7 @@ def timings_of(source: StackSettings) -> Timings:
         source=source.stack,
         prometheus={"scrapeInterval": prom.scrape_interval, "evaluationInterval": prom.evaluation_interval,
                     "scrapeTimeout": prom.scrape_timeout},
-        rules={"rateInterval": rules.rate_interval, "forScale": rules.for_scale,
+        rules={"rateInterval": rules.rate_interval, "forScale": rules.for_scale, "flapWindow": rules.flap_window,
                **({"overrides": overrides} if overrides else {})},
         routes={name: getattr(source.notifications.timing, name).model_dump(by_alias=True)
                 for name in ROUTES},
@@ -206,7 +210,7 @@ def live_rules() -> dict[str, Any]:
     """Rule settings of the time-compressed profile: the catalogue as is, windows and ``for`` shrunk.
 
     ``rateInterval`` 12s is six 2s scrapes (rate needs at least two samples, four is safe);
-    ``forScale`` 0.02 turns the catalogue's 1m/2m/5m into 1s/2s/6s.
+    ``forScale`` 0.02 turns the catalogue's 1m/2m/5m into 1s/2s/6s; ``flapWindow`` is ``FLAP_WINDOW``.
     """
     return dict(LIVE_TIMINGS.rules)
 

@@ -14,6 +14,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
+
 from components.alertmanager.config import secret_files
 from components.documents import ALERTMANAGER_CONFIG, BLACKBOX_CONFIG, PROMETHEUS_CONFIG
 from components.durations import seconds
@@ -33,6 +35,8 @@ from tests.live.harness.processes import HarnessError, ManagedProcess, tail
 from tests.live.harness.profile import LIVE_TIMINGS, LivePorts, Timings, live_settings, postgres_data_source_name
 from tests.live.harness.receivers import PagerDutyStandIn, SlackStandIn, SmtpStandIn, WebhookStandIn
 
+EXTRA_REPORT_KEY = pytest.StashKey[list[str]]()
+"""Lines for the terminal summary from stacks other than the session's (a module's own stack)."""
 HOST_SERVICES = ("system",)
 """The host alerts (disk, memory, load) depend on the machine the suite runs on, not on the scenario."""
 SETTLE_FLUSH_SECONDS = 3.0
@@ -157,7 +161,7 @@ class LiveStack:
         os.chmod(root, 0o755)  # the postgres user must reach its directory below
         (root / "logs").mkdir()
         exit_stack = contextlib.ExitStack()
-        exit_stack.callback(ManagedProcess.stop_all)
+        exit_stack.callback(ManagedProcess.stop_under, root)  # not another stack's (a module may run its own)
         try:
             return cls._start(root, exit_stack, timings)
         except BaseException:
