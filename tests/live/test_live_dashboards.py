@@ -231,7 +231,7 @@ class Tally:
 
 
 def test_panels_show_data(live: LiveStack, record_property: Callable[[str, object], None]) -> None:
-    api = PrometheusApi(live.prometheus.url)
+    api = PrometheusApi(live.prometheus.url, live.prometheus.auth)
     time.sleep(max(0.0, WARM_UP - (time.monotonic() - live.started_at)))
     scrape = seconds(live.settings.prometheus.scrape_interval)
 

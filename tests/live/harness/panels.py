@@ -113,9 +113,12 @@ def builtins(scrape_interval: float, time_range: float, min_interval: float | No
 @dataclass
 class PrometheusApi:
     url: str
+    auth: tuple[str, str] | None = None
+    """The web credential (user, password) Prometheus asks for, as Grafana's datasource sends it."""
 
     def _get(self, path: str, params: Sequence[tuple[str, str]]) -> Any:
-        data = get_json(f"{self.url.rstrip('/')}{path}?{urllib.parse.urlencode(params)}", timeout=10)
+        data = get_json(f"{self.url.rstrip('/')}{path}?{urllib.parse.urlencode(params)}", timeout=10,
+                        auth=self.auth)
         if data.get("status") != "success":
             raise QueryError(str(data.get("error", data)))
         return data["data"]
