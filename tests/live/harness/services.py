@@ -12,6 +12,7 @@ import os
 import pwd
 import signal
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 
 from tests.live.harness.ports import LOOPBACK, address, free_port, port_open
@@ -155,7 +156,9 @@ def start_blackbox_exporter(root: Path, port: int, config: Path) -> ManagedProce
     return process
 
 
-def start_prometheus(root: Path, port: int, config: Path, *, external_url: str | None = None) -> ManagedProcess:
+def start_prometheus(root: Path, port: int, config: Path, *, external_url: str | None = None,
+                     flags: Sequence[str] = ()) -> ManagedProcess:
+    """``flags``: those of the rendered container command that matter here (``rule_flags``)."""
     binary = require_binary("prometheus")
     promtool = require_binary("promtool")
     log = root / "logs" / "prometheus.log"
@@ -166,12 +169,14 @@ def start_prometheus(root: Path, port: int, config: Path, *, external_url: str |
             f"--storage.tsdb.path={data}", "--web.enable-lifecycle", "--log.level=info"]
     if external_url:
         argv.append(f"--web.external-url={external_url}")
+    argv += flags
     process = ManagedProcess("prometheus", argv, log, cwd=config.parent).start()
     process.wait_http(f"http://{address(port)}/-/ready", 60)
     return process
 
 
-def start_alertmanager(root: Path, port: int, config: Path) -> ManagedProcess:
+def start_alertmanager(root: Path, port: int, config: Path, *, flags: Sequence[str] = ()) -> ManagedProcess:
+    """``flags``: those of the rendered container command that matter here (``state_flags``)."""
     binary = require_binary("prometheus-alertmanager")
     amtool = require_binary("amtool")
     log = root / "logs" / "alertmanager.log"
@@ -182,7 +187,7 @@ def start_alertmanager(root: Path, port: int, config: Path) -> ManagedProcess:
         "alertmanager",
         [binary, f"--config.file={config}", f"--web.listen-address={address(port)}",
          f"--storage.path={data}", "--cluster.listen-address=", "--log.level=debug",
-         f"--web.external-url=http://{address(port)}"],
+         f"--web.external-url=http://{address(port)}", *flags],
         log, cwd=config.parent,
     ).start()
     process.wait_http(f"http://{address(port)}/-/ready", 30)
