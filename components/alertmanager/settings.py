@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from components.durations import Duration, seconds
+from components.durations import Duration, PositiveDuration, seconds
 from components.model import ConfigModel, CredentialUrl, HttpUrl, TemplateFree
 
 PAGERDUTY_EVENTS_V2_URL = "https://events.pagerduty.com/v2/enqueue"
@@ -254,6 +254,11 @@ class NotificationSettings(ConfigModel):
     ``*_file`` credentials relative to its working directory, not to the config file)."""
     resolve_timeout: Duration = "5m"
     """Alertmanager marks an alert resolved when Prometheus stops resending it for this long."""
+    state_snapshot_interval: PositiveDuration = "1m"
+    """How often Alertmanager writes its notification log and silences to its data volume
+    (``--data.maintenance-interval``; Alertmanager's own default is 15m).  A clean stop writes them too, but a
+    crash (an OOM kill at ``docker.memoryMb``) loses what changed since the last write: a lost log entry pages
+    again for an incident already paged, a lost silence un-mutes."""
     timing: RouteTimings = RouteTimings()
 
     @model_validator(mode="after")

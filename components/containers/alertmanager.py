@@ -25,6 +25,11 @@ LIVE = LiveConfig(
 """Its config is applied by reload (``reload.py``)."""
 
 
+def state_flags(settings: StackSettings) -> list[str]:
+    """How often the notification log and silences reach the data volume, so a crash repeats no page."""
+    return [f"--data.maintenance-interval={settings.notifications.state_snapshot_interval}"]
+
+
 def runtime(settings: StackSettings, documents: Mapping[str, str]) -> Runtime:
     secrets_dir = settings.notifications.secrets_dir
     templates = {
@@ -42,6 +47,7 @@ def runtime(settings: StackSettings, documents: Mapping[str, str]) -> Runtime:
             "--cluster.listen-address=",  # a single node: no gossip port
             f"--web.external-url={alertmanager_url(settings)}",
             *auth.command,
+            *state_flags(settings),
         ],
         uploads={f"{CONFIG_DIR}/alertmanager.yml": ALERTMANAGER_CONFIG, **templates},
         secret_uploads={

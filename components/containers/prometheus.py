@@ -24,6 +24,11 @@ LIVE = LiveConfig(
 """Its config is applied by reload (``reload.py``)."""
 
 
+def rule_flags(settings: StackSettings) -> list[str]:
+    """How alerts survive a restart: every ``for`` of at least ``forGracePeriod`` keeps its progress."""
+    return [f"--rules.alert.for-grace-period={settings.prometheus.for_grace_period}"]
+
+
 def runtime(settings: StackSettings, documents: Mapping[str, str]) -> Runtime:
     prom = settings.prometheus
     command = [
@@ -31,6 +36,7 @@ def runtime(settings: StackSettings, documents: Mapping[str, str]) -> Runtime:
         "--storage.tsdb.path=/prometheus",
         f"--storage.tsdb.retention.time={prom.retention_time}",
         f"--web.external-url={prometheus_url(settings)}",
+        *rule_flags(settings),
     ]
     if prom.retention_size:
         command.append(f"--storage.tsdb.retention.size={prom.retention_size}")

@@ -152,6 +152,11 @@ class PrometheusSettings(ConfigModel):
     external_url: HttpUrl | None = None
     """URL users reach Prometheus at (alert links); default ``http://<bindAddress>:<ports.prometheus>``."""
     scrape_limits: ScrapeLimits = ScrapeLimits()
+    for_grace_period: PositiveDuration = "1m"
+    """After a restart Prometheus restores an alert's ``for`` progress (pending or firing) only when its ``for``
+    is at least this (``--rules.alert.for-grace-period``; Prometheus' own default is 10m).  A shorter ``for``
+    starts pending anew: a 5m alert firing before a restart would wait 5 more minutes, Alertmanager would
+    resolve it meanwhile and page again when it fires.  A restored alert waits at least this long to fire."""
 
     @model_validator(mode="after")
     def _timeout_fits(self) -> PrometheusSettings:

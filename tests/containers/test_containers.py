@@ -127,6 +127,24 @@ def test_root_filesystems_are_read_only_unless_a_file_is_uploaded_into_them(dev:
                      "cadvisor": "", "blackbox-exporter": ""}
 
 
+def test_alertmanager_writes_its_notification_log_and_silences_every_minute(dev: dict[str, ContainerSpec]) -> None:
+    """Alertmanager's own default is 15m: an OOM kill (SIGKILL, no shutdown write) would lose up to 15 minutes of
+    notification log (the next start pages again for incidents already paged) and of silences (they un-mute).
+    tests/live/test_live_faults.py kills a real Alertmanager mid-incident to show both hold."""
+    assert "--data.maintenance-interval=1m" in dev["alertmanager"].command
+    assert "--storage.path=/alertmanager" in dev["alertmanager"].command
+    assert dev["alertmanager"].volumes == {"alertmanager-data": "/alertmanager"}
+
+
+def test_prometheus_restores_the_for_progress_of_every_alert_of_a_minute_or_more(
+    dev: dict[str, ContainerSpec],
+) -> None:
+    """Prometheus' own default (10m) restores nothing shorter: ServiceDown (2m) firing before a restart would
+    pend 2 more minutes, HighErrorRate (5m) 5, longer than Alertmanager keeps it (4 resends, 4m): resolved, then
+    paged again.  tests/live/test_live_faults.py restarts a real Prometheus mid-incident."""
+    assert "--rules.alert.for-grace-period=1m" in dev["prometheus"].command
+
+
 def test_grafana_is_locked_down(dev: dict[str, ContainerSpec]) -> None:
     env = dev["grafana"].env
     assert env["GF_USERS_ALLOW_SIGN_UP"] == "false"

@@ -82,10 +82,10 @@ def live_stack(request: pytest.FixtureRequest) -> Iterator[LiveStack]:
 @pytest.fixture
 def live(live_stack: LiveStack) -> Iterator[LiveStack]:
     """The session's stack, healthy and quiet (no alert but the baseline) when the test starts."""
-    live_stack.api.reset()
+    live_stack.heal()
     live_stack.settle()
     yield live_stack
-    live_stack.api.reset()
+    live_stack.heal()
 
 
 @pytest.hookimpl(wrapper=True)

@@ -13,6 +13,7 @@ traffic a background thread records (``requests_per_tick`` requests every ``tick
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -373,11 +374,17 @@ class StaticSite:
 
 
 class MetricsStandIn:
-    """``/metrics`` with a fixed exposition: cAdvisor and Grafana, which Debian does not package."""
+    """``/metrics`` with a fixed exposition: cAdvisor and Grafana, which Debian does not package.
+
+    Like a sick exporter it can ``hang()`` (port open, no answer until ``answer()``) or answer ``slow(seconds)``
+    late; ``reset()`` makes it prompt again."""
 
     def __init__(self, port: int, registry: CollectorRegistry) -> None:
         self.port = port
         self.registry = registry
+        self._answering = threading.Event()
+        self._answering.set()
+        self.delay = 0.0
         standin = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -387,15 +394,20 @@ class MetricsStandIn:
                 return
 
             def do_GET(self) -> None:
+                if not standin._answering.wait(timeout=60):
+                    return
+                time.sleep(standin.delay)
                 if self.path.split("?", 1)[0] != "/metrics":
                     body, status, kind = b"Not Found", 404, "text/plain"
                 else:
                     body, status, kind = generate_latest(standin.registry), 200, CONTENT_TYPE_LATEST
-                self.send_response(status)
-                self.send_header("Content-Type", kind)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                # A late answer finds the scrape gone (Prometheus timed out): nothing to write to.
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.send_response(status)
+                    self.send_header("Content-Type", kind)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
 
         self._server = ThreadingHTTPServer((LOOPBACK, port), Handler)
         self._server.daemon_threads = True
@@ -405,11 +417,27 @@ class MetricsStandIn:
     def address(self) -> str:
         return f"{LOOPBACK}:{self.port}"
 
+    def hang(self) -> None:
+        """Keep the port open but stop answering (until ``answer()``, at most 60 s per request)."""
+        self._answering.clear()
+
+    def answer(self) -> None:
+        self._answering.set()
+
+    def slow(self, seconds: float) -> None:
+        """Answer every request ``seconds`` late."""
+        self.delay = seconds
+
+    def reset(self) -> None:
+        self.slow(0.0)
+        self.answer()
+
     def start(self) -> MetricsStandIn:
         self._thread.start()
         return self
 
     def stop(self) -> None:
+        self.answer()
         self._server.shutdown()
         self._server.server_close()
 

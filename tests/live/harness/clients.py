@@ -8,6 +8,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from tests.live.harness.processes import authorized
@@ -102,3 +103,24 @@ class Alertmanager:
 
     def post_alerts(self, alerts: list[dict[str, Any]]) -> None:
         post_json(f"{self.url}/api/v2/alerts", alerts, auth=self.auth)
+
+    def create_silence(self, matchers: dict[str, str], seconds: float, comment: str) -> str:
+        """Silence alerts whose labels equal ``matchers`` for ``seconds``; returns the silence id."""
+        now = time.time()
+        document = {
+            "matchers": [{"name": k, "value": v, "isRegex": False, "isEqual": True} for k, v in matchers.items()],
+            "startsAt": _iso(now), "endsAt": _iso(now + seconds), "createdBy": "live suite", "comment": comment,
+        }
+        return str(post_json(f"{self.url}/api/v2/silences", document, auth=self.auth)["silenceID"])
+
+    def silences(self) -> list[dict[str, Any]]:
+        return list(get_json(f"{self.url}/api/v2/silences", auth=self.auth))
+
+    def expire_silence(self, silence_id: str) -> None:
+        request = authorized(f"{self.url}/api/v2/silence/{silence_id}", self.auth, method="DELETE")
+        with urllib.request.urlopen(request, timeout=5):
+            pass
+
+
+def _iso(moment: float) -> str:
+    return datetime.fromtimestamp(moment, UTC).isoformat().replace("+00:00", "Z")

@@ -126,7 +126,8 @@ class ManagedProcess:
                 group=self.user,
                 extra_groups=[] if self.user else None,
             )
-        ManagedProcess._registry.append(self)
+        if self not in ManagedProcess._registry:
+            ManagedProcess._registry.append(self)
         return self
 
     def running(self) -> bool:
@@ -149,6 +150,17 @@ class ManagedProcess:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 popen.wait(timeout=timeout)
         # Leftover children (or a daemon that ignored the signal) go with the group.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(popen.pid, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            popen.wait(timeout=5)
+        self.popen = None
+
+    def kill(self) -> None:
+        """SIGKILL the whole group at once: the process gets no chance to write anything."""
+        popen = self.popen
+        if popen is None:
+            return
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(popen.pid, signal.SIGKILL)
         with contextlib.suppress(subprocess.TimeoutExpired):

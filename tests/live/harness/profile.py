@@ -41,6 +41,9 @@ FLAP_WINDOW = "40s"
 """Twenty 2s scrapes (the shipped 10m holds forty 15s ones): room for the flapping alerts' five changes
 of a target that flaps every few scrapes, and short enough that the down-and-up of one scenario is out of
 the window before the next one (``settle``) begins."""
+FOR_GRACE_PERIOD = "1s"
+"""The shipped 1m scaled (1.2s), in whole seconds: every scaled ``for`` of the catalogue but the 1m ones keeps
+its progress across a Prometheus restart, as every one of 1m or more does in production."""
 ROUTE_TIMING_FAST = {"groupWait": "1s", "groupInterval": "2s", "repeatInterval": "1h"}
 WATCHDOG_TIMING = {"groupWait": "1s", "groupInterval": "2s", "repeatInterval": "3s"}
 ROUTES = ("critical", "warning", "info", "default", "watchdog")
@@ -70,6 +73,8 @@ class Timings:
     routes: dict[str, dict[str, str]]
     """``notifications.timing``: ``groupWait``/``groupInterval``/``repeatInterval`` per route."""
     resolve_timeout: str = "1m"
+    state_snapshot_interval: str = "2s"
+    """``notifications.stateSnapshotInterval``: how often Alertmanager writes its notification log and silences."""
     slo_alerting: dict[str, Any] = field(default_factory=dict)
     """``sloAlerting``: the burn-rate pairs (windows, ``for``) and the budget group's interval."""
 
@@ -86,7 +91,7 @@ def _compressed_slo_alerting() -> dict[str, Any]:
 LIVE_TIMINGS = Timings(
     source=STACK,
     prometheus={"scrapeInterval": SCRAPE_INTERVAL, "evaluationInterval": EVALUATION_INTERVAL,
-                "scrapeTimeout": SCRAPE_INTERVAL},
+                "scrapeTimeout": SCRAPE_INTERVAL, "forGracePeriod": FOR_GRACE_PERIOD},
     rules={"rateInterval": RATE_INTERVAL, "forScale": FOR_SCALE, "flapWindow": FLAP_WINDOW},
     routes={"critical": ROUTE_TIMING_FAST, "warning": ROUTE_TIMING_FAST, "info": ROUTE_TIMING_FAST,
             "default": ROUTE_TIMING_FAST, "watchdog": WATCHDOG_TIMING},
@@ -107,12 +112,13 @@ def timings_of(source: StackSettings) -> Timings:
     return Timings(
         source=source.stack,
         prometheus={"scrapeInterval": prom.scrape_interval, "evaluationInterval": prom.evaluation_interval,
-                    "scrapeTimeout": prom.scrape_timeout},
+                    "scrapeTimeout": prom.scrape_timeout, "forGracePeriod": prom.for_grace_period},
         rules={"rateInterval": rules.rate_interval, "forScale": rules.for_scale, "flapWindow": rules.flap_window,
                **({"overrides": overrides} if overrides else {})},
         routes={name: getattr(source.notifications.timing, name).model_dump(by_alias=True)
                 for name in ROUTES},
         resolve_timeout=source.notifications.resolve_timeout,
+        state_snapshot_interval=source.notifications.state_snapshot_interval,
         slo_alerting=source.slo_alerting.model_dump(by_alias=True),
     )
 
@@ -186,6 +192,7 @@ def live_config(ports: LivePorts, *, secrets_dir: str, rules: dict[str, Any] | N
             "heartbeatUrl": f"{loop}:{ports.heartbeat}/ping/live-heartbeat",
             "secretsDir": secrets_dir,
             "resolveTimeout": timings.resolve_timeout,
+            "stateSnapshotInterval": timings.state_snapshot_interval,
             "timing": dict(timings.routes),
         },
     }

@@ -5,7 +5,9 @@
 * ``WebhookStandIn``: any POST (the Watchdog heartbeat).
 * ``SmtpStandIn``: an aiosmtpd server (AUTH PLAIN/LOGIN without TLS, as on loopback).
 
-Each keeps a list of ``Received`` items and offers ``wait_for(predicate, timeout)``.
+Each keeps a list of ``Received`` items and offers ``wait_for(predicate, timeout)``.  The HTTP ones
+can also fail on purpose (``outage``): answer an error status for a while, as a receiver having an
+incident does, and record the attempts they refused in ``refused``.
 """
 
 from __future__ import annotations
@@ -76,6 +78,16 @@ class Recorder(Generic[T]):
         )
 
 
+@dataclass(frozen=True)
+class OutageStep:
+    """One phase of a receiver's outage: every request is answered ``status`` for ``seconds``."""
+
+    status: int
+    seconds: float
+    body: Any = None
+    """The answer's body; by default ``{"status": "outage", "code": <status>}``."""
+
+
 @dataclass
 class HttpRequest:
     """One request a stand-in received."""
@@ -123,8 +135,13 @@ class _HttpRecorder(Recorder[HttpRequest]):
                     body=body,
                     json=parsed,
                 )
-                status, reply = recorder.respond(request)
-                if status < 400 and not (isinstance(reply, dict) and reply.get("ok") is False):
+                outage = recorder.outage_status(request.at)
+                if outage is not None:
+                    status, reply = outage
+                    recorder.refused.add(request)
+                else:
+                    status, reply = recorder.respond(request)
+                if outage is None and status < 400 and not (isinstance(reply, dict) and reply.get("ok") is False):
                     recorder.add(request)
                 data = json.dumps(reply).encode() if not isinstance(reply, bytes) else reply
                 self.send_response(status)
@@ -141,6 +158,35 @@ class _HttpRecorder(Recorder[HttpRequest]):
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, name=f"{name}-http", daemon=True)
         self.rejected: list[HttpRequest] = []
+        self.refused: Recorder[HttpRequest] = Recorder(f"{name} (refused during an outage)")
+        """Requests answered by an outage step (never in ``items``, never in ``rejected``)."""
+        self._outage: list[tuple[float, OutageStep]] = []
+        self._outage_lock = threading.Lock()
+
+    def outage(self, *steps: OutageStep) -> float:
+        """Fail every request from now on, step after step (e.g. 500 for 10 s, then 429 for 5 s); afterwards
+        answer normally again.  Returns the moment (``time.time()``) the receiver recovers."""
+        start = time.time()
+        schedule = []
+        for step in steps:
+            start += step.seconds
+            schedule.append((start, step))
+        with self._outage_lock:
+            self._outage = schedule
+        return start
+
+    def recover(self) -> None:
+        """End any outage now."""
+        with self._outage_lock:
+            self._outage = []
+
+    def outage_status(self, at: float) -> tuple[int, Any] | None:
+        """The answer of the outage step in force at ``at``, or None when the receiver is healthy."""
+        with self._outage_lock:
+            step = next((step for until, step in self._outage if at < until), None)
+        if step is None:
+            return None
+        return step.status, step.body if step.body is not None else {"status": "outage", "code": step.status}
 
     def respond(self, request: HttpRequest) -> tuple[int, Any]:
         return 200, b"ok"

@@ -12,6 +12,7 @@ import os
 import pwd
 import signal
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 
 from components.containers.node_exporter import COLLECTORS as NODE_COLLECTORS
@@ -164,8 +165,10 @@ def start_blackbox_exporter(root: Path, port: int, config: Path) -> ManagedProce
 
 
 def start_prometheus(root: Path, port: int, config: Path, *, external_url: str | None = None,
-                     web_config: Path | None = None, auth: tuple[str, str] | None = None) -> ManagedProcess:
-    """``web_config``: its ``--web.config.file`` (then it answers only with ``auth``)."""
+                     web_config: Path | None = None, auth: tuple[str, str] | None = None,
+                     flags: Sequence[str] = ()) -> ManagedProcess:
+    """``web_config``: its ``--web.config.file`` (then it answers only with ``auth``); ``flags``: those of the
+    rendered container command that matter here (``rule_flags``)."""
     binary = require_binary("prometheus")
     promtool = require_binary("promtool")
     log = root / "logs" / "prometheus.log"
@@ -179,13 +182,15 @@ def start_prometheus(root: Path, port: int, config: Path, *, external_url: str |
     if web_config is not None:
         run([promtool, "check", "web-config", str(web_config)], log)
         argv.append(f"--web.config.file={web_config}")
+    argv += flags
     process = ManagedProcess("prometheus", argv, log, cwd=config.parent).start()
     process.wait_http(f"http://{address(port)}/-/ready", 60, auth=auth)
     return process
 
 
 def start_alertmanager(root: Path, port: int, config: Path, *, web_config: Path | None = None,
-                       auth: tuple[str, str] | None = None) -> ManagedProcess:
+                       auth: tuple[str, str] | None = None, flags: Sequence[str] = ()) -> ManagedProcess:
+    """``flags``: those of the rendered container command that matter here (``state_flags``)."""
     binary = require_binary("prometheus-alertmanager")
     amtool = require_binary("amtool")
     log = root / "logs" / "alertmanager.log"
@@ -197,7 +202,7 @@ def start_alertmanager(root: Path, port: int, config: Path, *, web_config: Path 
         [binary, f"--config.file={config}", f"--web.listen-address={address(port)}",
          f"--storage.path={data}", "--cluster.listen-address=", "--log.level=debug",
          f"--web.external-url=http://{address(port)}",
-         *([f"--web.config.file={web_config}"] if web_config is not None else [])],
+         *([f"--web.config.file={web_config}"] if web_config is not None else []), *flags],
         log, cwd=config.parent,
     ).start()
     process.wait_http(f"http://{address(port)}/-/ready", 30, auth=auth)

@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 
 from components.alertmanager.config import secret_files
+from components.containers.alertmanager import state_flags
+from components.containers.prometheus import rule_flags
 from components.documents import ALERTMANAGER_CONFIG, BLACKBOX_CONFIG, PROMETHEUS_CONFIG
 from components.durations import seconds
 from components.render import render_documents, write_documents
@@ -64,6 +66,8 @@ class LiveStack:
     smtp: SmtpStandIn
     heartbeat: WebhookStandIn
     postgres: services.Postgres
+    exporters: dict[str, MetricsStandIn] = field(default_factory=dict)
+    """The fixed-exposition stand-ins by job (``cadvisor``, ``grafana``): they can hang or answer slowly."""
     processes: dict[str, ManagedProcess] = field(default_factory=dict)
     exit_stack: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
     started_at: float = field(default_factory=time.monotonic)
@@ -151,6 +155,44 @@ class LiveStack:
         after = moment + slowest
         self.heartbeat.wait_for(lambda r: r.at >= after and r.method == "POST", timeout + slowest)
 
+    def heal(self) -> None:
+        """Undo every fault a scenario may have left: the API and exporters healthy, receivers answering,
+        Prometheus and Alertmanager running."""
+        self.api.reset()
+        for exporter in self.exporters.values():
+            exporter.reset()
+        for receiver in (self.slack, self.pagerduty, self.heartbeat):
+            receiver.recover()
+        for name in ("alertmanager", "prometheus"):
+            if not self.processes[name].running():
+                self.start_daemon(name)
+
+    def stop_daemon(self, name: str, *, crash: bool = False) -> None:
+        """Stop ``prometheus`` or ``alertmanager`` as ``docker stop`` does (SIGTERM, a clean shutdown), or with
+        ``crash`` as the kernel's OOM killer does (SIGKILL: nothing written on the way out)."""
+        process = self.processes[name]
+        if crash:
+            process.kill()
+        else:
+            process.stop(timeout=15)
+
+    def start_daemon(self, name: str, timeout: float = 60.0) -> None:
+        """Start a stopped daemon again with the same command line and data directory; return once ready."""
+        process = self.processes[name]
+        process.start()
+        port = self.ports.prometheus if name == "prometheus" else self.ports.alertmanager
+        process.wait_http(f"http://{address(port)}/-/ready", timeout, auth=self.prometheus.auth)
+
+    def move_prometheus_storage(self, path: Path) -> Path:
+        """Restart Prometheus on another TSDB directory; returns the one it used before."""
+        process = self.processes["prometheus"]
+        flag = "--storage.tsdb.path="
+        [before] = [arg for arg in process.argv if arg.startswith(flag)]
+        self.stop_daemon("prometheus")
+        process.argv = [f"{flag}{path}" if arg == before else arg for arg in process.argv]
+        self.start_daemon("prometheus")
+        return Path(before.removeprefix(flag))
+
     def close(self) -> None:
         self.exit_stack.close()
 
@@ -189,8 +231,10 @@ class LiveStack:
         exit_stack.callback(api.stop)
         web = StaticSite(ports.web).start()
         exit_stack.callback(web.stop)
-        for port, registry in ((ports.cadvisor, cadvisor_registry()), (ports.grafana, grafana_registry())):
-            standin = MetricsStandIn(port, registry).start()
+        exporters: dict[str, MetricsStandIn] = {}
+        for name, port, registry in (("cadvisor", ports.cadvisor, cadvisor_registry()),
+                                     ("grafana", ports.grafana, grafana_registry())):
+            exporters[name] = standin = MetricsStandIn(port, registry).start()
             exit_stack.callback(standin.stop)
 
         # The rendered documents, as rendered, plus the credential files they point at.
@@ -215,7 +259,7 @@ class LiveStack:
         stack = cls(
             root=root, ports=ports, settings=settings, documents=documents, render_dir=render_dir, api=api, web=web,
             slack=slack, pagerduty=pagerduty, smtp=smtp, heartbeat=heartbeat, postgres=postgres,
-            exit_stack=exit_stack,
+            exporters=exporters, exit_stack=exit_stack,
         )
         stack.timings["stand-ins"] = time.monotonic() - t0
         postgres.init()
@@ -232,11 +276,13 @@ class LiveStack:
         stack.timings["exporters"] = time.monotonic() - t0
         procs["alertmanager"] = services.start_alertmanager(
             root, ports.alertmanager, render_dir / ALERTMANAGER_CONFIG,
-            web_config=web_auth.web_config(render_dir, "alertmanager") if auth else None, auth=auth)
+            web_config=web_auth.web_config(render_dir, "alertmanager") if auth else None, auth=auth,
+            flags=state_flags(settings))
         procs["prometheus"] = services.start_prometheus(
             root, ports.prometheus, render_dir / PROMETHEUS_CONFIG,
             external_url=settings.prometheus.external_url,
-            web_config=web_auth.web_config(render_dir, "prometheus") if auth else None, auth=auth)
+            web_config=web_auth.web_config(render_dir, "prometheus") if auth else None, auth=auth,
+            flags=rule_flags(settings))
         stack.timings["ready"] = time.monotonic() - t0
         return stack
 
