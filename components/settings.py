@@ -23,11 +23,12 @@ from components.containers.settings import (
     PostgresExporterSettings,
     check_images,
 )
+from components.durations import seconds
 from components.grafana.settings import ADMIN_PASSWORD_SECRET, GrafanaSettings, admin_password_problems
 from components.incident.settings import IncidentSettings
 from components.model import ConfigModel, SettingsError
 from components.prometheus.settings import PrometheusSettings, TargetSettings
-from components.rules.settings import RuleSettings
+from components.rules.settings import RuleSettings, format_duration
 from components.secrets import Secret
 from components.slo.settings import DEFAULT_SLOS, SloAlerting, Slos, slo_problems
 from components.versions import IMAGES
@@ -125,6 +126,16 @@ class StackSettings(ConfigModel):
         return self
 
     @model_validator(mode="after")
+    def _grafana_login_works(self) -> StackSettings:
+        """A ``Secure`` cookie is never sent back over plain http except to loopback: login would loop."""
+        if (self.grafana.cookies_secure and not self.grafana.root_url and not self.docker.bind_address.is_loopback):
+            raise ValueError(
+                f"grafana.rootUrl: Grafana is published on http://{self.docker.bind_address} and its session cookie "
+                "is Secure, which browsers send over https only (or to loopback), so login would fail; set "
+                "grafana.rootUrl to the https URL of a proxy in front of it, or grafana.secureCookies: false")
+        return self
+
+    @model_validator(mode="after")
     def _slack_channels_differ(self) -> StackSettings:
         """``incident.slack`` creates one channel per role: two roles cannot share a name then."""
         if not self.incident.slack.enabled:
@@ -136,6 +147,19 @@ class StackSettings(ConfigModel):
         if clashes:
             raise ValueError(f"notifications.slack.channels: {clashes}; incident.slack creates one channel per "
                              "role, so give each its own name")
+        return self
+
+    @model_validator(mode="after")
+    def _flap_window_holds_enough_scrapes(self) -> StackSettings:
+        """A flapping alert fires above T changes in ``rules.flapWindow``; a window of fewer scrapes never can."""
+        most = self.rules.most_changes_to_flap()
+        scrapes = seconds(self.rules.flap_window) / seconds(self.prometheus.scrape_interval)
+        if most and scrapes < most + 2:
+            shortest = format_duration(round((most + 2) * seconds(self.prometheus.scrape_interval)))
+            raise ValueError(
+                f"rules.flapWindow: {self.rules.flap_window} holds {scrapes:g} scrapes of "
+                f"{self.prometheus.scrape_interval}, too few to see the {most + 1} state changes a flapping alert "
+                f"needs: make it at least {shortest}")
         return self
 
     @model_validator(mode="after")

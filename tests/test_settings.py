@@ -170,3 +170,35 @@ def test_a_grafana_loading_its_own_files_needs_no_url_for_a_remote_docker_host()
     remote = {f"{NS}:docker": {"host": "ssh://ops@monitoring"}}
     assert not any("rootUrl" in p for p in problems({**remote, f"{NS}:grafana": {"provisioning": "files"}}))
     assert not any("rootUrl" in p for p in problems({f"{NS}:docker": {"host": "unix:///run/user/1000/docker.sock"}}))
+
+
+def _flap_window_problem(rules: dict[str, object]) -> str:
+    with pytest.raises(SettingsError) as caught:
+        settings_from_mapping("prod", {"internet-id-monitoring:rules": rules}, require_secrets=False)
+    [problem] = caught.value.problems
+    return problem
+
+
+def test_a_flap_window_too_short_to_see_a_flap_is_refused() -> None:
+    """ServiceFlapping needs more than 4 changes in rules.flapWindow: 1m of 15s scrapes sees at most 4."""
+    assert _flap_window_problem({"flapWindow": "1m"}) == (
+        "internet-id-monitoring:rules.flapWindow: 1m holds 4 scrapes of 15s, too few to see the 5 state changes a "
+        "flapping alert needs: make it at least 1m30s")
+    assert _flap_window_problem({"flapWindow": "2m", "overrides": {
+        name: {"threshold": 8} for name in ("ServiceFlapping", "DatabaseFlapping")}}) == (
+        "internet-id-monitoring:rules.flapWindow: 2m holds 8 scrapes of 15s, too few to see the 9 state changes a "
+        "flapping alert needs: make it at least 2m30s")
+
+
+def test_grafana_published_beyond_loopback_over_http_with_secure_cookies_is_refused() -> None:
+    """Browsers drop a Secure cookie over plain http (loopback aside): the login page would loop."""
+    with pytest.raises(SettingsError) as caught:
+        settings_from_mapping("prod", {"internet-id-monitoring:docker": {"bindAddress": "10.0.0.5"}},
+                              require_secrets=False)
+    assert caught.value.problems == [
+        "internet-id-monitoring:grafana.rootUrl: Grafana is published on http://10.0.0.5 and its session cookie is "
+        "Secure, which browsers send over https only (or to loopback), so login would fail; set grafana.rootUrl to "
+        "the https URL of a proxy in front of it, or grafana.secureCookies: false"]
+    settings_from_mapping("prod", {"internet-id-monitoring:docker": {"bindAddress": "10.0.0.5"},
+                                   "internet-id-monitoring:grafana": {"rootUrl": "https://grafana.example.org/"}},
+                          require_secrets=False)

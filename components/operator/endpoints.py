@@ -77,7 +77,7 @@ class Endpoints:
     grafana_user: str
     api_health: str | None = None
     """A URL of the API's health endpoint; ``None``: judge the API by the blackbox probe in Prometheus."""
-    web_auth: tuple[str, str] | None = None
+    web_auth: tuple[str, str] | None = field(default=None, repr=False)
     """User and password Prometheus and Alertmanager require (``webAuth``); ``None``: send none."""
 
 
@@ -91,7 +91,7 @@ WEB_PASSWORD_OUTPUT = "webAuthPassword"
 class WebCredentials:
     """What the commands send to Prometheus and Alertmanager; ``note`` says why there is nothing to send."""
 
-    auth: tuple[str, str] | None
+    auth: tuple[str, str] | None = field(repr=False)
     note: str = ""
 
 

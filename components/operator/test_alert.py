@@ -178,7 +178,7 @@ class TestAlert:
     duration: float | None = None
     """Seconds to hold the alert; ``None``: the plan's default (group_wait + group_interval + margin)."""
     timeout: float = 30.0
-    auth: tuple[str, str] | None = None
+    auth: tuple[str, str] | None = field(default=None, repr=False)
     """User and password Alertmanager requires (``webAuth``), sent as basic auth."""
     out: TextIO | None = None
     """Progress lines (default: stdout)."""

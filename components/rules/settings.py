@@ -24,7 +24,7 @@ from pydantic import Field, field_validator, model_validator
 
 from components.durations import Duration, seconds
 from components.model import ConfigModel, HttpUrl
-from components.rules.catalogue import BY_NAME, PAIRS, Alert
+from components.rules.catalogue import BY_NAME, CATALOGUE, PAIRS, Alert
 
 DEFAULT_RUNBOOK_BASE_URL = "https://github.com/subculture-collective/internet-id-monitoring/blob/main/docs/runbook.md"
 DEFAULT_API_CONTAINERS = "(.+[-_])?api([-_][0-9]+)?"
@@ -141,6 +141,11 @@ class RuleSettings(ConfigModel):
                     f"than {critical} (critical) threshold {self.threshold(critical):g}"
                 )
         return self
+
+    def most_changes_to_flap(self) -> int:
+        """The highest threshold of the enabled flapping alerts: the changes a target must exceed in ``flapWindow``."""
+        return int(max((self.threshold(alert.name) for alert in CATALOGUE
+                        if alert.threshold_kind == "changes" and alert.name not in self.disabled), default=0))
 
     def threshold(self, name: str) -> float:
         """Effective threshold of an alert that has one."""

@@ -86,6 +86,13 @@ class SloAlerting(ConfigModel):
             raise ValueError(f"{value!r} must be between 1s and 4m (Prometheus forgets a series not written for 5m)")
         return value
 
+    @model_validator(mode="after")
+    def _some_pair(self) -> SloAlerting:
+        if not self.page and not self.ticket:
+            raise ValueError("page and ticket are both empty: give at least one burn-rate pair (the SLO "
+                             "recordings are built on their windows)")
+        return self
+
     def pairs(self) -> list[tuple[str, BurnRateWindow]]:
         """(``page`` or ``ticket``, pair), pages first."""
         return [("page", pair) for pair in self.page] + [("ticket", pair) for pair in self.ticket]

@@ -230,10 +230,28 @@ class Tally:
                 f"{self.stand_in} with data (stand-ins)")
 
 
+def _wait_for_fresh_scrapes(api: PrometheusApi, scrape: float) -> None:
+    """Every target scraped successfully at least twice within the panels' ``$__rate_interval``: on a loaded
+    machine a slow scrape (node_exporter's collectors past the 2s timeout) would leave every ``irate`` empty,
+    which says nothing about the dashboards."""
+    window = f"{int(4 * scrape)}s"
+    stale: list[str] = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        rows = api.instant(f"sum_over_time(up[{window}]) < 2")
+        stale = sorted(f"{row['metric'].get('job')} {row['metric'].get('instance')}" for row in rows)
+        if not stale:
+            return
+        time.sleep(scrape)
+    pytest.fail(f"targets without two good scrapes in {window} for 60 s (an overloaded machine?): "
+                + ", ".join(stale), pytrace=False)
+
+
 def test_panels_show_data(live: LiveStack, record_property: Callable[[str, object], None]) -> None:
     api = PrometheusApi(live.prometheus.url, live.prometheus.auth)
     time.sleep(max(0.0, WARM_UP - (time.monotonic() - live.started_at)))
     scrape = seconds(live.settings.prometheus.scrape_interval)
+    _wait_for_fresh_scrapes(api, scrape)
 
     tallies, empty, unexplained = [], [], []
     for dashboard in deployed_dashboards(live):

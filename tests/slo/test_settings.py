@@ -8,6 +8,7 @@ import pytest
 
 from components.config_source import settings_from_mapping, settings_from_stack_file
 from components.settings import SettingsError
+from components.slo.render import slo_rule_groups
 from components.slo.sli import API_DURATION_BUCKETS, le_matcher
 from tests.conftest import STACKS
 from tests.live.harness.api_standin import HTTP_BUCKETS
@@ -117,3 +118,18 @@ def test_every_bad_slo_is_reported_at_once() -> None:
 def test_no_slos_at_all() -> None:
     settings = settings_from_mapping("dev", {f"{NS}:slos": []}, require_secrets=False)
     assert settings.slos == []
+
+
+def test_burn_rate_pairs_cannot_all_be_removed() -> None:
+    assert problems({"sloAlerting": {"page": [], "ticket": []}}) == [
+        f"{NS}:sloAlerting: page and ticket are both empty: give at least one burn-rate pair (the SLO recordings "
+        "are built on their windows)"]
+
+
+def test_one_tier_alone_renders() -> None:
+    settings = settings_from_mapping("dev", {f"{NS}:sloAlerting": {"ticket": []}}, require_secrets=False)
+    groups = slo_rule_groups(settings.slos, settings.slo_alerting, "https://runbooks.example.org/")
+    assert groups is not None
+    severities = {rule["labels"]["severity"] for group in groups["groups"] for rule in group["rules"]
+                  if rule.get("alert") == "ErrorBudgetBurn"}
+    assert severities == {"critical"}

@@ -100,14 +100,20 @@ def test_provisioned_datasources_read_the_password_from_the_container() -> None:
         assert source["secureJsonData"] == {"basicAuthPassword": "$__file{/run/secrets/monitoring-web-password}"}
 
 
+PLAIN_HTTP_GRAFANA = {"grafana": {"secureCookies": False}}
+"""As dev sets it: Grafana's login over plain http beyond loopback needs a cookie without ``Secure``."""
+
+
 def test_a_published_bind_address_needs_auth() -> None:
     with pytest.raises(SettingsError) as refused:
-        load_settings("dev", {"docker": {"bindAddress": "0.0.0.0"}, "webAuth": {"enabled": False}}, {},
+        load_settings("dev", {"docker": {"bindAddress": "0.0.0.0"}, "webAuth": {"enabled": False},
+                             **PLAIN_HTTP_GRAFANA}, {},
                       require_secrets=False)
     assert refused.value.problems == [
         "internet-id-monitoring:docker.bindAddress: 0.0.0.0 is not a loopback address, which needs "
         "webAuth.enabled (Prometheus and Alertmanager would answer anyone reaching it); turn it on or bind "
         "127.0.0.1 behind a proxy"]
-    published = load_settings("dev", {"docker": {"bindAddress": "0.0.0.0"}}, {}, require_secrets=False)
+    published = load_settings("dev", {"docker": {"bindAddress": "0.0.0.0"}, **PLAIN_HTTP_GRAFANA}, {},
+                              require_secrets=False)
     assert published.docker.bind_address.is_unspecified
     assert not load_settings("dev", {"webAuth": {"enabled": False}}, {}, require_secrets=False).web_auth.enabled
