@@ -41,40 +41,33 @@ class Inhibition:
 DATABASE_POOL_ALERTS = ("DatabaseConnectionPoolExhaustion", "DatabaseConnectionPoolCritical")
 
 
+def _same_identity(pairs: tuple[tuple[str, str], ...], why: str) -> tuple[Inhibition, ...]:
+    """One rule per (source, target) pair of the catalogue, equal on the pair's shared ``identity`` labels;
+    ``why`` is formatted with ``source``, ``target`` and ``identity``."""
+    rules = []
+    for source, target in pairs:
+        identity = BY_NAME[source].identity
+        if not identity or BY_NAME[target].identity != identity:
+            raise ValueError(f"{target}/{source}: both need the same non-empty identity in the catalogue")
+        rules.append(Inhibition(
+            source=(f'alertname="{source}"',),
+            target=(f'alertname="{target}"',),
+            equal=("cluster", "environment", *identity),
+            why=why.format(source=source, target=target, identity=", ".join(identity)),
+        ))
+    return tuple(rules)
+
+
 def tier_inhibitions() -> tuple[Inhibition, ...]:
     """One rule per warning/critical pair, derived from the catalogue's ``identity`` labels."""
-    rules = []
-    for warning, critical in PAIRS:
-        identity = BY_NAME[critical].identity
-        if not identity or BY_NAME[warning].identity != identity:
-            raise ValueError(f"{warning}/{critical}: both tiers need the same non-empty identity in the catalogue")
-        rules.append(
-            Inhibition(
-                source=(f'alertname="{critical}"',),
-                target=(f'alertname="{warning}"',),
-                equal=("cluster", "environment", *identity),
-                why=f"{critical} makes {warning} of the same {', '.join(identity)} noise (same condition, worse)",
-            )
-        )
-    return tuple(rules)
+    return _same_identity(tuple((critical, warning) for warning, critical in PAIRS),
+                          "{source} makes {target} of the same {identity} noise (same condition, worse)")
 
 
 def flapping_inhibitions() -> tuple[Inhibition, ...]:
     """One rule per outage/flapping pair, derived from the outage alert's ``identity`` in the catalogue."""
-    rules = []
-    for outage, flapping in FLAPPING:
-        identity = BY_NAME[outage].identity
-        if not identity or BY_NAME[flapping].identity != identity:
-            raise ValueError(f"{outage}/{flapping}: both need the same non-empty identity in the catalogue")
-        rules.append(
-            Inhibition(
-                source=(f'alertname="{outage}"',),
-                target=(f'alertname="{flapping}"',),
-                equal=("cluster", "environment", *identity),
-                why=f"{outage} of the same {', '.join(identity)} already pages or posts the outage the flapping led to",
-            )
-        )
-    return tuple(rules)
+    return _same_identity(FLAPPING, "{source} of the same {identity} already pages or posts the outage the "
+                                    "flapping led to")
 
 
 SERVICE_FLAPPING = (flapping_name("ServiceDown"), flapping_name("WebServiceDown"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import socket
 import urllib.error
@@ -10,6 +9,7 @@ import urllib.request
 from typing import Any
 
 from components.model import check_http_url
+from components.webauth.config import authorization
 
 
 class FetchError(Exception):
@@ -59,8 +59,7 @@ def request(
         data = json.dumps(body).encode()
         headers["Content-Type"] = "application/json"
     if auth is not None:
-        token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
-        headers["Authorization"] = f"Basic {token}"
+        headers["Authorization"] = f"Basic {authorization(*auth)}"
     req = urllib.request.Request(url, data=data, method=method, headers=headers)
     try:
         with urllib.request.urlopen(req, timeout=timeout) as response:

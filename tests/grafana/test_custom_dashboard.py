@@ -16,6 +16,7 @@ from components.rules.render import rule_groups
 from components.rules.settings import RuleSettings
 from components.slo.render import slo_rule_groups
 from components.slo.settings import DEFAULT_SLO_ALERTING, DEFAULT_SLOS
+from tests.promql import metric_names
 from tests.tools import python_output, run_tool
 
 # Every metric the dashboard may query, with who exposes it.
@@ -42,19 +43,6 @@ ALLOWED_METRICS = {
 # Labels each query may group or match on (the API's labels, exporter labels, target labels).
 ALLOWED_LABELS = {"job", "instance", "route", "status_code", "method", "outcome", "platform", "status",
                   "provider", "operation", "table", "datname", "db", "le", "alertstate", "cache_type", "slo"}
-PROMQL_WORDS = {"sum", "max", "min", "avg", "count", "rate", "histogram_quantile", "by", "without", "on",
-                "ignoring", "group_left", "group_right", "and", "or", "unless", "bool", "offset", "vector"}
-
-
-def metric_names(expr: str) -> set[str]:
-    """Metric names in ``expr``: identifiers outside strings, matchers, ranges and grouping clauses."""
-    text = re.sub(r'"[^"]*"', '""', expr)
-    text = re.sub(r"\{[^}]*\}", " ", text)
-    text = re.sub(r"\[[^\]]*\]", " ", text)
-    text = re.sub(r"\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)", " ", text)
-    names = {m.group(0) for m in re.finditer(r"[A-Za-z_:][A-Za-z0-9_:]*", text)
-             if not text[m.end():].lstrip().startswith("(")}
-    return {n for n in names if n not in PROMQL_WORDS and not re.fullmatch(r"[0-9.e]+", n)}
 
 
 def labels(expr: str) -> set[str]:
@@ -125,10 +113,6 @@ def test_queries_use_only_allowed_metrics_and_labels() -> None:
     used = set().union(*(metric_names(e) for e in all_queries(RuleSettings())))
     assert used == ALLOWED_METRICS, f"allow-list entries no query uses: {ALLOWED_METRICS - used}"
 
-
-def test_metric_name_extraction() -> None:
-    assert metric_names('sum by (le) (rate(a_bucket{job="x"}[5m])) / on(instance) b > 0') == {"a_bucket", "b"}
-    assert metric_names('count(ALERTS{alertstate="firing"}) or vector(0)') == {"ALERTS"}
 
 
 def test_every_query_is_valid_promql(tmp_path: Path) -> None:

@@ -28,8 +28,9 @@ from components.durations import seconds
 from components.grafana.community import DEFAULT_CACHE_DIR, read_cached, render_community
 from components.grafana.custom_dashboard import UID as CUSTOM_UID
 from components.grafana.settings import CommunityDashboard
-from tests.live.harness.panels import PanelRun, PrometheusApi, QueryError, finite_values, metric_names, run_panels
+from tests.live.harness.panels import PanelRun, PrometheusApi, QueryError, finite_values, run_panels
 from tests.live.harness.stack import LiveStack
+from tests.promql import metric_names
 
 pytestmark = pytest.mark.live
 

@@ -10,7 +10,6 @@ from tests.live.harness.panels import (
     PrometheusApi,
     builtins,
     interpolate,
-    metric_names,
     panels,
     query_options,
     resolve_variables,
@@ -106,9 +105,3 @@ def test_every_querying_panel_is_found_and_hidden_targets_are_left_out() -> None
     assert [p["title"] for p in found] == ["a", "b", "c"]
     assert visible_exprs(found[0]) == [("up", False)]
     assert visible_exprs(found[1]) == [("y", True)]
-
-
-def test_metric_names() -> None:
-    assert metric_names('sum by (cpu) (irate(node_cpu_seconds_total{mode="idle"}[5m])) / on(instance) '
-                        "group_left count(node_uname_info) * 100") == {"node_cpu_seconds_total", "node_uname_info"}
-    assert metric_names("topk(5, irate(redis_commands_total[1m]))") == {"redis_commands_total"}

@@ -22,18 +22,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tests.live.harness.clients import get_json
+from tests.promql import metric_names
 
 Value = str | list[str]
 ALL = "$__all"
 _VARIABLE = re.compile(r"\$\{(?P<braced>[A-Za-z0-9_]+)(?::(?P<format>[A-Za-z]+))?\}|\[\[(?P<old>[A-Za-z0-9_]+)\]\]"
                        r"|\$(?P<plain>[A-Za-z0-9_]+)")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
-PROMQL_WORDS = frozenset({
-    "by", "without", "on", "ignoring", "group_left", "group_right", "and", "or", "unless", "bool", "offset",
-    "sum", "min", "max", "avg", "count", "stddev", "stdvar", "topk", "bottomk", "quantile", "count_values",
-    "group", "inf", "nan", "e"})
-
-
 def seconds(text: str) -> float:
     """``"2s"``, ``"1m"``, ``"now-6h"`` → seconds (Grafana's and Prometheus' duration notation)."""
     match = re.fullmatch(r"(?:now-)?(\d+(?:\.\d+)?)(ms|s|m|h|d|w|y)", text.strip())
@@ -68,17 +63,6 @@ def visible_exprs(panel: Mapping[str, Any]) -> list[tuple[str, bool]]:
     """(expr, instant) of each target Grafana runs: not hidden, with an expression."""
     return [(str(t["expr"]), bool(t.get("instant")) and not t.get("range"))
             for t in panel.get("targets", []) if isinstance(t, dict) and t.get("expr") and not t.get("hide")]
-
-
-def metric_names(expr: str) -> set[str]:
-    """Metric names an expression reads (identifiers outside strings, matchers, ranges, groupings and calls)."""
-    text = re.sub(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'', '""', expr)
-    text = re.sub(r"\{[^}]*\}", " ", text)
-    text = re.sub(r"\[[^\]]*\]", " ", text)
-    text = re.sub(r"\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)", " ", text)
-    names = {m.group(0) for m in re.finditer(r"[A-Za-z_:][A-Za-z0-9_:]*", text)
-             if not text[m.end():].lstrip().startswith("(")}
-    return {n for n in names if n.lower() not in PROMQL_WORDS and not re.fullmatch(r"\d.*", n)}
 
 
 def format_value(value: Value, fmt: str | None = None) -> str:

@@ -7,7 +7,6 @@ Every process started here is registered; a stack stops its own with ``stop_unde
 from __future__ import annotations
 
 import atexit
-import base64
 import contextlib
 import ctypes
 import os
@@ -20,6 +19,8 @@ import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+from components.webauth.config import authorization
 
 # Binary -> Debian package that ships it (named in the failure when it is missing).
 DEBIAN_PACKAGES: dict[str, str] = {
@@ -214,8 +215,7 @@ def authorized(url: str, auth: tuple[str, str] | None, **kwargs: Any) -> urllib.
     """A request for ``url`` that sends ``auth`` (user, password) as basic auth, when given."""
     request = urllib.request.Request(url, **kwargs)
     if auth is not None:
-        token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
-        request.add_header("Authorization", f"Basic {token}")
+        request.add_header("Authorization", f"Basic {authorization(*auth)}")
     return request
 
 
