@@ -23,12 +23,12 @@ from components.containers.settings import (
     PostgresExporterSettings,
     check_images,
 )
-from components.durations import seconds
+from components.durations import format_duration, seconds
 from components.grafana.settings import ADMIN_PASSWORD_SECRET, GrafanaSettings, admin_password_problems
 from components.incident.settings import IncidentSettings
 from components.model import ConfigModel, SettingsError
 from components.prometheus.settings import PrometheusSettings, TargetSettings
-from components.rules.settings import RuleSettings, format_duration
+from components.rules.settings import RuleSettings
 from components.secrets import Secret
 from components.slo.settings import DEFAULT_SLOS, SloAlerting, Slos, slo_problems
 from components.versions import IMAGES

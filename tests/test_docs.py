@@ -24,7 +24,7 @@ from components.cli import UserError, build_parser
 from components.config_source import settings_from_stack_file
 from components.containers.docs import what_runs_table
 from components.containers.settings import DockerSettings, PortSettings
-from components.operator.test_alert import RUNBOOK_ANCHOR
+from components.operator.alert_drill import RUNBOOK_ANCHOR
 from components.render import rule_files
 from tests.conftest import STACKS
 

@@ -17,9 +17,9 @@ if TYPE_CHECKING:
     from components.settings import StackSettings
 
 SECRETS_DIR = "/run/secrets"
+"""Where credential files go in the containers that read them from a file."""
 DOCKER_HOST_NAME = "host.docker.internal"
 """How containers name the Docker host (``host-gateway``), e.g. to reach node_exporter in its network namespace."""
-"""Where credential files go in the containers that read them from a file."""
 
 Published = Literal["prometheus", "alertmanager", "grafana"]
 """The ``ports.*`` setting that publishes a container's port on ``docker.bindAddress``."""

@@ -11,8 +11,8 @@ from typing import Any
 from components.cli_args import http_url, positive_seconds, seconds
 from components.config_source import PROJECT_DIR, settings_from_stack_file
 from components.exit_codes import EXIT_USAGE
+from components.operator.alert_drill import DEFAULT_SERVICE, SEVERITIES, AlertDrill, duration_plan, labels_for, run
 from components.operator.endpoints import WEB_PASSWORD_ENV, default_endpoints, stack_outputs, web_credentials
-from components.operator.test_alert import DEFAULT_SERVICE, SEVERITIES, TestAlert, duration_plan, labels_for, run
 from components.operator.verify import verify
 
 PASSWORD_ENV = "GRAFANA_ADMIN_PASSWORD"
@@ -107,6 +107,6 @@ def run_test_alert(args: argparse.Namespace) -> int:
     credentials = web_credentials(settings, PROJECT_DIR, os.environ)
     if credentials.note:
         print(credentials.note, file=sys.stderr)
-    alert = TestAlert(settings, url, args.severity, service=args.service, duration=args.duration,
+    alert = AlertDrill(settings, url, args.severity, service=args.service, duration=args.duration,
                       timeout=args.timeout, auth=credentials.auth)
     return run(alert)

@@ -25,8 +25,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from components import yamltext
-from components.durations import seconds
-from components.rules.settings import format_duration
+from components.durations import format_duration, seconds
 from components.slo.settings import BurnRateWindow, Slo, SloAlerting
 from components.slo.sli import ALERT, SEVERITIES, le_matcher
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import pytest
 
-from components.operator.test_alert import ALERTNAME, TestAlert, duration_plan, labels_for, run
+from components.operator.alert_drill import ALERTNAME, AlertDrill, duration_plan, labels_for, run
 from tests.live.harness.receivers import HttpRequest, Mail, channel_of, pd_field, slack_text
 from tests.live.harness.stack import LiveStack
 
@@ -22,7 +22,7 @@ ARRIVE = 20.0
 def send(live: LiveStack, severity: str, *, service: str = "monitoring-test", duration: float | None = None) -> str:
     """Send a test alert held for ``duration`` (default: what ``test-alert`` derives from the live timings)."""
     out = io.StringIO()
-    alert = TestAlert(live.settings, live.alertmanager.url, severity, service=service, duration=duration, timeout=20,
+    alert = AlertDrill(live.settings, live.alertmanager.url, severity, service=service, duration=duration, timeout=20,
                       out=out, auth=live.web_auth)
     assert run(alert, err=out) == 0, out.getvalue()
     assert not live.alertmanager.alerts_named(ALERTNAME)

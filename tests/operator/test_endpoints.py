@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from components.config_source import settings_from_mapping
+from components.operator.alert_drill import AlertDrill
 from components.operator.endpoints import Endpoints, WebCredentials, default_endpoints
-from components.operator.test_alert import TestAlert
 
 NS = "internet-id-monitoring"
 
@@ -31,5 +31,5 @@ def test_the_web_password_never_shows_in_a_repr() -> None:
     settings = settings_from_mapping("dev", {}, require_secrets=False)
     for value in (WebCredentials((settings.web_auth.user, password)),
                   Endpoints("http://p", "http://a", "http://g", "admin", web_auth=("iidmon", password)),
-                  TestAlert(settings, "http://a", "warning", auth=("iidmon", password))):
+                  AlertDrill(settings, "http://a", "warning", auth=("iidmon", password))):
         assert password not in repr(value), type(value).__name__

@@ -15,7 +15,7 @@ from components.config_source import settings_from_stack_file
 from components.rules.catalogue import BY_NAME, CATALOGUE, FLAPPING, PAIRS
 from components.rules.recording import RECORDINGS
 from components.rules.render import render_rule_files, render_rules, rule_groups
-from components.rules.settings import DEFAULT_RUNBOOK_BASE_URL, RuleSettings, format_duration
+from components.rules.settings import DEFAULT_RUNBOOK_BASE_URL, RuleSettings
 from components.settings import SettingsError, load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -349,7 +349,3 @@ def test_every_outage_alert_of_a_target_has_a_flapping_alert_like_it() -> None:
     assert "over the last 30m (threshold 6," in rule["annotations"]["description"]
     assert RuleSettings().flap_window == "10m"
     assert _rule(RuleSettings(), "DatabaseFlapping")["expr"] == 'changes(pg_up{job="postgres"}[10m]) > 4'
-
-
-def test_format_duration() -> None:
-    assert [format_duration(s) for s in (0, 6, 90, 120, 3600, 5400)] == ["0s", "6s", "1m30s", "2m", "1h", "1h30m"]

@@ -13,9 +13,9 @@ from components.alertmanager.routes import ROUTES
 from components.cli import main
 from components.config_source import settings_from_mapping, settings_from_stack_file, stack_file
 from components.exit_codes import EXIT_INTERRUPTED
-from components.operator import commands, test_alert
+from components.operator import alert_drill, commands
+from components.operator.alert_drill import ALERTNAME, AlertDrill, duration_plan, labels_for, routes_for, run
 from components.operator.endpoints import WEB_PASSWORD_ENV
-from components.operator.test_alert import ALERTNAME, TestAlert, duration_plan, labels_for, routes_for, run
 from components.settings import StackSettings
 from tests.operator.conftest import StandIns
 from tests.operator.test_verify import closed_port
@@ -96,7 +96,7 @@ def test_keeps_the_alert_alive_while_holding_it(standins: StandIns) -> None:
     clock = FakeClock()
     am = standins.alertmanager
     # The stand-in drops alerts whose endsAt passed by real time; real time is behind the fake clock's end.
-    alert = TestAlert(settings_from_stack_file("dev"), am.url, "warning", duration=50, out=io.StringIO(),
+    alert = AlertDrill(settings_from_stack_file("dev"), am.url, "warning", duration=50, out=io.StringIO(),
                       now=clock, sleep=clock.sleep)
     alert.started = clock()
     alert.posted = True
@@ -113,7 +113,7 @@ def test_ctrl_c_resolves_before_exiting(standins: StandIns) -> None:
     def interrupt(_: float) -> None:
         raise KeyboardInterrupt
 
-    alert = TestAlert(settings_from_stack_file("dev"), am.url, "critical", duration=60, out=out)
+    alert = AlertDrill(settings_from_stack_file("dev"), am.url, "critical", duration=60, out=out)
     alert.sleep = interrupt
     assert run(alert, err=io.StringIO()) == EXIT_INTERRUPTED
     assert "interrupted: resolving" in out.getvalue()
@@ -173,7 +173,7 @@ def test_default_duration_outlasts_the_routes_first_notification(stack: str, sev
     assert plan.route == severity and plan.timing == timing
     assert plan.default == DEFAULTS[severity]
     assert plan.too_short(DEFAULTS[severity]) is None and plan.risky(DEFAULTS[severity]) is None
-    alert = TestAlert(settings, "http://127.0.0.1:1", severity, service=service)
+    alert = AlertDrill(settings, "http://127.0.0.1:1", severity, service=service)
     assert alert.held == DEFAULTS[severity]
 
 
@@ -198,7 +198,7 @@ def test_routes_are_walked_like_alertmanager_walks_them() -> None:
     assert receivers(severity="none", service="api") == []  # the root route: timing "default"
     assert receivers(alertname="Watchdog", severity="critical") == ["watchdog"]
     for route in ROUTES:  # every matcher of the routing table is one the walk understands
-        test_alert._matches(route, {})
+        alert_drill._matches(route, {})
     settings = settings_from_stack_file("dev")
     assert duration_plan(settings, {"severity": "none"}).route == "default"
 

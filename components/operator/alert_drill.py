@@ -166,10 +166,8 @@ def duration_plan(settings: StackSettings, labels: dict[str, str]) -> DurationPl
 
 
 @dataclass
-class TestAlert:
+class AlertDrill:
     """One test alert and its posting; ``now`` and ``sleep`` are injectable for tests."""
-
-    __test__ = False  # not a pytest test class
 
     settings: StackSettings
     alertmanager: str
@@ -273,7 +271,7 @@ class TestAlert:
                  f"resolves get it at the group's next notification, within {self.plan.timing.group_interval}")
 
 
-def run(alert: TestAlert, *, err: TextIO | None = None) -> int:
+def run(alert: AlertDrill, *, err: TextIO | None = None) -> int:
     """Fire, hold and resolve ``alert``; one-line errors, Ctrl-C resolves before exiting."""
     err = err or sys.stderr
     try:
@@ -299,7 +297,7 @@ def run(alert: TestAlert, *, err: TextIO | None = None) -> int:
         return EXIT_INTERRUPTED
 
 
-def _resolve_quietly(alert: TestAlert, err: TextIO) -> None:
+def _resolve_quietly(alert: AlertDrill, err: TextIO) -> None:
     try:
         alert.post(alert.now())
     except FetchError:
