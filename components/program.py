@@ -22,18 +22,19 @@ from components.grafana.community import DEFAULT_CACHE_DIR, GRAFANA_COM
 from components.grafana.component import GrafanaResources, GrafanaResourcesArgs
 from components.grafana.dashboards import dashboard_specs
 from components.grafana.provisioning import datasources
-from components.grafana.settings import ADMIN_PASSWORD_SECRET, checked_admin_password
+from components.grafana.settings import checked_admin_password
 from components.incident.response import IncidentResponse, IncidentResponseArgs
 from components.render import render_documents
-from components.secrets import Secret
-from components.settings import PROJECT, SECRET_KEYS, SettingsError, StackSettings, load_settings
-from components.webauth.config import (
-    AUTHORIZATION_SECRET,
-    WEB_CONFIG_SECRET,
-    authorization,
-    render_web_config,
+from components.secret_keys import (
+    CONFIG_SECRETS,
+    GRAFANA_ADMIN_PASSWORD,
+    WEB_AUTH_AUTHORIZATION,
+    WEB_AUTH_CONFIG,
+    WEB_AUTH_PASSWORD,
 )
-from components.webauth.config import PASSWORD_SECRET as WEB_PASSWORD_SECRET
+from components.secrets import Secret
+from components.settings import PROJECT, SettingsError, StackSettings, load_settings
+from components.webauth.config import authorization, render_web_config
 
 
 def settings_from_pulumi() -> StackSettings:
@@ -48,9 +49,9 @@ def settings_from_pulumi() -> StackSettings:
         short = key if namespace == PROJECT else full_key
         config = pulumi.Config(namespace)
         is_secret = pulumi.runtime.is_config_secret(full_key) or full_key in env_secret_keys
-        if short in SECRET_KEYS and is_secret:
+        if short in CONFIG_SECRETS and is_secret:
             secrets[short] = Secret(short, config.require_secret(key), known=config.get(key))
-        elif short in SECRET_KEYS:
+        elif short in CONFIG_SECRETS:
             values[short] = "<plain text>"  # reported by load_settings as "is a secret"
         elif namespace == PROJECT:
             values[key] = decode_engine_value(config.get(key))
@@ -102,12 +103,12 @@ def web_auth_secrets(settings: StackSettings, secrets: dict[str, pulumi.Input[st
     """
     user = settings.web_auth.user
     password = random.RandomPassword("web-auth-password", length=32, special=False)
-    secrets[WEB_PASSWORD_SECRET] = pulumi.Output.secret(password.result)
-    secrets[WEB_CONFIG_SECRET] = pulumi.Output.secret(password.bcrypt_hash.apply(
+    secrets[WEB_AUTH_PASSWORD.key] = pulumi.Output.secret(password.result)
+    secrets[WEB_AUTH_CONFIG.key] = pulumi.Output.secret(password.bcrypt_hash.apply(
         lambda hashed: render_web_config(user, hashed)))
-    secrets[AUTHORIZATION_SECRET] = pulumi.Output.secret(password.result.apply(
+    secrets[WEB_AUTH_AUTHORIZATION.key] = pulumi.Output.secret(password.result.apply(
         lambda value: authorization(user, value)))
-    return {"webAuthUser": user, "webAuthPassword": pulumi.Output.secret(password.result)}
+    return {"webAuthUser": user, WEB_AUTH_PASSWORD.key: pulumi.Output.secret(password.result)}
 
 
 def build(settings: StackSettings) -> dict[str, Any]:
@@ -123,17 +124,17 @@ def build(settings: StackSettings) -> dict[str, Any]:
     # Before any resource: a required community dashboard that cannot be had stops the deploy here.
     dashboards = dashboard_specs(settings, cache_dir=DASHBOARD_CACHE, base_url=DASHBOARD_SOURCE, warn=pulumi.log.warn)
     secrets = config_secrets(settings)
-    if settings.grafana.generate_admin_password and ADMIN_PASSWORD_SECRET not in secrets:
+    if settings.grafana.generate_admin_password and GRAFANA_ADMIN_PASSWORD.key not in secrets:
         password = random.RandomPassword("grafana-admin-password", length=24, special=False)
-        secrets[ADMIN_PASSWORD_SECRET] = password.result
-        outputs["grafanaAdminPassword"] = pulumi.Output.secret(password.result)
-    if ADMIN_PASSWORD_SECRET not in secrets:
-        raise SettingsError(settings.stack, [f"{ADMIN_PASSWORD_SECRET}: not set (validated by load_settings)"])
+        secrets[GRAFANA_ADMIN_PASSWORD.key] = password.result
+        outputs[GRAFANA_ADMIN_PASSWORD.key] = pulumi.Output.secret(password.result)  # exported under its key
+    if GRAFANA_ADMIN_PASSWORD.key not in secrets:
+        raise SettingsError(settings.stack, [f"{GRAFANA_ADMIN_PASSWORD.key}: not set (validated by load_settings)"])
     # The weak-password check, wherever the password goes (the container's secret file, the provider).
     user = settings.grafana.admin_user
-    checked = pulumi.Output.secret(secrets[ADMIN_PASSWORD_SECRET]).apply(
+    checked = pulumi.Output.secret(secrets[GRAFANA_ADMIN_PASSWORD.key]).apply(
         lambda value: checked_admin_password(user, value))
-    secrets[ADMIN_PASSWORD_SECRET] = checked
+    secrets[GRAFANA_ADMIN_PASSWORD.key] = checked
 
     if settings.web_auth.enabled:
         outputs.update(web_auth_secrets(settings, secrets))
@@ -173,7 +174,7 @@ def build(settings: StackSettings) -> dict[str, Any]:
             dashboards=dashboards,
             retries=grafana.provider_retries,
             retry_wait=grafana.provider_retry_wait,
-            web_password=secrets.get(WEB_PASSWORD_SECRET),
+            web_password=secrets.get(WEB_AUTH_PASSWORD.key),
         ))
 
     outputs["prometheusUrl"] = prometheus_url(settings)

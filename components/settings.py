@@ -24,44 +24,20 @@ from components.containers.settings import (
     check_images,
 )
 from components.durations import format_duration, seconds
-from components.grafana.settings import ADMIN_PASSWORD_SECRET, GrafanaSettings, admin_password_problems
+from components.grafana.settings import GrafanaSettings, admin_password_problems
 from components.incident.settings import IncidentSettings
 from components.model import ConfigModel, SettingsError
 from components.prometheus.settings import PrometheusSettings, TargetSettings
 from components.rules.settings import RuleSettings
+from components.secret_keys import CONFIG_SECRETS, GRAFANA_ADMIN_PASSWORD, POSTGRES_EXPORTER_PASSWORD
 from components.secrets import Secret
 from components.slo.settings import DEFAULT_SLOS, SloAlerting, Slos, slo_problems
 from components.versions import IMAGES
 from components.webauth.settings import WebAuthSettings
 
-__all__ = ["PROJECT", "SECRET_KEYS", "STACK_DEFAULTS", "SettingsError", "StackSettings", "load_settings"]
+__all__ = ["PROJECT", "STACK_DEFAULTS", "SettingsError", "StackSettings", "load_settings"]
 
 PROJECT = "internet-id-monitoring"
-
-# Secret config keys: key -> what it is.  Keys without a namespace belong to the project.
-SECRET_KEYS: dict[str, str] = {
-    "grafanaAdminPassword": "Grafana admin password",
-    "smtpPassword": "SMTP password for e-mail notifications",
-    "slackWebhookUrl": (
-        "Slack incoming-webhook URL Alertmanager posts through (notifications.slack.delivery webhook) for "
-        "every channel without a webhook of its own"
-    ),
-    "slackWebhookUrlCritical": "incoming-webhook URL of the critical channel (notifications.slack.channelWebhooks)",
-    "slackWebhookUrlWarnings": "incoming-webhook URL of the warnings channel (notifications.slack.channelWebhooks)",
-    "slackWebhookUrlInfo": "incoming-webhook URL of the info channel (notifications.slack.channelWebhooks)",
-    "postgresExporterPassword": "password of the database user postgres-exporter logs in as",
-    "pagerdutyRoutingKey": "Events API v2 routing key of an externally managed production service",
-    "pagerdutyDatabaseRoutingKey": "Events API v2 routing key of an externally managed database service",
-    "pagerduty:token": "PagerDuty API token of the pagerduty provider",
-    "alertmanagerSlackToken": (
-        "Slack bot token Alertmanager posts with (notifications.slack.delivery bot): scope chat:write only"
-    ),
-    "slack:token": (
-        "Slack bot token of the slack provider (manages channels); Alertmanager posts with it only when "
-        "notifications.slack.useProviderToken is true"
-    ),
-    "sentry:token": "Sentry auth token of the sentry provider",
-}
 
 # Defaults that depend on the stack's name, filled in by ``load_settings``.
 STACK_DEFAULTS: dict[str, str] = {"environment": "{stack}", "cluster": "internet-id-{stack}"}
@@ -97,7 +73,7 @@ class StackSettings(ConfigModel):
     web_auth: WebAuthSettings = WebAuthSettings()
     """Basic authentication of Prometheus and Alertmanager (``components/webauth``)."""
     secrets: dict[str, Secret] = Field(default_factory=dict, exclude=True)
-    """Secret values by config key (see ``SECRET_KEYS``); never part of any rendered document."""
+    """Secret values by config key (``secret_keys.CONFIG_SECRETS``); never part of any rendered document."""
 
     @field_validator("images")
     @classmethod
@@ -193,7 +169,7 @@ class StackSettings(ConfigModel):
             **self.incident.required_secrets(),
         }
         if not self.targets.postgres.use_app_dev_credentials:
-            required["postgresExporterPassword"] = "postgres-exporter must log in to the database"
+            required[POSTGRES_EXPORTER_PASSWORD.key] = "postgres-exporter must log in to the database"
         for key in self.incident.provided_secrets():
             required.pop(key, None)
         return required
@@ -205,20 +181,20 @@ def load_settings(
     """Validate one stack's config; raise ``SettingsError`` naming every bad key at once.
 
     ``values`` holds the project's non-secret keys without namespace (``ports``, ``grafana``, …),
-    ``secrets`` the secret keys listed in ``SECRET_KEYS``.  ``require_secrets=False`` (the render
+    ``secrets`` the secret keys listed in ``CONFIG_SECRETS``.  ``require_secrets=False`` (the render
     command) accepts required secrets that are not set yet: rendered files only name them.
     """
     problems = [
         f"{_full_key(key)}: not a secret setting; set it with `pulumi config set --secret {_full_key(key)}`"
         for key in secrets
-        if key not in SECRET_KEYS
+        if key not in CONFIG_SECRETS
     ]
     problems += [
         f"{_full_key(key)}: is a secret; set it with `pulumi config set --secret {_full_key(key)} <value>`"
         for key in values
-        if key in SECRET_KEYS
+        if key in CONFIG_SECRETS
     ]
-    data = {k: v for k, v in values.items() if k not in SECRET_KEYS}
+    data = {k: v for k, v in values.items() if k not in CONFIG_SECRETS}
     for key, pattern in STACK_DEFAULTS.items():
         data.setdefault(key, pattern.format(stack=stack))
     if "stack" in data:
@@ -234,7 +210,7 @@ def load_settings(
                 f"{_full_key(key)}: required because {why}; set it with "
                 f"`pulumi config set --secret {_full_key(key)} <value>`"
             )
-    password = settings.secret(ADMIN_PASSWORD_SECRET)
+    password = settings.secret(GRAFANA_ADMIN_PASSWORD.key)
     if password is not None and password.known is not None:  # before the value reaches any resource
         problems += [f"{PROJECT}:{problem}" for problem in admin_password_problems(settings.grafana.admin_user,
                                                                                    password.known)]

@@ -6,13 +6,9 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from components import yamltext
+from components.alertmanager.credentials import credential_files
 from components.alertmanager.inhibitions import INHIBITIONS
-from components.alertmanager.receivers import (
-    SECRET_KEY_OF_FILE,
-    SLACK_BOT_TOKEN_FILE,
-    render_receivers,
-    used_secret_files,
-)
+from components.alertmanager.receivers import render_receivers
 from components.alertmanager.routes import DEFAULT_RECEIVER, GROUP_BY, ROUTES
 from components.secrets import Secret
 
@@ -84,9 +80,5 @@ def secret_files(settings: StackSettings) -> dict[str, Secret]:
     A secret not set in config (only possible in the render command, which never reads values)
     is returned as ``Secret(key, None)``; ``pulumi up`` refuses to run without required secrets.
     """
-    files: dict[str, Secret] = {}
-    for name in used_secret_files(settings):
-        bot = name == SLACK_BOT_TOKEN_FILE
-        key = settings.notifications.slack.bot_token_secret if bot else SECRET_KEY_OF_FILE[name]
-        files[name] = settings.secret(key) or Secret(key, None)
-    return files
+    return {name: settings.secret(secret.key) or Secret(secret.key, None)
+            for name, secret in credential_files(settings.notifications).items()}

@@ -16,9 +16,8 @@ from components.grafana.layout import (
     dashboard_folders,
     dashboard_path,
 )
-from components.grafana.settings import ADMIN_PASSWORD_SECRET
 from components.prometheus import jobs
-from components.webauth.config import PASSWORD_SECRET as WEB_PASSWORD_SECRET
+from components.secret_keys import GRAFANA_ADMIN_PASSWORD, WEB_AUTH_PASSWORD
 
 if TYPE_CHECKING:
     from components.settings import StackSettings
@@ -79,9 +78,9 @@ def runtime(settings: StackSettings, documents: Mapping[str, str]) -> Runtime:
     if grafana.migrate_angular_panels:
         env["GF_FEATURE_TOGGLES_ENABLE"] = AUTO_MIGRATE_OLD_PANELS
     live = None
-    secrets = {PASSWORD_FILE: SecretFile(ADMIN_PASSWORD_SECRET)}
+    secrets = {PASSWORD_FILE: SecretFile(GRAFANA_ADMIN_PASSWORD.key)}
     if grafana.provisioning == "files" and settings.web_auth.enabled:
-        secrets[WEB_PASSWORD_FILE] = SecretFile(WEB_PASSWORD_SECRET)
+        secrets[WEB_PASSWORD_FILE] = SecretFile(WEB_AUTH_PASSWORD.key)
     if grafana.provisioning == "files":
         env["GF_PATHS_PROVISIONING"] = PROVISIONING_DIR
         live = LiveConfig(directory=LIVE_DIR, binary="/run.sh", reload_urls=PROVISIONING_RELOAD,

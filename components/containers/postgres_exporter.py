@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING
 
 from components.containers.model import SECRETS_DIR, Container, Healthcheck, Runtime, ScrapeJob, SecretFile
 from components.prometheus import jobs
+from components.secret_keys import POSTGRES_EXPORTER_PASSWORD
 
 if TYPE_CHECKING:
     from components.settings import StackSettings
 
-PASSWORD_SECRET = "postgresExporterPassword"
 PASSWORD_FILE = f"{SECRETS_DIR}/postgres-exporter-password"
 APP_DEV_DATABASE_PASSWORD = "internetid"
 """Development password of the Internet-ID app's own compose database (not a secret: the app's documented
@@ -20,9 +20,9 @@ default), used only when a stack sets ``targets.postgres.useAppDevCredentials``.
 
 def runtime(settings: StackSettings, documents: Mapping[str, str]) -> Runtime:
     db = settings.targets.postgres
-    password = SecretFile(PASSWORD_SECRET)
-    if settings.secret(PASSWORD_SECRET) is None and db.use_app_dev_credentials:
-        password = SecretFile(PASSWORD_SECRET, APP_DEV_DATABASE_PASSWORD)
+    password = SecretFile(POSTGRES_EXPORTER_PASSWORD.key)
+    if settings.secret(POSTGRES_EXPORTER_PASSWORD.key) is None and db.use_app_dev_credentials:
+        password = SecretFile(POSTGRES_EXPORTER_PASSWORD.key, APP_DEV_DATABASE_PASSWORD)
     return Runtime(
         command=[f"--collector.{name}" for name in settings.postgres_exporter.collectors],
         env={

@@ -12,14 +12,8 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from components.containers.model import LiveConfig, SecretFile
-from components.webauth.config import (
-    AUTHORIZATION_FILE,
-    AUTHORIZATION_SECRET,
-    PASSWORD_FILE,
-    PASSWORD_SECRET,
-    WEB_CONFIG_FILE,
-    WEB_CONFIG_SECRET,
-)
+from components.secret_keys import WEB_AUTH_AUTHORIZATION, WEB_AUTH_CONFIG, WEB_AUTH_PASSWORD
+from components.webauth.config import AUTHORIZATION_FILE, PASSWORD_FILE, WEB_CONFIG_FILE
 
 if TYPE_CHECKING:
     from components.settings import StackSettings
@@ -42,11 +36,11 @@ def web_auth_files(settings: StackSettings, live: LiveConfig, *, client_password
     directory = live.directory.rstrip("/")
     authorization = f"{directory}/{AUTHORIZATION_FILE}"
     uploads = {
-        f"{directory}/{WEB_CONFIG_FILE}": SecretFile(WEB_CONFIG_SECRET),
-        authorization: SecretFile(AUTHORIZATION_SECRET),
+        f"{directory}/{WEB_CONFIG_FILE}": SecretFile(WEB_AUTH_CONFIG.key),
+        authorization: SecretFile(WEB_AUTH_AUTHORIZATION.key),
     }
     if client_password:
-        uploads[f"{directory}/{PASSWORD_FILE}"] = SecretFile(PASSWORD_SECRET)
+        uploads[f"{directory}/{PASSWORD_FILE}"] = SecretFile(WEB_AUTH_PASSWORD.key)
     return WebAuthFiles(
         live=replace(live, authorization_file=authorization),
         command=[f"--web.config.file={directory}/{WEB_CONFIG_FILE}"],

@@ -17,6 +17,7 @@ from components.incident.pagerduty import PagerDuty
 from components.incident.sentry import Sentry
 from components.incident.settings import IncidentSettings
 from components.incident.slack import Slack
+from components.secret_keys import PAGERDUTY_TOKEN, SENTRY_TOKEN, SLACK_PROVIDER_TOKEN, SecretKey
 
 
 def shared_channel_names(environment: str, channels: SlackChannels) -> list[str]:
@@ -40,10 +41,11 @@ class IncidentResponseArgs:
     tokens: Mapping[str, pulumi.Input[str]]
     """Provider tokens by secret config key (``pagerduty:token`` …); those of the enabled vendors are required."""
 
-    def token(self, key: str) -> pulumi.Input[str]:
-        value = self.tokens.get(key)
+    def token(self, secret: SecretKey) -> pulumi.Input[str]:
+        value = self.tokens.get(secret.key)
         if value is None:
-            raise ValueError(f"{key}: required by the incident settings; `pulumi config set --secret {key} <value>`")
+            raise ValueError(f"{secret.key}: required by the incident settings; "
+                             f"`pulumi config set --secret {secret.key} <value>`")
         return value
 
 
@@ -72,7 +74,7 @@ class IncidentResponse(pulumi.ComponentResource):
 
         if incident.pagerduty.enabled:
             self.pagerduty = PagerDuty(
-                f"{name}-pagerduty", incident.pagerduty, args.token("pagerduty:token"), opts=child
+                f"{name}-pagerduty", incident.pagerduty, args.token(PAGERDUTY_TOKEN), opts=child
             )
             self.routing_keys = dict(self.pagerduty.routing_keys)
             self.pagerduty_service_ids = dict(self.pagerduty.service_ids)
@@ -89,7 +91,7 @@ class IncidentResponse(pulumi.ComponentResource):
                 incident.slack,
                 channels=args.slack_channels,
                 environment=args.environment,
-                token=args.token("slack:token"),
+                token=args.token(SLACK_PROVIDER_TOKEN),
                 opts=child,
             )
             self.slack_channel_ids = dict(self.slack.channel_ids)
@@ -99,7 +101,7 @@ class IncidentResponse(pulumi.ComponentResource):
                 f"{name}-sentry",
                 incident.sentry,
                 args.environment,
-                args.token("sentry:token"),
+                args.token(SENTRY_TOKEN),
                 opts=child,
             )
             self.sentry_dsn = self.sentry.dsn

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from components.containers.urls import alertmanager_url, grafana_url, prometheus_url
+from components.secret_keys import WEB_AUTH_PASSWORD
 
 if TYPE_CHECKING:
     from components.settings import StackSettings
@@ -83,8 +84,8 @@ class Endpoints:
 
 WEB_PASSWORD_ENV = "IIDMON_WEB_PASSWORD"
 """Overrides the password read from the stack (e.g. where the Pulumi CLI or the state is not at hand)."""
-WEB_PASSWORD_OUTPUT = "webAuthPassword"
-"""The secret stack output holding it (``program.web_auth_secrets``)."""
+WEB_PASSWORD_OUTPUT = WEB_AUTH_PASSWORD.key
+"""The secret stack output holding it, named after the secret (``program.web_auth_secrets``)."""
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ import pytest
 import yaml
 
 from components.alertmanager.config import alertmanager_document, secret_files
-from components.alertmanager.receivers import SECRET_KEY_OF_FILE
 from components.alertmanager.routes import RECEIVERS, ROUTES
 from components.config_source import settings_from_mapping
 from components.render import redacted_secret_files, render_documents
@@ -161,6 +160,14 @@ _FILES_OF_MODE = {
     "webhook-critical-only": {"slack-webhook-url-critical", "slack-webhook-url",
                               "pagerduty-routing-key", "pagerduty-database-routing-key"},
 }
+_KEY_OF_FILE = {
+    "slack-bot-token": "alertmanagerSlackToken", "slack-webhook-url": "slackWebhookUrl",
+    "slack-webhook-url-critical": "slackWebhookUrlCritical", "slack-webhook-url-warnings": "slackWebhookUrlWarnings",
+    "slack-webhook-url-info": "slackWebhookUrlInfo", "pagerduty-routing-key": "pagerdutyRoutingKey",
+    "pagerduty-database-routing-key": "pagerdutyDatabaseRoutingKey", "smtp-password": "smtpPassword",
+}
+"""The secret config key each credential file holds (the provider's token in slack-bot-token only with
+useProviderToken)."""
 _SLACK_OF_MODE: dict[str, dict[str, Any]] = {
     "bot": {"slack": {"delivery": "bot"}},
     "webhook": {"slack": {"delivery": "webhook"}},
@@ -178,7 +185,7 @@ def test_secret_files_hold_the_right_secrets_and_the_config_holds_none(mode: str
     assert set(files) == _FILES_OF_MODE[mode]
     for name, secret in files.items():
         assert isinstance(secret, Secret)
-        assert secret.key == SECRET_KEY_OF_FILE[name]
+        assert secret.key == _KEY_OF_FILE[name]
         assert secret.value == FAKE[secret.key]
     documents = render_documents(settings)
     everything = "\n".join(documents.values())
