@@ -15,8 +15,8 @@ import pulumi_docker as docker
 import pulumi_random as random
 
 from components.config_source import decode_engine_value
-from components.containers import container_specs, host_path_problems, mount_is_shared
 from components.containers.component import MonitoringContainers, MonitoringContainersArgs
+from components.containers.specs import container_specs, host_path_problems, mount_is_shared
 from components.containers.urls import alertmanager_url, grafana_url, prometheus_url
 from components.grafana.community import DEFAULT_CACHE_DIR, GRAFANA_COM
 from components.grafana.component import GrafanaResources, GrafanaResourcesArgs

@@ -15,7 +15,6 @@ from components.secrets import Secret
 if TYPE_CHECKING:
     from components.settings import StackSettings
 
-CONFIG_DIR = "/etc/alertmanager"
 TEMPLATES_GLOB = "templates/*.tmpl"
 """Relative to alertmanager.yml: Alertmanager resolves it against the config file's directory."""
 

@@ -5,16 +5,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from components.alertmanager.config import CONFIG_DIR, secret_files
+from components.alertmanager.credentials import credential_files
 from components.containers.model import Container, Healthcheck, LiveConfig, Runtime, ScrapeJob, SecretFile
 from components.containers.urls import alertmanager_url
 from components.containers.web_auth import web_auth_files
 from components.documents import ALERTMANAGER_CONFIG, ALERTMANAGER_TEMPLATES_DIR
-from components.prometheus import jobs
 
 if TYPE_CHECKING:
     from components.settings import StackSettings
 
+
+CONFIG_DIR = "/etc/alertmanager"
+"""Where Alertmanager reads alertmanager.yml and its templates (its config volume)."""
 
 LIVE = LiveConfig(
     directory=CONFIG_DIR,
@@ -51,7 +53,8 @@ def runtime(settings: StackSettings, documents: Mapping[str, str]) -> Runtime:
         ],
         uploads={f"{CONFIG_DIR}/alertmanager.yml": ALERTMANAGER_CONFIG, **templates},
         secret_uploads={
-            **{f"{secrets_dir}/{name}": SecretFile(secret.key) for name, secret in secret_files(settings).items()},
+            **{f"{secrets_dir}/{name}": SecretFile(secret.key)
+               for name, secret in credential_files(settings.notifications).items()},
             **auth.secret_uploads,
         },
         volumes={"alertmanager-data": "/alertmanager"},
@@ -61,10 +64,11 @@ def runtime(settings: StackSettings, documents: Mapping[str, str]) -> Runtime:
 RECORD = Container(
     name="alertmanager",
     description="routes alerts by severity to PagerDuty, Slack and e-mail, with inhibitions",
+    image="prom/alertmanager:v0.26.0",
     port=9093,
     memory_mb=256,
     healthcheck=Healthcheck("/-/healthy"),
     published="alertmanager",
-    scrape=ScrapeJob(jobs.ALERTMANAGER, "alertmanager", web_auth=True),
+    scrape=ScrapeJob("alertmanager", "alertmanager", web_auth=True),
     runtime=runtime,
 )

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 from components.containers.model import Container, Healthcheck, LiveConfig, Runtime, ScrapeJob
 from components.documents import BLACKBOX_CONFIG
-from components.prometheus import jobs
 
 if TYPE_CHECKING:
     from components.settings import StackSettings
@@ -33,12 +32,13 @@ def runtime(settings: StackSettings, documents: Mapping[str, str]) -> Runtime:
 RECORD = Container(
     name="blackbox-exporter",
     description="probes the web app and the API's /api/health over HTTP(S)",
+    image="prom/blackbox-exporter:v0.24.0",
     port=9115,
     memory_mb=128,
     healthcheck=Healthcheck("/-/healthy"),
     app_network="probes the web app and the API by their names there",
     app_only=True,
-    scrape=ScrapeJob(jobs.BLACKBOX_EXPORTER, "blackbox"),
+    scrape=ScrapeJob("blackbox-exporter", "blackbox"),
     runtime=runtime,
     user="",  # its image sets no USER: root
 )

@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from components.containers.model import Container, Healthcheck, Mount, Runtime, ScrapeJob
-from components.prometheus import jobs
 
 if TYPE_CHECKING:
     from components.settings import StackSettings
@@ -36,10 +35,11 @@ def runtime(settings: StackSettings, documents: Mapping[str, str]) -> Runtime:
 RECORD = Container(
     name="cadvisor",
     description="CPU, memory and network of every container on the Docker host",
+    image="gcr.io/cadvisor/cadvisor:v0.47.2",
     port=8080,
     memory_mb=512,
     healthcheck=Healthcheck("/healthz"),
-    scrape=ScrapeJob(jobs.CADVISOR, "containers"),
+    scrape=ScrapeJob("cadvisor", "containers"),
     runtime=runtime,
     user="",  # root
 )

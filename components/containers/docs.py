@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from components.containers import RECORDS
+from components.containers.records import RECORDS
 from components.containers.settings import DockerSettings, PortSettings
-from components.versions import IMAGES
 
 
 def what_runs_table() -> str:
@@ -21,6 +20,6 @@ def what_runs_table() -> str:
         if record.app_network:
             networks = f"{'app only' if record.app_only else 'monitoring, app'} ({record.app_network})"
         health = f"`{record.healthcheck.path}`" if record.healthcheck else "none, see below"
-        rows.append(f"| {record.name} | {record.description} | `{IMAGES[record.name]}` | {reachable} | {networks} "
+        rows.append(f"| {record.name} | {record.description} | `{record.image}` | {reachable} | {networks} "
                     f"| {health} |")
     return "\n".join(rows) + "\n"

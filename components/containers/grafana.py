@@ -16,7 +16,6 @@ from components.grafana.layout import (
     dashboard_folders,
     dashboard_path,
 )
-from components.prometheus import jobs
 from components.secret_keys import GRAFANA_ADMIN_PASSWORD, WEB_AUTH_PASSWORD
 
 if TYPE_CHECKING:
@@ -98,11 +97,12 @@ def runtime(settings: StackSettings, documents: Mapping[str, str]) -> Runtime:
 RECORD = Container(
     name="grafana",
     description="the dashboards, over the Prometheus and Alertmanager datasources",
+    image="grafana/grafana:10.2.2",
     port=3000,
     memory_mb=512,
     healthcheck=Healthcheck("/api/health", start_period="60s"),
     published="grafana",
-    scrape=ScrapeJob(jobs.GRAFANA, "grafana"),
+    scrape=ScrapeJob("grafana", "grafana"),
     runtime=runtime,
     user="472",
 )

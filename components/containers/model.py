@@ -1,7 +1,8 @@
 """The shapes of the container records: what one running component is, and what Docker is asked to run.
 
 ``Container`` is the record (kube-prometheus' ``components/<x>.libsonnet`` parameter block): every
-fact of one component that the container spec, its scrape job, the datasource URLs, TargetDown
+fact of one component (its pinned image, its scrape job and the selector of its series included) that the
+container spec, the scrape config, the rules' selectors, the datasource URLs, TargetDown, ``versions.IMAGES``
 and the README's "What runs" table are derived from.  ``ContainerSpec`` is what the Pulumi shell
 maps to a ``docker.Container``.
 """
@@ -75,6 +76,11 @@ class ScrapeJob:
     """Target host when not the container's name (a container in the host's network namespace)."""
     web_auth: bool = False
     """The target answers only with the stack's credentials (``webAuth``): the job sends them."""
+
+    @property
+    def selector(self) -> str:
+        """The label matcher of the job's series, as every rule and dashboard writes it."""
+        return f'job="{self.name}"'
 
 
 @dataclass(frozen=True)
@@ -158,6 +164,8 @@ class Container:
     """Container name suffix (``<prefix>-<name>``), network alias, key of ``images.*`` and ``docker.memoryMb``."""
     description: str
     """What it is, one line (the README's "What runs" table)."""
+    image: str
+    """The pinned image (``repo:tag``); ``images.<name>`` overrides it per stack.  ``versions.IMAGES`` lists them."""
     port: int
     """Port it listens on inside the container."""
     memory_mb: int
@@ -177,6 +185,13 @@ class Container:
     user: str = "nobody"
     """The image's ``USER`` as it writes it (``nobody`` for the prom/* images, empty for root): who reads its
     credential files."""
+
+    @property
+    def selector(self) -> str:
+        """The label matcher of the series its scrape job collects (``job="postgres"``)."""
+        if self.scrape is None:
+            raise ValueError(f"{self.name} is not scraped")
+        return self.scrape.selector
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from components.containers.model import DOCKER_HOST_NAME, Container, Healthcheck, Mount, Runtime, ScrapeJob
-from components.prometheus import jobs
 
 if TYPE_CHECKING:
     from components.settings import StackSettings
@@ -46,9 +45,10 @@ def runtime(settings: StackSettings, documents: Mapping[str, str]) -> Runtime:
 RECORD = Container(
     name="node-exporter",
     description="the Docker host's CPU, memory, filesystems, network, processes and systemd units",
+    image="prom/node-exporter:v1.7.0",
     port=PORT,
     memory_mb=128,
     healthcheck=Healthcheck("/", host=DOCKER_HOST_NAME),
-    scrape=ScrapeJob(jobs.NODE, "system", host=DOCKER_HOST_NAME),
+    scrape=ScrapeJob("node-exporter", "system", host=DOCKER_HOST_NAME),
     runtime=runtime,
 )

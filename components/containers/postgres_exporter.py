@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from components.containers.model import SECRETS_DIR, Container, Healthcheck, Runtime, ScrapeJob, SecretFile
-from components.prometheus import jobs
 from components.secret_keys import POSTGRES_EXPORTER_PASSWORD
 
 if TYPE_CHECKING:
@@ -37,11 +36,12 @@ def runtime(settings: StackSettings, documents: Mapping[str, str]) -> Runtime:
 RECORD = Container(
     name="postgres-exporter",
     description="PostgreSQL's metrics (up, connections, deadlocks, settings)",
+    image="prometheuscommunity/postgres-exporter:v0.15.0",
     port=9187,
     memory_mb=128,
     healthcheck=Healthcheck("/"),
     app_network="reaches the database by its name there",
     app_only=True,
-    scrape=ScrapeJob(jobs.POSTGRES, "database"),
+    scrape=ScrapeJob("postgres", "database"),
     runtime=runtime,
 )

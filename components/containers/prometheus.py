@@ -9,7 +9,6 @@ from components.containers.model import DOCKER_HOST_NAME, Container, Healthcheck
 from components.containers.urls import prometheus_url
 from components.containers.web_auth import web_auth_files
 from components.documents import PROMETHEUS_CONFIG, PROMETHEUS_RULES_DIR
-from components.prometheus import jobs
 
 if TYPE_CHECKING:
     from components.settings import StackSettings
@@ -58,11 +57,12 @@ def runtime(settings: StackSettings, documents: Mapping[str, str]) -> Runtime:
 RECORD = Container(
     name="prometheus",
     description="scrapes every target, evaluates the rules, sends alerts to Alertmanager",
+    image="prom/prometheus:v2.48.0",
     port=9090,
     memory_mb=2048,
     healthcheck=Healthcheck("/-/healthy"),
     app_network="scrapes the API replicas by their name there",
     published="prometheus",
-    scrape=ScrapeJob(jobs.PROMETHEUS, "prometheus", self_scrape=True, web_auth=True),
+    scrape=ScrapeJob("prometheus", "prometheus", self_scrape=True, web_auth=True),
     runtime=runtime,
 )

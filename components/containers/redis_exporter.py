@@ -11,10 +11,12 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from components.containers.model import Container, Runtime, ScrapeJob
-from components.prometheus import jobs
 
 if TYPE_CHECKING:
     from components.settings import StackSettings
+
+
+SCRAPE = ScrapeJob("redis", "cache")
 
 
 def runtime(settings: StackSettings, documents: Mapping[str, str]) -> Runtime:
@@ -24,16 +26,17 @@ def runtime(settings: StackSettings, documents: Mapping[str, str]) -> Runtime:
 RECORD = Container(
     name="redis-exporter",
     description="Redis' metrics (memory, clients, rejected connections)",
+    image="oliver006/redis_exporter:v1.55.0",
     port=9121,
     memory_mb=128,
     healthcheck=None,
     unmonitored_reason=(
         "the image is built FROM scratch (no shell, no wget), so Docker cannot probe it; "
-        f'Prometheus watches it instead: TargetDown on up{{job="{jobs.REDIS}"}} and RedisDown on redis_up'
+        "Prometheus watches it instead: TargetDown on up{" + SCRAPE.selector + "} and RedisDown on redis_up"
     ),
     app_network="reaches redis by its name there",
     app_only=True,
-    scrape=ScrapeJob(jobs.REDIS, "cache"),
+    scrape=SCRAPE,
     runtime=runtime,
     user="59000:59000",
 )

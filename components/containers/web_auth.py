@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from components.containers.model import LiveConfig, SecretFile
 from components.secret_keys import WEB_AUTH_AUTHORIZATION, WEB_AUTH_CONFIG, WEB_AUTH_PASSWORD
-from components.webauth.config import AUTHORIZATION_FILE, PASSWORD_FILE, WEB_CONFIG_FILE
+from components.webauth.files import AUTHORIZATION_FILE, PASSWORD_FILE, WEB_CONFIG_FILE
 
 if TYPE_CHECKING:
     from components.settings import StackSettings

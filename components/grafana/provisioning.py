@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from components.containers import BY_NAME, internal_url
+from components.containers.records import BY_NAME, internal_url
 from components.documents import GRAFANA_PROVISIONING_DIR
 from components.grafana.layout import DASHBOARDS_DIR, WEB_PASSWORD_FILE
 

@@ -17,7 +17,8 @@ from components.prometheus.scrape_jobs import (
     limited_jobs,
     targets,
 )
-from components.webauth.config import PASSWORD_FILE, basic_auth
+from components.webauth.config import basic_auth
+from components.webauth.files import PASSWORD_FILE
 
 if TYPE_CHECKING:
     from components.settings import StackSettings

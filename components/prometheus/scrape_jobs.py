@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from components.containers import RECORDS
-from components.containers.model import ScrapeJob
+from components.containers import alertmanager, blackbox_exporter
+from components.containers.model import Container, ScrapeJob
+from components.containers.records import RECORDS
 from components.prometheus import jobs
 
 if TYPE_CHECKING:
@@ -36,12 +37,15 @@ class ContainerJob:
         return self.job.name
 
 
-JOBS: tuple[ContainerJob, ...] = tuple(
-    ContainerJob(record.scrape, record.name, record.port) for record in RECORDS if record.scrape
-)
-BY_JOB: dict[str, ContainerJob] = {job.name: job for job in JOBS}
-ALERTMANAGER = BY_JOB[jobs.ALERTMANAGER]
-BLACKBOX_EXPORTER = BY_JOB[jobs.BLACKBOX_EXPORTER]
+def _job(record: Container) -> ContainerJob:
+    if record.scrape is None:
+        raise ValueError(f"{record.name} has no scrape job")
+    return ContainerJob(record.scrape, record.name, record.port)
+
+
+JOBS: tuple[ContainerJob, ...] = tuple(_job(record) for record in RECORDS if record.scrape)
+ALERTMANAGER = _job(alertmanager.RECORD)
+BLACKBOX_EXPORTER = _job(blackbox_exporter.RECORD)
 
 
 def targets(settings: StackSettings, job: ContainerJob) -> list[str]:

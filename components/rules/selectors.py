@@ -1,19 +1,21 @@
 """Label selectors and groupings shared by the alerts, the recording rules and the custom dashboard.
 
-Built from the job constants (``components/prometheus/jobs.py``), never from job names written as text.
+Built from the container records (each owns its job and selector) and the jobs without a container
+(``components/prometheus/jobs.py``), never from job names written as text.
 """
 
 from __future__ import annotations
 
+from components.containers import alertmanager, cadvisor, node_exporter, postgres_exporter, prometheus, redis_exporter
 from components.prometheus import jobs
 
 API = f'job="{jobs.API}"'
-SEL_POSTGRES = f'job="{jobs.POSTGRES}"'
-SEL_REDIS = f'job="{jobs.REDIS}"'
-SEL_NODE = f'job="{jobs.NODE}"'
-SEL_CADVISOR = f'job="{jobs.CADVISOR}"'
-SEL_PROMETHEUS = f'job="{jobs.PROMETHEUS}"'
-SEL_ALERTMANAGER = f'job="{jobs.ALERTMANAGER}"'
+SEL_POSTGRES = postgres_exporter.RECORD.selector
+SEL_REDIS = redis_exporter.RECORD.selector
+SEL_NODE = node_exporter.RECORD.selector
+SEL_CADVISOR = cadvisor.RECORD.selector
+SEL_PROMETHEUS = prometheus.RECORD.selector
+SEL_ALERTMANAGER = alertmanager.RECORD.selector
 SEL_WEB = f'job="{jobs.WEB}"'
 SEL_PROBES = f'job="{jobs.PROBES}"'
 API_NO_HEALTH = f'{API}, route!="/health"'

@@ -11,13 +11,6 @@ import base64
 
 from components import yamltext
 
-WEB_DIR = "web"
-"""Below a live-config directory: the files go through the reload job like every other config file."""
-WEB_CONFIG_FILE = f"{WEB_DIR}/web.yml"
-PASSWORD_FILE = f"{WEB_DIR}/password"
-"""Relative to prometheus.yml, which Prometheus resolves against its directory (container and render alike)."""
-AUTHORIZATION_FILE = f"{WEB_DIR}/authorization"
-
 
 def render_web_config(user: str, bcrypt_hash: str) -> str:
     """``--web.config.file`` of Prometheus and Alertmanager: one user, by bcrypt hash (re-read on every request)."""

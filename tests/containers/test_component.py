@@ -9,8 +9,8 @@ import pulumi
 import pulumi.runtime
 
 from components.config_source import settings_from_stack_file
-from components.containers import container_specs
 from components.containers.component import MonitoringContainers, MonitoringContainersArgs
+from components.containers.specs import container_specs
 from components.render import render_documents
 from components.settings import PROJECT
 from tests.pulumi_harness import RecordingMocks, unwrap, without_secrets

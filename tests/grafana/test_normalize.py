@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from components.config_source import settings_from_mapping
-from components.containers import container_specs
+from components.containers.specs import container_specs
 from components.grafana.community import normalize_dashboard
 from tests.grafana.conftest import FIXTURES
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from components.containers import container_specs
+from components.containers.specs import container_specs
 from components.prometheus.scrape_jobs import job_names
 from tests.live.harness.clients import poll
 from tests.live.harness.stack import LiveStack

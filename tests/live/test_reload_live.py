@@ -19,9 +19,9 @@ import pytest
 
 from components.alertmanager.config import secret_files
 from components.config_source import settings_from_mapping
-from components.containers import container_specs
 from components.containers.model import LiveConfig
 from components.containers.reload import reload_script
+from components.containers.specs import container_specs
 from components.render import render_documents, write_documents
 from components.settings import StackSettings
 from tests.live.harness import profile, services, web_auth

@@ -9,8 +9,8 @@ import pytest
 import yaml
 
 from components.config_source import settings_from_stack_file
-from components.containers import container_specs
 from components.containers.reload import reload_script
+from components.containers.specs import container_specs
 from components.grafana.provisioning import render_provisioning
 from components.model import SettingsError
 from components.prometheus.config import render_prometheus_config
