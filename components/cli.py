@@ -16,9 +16,8 @@ from components.config_reference import config_reference
 from components.config_source import settings_from_stack_file
 from components.exit_codes import EXIT_INTERRUPTED, EXIT_USAGE
 from components.grafana.community import DEFAULT_CACHE_DIR, DEFAULT_TIMEOUT, GRAFANA_COM
-from components.grafana.fetch_command import fetch_all
 from components.operator.commands import add_commands as add_operator_commands
-from components.render import redacted_secret_files, render_documents, write_documents
+from components.render import fetch_dashboards, redacted_secret_files, render_documents, write_documents
 from components.settings import SettingsError
 
 
@@ -66,7 +65,7 @@ def _config_reference(args: argparse.Namespace) -> int:
 
 def _fetch_dashboards(args: argparse.Namespace) -> int:
     settings = settings_from_stack_file(args.stack)
-    return fetch_all(settings, args.cache_dir, base_url=args.base_url, timeout=args.timeout)
+    return fetch_dashboards(settings, args.cache_dir, base_url=args.base_url, timeout=args.timeout)
 
 
 def _render(args: argparse.Namespace) -> int:

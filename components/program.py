@@ -6,6 +6,7 @@ It only composes; every decision lives in the settings and the components.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -16,15 +17,13 @@ import pulumi_random as random
 
 from components.config_source import decode_engine_value
 from components.containers.component import MonitoringContainers, MonitoringContainersArgs
-from components.containers.specs import container_specs, host_path_problems, mount_is_shared
-from components.containers.urls import alertmanager_url, grafana_url, prometheus_url
+from components.containers.settings import DockerSettings
+from components.containers.specs import host_path_problems, mount_is_shared
 from components.grafana.community import DEFAULT_CACHE_DIR, GRAFANA_COM
 from components.grafana.component import GrafanaResources, GrafanaResourcesArgs
-from components.grafana.dashboards import dashboard_specs
-from components.grafana.provisioning import datasources
 from components.grafana.settings import checked_admin_password
 from components.incident.response import IncidentResponse, IncidentResponseArgs
-from components.render import render_documents
+from components.render import container_specs, deploy_dashboards, render_documents, stack_datasources, stack_urls
 from components.secret_keys import (
     CONFIG_SECRETS,
     GRAFANA_ADMIN_PASSWORD,
@@ -35,6 +34,7 @@ from components.secret_keys import (
 from components.secrets import Secret
 from components.settings import PROJECT, SettingsError, StackSettings, load_settings
 from components.webauth.config import authorization, render_web_config
+from components.webauth.settings import WebAuthSettings
 
 
 def settings_from_pulumi() -> StackSettings:
@@ -72,28 +72,27 @@ def main() -> dict[str, Any]:
         raise pulumi.RunError(error.message()) from None
 
 
-def docker_host_is_local(settings: StackSettings) -> bool:
+def docker_host_is_local(docker_settings: DockerSettings) -> bool:
     """Whether the Docker daemon is on this machine (its host paths can be checked here)."""
-    host = settings.docker.host or os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
+    host = docker_settings.host or os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
     return host.startswith("unix://")
 
 
-def config_secrets(settings: StackSettings) -> dict[str, pulumi.Input[str]]:
+def config_secrets(secrets: Mapping[str, Secret]) -> dict[str, pulumi.Input[str]]:
     """The stack's secret config values by key (Outputs, secret from config on)."""
-    return {key: secret.value for key, secret in settings.secrets.items() if secret.value is not None}
+    return {key: secret.value for key, secret in secrets.items() if secret.value is not None}
 
 
 def incident_response_args(settings: StackSettings) -> IncidentResponseArgs:
     return IncidentResponseArgs(
-        stack=settings.stack,
-        environment=settings.environment,
+        context=settings.context,
         incident=settings.incident,
         slack_channels=settings.notifications.slack.channels,
-        tokens=config_secrets(settings),
+        tokens=config_secrets(settings.secrets),
     )
 
 
-def web_auth_secrets(settings: StackSettings, secrets: dict[str, pulumi.Input[str]]) -> dict[str, Any]:
+def web_auth_secrets(web_auth: WebAuthSettings, secrets: dict[str, pulumi.Input[str]]) -> dict[str, Any]:
     """Generate the credential of Prometheus and Alertmanager into ``secrets`` (the password, their web config
     from its bcrypt hash, the pre-encoded header); return the stack outputs operators read it from.
 
@@ -101,7 +100,7 @@ def web_auth_secrets(settings: StackSettings, secrets: dict[str, pulumi.Input[st
     bcrypt hash computed here would get a new salt, hence a new file and a reload, on every ``pulumi up``).
     Rotate with ``pulumi up --replace`` on the resource.
     """
-    user = settings.web_auth.user
+    user = web_auth.user
     password = random.RandomPassword("web-auth-password", length=32, special=False)
     secrets[WEB_AUTH_PASSWORD.key] = pulumi.Output.secret(password.result)
     secrets[WEB_AUTH_CONFIG.key] = pulumi.Output.secret(password.bcrypt_hash.apply(
@@ -114,7 +113,7 @@ def web_auth_secrets(settings: StackSettings, secrets: dict[str, pulumi.Input[st
 def build(settings: StackSettings) -> dict[str, Any]:
     """Declare every resource of the stack described by ``settings``; return the stack outputs."""
     outputs: dict[str, Any] = {}
-    if docker_host_is_local(settings):
+    if docker_host_is_local(settings.docker):
         mountinfo = Path("/proc/self/mountinfo")
         text = mountinfo.read_text() if mountinfo.exists() else ""
         missing = host_path_problems(container_specs(settings, {}), os.path.exists,
@@ -122,8 +121,8 @@ def build(settings: StackSettings) -> dict[str, Any]:
         if missing:
             raise SettingsError(settings.stack, [f"{PROJECT}:{line}" for line in missing])
     # Before any resource: a required community dashboard that cannot be had stops the deploy here.
-    dashboards = dashboard_specs(settings, cache_dir=DASHBOARD_CACHE, base_url=DASHBOARD_SOURCE, warn=pulumi.log.warn)
-    secrets = config_secrets(settings)
+    dashboards = deploy_dashboards(settings, cache_dir=DASHBOARD_CACHE, base_url=DASHBOARD_SOURCE, warn=pulumi.log.warn)
+    secrets = config_secrets(settings.secrets)
     if settings.grafana.generate_admin_password and GRAFANA_ADMIN_PASSWORD.key not in secrets:
         password = random.RandomPassword("grafana-admin-password", length=24, special=False)
         secrets[GRAFANA_ADMIN_PASSWORD.key] = password.result
@@ -137,7 +136,7 @@ def build(settings: StackSettings) -> dict[str, Any]:
     secrets[GRAFANA_ADMIN_PASSWORD.key] = checked
 
     if settings.web_auth.enabled:
-        outputs.update(web_auth_secrets(settings, secrets))
+        outputs.update(web_auth_secrets(settings.web_auth, secrets))
 
     # PagerDuty services created here hand their Events v2 keys to Alertmanager in the same run.
     incident = IncidentResponse("incident", incident_response_args(settings))
@@ -148,28 +147,23 @@ def build(settings: StackSettings) -> dict[str, Any]:
     monitoring = MonitoringContainers(
         "monitoring",
         MonitoringContainersArgs(
-            stack=settings.stack,
-            prefix=settings.container_prefix,
-            network_name=settings.network_name,
-            app_network=settings.docker.app_network,
-            bind_address=settings.docker.bind_address,
-            protect_volumes=settings.docker.protect_volumes,
+            context=settings.context,
+            docker=settings.docker,
             specs=container_specs(settings, documents),
             documents=documents,
             secrets=secrets,
-            log_max_size=settings.docker.log_max_size,
-            log_max_files=settings.docker.log_max_files,
         ),
         opts=pulumi.ResourceOptions(providers=[provider]),
     )
 
+    urls = stack_urls(settings)
     if settings.grafana.provisioning == "api":  # "files": the Grafana container loads what it was given
         grafana = settings.grafana
         GrafanaResources("grafana", GrafanaResourcesArgs(
-            url=grafana_url(settings),
+            url=urls.grafana,
             auth=pulumi.Output.secret(pulumi.Output.concat(user, ":", checked)),
             container=monitoring.containers["grafana"],
-            datasources=datasources(settings),
+            datasources=stack_datasources(settings),
             folders=grafana.folders,
             dashboards=dashboards,
             retries=grafana.provider_retries,
@@ -177,9 +171,9 @@ def build(settings: StackSettings) -> dict[str, Any]:
             web_password=secrets.get(WEB_AUTH_PASSWORD.key),
         ))
 
-    outputs["prometheusUrl"] = prometheus_url(settings)
-    outputs["alertmanagerUrl"] = alertmanager_url(settings)
-    outputs["grafanaUrl"] = grafana_url(settings)
+    outputs["prometheusUrl"] = urls.prometheus
+    outputs["alertmanagerUrl"] = urls.alertmanager
+    outputs["grafanaUrl"] = urls.grafana
     outputs["grafanaAdminUser"] = settings.grafana.admin_user
     outputs["pagerdutyServiceIds"] = incident.pagerduty_service_ids
     outputs["slackChannelIds"] = incident.slack_channel_ids

@@ -23,6 +23,7 @@ from components.containers.settings import (
     PostgresExporterSettings,
     check_images,
 )
+from components.context import PROJECT, StackContext
 from components.durations import format_duration, seconds
 from components.grafana.settings import GrafanaSettings, admin_password_problems
 from components.incident.settings import IncidentSettings
@@ -37,7 +38,6 @@ from components.webauth.settings import WebAuthSettings
 
 __all__ = ["PROJECT", "STACK_DEFAULTS", "SettingsError", "StackSettings", "load_settings"]
 
-PROJECT = "internet-id-monitoring"
 
 # Defaults that depend on the stack's name, filled in by ``load_settings``.
 STACK_DEFAULTS: dict[str, str] = {"environment": "{stack}", "cluster": "internet-id-{stack}"}
@@ -147,12 +147,13 @@ class StackSettings(ConfigModel):
         return self
 
     @property
-    def network_name(self) -> str:
-        return self.docker.network_name or f"{PROJECT}-{self.stack}"
-
-    @property
-    def container_prefix(self) -> str:
-        return self.docker.container_prefix or f"iidmon-{self.stack}"
+    def context(self) -> StackContext:
+        """Who this stack is, as every area sees it next to its own settings."""
+        return StackContext(
+            stack=self.stack, environment=self.environment, cluster=self.cluster,
+            container_prefix=self.docker.container_prefix or f"iidmon-{self.stack}",
+            network_name=self.docker.network_name or f"{PROJECT}-{self.stack}",
+        )
 
     def image(self, container: str) -> str:
         return self.images.get(container, IMAGES[container])

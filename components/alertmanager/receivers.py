@@ -27,33 +27,29 @@ from typing import TYPE_CHECKING, Any
 
 from components.alertmanager import routes
 from components.alertmanager.credentials import credential_path
-from components.alertmanager.settings import SlackChannelRole
 from components.secret_keys import PAGERDUTY_DATABASE_ROUTING_KEY, PAGERDUTY_ROUTING_KEY, SMTP_PASSWORD, SecretKey
 
 if TYPE_CHECKING:
-    from components.settings import StackSettings
+    from components.alertmanager.settings import NotificationSettings, SlackChannelRole
 
 
 def _t(name: str) -> str:
     return f'{{{{ template "{name}" . }}}}'
 
 
-def secret_path(settings: StackSettings, secret: SecretKey) -> str:
-    return credential_path(settings.notifications, secret)
-
-
-def slack_config(settings: StackSettings, role: SlackChannelRole) -> dict[str, Any]:
-    slack = settings.notifications.slack
+def slack_config(notifications: NotificationSettings, role: SlackChannelRole) -> dict[str, Any]:
+    slack = notifications.slack
     endpoint: dict[str, Any]
     if slack.delivery == "bot":
         endpoint = {
             "api_url": slack.api_url,
             "http_config": {
-                "authorization": {"type": "Bearer", "credentials_file": secret_path(settings, slack.bot_token_secret)}
+                "authorization": {"type": "Bearer",
+                                  "credentials_file": credential_path(notifications, slack.bot_token_secret)}
             },
         }
     else:
-        endpoint = {"api_url_file": secret_path(settings, slack.webhook_secret(role))}
+        endpoint = {"api_url_file": credential_path(notifications, slack.webhook_secret(role))}
     return {
         **endpoint,
         "channel": f"#{getattr(slack.channels, role)}",
@@ -67,10 +63,10 @@ def slack_config(settings: StackSettings, role: SlackChannelRole) -> dict[str, A
     }
 
 
-def pagerduty_config(settings: StackSettings, routing_key: SecretKey) -> dict[str, Any]:
-    pd = settings.notifications.pagerduty
+def pagerduty_config(notifications: NotificationSettings, routing_key: SecretKey) -> dict[str, Any]:
+    pd = notifications.pagerduty
     return {
-        "routing_key_file": secret_path(settings, routing_key),
+        "routing_key_file": credential_path(notifications, routing_key),
         "url": pd.url,
         "send_resolved": True,
         "severity": _t("iid.pagerduty.severity"),
@@ -95,8 +91,8 @@ def pagerduty_config(settings: StackSettings, routing_key: SecretKey) -> dict[st
     }
 
 
-def email_config(settings: StackSettings) -> dict[str, Any]:
-    email = settings.notifications.email
+def email_config(notifications: NotificationSettings) -> dict[str, Any]:
+    email = notifications.email
     config: dict[str, Any] = {
         "to": email.to,
         "from": email.sender,
@@ -111,36 +107,37 @@ def email_config(settings: StackSettings) -> dict[str, Any]:
         config["hello"] = email.hello
     if email.username:
         config["auth_username"] = email.username
-        config["auth_password_file"] = secret_path(settings, SMTP_PASSWORD)
+        config["auth_password_file"] = credential_path(notifications, SMTP_PASSWORD)
     return config
 
 
-def _human(settings: StackSettings, slack_channel: SlackChannelRole, *, email_first: bool = False) -> dict[str, Any]:
+def _human(notifications: NotificationSettings, slack_channel: SlackChannelRole, *,
+           email_first: bool = False) -> dict[str, Any]:
     """Integrations of a human-facing receiver: its own channel first, the other as a fallback."""
-    n = settings.notifications
-    slack = {"slack_configs": [slack_config(settings, slack_channel)]} if n.slack.enabled else None
-    email = {"email_configs": [email_config(settings)]} if n.email.enabled else None
+    n = notifications
+    slack = {"slack_configs": [slack_config(n, slack_channel)]} if n.slack.enabled else None
+    email = {"email_configs": [email_config(n)]} if n.email.enabled else None
     first, second = (email, slack) if email_first else (slack, email)
     return first or second or {}
 
 
-def render_receivers(settings: StackSettings) -> list[dict[str, Any]]:
-    n = settings.notifications
+def render_receivers(notifications: NotificationSettings) -> list[dict[str, Any]]:
+    n = notifications
     by_name: dict[str, dict[str, Any]] = {
         routes.PAGERDUTY_CRITICAL: {},
         routes.PAGERDUTY_DATABASE: {},
-        routes.SLACK_CRITICAL: _human(settings, "critical"),
-        routes.SLACK_WARNINGS: _human(settings, "warnings"),
-        routes.EMAIL_INFO: _human(settings, "info", email_first=True),
+        routes.SLACK_CRITICAL: _human(n, "critical"),
+        routes.SLACK_WARNINGS: _human(n, "warnings"),
+        routes.EMAIL_INFO: _human(n, "info", email_first=True),
         routes.WATCHDOG: {},
-        routes.DEFAULT_RECEIVER: _human(settings, "warnings"),
+        routes.DEFAULT_RECEIVER: _human(n, "warnings"),
     }
     if n.pagerduty.enabled:
         separate = n.pagerduty.separate_database_service
         database_key = PAGERDUTY_DATABASE_ROUTING_KEY if separate else PAGERDUTY_ROUTING_KEY
-        main = pagerduty_config(settings, PAGERDUTY_ROUTING_KEY)
+        main = pagerduty_config(n, PAGERDUTY_ROUTING_KEY)
         by_name[routes.PAGERDUTY_CRITICAL] = {"pagerduty_configs": [main]}
-        by_name[routes.PAGERDUTY_DATABASE] = {"pagerduty_configs": [pagerduty_config(settings, database_key)]}
+        by_name[routes.PAGERDUTY_DATABASE] = {"pagerduty_configs": [pagerduty_config(n, database_key)]}
     if n.heartbeat_url:
         by_name[routes.WATCHDOG] = {
             "webhook_configs": [{"url": n.heartbeat_url, "send_resolved": False, "max_alerts": 1}]

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from components.containers.model import Container, Healthcheck, LiveConfig, Runtime, ScrapeJob
 from components.documents import BLACKBOX_CONFIG
 
 if TYPE_CHECKING:
-    from components.settings import StackSettings
+    from components.context import StackContext
 
 
 LIVE = LiveConfig(
@@ -21,7 +20,7 @@ LIVE = LiveConfig(
 """Its config is applied by reload (``reload.py``)."""
 
 
-def runtime(settings: StackSettings, documents: Mapping[str, str]) -> Runtime:
+def runtime(context: StackContext) -> Runtime:
     return Runtime(
         live_config=LIVE,
         command=["--config.file=/etc/blackbox_exporter/config.yml"],
@@ -39,6 +38,5 @@ RECORD = Container(
     app_network="probes the web app and the API by their names there",
     app_only=True,
     scrape=ScrapeJob("blackbox-exporter", "blackbox"),
-    runtime=runtime,
     user="",  # its image sets no USER: root
 )

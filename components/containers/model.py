@@ -10,12 +10,9 @@ maps to a ``docker.Container``.
 from __future__ import annotations
 
 import shlex
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
-
-if TYPE_CHECKING:
-    from components.settings import StackSettings
+from typing import Literal
 
 SECRETS_DIR = "/run/secrets"
 """Where credential files go in the containers that read them from a file."""
@@ -124,9 +121,15 @@ class SecretFile:
     literal: str | None = None
 
 
+Documents = Mapping[str, str]
+"""The rendered documents by path (``render.render_documents``), which a runtime names in its uploads."""
+
+
 @dataclass(frozen=True)
 class Runtime:
-    """How a container runs: what ``Container.runtime`` computes from the stack's settings and documents."""
+    """How a container runs: what the ``runtime`` function of its record's module computes from the record's own
+    settings and the stack context (every runtime takes that context, the one place facts shared by all
+    containers, such as their Docker hosts, can be added)."""
 
     command: list[str] = field(default_factory=list)
     entrypoint: list[str] = field(default_factory=list)
@@ -150,10 +153,6 @@ class Runtime:
     """Config changes are applied by a reload, not a new container (see ``LiveConfig``)."""
     health_authorization: str = ""
     """File with the ``Authorization: Basic`` value the healthcheck sends (the process requires credentials)."""
-
-
-def no_runtime(settings: StackSettings, documents: Mapping[str, str]) -> Runtime:
-    return Runtime()
 
 
 @dataclass(frozen=True)
@@ -181,7 +180,6 @@ class Container:
     both, scrapes it there."""
     published: Published | None = None
     scrape: ScrapeJob | None = None
-    runtime: Callable[[StackSettings, Mapping[str, str]], Runtime] = no_runtime
     user: str = "nobody"
     """The image's ``USER`` as it writes it (``nobody`` for the prom/* images, empty for root): who reads its
     credential files."""

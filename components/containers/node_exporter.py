@@ -8,13 +8,13 @@ published port exposes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from components.containers.model import DOCKER_HOST_NAME, Container, Healthcheck, Mount, Runtime, ScrapeJob
 
 if TYPE_CHECKING:
-    from components.settings import StackSettings
+    from components.containers.settings import NodeExporterSettings
+    from components.context import StackContext
 
 PORT = 9100
 DBUS_SOCKET = "/var/run/dbus/system_bus_socket"
@@ -23,8 +23,7 @@ COLLECTORS = ("processes", "interrupts", "tcpstat")
 EXCLUDED_MOUNTS = "^/(sys|proc|dev|host|etc)($|/)"
 
 
-def runtime(settings: StackSettings, documents: Mapping[str, str]) -> Runtime:
-    node = settings.node_exporter
+def runtime(node: NodeExporterSettings, context: StackContext) -> Runtime:
     collectors = [f"--collector.{name}" for name in COLLECTORS]
     if node.systemd:
         collectors.append("--collector.systemd")
@@ -50,5 +49,4 @@ RECORD = Container(
     memory_mb=128,
     healthcheck=Healthcheck("/", host=DOCKER_HOST_NAME),
     scrape=ScrapeJob("node-exporter", "system", host=DOCKER_HOST_NAME),
-    runtime=runtime,
 )

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from components.containers.model import SECRETS_DIR, Container, Healthcheck, Runtime, ScrapeJob, SecretFile
 from components.secret_keys import POSTGRES_EXPORTER_PASSWORD
 
 if TYPE_CHECKING:
-    from components.settings import StackSettings
+    from components.containers.settings import PostgresExporterSettings
+    from components.context import StackContext
+    from components.prometheus.settings import PostgresTarget
 
 PASSWORD_FILE = f"{SECRETS_DIR}/postgres-exporter-password"
 APP_DEV_DATABASE_PASSWORD = "internetid"
@@ -17,13 +18,16 @@ APP_DEV_DATABASE_PASSWORD = "internetid"
 default), used only when a stack sets ``targets.postgres.useAppDevCredentials``."""
 
 
-def runtime(settings: StackSettings, documents: Mapping[str, str]) -> Runtime:
-    db = settings.targets.postgres
+def runtime(exporter: PostgresExporterSettings, context: StackContext, *, database: PostgresTarget,
+            password_set: bool) -> Runtime:
+    """``database``: what it connects to (``targets.postgres``); ``password_set``: the stack sets the secret
+    ``postgresExporterPassword`` (else, with ``useAppDevCredentials``, the app's documented dev password)."""
+    db = database
     password = SecretFile(POSTGRES_EXPORTER_PASSWORD.key)
-    if settings.secret(POSTGRES_EXPORTER_PASSWORD.key) is None and db.use_app_dev_credentials:
+    if not password_set and db.use_app_dev_credentials:
         password = SecretFile(POSTGRES_EXPORTER_PASSWORD.key, APP_DEV_DATABASE_PASSWORD)
     return Runtime(
-        command=[f"--collector.{name}" for name in settings.postgres_exporter.collectors],
+        command=[f"--collector.{name}" for name in exporter.collectors],
         env={
             "DATA_SOURCE_URI": f"{db.host}:{db.port}/{db.database}?sslmode={db.sslmode}",
             "DATA_SOURCE_USER": db.user,
@@ -43,5 +47,4 @@ RECORD = Container(
     app_network="reaches the database by its name there",
     app_only=True,
     scrape=ScrapeJob("postgres", "database"),
-    runtime=runtime,
 )

@@ -7,20 +7,20 @@ has no ``maxmemory`` (0, the default), see ``components/grafana/community.py``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from components.containers.model import Container, Runtime, ScrapeJob
 
 if TYPE_CHECKING:
-    from components.settings import StackSettings
+    from components.context import StackContext
 
 
 SCRAPE = ScrapeJob("redis", "cache")
 
 
-def runtime(settings: StackSettings, documents: Mapping[str, str]) -> Runtime:
-    return Runtime(env={"REDIS_ADDR": settings.targets.redis_address, "REDIS_EXPORTER_INCL_SYSTEM_METRICS": "true"})
+def runtime(redis_address: str, context: StackContext) -> Runtime:
+    """``redis_address``: the Redis it reads (``targets.redisAddress``)."""
+    return Runtime(env={"REDIS_ADDR": redis_address, "REDIS_EXPORTER_INCL_SYSTEM_METRICS": "true"})
 
 
 RECORD = Container(
@@ -37,6 +37,5 @@ RECORD = Container(
     app_network="reaches redis by its name there",
     app_only=True,
     scrape=SCRAPE,
-    runtime=runtime,
     user="59000:59000",
 )

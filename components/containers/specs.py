@@ -10,21 +10,29 @@ from components.containers.model import ContainerSpec, Runtime
 from components.containers.records import RECORDS
 
 if TYPE_CHECKING:
-    from components.settings import StackSettings
+    from components.containers.settings import DockerSettings, PortSettings
 
 
-def container_specs(settings: StackSettings, documents: Mapping[str, str]) -> list[ContainerSpec]:
-    """The monitoring containers of ``settings``' stack, wired to the rendered ``documents``."""
+def container_specs(runtimes: Mapping[str, Runtime], docker: DockerSettings, ports: PortSettings,
+                    images: Mapping[str, str]) -> list[ContainerSpec]:
+    """Every record with its runtime (``runtimes``, by container name), in the records' order.
+
+    ``images``: the stack's overrides of the pinned images (``images.*``); ``docker.memoryMb`` overrides the
+    records' memory limits, ``ports`` gives the published ones their host ports.
+    """
+    missing = [record.name for record in RECORDS if record.name not in runtimes]
+    if missing:
+        raise ValueError(f"no runtime for {missing}: each record in containers/records.py needs one")
     specs = []
     for record in RECORDS:
-        runtime = record.runtime(settings, documents)
+        runtime = runtimes[record.name]
         specs.append(ContainerSpec(
             **{f.name: getattr(runtime, f.name) for f in fields(Runtime)},
             name=record.name,
-            image=settings.image(record.name),
+            image=images.get(record.name, record.image),
             port=record.port,
-            memory_mb=settings.docker.memory_mb.get(record.name, record.memory_mb),
-            published_port=getattr(settings.ports, record.published) if record.published else None,
+            memory_mb=docker.memory_mb.get(record.name, record.memory_mb),
+            published_port=getattr(ports, record.published) if record.published else None,
             joins_app_network=bool(record.app_network),
             app_only=record.app_only,
             healthcheck=record.healthcheck,

@@ -9,14 +9,10 @@ client configs read (``alerting``, the self-scrape and Alertmanager jobs).  Ever
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
 
 from components.containers.model import LiveConfig, SecretFile
 from components.secret_keys import WEB_AUTH_AUTHORIZATION, WEB_AUTH_CONFIG, WEB_AUTH_PASSWORD
 from components.webauth.files import AUTHORIZATION_FILE, PASSWORD_FILE, WEB_CONFIG_FILE
-
-if TYPE_CHECKING:
-    from components.settings import StackSettings
 
 
 @dataclass(frozen=True)
@@ -29,9 +25,10 @@ class WebAuthFiles:
     health_authorization: str = ""
 
 
-def web_auth_files(settings: StackSettings, live: LiveConfig, *, client_password: bool = False) -> WebAuthFiles:
-    """``client_password``: the process itself calls servers of the stack (Prometheus: Alertmanager, itself)."""
-    if not settings.web_auth.enabled:
+def web_auth_files(enabled: bool, live: LiveConfig, *, client_password: bool = False) -> WebAuthFiles:
+    """``enabled``: ``webAuth.enabled``; ``client_password``: the process itself calls servers of the stack
+    (Prometheus: Alertmanager, itself)."""
+    if not enabled:
         return WebAuthFiles(live)
     directory = live.directory.rstrip("/")
     authorization = f"{directory}/{AUTHORIZATION_FILE}"

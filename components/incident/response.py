@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pulumi
 
@@ -18,6 +19,9 @@ from components.incident.sentry import Sentry
 from components.incident.settings import IncidentSettings
 from components.incident.slack import Slack
 from components.secret_keys import PAGERDUTY_TOKEN, SENTRY_TOKEN, SLACK_PROVIDER_TOKEN, SecretKey
+
+if TYPE_CHECKING:
+    from components.context import StackContext
 
 
 def shared_channel_names(environment: str, channels: SlackChannels) -> list[str]:
@@ -31,10 +35,10 @@ def shared_channel_names(environment: str, channels: SlackChannels) -> list[str]
 
 @dataclass(frozen=True)
 class IncidentResponseArgs:
-    """What PagerDuty, Slack and Sentry need: their settings, the Slack channel names, the provider tokens."""
+    """What PagerDuty, Slack and Sentry need: the stack, their settings, the Slack channel names, the provider
+    tokens."""
 
-    stack: str
-    environment: str
+    context: StackContext
     incident: IncidentSettings
     slack_channels: SlackChannels
     """The channels Alertmanager posts to (``notifications.slack.channels``), created by the Slack component."""
@@ -80,17 +84,17 @@ class IncidentResponse(pulumi.ComponentResource):
             self.pagerduty_service_ids = dict(self.pagerduty.service_ids)
 
         if incident.slack.enabled:
-            shared = shared_channel_names(args.environment, args.slack_channels)
+            shared = shared_channel_names(args.context.environment, args.slack_channels)
             if shared:
                 pulumi.log.warn(
-                    f"stack {args.stack!r} uses the default Slack channel names {shared}, which production uses "
-                    "too; set distinct internet-id-monitoring:notifications.slack.channels for this stack"
+                    f"stack {args.context.stack!r} uses the default Slack channel names {shared}, which production "
+                    "uses too; set distinct internet-id-monitoring:notifications.slack.channels for this stack"
                 )
             self.slack = Slack(
                 f"{name}-slack",
                 incident.slack,
                 channels=args.slack_channels,
-                environment=args.environment,
+                environment=args.context.environment,
                 token=args.token(SLACK_PROVIDER_TOKEN),
                 opts=child,
             )
@@ -100,7 +104,7 @@ class IncidentResponse(pulumi.ComponentResource):
             self.sentry = Sentry(
                 f"{name}-sentry",
                 incident.sentry,
-                args.environment,
+                args.context.environment,
                 args.token(SENTRY_TOKEN),
                 opts=child,
             )

@@ -17,7 +17,8 @@ from components.containers.records import RECORDS
 from components.prometheus import jobs
 
 if TYPE_CHECKING:
-    from components.settings import StackSettings
+    from components.context import StackContext
+    from components.prometheus.settings import TargetSettings
 
 API_JOB = jobs.API
 WEB_JOB = jobs.WEB
@@ -48,23 +49,23 @@ ALERTMANAGER = _job(alertmanager.RECORD)
 BLACKBOX_EXPORTER = _job(blackbox_exporter.RECORD)
 
 
-def targets(settings: StackSettings, job: ContainerJob) -> list[str]:
+def job_targets(settings: TargetSettings, context: StackContext, job: ContainerJob) -> list[str]:
     """The job's targets: the stack's override if any, else its container by name.
 
     Container names are unique on the Docker host, unlike service names: Prometheus also sits
     on the application's network, where an older compose project may still run containers
     answering to ``alertmanager`` or ``postgres-exporter``.
     """
-    override = settings.targets.scrape_overrides.get(job.name)
+    override = settings.scrape_overrides.get(job.name)
     if override:
         return list(override)
-    host = "localhost" if job.job.self_scrape else job.job.host or f"{settings.container_prefix}-{job.container}"
+    host = "localhost" if job.job.self_scrape else job.job.host or context.container_name(job.container)
     return [f"{host}:{job.port}"]
 
 
-def address(settings: StackSettings, job: ContainerJob) -> str:
+def address(settings: TargetSettings, context: StackContext, job: ContainerJob) -> str:
     """The single address of a one-target job (used to reach Alertmanager and the blackbox exporter)."""
-    return targets(settings, job)[0]
+    return job_targets(settings, context, job)[0]
 
 
 def job_names() -> list[str]:
@@ -76,10 +77,10 @@ UNTRUSTED_JOBS = (API_JOB,)
 """Jobs scraping what the monitoring does not control: they get ``prometheus.scrapeLimits``."""
 
 
-def limited_jobs(settings: StackSettings) -> set[str]:
+def limited_jobs(settings: TargetSettings) -> set[str]:
     """Jobs whose scrapes are limited: the untrusted ones and every job re-pointed by ``scrapeOverrides``
     (its target is not a container this stack runs)."""
-    return set(UNTRUSTED_JOBS) | set(settings.targets.scrape_overrides)
+    return set(UNTRUSTED_JOBS) | set(settings.scrape_overrides)
 
 
 def target_down_jobs() -> list[str]:

@@ -12,7 +12,7 @@ from components.rules.recording import RECORDINGS, Recording
 from components.rules.settings import RuleSettings
 
 if TYPE_CHECKING:
-    from components.settings import StackSettings
+    from components.context import StackContext
 
 _TOKEN = re.compile(r"\[\[(\w+)\]\]")
 
@@ -82,12 +82,11 @@ def rule_groups(settings: RuleSettings, api_replicas: int = 1) -> dict[str, dict
     return files
 
 
-def render_rules(settings: RuleSettings, stack: str, api_replicas: int = 1) -> dict[str, str]:
-    header = f"Rendered by internet-id-monitoring for stack {stack}; see docs/runbook.md."
+def render_rules(settings: RuleSettings, context: StackContext, *, api_replicas: int = 1) -> dict[str, str]:
+    """Rule files by file name (``api.yml`` …), as uploaded to ``/etc/prometheus/rules``.
+
+    ``api_replicas``: the API replicas expected to answer (``targets.api.expectedReplicas``, ApiReplicasMissing).
+    """
+    header = f"{context.rendered_by}; see docs/runbook.md."
     groups = rule_groups(settings, api_replicas)
     return {f"{area}.yml": yamltext.dump(doc, header=header) for area, doc in groups.items()}
-
-
-def render_rule_files(settings: StackSettings) -> dict[str, str]:
-    """Rule files by file name (``api.yml`` …), as uploaded to ``/etc/prometheus/rules``."""
-    return render_rules(settings.rules, settings.stack, settings.targets.api.expected_replicas)
