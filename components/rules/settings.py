@@ -1,6 +1,6 @@
 """Alert thresholds, ``for`` durations and windows, overridable per stack (config key ``rules``).
 
-Defaults live in the catalogue (``catalogue.py``), next to each alert; a stack changes them here::
+Defaults live in the catalogue (``alerts/<area>.py``), next to each alert; a stack changes them here::
 
     internet-id-monitoring:rules:
       overrides:
@@ -24,7 +24,8 @@ from pydantic import Field, field_validator, model_validator
 
 from components.durations import Duration, format_duration, seconds
 from components.model import ConfigModel, HttpUrl
-from components.rules.catalogue import BY_NAME, CATALOGUE, PAIRS, Alert
+from components.rules.catalogue import BY_NAME, CATALOGUE, PAIRS
+from components.rules.model import Alert
 
 DEFAULT_RUNBOOK_BASE_URL = "https://github.com/subculture-collective/internet-id-monitoring/blob/main/docs/runbook.md"
 DEFAULT_API_CONTAINERS = "(.+[-_])?api([-_][0-9]+)?"

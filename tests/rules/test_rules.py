@@ -15,7 +15,8 @@ from components.config_source import settings_from_stack_file
 from components.render import rule_files
 from components.rules.catalogue import BY_NAME, CATALOGUE, FLAPPING, PAIRS
 from components.rules.recording import RECORDINGS
-from components.rules.render import render_rules, rule_groups
+from components.rules.render import recording_rule, render_rules, rule_groups
+from components.rules.render import rule as alert_rule
 from components.rules.settings import DEFAULT_RUNBOOK_BASE_URL, RuleSettings
 from components.settings import SettingsError, load_settings
 from tests.contexts import stack_context
@@ -276,9 +277,10 @@ def test_pairs_name_what_they_judge_by_identity() -> None:
         identity = BY_NAME[critical].identity
         assert identity and BY_NAME[warning].identity == identity, (warning, critical)
         for name in (warning, critical):
-            expr = BY_NAME[name].expr
+            expr = alert_rule(BY_NAME[name], RuleSettings())["expr"]
             for recording in RECORDINGS:  # the aggregation of a recorded series is in its recording rule
-                expr = expr.replace(recording.name, f"({recording.expr})")
+                recorded = recording_rule(recording, RuleSettings())
+                expr = expr.replace(recorded["record"], f"({recorded['expr']})")
             for by in re.findall(r"\bby \(([^)]*)\)", expr):
                 kept = {label.strip() for label in by.split(",")}
                 assert set(identity) <= kept, f"{name} aggregates {identity} away: by ({by})"
