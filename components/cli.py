@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from components.alerts_reference import alerts_reference
 from components.cli_args import http_url, positive_seconds
 from components.config_reference import config_reference
 from components.config_source import settings_from_stack_file
@@ -54,12 +55,19 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.set_defaults(run=_fetch_dashboards)
     reference = commands.add_parser("config-reference", help="print the configuration reference (Markdown)")
     reference.set_defaults(run=_config_reference)
+    alerts = commands.add_parser("alerts-reference", help="print the alert reference (Markdown)")
+    alerts.set_defaults(run=_alerts_reference)
     add_operator_commands(commands)  # verify, test-alert
     return parser
 
 
 def _config_reference(args: argparse.Namespace) -> int:
     print(config_reference(), end="")
+    return 0
+
+
+def _alerts_reference(args: argparse.Namespace) -> int:
+    print(alerts_reference(), end="")
     return 0
 
 
