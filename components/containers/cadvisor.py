@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 def runtime(access: CadvisorSettings, context: StackContext, *, data_root: str) -> Runtime:
     """``data_root``: the Docker daemon's data root on its host (``docker.dataRoot``)."""
-    mounts = [  # all read-only; README, "What runs", says what each is for
+    mounts = [  # all read-only; docs/design.md, "What runs", says what each is for
         Mount("/", "/rootfs"),  # the host's machine id, filesystems and the /proc of container processes
         Mount(access.docker_socket, "/var/run/docker.sock", setting="cadvisor.dockerSocket"),  # container names
         Mount("/sys", "/sys"),  # the cgroup files: CPU, memory and I/O per container

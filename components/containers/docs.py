@@ -1,4 +1,4 @@
-"""The README's "What runs" table, derived from the container records (a test keeps the README in step)."""
+"""The "What runs" table of docs/design.md, derived from the container records (a test keeps the page in step)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ def what_runs_table() -> str:
     """Markdown: each container, its default image, where it is reachable, its networks, its healthcheck."""
     ports, bind = PortSettings(), DockerSettings().bind_address
     rows = [
-        "| container | what it does | image (default, `versions.py`) | reachable at | networks | "
+        "| container | what it does | pinned image | reachable at | networks | "
         "Docker healthcheck |",
         "|---|---|---|---|---|---|",
     ]

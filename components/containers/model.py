@@ -3,7 +3,7 @@
 ``Container`` is the record (kube-prometheus' ``components/<x>.libsonnet`` parameter block): every
 fact of one component (its pinned image, its scrape job and the selector of its series included) that the
 container spec, the scrape config, the rules' selectors, the datasource URLs, TargetDown, ``versions.IMAGES``
-and the README's "What runs" table are derived from.  ``ContainerSpec`` is what the Pulumi shell
+and the "What runs" table of docs/design.md are derived from.  ``ContainerSpec`` is what the Pulumi shell
 maps to a ``docker.Container``.
 """
 
@@ -162,7 +162,7 @@ class Container:
     name: str
     """Container name suffix (``<prefix>-<name>``), network alias, key of ``images.*`` and ``docker.memoryMb``."""
     description: str
-    """What it is, one line (the README's "What runs" table)."""
+    """What it is, one line (the "What runs" table of docs/design.md)."""
     image: str
     """The pinned image (``repo:tag``); ``images.<name>`` overrides it per stack.  ``versions.IMAGES`` lists them."""
     port: int

@@ -90,7 +90,7 @@ class CadvisorSettings(ConfigModel):
     docker_socket: str = "/var/run/docker.sock"
     """The Docker daemon's socket on its host (rootless Docker: ``/run/user/<uid>/docker.sock``), mounted
     alone, not the host's ``/var/run``: cAdvisor names containers from the Docker API.  Read-only does not
-    limit an API socket: whoever controls cAdvisor can use the Docker API (see README, "Security model")."""
+    limit an API socket: whoever controls cAdvisor can use the Docker API (see docs/security.md)."""
     disk_devices: bool = True
     """Mount the host's ``/dev/disk`` read-only (disk names of I/O metrics); ``false`` where the host has none."""
     load_reader: bool = True

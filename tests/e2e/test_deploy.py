@@ -46,7 +46,7 @@ CONTAINERS = ("prometheus", "alertmanager", "grafana", "postgres-exporter", "red
               "cadvisor", "blackbox-exporter")
 """Written down here, not taken from the code under test."""
 UNPROBED = {"redis-exporter"}
-"""FROM scratch: no healthcheck (README, 'What runs')."""
+"""FROM scratch: no healthcheck (docs/design.md, 'What runs')."""
 
 
 @dataclass
