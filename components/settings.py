@@ -21,14 +21,14 @@ from components.containers.settings import (
     NodeExporterSettings,
     PortSettings,
     PostgresExporterSettings,
-    check_images,
 )
 from components.context import PROJECT, StackContext
 from components.durations import format_duration, seconds
 from components.grafana.settings import GrafanaSettings, admin_password_problems
 from components.incident.settings import IncidentSettings
 from components.model import ConfigModel, SettingsError
-from components.prometheus.settings import PrometheusSettings, TargetSettings
+from components.prometheus.scrape_jobs import job_names
+from components.prometheus.settings import PROBE_JOBS, PrometheusSettings, TargetSettings
 from components.rules.settings import RuleSettings
 from components.secret_keys import CONFIG_SECRETS, GRAFANA_ADMIN_PASSWORD, POSTGRES_EXPORTER_PASSWORD
 from components.secrets import Secret
@@ -78,7 +78,35 @@ class StackSettings(ConfigModel):
     @field_validator("images")
     @classmethod
     def _known_images(cls, value: dict[str, str]) -> dict[str, str]:
-        return check_images(value)
+        """Image overrides name known containers and pin a tag or digest."""
+        errors = _unknown_containers(value)
+        errors += [
+            f"{name}: {ref!r} has no tag or digest; pin it like {IMAGES[name]}"
+            for name, ref in value.items()
+            if name in IMAGES and ":" not in ref.rsplit("/", 1)[-1] and "@sha256:" not in ref
+        ]
+        if errors:
+            raise ValueError("; ".join(errors))
+        return value
+
+    @field_validator("docker")
+    @classmethod
+    def _known_memory_limits(cls, value: DockerSettings) -> DockerSettings:
+        """``memoryMb`` names containers of the records."""
+        errors = _unknown_containers(value.memory_mb)
+        if errors:
+            raise ValueError(f"memoryMb: {errors[0]}")
+        return value
+
+    @field_validator("targets")
+    @classmethod
+    def _known_jobs(cls, value: TargetSettings) -> TargetSettings:
+        """``scrapeOverrides`` names jobs of the rendered config."""
+        unknown = sorted(set(value.scrape_overrides) - set(job_names()))
+        if unknown:
+            known = sorted(set(job_names()) - set(PROBE_JOBS))
+            raise ValueError(f"scrapeOverrides: unknown job(s) {unknown}; known: {known}")
+        return value
 
     @model_validator(mode="after")
     def _grafana_reachable(self) -> StackSettings:
@@ -218,6 +246,11 @@ def load_settings(
     if problems:
         raise SettingsError(stack, problems)
     return settings
+
+
+def _unknown_containers(names: Iterable[str]) -> list[str]:
+    unknown = sorted(set(names) - set(IMAGES))
+    return [f"unknown container(s) {unknown}; known: {sorted(IMAGES)}"] if unknown else []
 
 
 def _full_key(key: str) -> str:
