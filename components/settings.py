@@ -1,9 +1,11 @@
-"""The typed settings of one stack: built once from stack config, handed to every component.
+"""The typed settings of one stack: built once from stack config, validated before anything is rendered.
 
 This is the project's ``config.libsonnet``.  Each area owns its settings model next to its
 renderers (``containers``, ``prometheus``, ``rules``, ``slo``, ``alertmanager``, ``grafana``,
-``incident``); this module only composes them, validates what spans areas, and collects the
-secrets the stack's choices require.  Nothing else reads Pulumi config.
+``incident``, ``webauth``); this module only composes them, validates what spans areas (and what names the
+container records), and collects the secrets the stack's choices require.  Nothing else reads Pulumi config,
+and only the composition roots (``render.py``, ``program.py``) read the composed ``StackSettings``: they hand
+each area its own model and the stack's ``context``.
 """
 
 from __future__ import annotations
@@ -182,9 +184,6 @@ class StackSettings(ConfigModel):
             container_prefix=self.docker.container_prefix or f"iidmon-{self.stack}",
             network_name=self.docker.network_name or f"{PROJECT}-{self.stack}",
         )
-
-    def image(self, container: str) -> str:
-        return self.images.get(container, IMAGES[container])
 
     def secret(self, key: str) -> Secret | None:
         return self.secrets.get(key)
