@@ -11,14 +11,14 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from components.alerts_reference import alerts_reference
 from components.cli_args import http_url, positive_seconds
 from components.config_reference import config_reference
 from components.config_source import settings_from_stack_file
 from components.exit_codes import EXIT_INTERRUPTED, EXIT_USAGE
 from components.grafana.community import DEFAULT_CACHE_DIR, DEFAULT_TIMEOUT, GRAFANA_COM
-from components.grafana.fetch_command import fetch_all
 from components.operator.commands import add_commands as add_operator_commands
-from components.render import redacted_secret_files, render_documents, write_documents
+from components.render import fetch_dashboards, redacted_secret_files, render_documents, write_documents
 from components.settings import SettingsError
 
 
@@ -55,6 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.set_defaults(run=_fetch_dashboards)
     reference = commands.add_parser("config-reference", help="print the configuration reference (Markdown)")
     reference.set_defaults(run=_config_reference)
+    alerts = commands.add_parser("alerts-reference", help="print the alert reference (Markdown)")
+    alerts.set_defaults(run=_alerts_reference)
     add_operator_commands(commands)  # verify, test-alert
     return parser
 
@@ -64,9 +66,14 @@ def _config_reference(args: argparse.Namespace) -> int:
     return 0
 
 
+def _alerts_reference(args: argparse.Namespace) -> int:
+    print(alerts_reference(), end="")
+    return 0
+
+
 def _fetch_dashboards(args: argparse.Namespace) -> int:
     settings = settings_from_stack_file(args.stack)
-    return fetch_all(settings, args.cache_dir, base_url=args.base_url, timeout=args.timeout)
+    return fetch_dashboards(settings, args.cache_dir, base_url=args.base_url, timeout=args.timeout)
 
 
 def _render(args: argparse.Namespace) -> int:

@@ -15,7 +15,8 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from components.settings import PROJECT, SECRET_KEYS, STACK_DEFAULTS, StackSettings
+from components.secret_keys import CONFIG_SECRETS
+from components.settings import PROJECT, STACK_DEFAULTS, StackSettings
 
 # Fields of StackSettings that are not stack config keys.
 _INTERNAL = {"stack", "secrets"}
@@ -36,10 +37,11 @@ def config_reference() -> str:
         "",
         "Set each with `pulumi config set --secret <key> <value>`; a plain-text value is refused.",
         "",
-        "| key | what it is |",
-        "|---|---|",
+        "| key | what it is | read by |",
+        "|---|---|---|",
     ]
-    lines += [f"| `{_full(key)}` | {why} |" for key, why in SECRET_KEYS.items()]
+    lines += [f"| `{_full(key)}` | {_one_line(secret.description)} | {_one_line(secret.used_by)} |"
+              for key, secret in CONFIG_SECRETS.items()]
     for name, info in StackSettings.model_fields.items():
         if name in _INTERNAL:
             continue

@@ -14,8 +14,9 @@ from typing import Any
 
 import yaml
 
+from components.secret_keys import CONFIG_SECRETS
 from components.secrets import Secret
-from components.settings import PROJECT, SECRET_KEYS, SettingsError, StackSettings, load_settings
+from components.settings import PROJECT, SettingsError, StackSettings, load_settings
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -68,7 +69,7 @@ def settings_from_mapping(stack: str, config: dict[str, Any], *, require_secrets
             secrets[short] = Secret(short, value["secure"])
         elif namespace == PROJECT:
             values[key] = value
-        elif short in SECRET_KEYS:
+        elif short in CONFIG_SECRETS:
             values[short] = value  # a provider token in plain text: load_settings reports it
     return load_settings(stack, values, secrets, require_secrets=require_secrets)
 

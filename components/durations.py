@@ -17,6 +17,19 @@ def seconds(duration: str) -> float:
     return sum(int(n) * _UNITS[unit] for n, unit in _PART.findall(duration))
 
 
+def format_duration(total: float) -> str:
+    """Shortest Prometheus duration for whole seconds: 120 -> 2m, 90 -> 1m30s, 0 -> 0s."""
+    rest = int(total)
+    if rest <= 0:
+        return "0s"
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        count, rest = divmod(rest, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return "".join(parts)
+
+
 def _check(value: str) -> str:
     if not _DURATION.match(value):
         raise ValueError(f"{value!r} is not a duration like 30s, 5m or 1h")

@@ -6,6 +6,7 @@ It only composes; every decision lives in the settings and the components.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -15,25 +16,25 @@ import pulumi_docker as docker
 import pulumi_random as random
 
 from components.config_source import decode_engine_value
-from components.containers import container_specs, host_path_problems, mount_is_shared
 from components.containers.component import MonitoringContainers, MonitoringContainersArgs
-from components.containers.urls import alertmanager_url, grafana_url, prometheus_url
+from components.containers.settings import DockerSettings
+from components.containers.specs import host_path_problems, mount_is_shared
 from components.grafana.community import DEFAULT_CACHE_DIR, GRAFANA_COM
 from components.grafana.component import GrafanaResources, GrafanaResourcesArgs
-from components.grafana.dashboards import dashboard_specs
-from components.grafana.provisioning import datasources
-from components.grafana.settings import ADMIN_PASSWORD_SECRET, checked_admin_password
+from components.grafana.settings import checked_admin_password
 from components.incident.response import IncidentResponse, IncidentResponseArgs
-from components.render import render_documents
-from components.secrets import Secret
-from components.settings import PROJECT, SECRET_KEYS, SettingsError, StackSettings, load_settings
-from components.webauth.config import (
-    AUTHORIZATION_SECRET,
-    WEB_CONFIG_SECRET,
-    authorization,
-    render_web_config,
+from components.render import container_specs, deploy_dashboards, render_documents, stack_datasources, stack_urls
+from components.secret_keys import (
+    CONFIG_SECRETS,
+    GRAFANA_ADMIN_PASSWORD,
+    WEB_AUTH_AUTHORIZATION,
+    WEB_AUTH_CONFIG,
+    WEB_AUTH_PASSWORD,
 )
-from components.webauth.config import PASSWORD_SECRET as WEB_PASSWORD_SECRET
+from components.secrets import Secret
+from components.settings import PROJECT, SettingsError, StackSettings, load_settings
+from components.webauth.config import authorization, render_web_config
+from components.webauth.settings import WebAuthSettings
 
 
 def settings_from_pulumi() -> StackSettings:
@@ -48,9 +49,9 @@ def settings_from_pulumi() -> StackSettings:
         short = key if namespace == PROJECT else full_key
         config = pulumi.Config(namespace)
         is_secret = pulumi.runtime.is_config_secret(full_key) or full_key in env_secret_keys
-        if short in SECRET_KEYS and is_secret:
+        if short in CONFIG_SECRETS and is_secret:
             secrets[short] = Secret(short, config.require_secret(key), known=config.get(key))
-        elif short in SECRET_KEYS:
+        elif short in CONFIG_SECRETS:
             values[short] = "<plain text>"  # reported by load_settings as "is a secret"
         elif namespace == PROJECT:
             values[key] = decode_engine_value(config.get(key))
@@ -71,28 +72,27 @@ def main() -> dict[str, Any]:
         raise pulumi.RunError(error.message()) from None
 
 
-def docker_host_is_local(settings: StackSettings) -> bool:
+def docker_host_is_local(docker_settings: DockerSettings) -> bool:
     """Whether the Docker daemon is on this machine (its host paths can be checked here)."""
-    host = settings.docker.host or os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
+    host = docker_settings.host or os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
     return host.startswith("unix://")
 
 
-def config_secrets(settings: StackSettings) -> dict[str, pulumi.Input[str]]:
+def config_secrets(secrets: Mapping[str, Secret]) -> dict[str, pulumi.Input[str]]:
     """The stack's secret config values by key (Outputs, secret from config on)."""
-    return {key: secret.value for key, secret in settings.secrets.items() if secret.value is not None}
+    return {key: secret.value for key, secret in secrets.items() if secret.value is not None}
 
 
 def incident_response_args(settings: StackSettings) -> IncidentResponseArgs:
     return IncidentResponseArgs(
-        stack=settings.stack,
-        environment=settings.environment,
+        context=settings.context,
         incident=settings.incident,
         slack_channels=settings.notifications.slack.channels,
-        tokens=config_secrets(settings),
+        tokens=config_secrets(settings.secrets),
     )
 
 
-def web_auth_secrets(settings: StackSettings, secrets: dict[str, pulumi.Input[str]]) -> dict[str, Any]:
+def web_auth_secrets(web_auth: WebAuthSettings, secrets: dict[str, pulumi.Input[str]]) -> dict[str, Any]:
     """Generate the credential of Prometheus and Alertmanager into ``secrets`` (the password, their web config
     from its bcrypt hash, the pre-encoded header); return the stack outputs operators read it from.
 
@@ -100,20 +100,20 @@ def web_auth_secrets(settings: StackSettings, secrets: dict[str, pulumi.Input[st
     bcrypt hash computed here would get a new salt, hence a new file and a reload, on every ``pulumi up``).
     Rotate with ``pulumi up --replace`` on the resource.
     """
-    user = settings.web_auth.user
+    user = web_auth.user
     password = random.RandomPassword("web-auth-password", length=32, special=False)
-    secrets[WEB_PASSWORD_SECRET] = pulumi.Output.secret(password.result)
-    secrets[WEB_CONFIG_SECRET] = pulumi.Output.secret(password.bcrypt_hash.apply(
+    secrets[WEB_AUTH_PASSWORD.key] = pulumi.Output.secret(password.result)
+    secrets[WEB_AUTH_CONFIG.key] = pulumi.Output.secret(password.bcrypt_hash.apply(
         lambda hashed: render_web_config(user, hashed)))
-    secrets[AUTHORIZATION_SECRET] = pulumi.Output.secret(password.result.apply(
+    secrets[WEB_AUTH_AUTHORIZATION.key] = pulumi.Output.secret(password.result.apply(
         lambda value: authorization(user, value)))
-    return {"webAuthUser": user, "webAuthPassword": pulumi.Output.secret(password.result)}
+    return {"webAuthUser": user, WEB_AUTH_PASSWORD.key: pulumi.Output.secret(password.result)}
 
 
 def build(settings: StackSettings) -> dict[str, Any]:
     """Declare every resource of the stack described by ``settings``; return the stack outputs."""
     outputs: dict[str, Any] = {}
-    if docker_host_is_local(settings):
+    if docker_host_is_local(settings.docker):
         mountinfo = Path("/proc/self/mountinfo")
         text = mountinfo.read_text() if mountinfo.exists() else ""
         missing = host_path_problems(container_specs(settings, {}), os.path.exists,
@@ -121,22 +121,22 @@ def build(settings: StackSettings) -> dict[str, Any]:
         if missing:
             raise SettingsError(settings.stack, [f"{PROJECT}:{line}" for line in missing])
     # Before any resource: a required community dashboard that cannot be had stops the deploy here.
-    dashboards = dashboard_specs(settings, cache_dir=DASHBOARD_CACHE, base_url=DASHBOARD_SOURCE, warn=pulumi.log.warn)
-    secrets = config_secrets(settings)
-    if settings.grafana.generate_admin_password and ADMIN_PASSWORD_SECRET not in secrets:
+    dashboards = deploy_dashboards(settings, cache_dir=DASHBOARD_CACHE, base_url=DASHBOARD_SOURCE, warn=pulumi.log.warn)
+    secrets = config_secrets(settings.secrets)
+    if settings.grafana.generate_admin_password and GRAFANA_ADMIN_PASSWORD.key not in secrets:
         password = random.RandomPassword("grafana-admin-password", length=24, special=False)
-        secrets[ADMIN_PASSWORD_SECRET] = password.result
-        outputs["grafanaAdminPassword"] = pulumi.Output.secret(password.result)
-    if ADMIN_PASSWORD_SECRET not in secrets:
-        raise SettingsError(settings.stack, [f"{ADMIN_PASSWORD_SECRET}: not set (validated by load_settings)"])
+        secrets[GRAFANA_ADMIN_PASSWORD.key] = password.result
+        outputs[GRAFANA_ADMIN_PASSWORD.key] = pulumi.Output.secret(password.result)  # exported under its key
+    if GRAFANA_ADMIN_PASSWORD.key not in secrets:
+        raise SettingsError(settings.stack, [f"{GRAFANA_ADMIN_PASSWORD.key}: not set (validated by load_settings)"])
     # The weak-password check, wherever the password goes (the container's secret file, the provider).
     user = settings.grafana.admin_user
-    checked = pulumi.Output.secret(secrets[ADMIN_PASSWORD_SECRET]).apply(
+    checked = pulumi.Output.secret(secrets[GRAFANA_ADMIN_PASSWORD.key]).apply(
         lambda value: checked_admin_password(user, value))
-    secrets[ADMIN_PASSWORD_SECRET] = checked
+    secrets[GRAFANA_ADMIN_PASSWORD.key] = checked
 
     if settings.web_auth.enabled:
-        outputs.update(web_auth_secrets(settings, secrets))
+        outputs.update(web_auth_secrets(settings.web_auth, secrets))
 
     # PagerDuty services created here hand their Events v2 keys to Alertmanager in the same run.
     incident = IncidentResponse("incident", incident_response_args(settings))
@@ -147,38 +147,33 @@ def build(settings: StackSettings) -> dict[str, Any]:
     monitoring = MonitoringContainers(
         "monitoring",
         MonitoringContainersArgs(
-            stack=settings.stack,
-            prefix=settings.container_prefix,
-            network_name=settings.network_name,
-            app_network=settings.docker.app_network,
-            bind_address=settings.docker.bind_address,
-            protect_volumes=settings.docker.protect_volumes,
+            context=settings.context,
+            docker=settings.docker,
             specs=container_specs(settings, documents),
             documents=documents,
             secrets=secrets,
-            log_max_size=settings.docker.log_max_size,
-            log_max_files=settings.docker.log_max_files,
         ),
         opts=pulumi.ResourceOptions(providers=[provider]),
     )
 
+    urls = stack_urls(settings)
     if settings.grafana.provisioning == "api":  # "files": the Grafana container loads what it was given
         grafana = settings.grafana
         GrafanaResources("grafana", GrafanaResourcesArgs(
-            url=grafana_url(settings),
+            url=urls.grafana,
             auth=pulumi.Output.secret(pulumi.Output.concat(user, ":", checked)),
             container=monitoring.containers["grafana"],
-            datasources=datasources(settings),
+            datasources=stack_datasources(settings),
             folders=grafana.folders,
             dashboards=dashboards,
             retries=grafana.provider_retries,
             retry_wait=grafana.provider_retry_wait,
-            web_password=secrets.get(WEB_PASSWORD_SECRET),
+            web_password=secrets.get(WEB_AUTH_PASSWORD.key),
         ))
 
-    outputs["prometheusUrl"] = prometheus_url(settings)
-    outputs["alertmanagerUrl"] = alertmanager_url(settings)
-    outputs["grafanaUrl"] = grafana_url(settings)
+    outputs["prometheusUrl"] = urls.prometheus
+    outputs["alertmanagerUrl"] = urls.alertmanager
+    outputs["grafanaUrl"] = urls.grafana
     outputs["grafanaAdminUser"] = settings.grafana.admin_user
     outputs["pagerdutyServiceIds"] = incident.pagerduty_service_ids
     outputs["slackChannelIds"] = incident.slack_channel_ids

@@ -1,9 +1,11 @@
-"""The typed settings of one stack: built once from stack config, handed to every component.
+"""The typed settings of one stack: built once from stack config, validated before anything is rendered.
 
 This is the project's ``config.libsonnet``.  Each area owns its settings model next to its
 renderers (``containers``, ``prometheus``, ``rules``, ``slo``, ``alertmanager``, ``grafana``,
-``incident``); this module only composes them, validates what spans areas, and collects the
-secrets the stack's choices require.  Nothing else reads Pulumi config.
+``incident``, ``webauth``); this module only composes them, validates what spans areas (and what names the
+container records), and collects the secrets the stack's choices require.  Nothing else reads Pulumi config,
+and only the composition roots (``render.py``, ``program.py``) read the composed ``StackSettings``: they hand
+each area its own model and the stack's ``context``.
 """
 
 from __future__ import annotations
@@ -21,47 +23,23 @@ from components.containers.settings import (
     NodeExporterSettings,
     PortSettings,
     PostgresExporterSettings,
-    check_images,
 )
-from components.durations import seconds
-from components.grafana.settings import ADMIN_PASSWORD_SECRET, GrafanaSettings, admin_password_problems
+from components.context import PROJECT, StackContext
+from components.durations import format_duration, seconds
+from components.grafana.settings import GrafanaSettings, admin_password_problems
 from components.incident.settings import IncidentSettings
 from components.model import ConfigModel, SettingsError
-from components.prometheus.settings import PrometheusSettings, TargetSettings
-from components.rules.settings import RuleSettings, format_duration
+from components.prometheus.scrape_jobs import job_names
+from components.prometheus.settings import PROBE_JOBS, PrometheusSettings, TargetSettings
+from components.rules.settings import RuleSettings
+from components.secret_keys import CONFIG_SECRETS, GRAFANA_ADMIN_PASSWORD, POSTGRES_EXPORTER_PASSWORD
 from components.secrets import Secret
 from components.slo.settings import DEFAULT_SLOS, SloAlerting, Slos, slo_problems
 from components.versions import IMAGES
 from components.webauth.settings import WebAuthSettings
 
-__all__ = ["PROJECT", "SECRET_KEYS", "STACK_DEFAULTS", "SettingsError", "StackSettings", "load_settings"]
+__all__ = ["PROJECT", "STACK_DEFAULTS", "SettingsError", "StackSettings", "load_settings"]
 
-PROJECT = "internet-id-monitoring"
-
-# Secret config keys: key -> what it is.  Keys without a namespace belong to the project.
-SECRET_KEYS: dict[str, str] = {
-    "grafanaAdminPassword": "Grafana admin password",
-    "smtpPassword": "SMTP password for e-mail notifications",
-    "slackWebhookUrl": (
-        "Slack incoming-webhook URL Alertmanager posts through (notifications.slack.delivery webhook) for "
-        "every channel without a webhook of its own"
-    ),
-    "slackWebhookUrlCritical": "incoming-webhook URL of the critical channel (notifications.slack.channelWebhooks)",
-    "slackWebhookUrlWarnings": "incoming-webhook URL of the warnings channel (notifications.slack.channelWebhooks)",
-    "slackWebhookUrlInfo": "incoming-webhook URL of the info channel (notifications.slack.channelWebhooks)",
-    "postgresExporterPassword": "password of the database user postgres-exporter logs in as",
-    "pagerdutyRoutingKey": "Events API v2 routing key of an externally managed production service",
-    "pagerdutyDatabaseRoutingKey": "Events API v2 routing key of an externally managed database service",
-    "pagerduty:token": "PagerDuty API token of the pagerduty provider",
-    "alertmanagerSlackToken": (
-        "Slack bot token Alertmanager posts with (notifications.slack.delivery bot): scope chat:write only"
-    ),
-    "slack:token": (
-        "Slack bot token of the slack provider (manages channels); Alertmanager posts with it only when "
-        "notifications.slack.useProviderToken is true"
-    ),
-    "sentry:token": "Sentry auth token of the sentry provider",
-}
 
 # Defaults that depend on the stack's name, filled in by ``load_settings``.
 STACK_DEFAULTS: dict[str, str] = {"environment": "{stack}", "cluster": "internet-id-{stack}"}
@@ -97,12 +75,40 @@ class StackSettings(ConfigModel):
     web_auth: WebAuthSettings = WebAuthSettings()
     """Basic authentication of Prometheus and Alertmanager (``components/webauth``)."""
     secrets: dict[str, Secret] = Field(default_factory=dict, exclude=True)
-    """Secret values by config key (see ``SECRET_KEYS``); never part of any rendered document."""
+    """Secret values by config key (``secret_keys.CONFIG_SECRETS``); never part of any rendered document."""
 
     @field_validator("images")
     @classmethod
     def _known_images(cls, value: dict[str, str]) -> dict[str, str]:
-        return check_images(value)
+        """Image overrides name known containers and pin a tag or digest."""
+        errors = _unknown_containers(value)
+        errors += [
+            f"{name}: {ref!r} has no tag or digest; pin it like {IMAGES[name]}"
+            for name, ref in value.items()
+            if name in IMAGES and ":" not in ref.rsplit("/", 1)[-1] and "@sha256:" not in ref
+        ]
+        if errors:
+            raise ValueError("; ".join(errors))
+        return value
+
+    @field_validator("docker")
+    @classmethod
+    def _known_memory_limits(cls, value: DockerSettings) -> DockerSettings:
+        """``memoryMb`` names containers of the records."""
+        errors = _unknown_containers(value.memory_mb)
+        if errors:
+            raise ValueError(f"memoryMb: {errors[0]}")
+        return value
+
+    @field_validator("targets")
+    @classmethod
+    def _known_jobs(cls, value: TargetSettings) -> TargetSettings:
+        """``scrapeOverrides`` names jobs of the rendered config."""
+        unknown = sorted(set(value.scrape_overrides) - set(job_names()))
+        if unknown:
+            known = sorted(set(job_names()) - set(PROBE_JOBS))
+            raise ValueError(f"scrapeOverrides: unknown job(s) {unknown}; known: {known}")
+        return value
 
     @model_validator(mode="after")
     def _grafana_reachable(self) -> StackSettings:
@@ -171,15 +177,13 @@ class StackSettings(ConfigModel):
         return self
 
     @property
-    def network_name(self) -> str:
-        return self.docker.network_name or f"{PROJECT}-{self.stack}"
-
-    @property
-    def container_prefix(self) -> str:
-        return self.docker.container_prefix or f"iidmon-{self.stack}"
-
-    def image(self, container: str) -> str:
-        return self.images.get(container, IMAGES[container])
+    def context(self) -> StackContext:
+        """Who this stack is, as every area sees it next to its own settings."""
+        return StackContext(
+            stack=self.stack, environment=self.environment, cluster=self.cluster,
+            container_prefix=self.docker.container_prefix or f"iidmon-{self.stack}",
+            network_name=self.docker.network_name or f"{PROJECT}-{self.stack}",
+        )
 
     def secret(self, key: str) -> Secret | None:
         return self.secrets.get(key)
@@ -193,7 +197,7 @@ class StackSettings(ConfigModel):
             **self.incident.required_secrets(),
         }
         if not self.targets.postgres.use_app_dev_credentials:
-            required["postgresExporterPassword"] = "postgres-exporter must log in to the database"
+            required[POSTGRES_EXPORTER_PASSWORD.key] = "postgres-exporter must log in to the database"
         for key in self.incident.provided_secrets():
             required.pop(key, None)
         return required
@@ -205,20 +209,20 @@ def load_settings(
     """Validate one stack's config; raise ``SettingsError`` naming every bad key at once.
 
     ``values`` holds the project's non-secret keys without namespace (``ports``, ``grafana``, …),
-    ``secrets`` the secret keys listed in ``SECRET_KEYS``.  ``require_secrets=False`` (the render
+    ``secrets`` the secret keys listed in ``CONFIG_SECRETS``.  ``require_secrets=False`` (the render
     command) accepts required secrets that are not set yet: rendered files only name them.
     """
     problems = [
         f"{_full_key(key)}: not a secret setting; set it with `pulumi config set --secret {_full_key(key)}`"
         for key in secrets
-        if key not in SECRET_KEYS
+        if key not in CONFIG_SECRETS
     ]
     problems += [
         f"{_full_key(key)}: is a secret; set it with `pulumi config set --secret {_full_key(key)} <value>`"
         for key in values
-        if key in SECRET_KEYS
+        if key in CONFIG_SECRETS
     ]
-    data = {k: v for k, v in values.items() if k not in SECRET_KEYS}
+    data = {k: v for k, v in values.items() if k not in CONFIG_SECRETS}
     for key, pattern in STACK_DEFAULTS.items():
         data.setdefault(key, pattern.format(stack=stack))
     if "stack" in data:
@@ -234,13 +238,18 @@ def load_settings(
                 f"{_full_key(key)}: required because {why}; set it with "
                 f"`pulumi config set --secret {_full_key(key)} <value>`"
             )
-    password = settings.secret(ADMIN_PASSWORD_SECRET)
+    password = settings.secret(GRAFANA_ADMIN_PASSWORD.key)
     if password is not None and password.known is not None:  # before the value reaches any resource
         problems += [f"{PROJECT}:{problem}" for problem in admin_password_problems(settings.grafana.admin_user,
                                                                                    password.known)]
     if problems:
         raise SettingsError(stack, problems)
     return settings
+
+
+def _unknown_containers(names: Iterable[str]) -> list[str]:
+    unknown = sorted(set(names) - set(IMAGES))
+    return [f"unknown container(s) {unknown}; known: {sorted(IMAGES)}"] if unknown else []
 
 
 def _full_key(key: str) -> str:

@@ -1,17 +1,11 @@
-"""Pinned container images: the one place image versions live (kube-prometheus' versions.json).
+"""The pinned image of every container, by container name: what a stack runs unless ``images.<name>`` overrides it.
 
-Each stack may override an image with ``images.<name>`` (a tag or ``repo@sha256:…`` digest).
+Each record (``components/containers/<name>.py``) owns its pin; this table collects them for whoever needs them
+all (the settings' checks, the "What runs" table of docs/design.md, the test tooling), without loading any renderer.
 """
 
 from __future__ import annotations
 
-IMAGES: dict[str, str] = {
-    "prometheus": "prom/prometheus:v2.48.0",
-    "alertmanager": "prom/alertmanager:v0.26.0",
-    "grafana": "grafana/grafana:10.2.2",
-    "postgres-exporter": "prometheuscommunity/postgres-exporter:v0.15.0",
-    "redis-exporter": "oliver006/redis_exporter:v1.55.0",
-    "node-exporter": "prom/node-exporter:v1.7.0",
-    "cadvisor": "gcr.io/cadvisor/cadvisor:v0.47.2",
-    "blackbox-exporter": "prom/blackbox-exporter:v0.24.0",
-}
+from components.containers.records import RECORDS
+
+IMAGES: dict[str, str] = {record.name: record.image for record in RECORDS}

@@ -6,8 +6,10 @@
   repository's docs or code: Alertmanager removed that API in 0.27, only ``/api/v2`` exists;
 * every ``runbook_url`` of every alert rendered for every stack, and the test alert's, points at
   docs/runbook.md and at a heading that exists there;
-* a loopback URL of Prometheus, Alertmanager or Grafana in README.md uses the default port and
-  bind address of the settings (e.g. Grafana http://127.0.0.1:3030, never the API's 3001).
+* a loopback URL of Prometheus, Alertmanager or Grafana in README.md or docs/*.md uses the default port and
+  bind address of the settings (e.g. Grafana http://127.0.0.1:3030, never the API's 3001);
+* every relative link of README.md and docs/*.md points at a file that exists, and at a heading of it;
+* docs/design.md's "What runs" table is the container records' own.
 """
 
 from __future__ import annotations
@@ -24,13 +26,14 @@ from components.cli import UserError, build_parser
 from components.config_source import settings_from_stack_file
 from components.containers.docs import what_runs_table
 from components.containers.settings import DockerSettings, PortSettings
-from components.operator.test_alert import RUNBOOK_ANCHOR
+from components.operator.alert_drill import RUNBOOK_ANCHOR
 from components.render import rule_files
 from tests.conftest import STACKS
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 RUNBOOK = ROOT / "docs" / "runbook.md"
+DESIGN = ROOT / "docs" / "design.md"
 
 
 def doc_files() -> list[Path]:
@@ -55,7 +58,8 @@ def command_lines() -> list[tuple[str, str]]:
     for path in doc_files():
         for number, line in enumerate(path.read_text().splitlines(), 1):
             for match in _COMMAND.finditer(line):
-                args = match.group(1).split(" #", 1)[0].strip().rstrip(".,;:)")
+                # The arguments alone: no shell comment, no redirection.
+                args = match.group(1).split(" #", 1)[0].split(" > ", 1)[0].strip().rstrip(".,;:)")
                 if not args or "…" in args or "..." in args:
                     continue  # prose naming the entry point, not a command line
                 found.append((f"{path.relative_to(ROOT)}:{number}", _PLACEHOLDER.sub("dev", args)))
@@ -78,8 +82,8 @@ def test_docs_command_lines_parse() -> None:
 def test_the_command_line_finder_sees_commands() -> None:
     assert _COMMAND.search("run `python -m components verify --stack prod` now")
     lines = [args for _, args in command_lines()]
-    assert all(args.split()[0] in {"render", "dashboards", "config-reference", "verify", "test-alert"}
-               or args.startswith("-") for args in lines), lines
+    commands = {"render", "dashboards", "config-reference", "alerts-reference", "verify", "test-alert"}
+    assert all(args.split()[0] in commands or args.startswith("-") for args in lines), lines
 
 
 # ---------------------------------------------------------------- Alertmanager API version
@@ -122,14 +126,19 @@ def test_the_api_v1_pattern_spares(text: str) -> None:
 # ---------------------------------------------------------------- runbook links
 
 
-def runbook_anchors() -> set[str]:
-    """GitHub's heading anchors of docs/runbook.md."""
+def heading_anchors(path: Path) -> set[str]:
+    """GitHub's heading anchors of the Markdown file ``path``."""
     anchors = set()
-    for line in RUNBOOK.read_text().splitlines():
+    for line in path.read_text().splitlines():
         match = re.match(r"^#{1,6}\s+(.*?)\s*#*\s*$", line)
         if match:
             anchors.add(re.sub(r"[^\w\- ]", "", match.group(1).lower()).replace(" ", "-"))
     return anchors
+
+
+def runbook_anchors() -> set[str]:
+    """GitHub's heading anchors of docs/runbook.md."""
+    return heading_anchors(RUNBOOK)
 
 
 def test_every_rendered_runbook_url_resolves() -> None:
@@ -160,27 +169,56 @@ _LOCAL_URL = re.compile(r"https?://(127\.0\.0\.1|localhost|0\.0\.0\.0)(?::(\d+))
 _COMPONENT = re.compile(r"prometheus|alertmanager|grafana", re.IGNORECASE)
 
 
-def test_readme_urls_use_the_default_ports() -> None:
+def test_doc_urls_use_the_default_ports() -> None:
     ports = PortSettings()
     expected = {"prometheus": ports.prometheus, "alertmanager": ports.alertmanager, "grafana": ports.grafana}
     bind = str(DockerSettings().bind_address)
-    text = README.read_text()
     problems = []
-    for match in _LOCAL_URL.finditer(text):
-        before = text[max(0, match.start() - 80):match.start()]
-        names = _COMPONENT.findall(before)
-        if not names:
-            continue
-        component = names[-1].lower()
-        port = int(match.group(2) or 80)
-        line = text.count("\n", 0, match.start()) + 1
-        if port != expected[component]:
-            problems.append(f"README.md:{line}: {match.group(0)} for {component}, default port {expected[component]}")
-        elif match.group(1) != bind:
-            problems.append(f"README.md:{line}: {match.group(0)} for {component}, default address {bind}")
+    for path in doc_files():
+        text = path.read_text()
+        for match in _LOCAL_URL.finditer(text):
+            before = text[max(0, match.start() - 80):match.start()]
+            names = _COMPONENT.findall(before)
+            if not names:
+                continue
+            component = names[-1].lower()
+            port = int(match.group(2) or 80)
+            where = f"{path.relative_to(ROOT)}:{text.count(chr(10), 0, match.start()) + 1}"
+            if port != expected[component]:
+                problems.append(f"{where}: {match.group(0)} for {component}, default port {expected[component]}")
+            elif match.group(1) != bind:
+                problems.append(f"{where}: {match.group(0)} for {component}, default address {bind}")
     assert not problems, "\n".join(problems)
+
+
+_LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def relative_links(path: Path) -> list[tuple[str, str]]:
+    """``(target, anchor)`` of every link of ``path`` to a file of the repository or a heading of itself."""
+    links = []
+    for target in _LINK.findall(path.read_text()):
+        if re.match(r"[a-z]+:", target):
+            continue  # http(s), mailto
+        file, _, anchor = target.partition("#")
+        links.append((file, anchor))
+    return links
+
+
+def test_every_relative_link_of_the_docs_resolves() -> None:
+    problems = []
+    for path in doc_files():
+        for file, anchor in relative_links(path):
+            target = (path.parent / file).resolve() if file else path
+            if not target.exists():
+                problems.append(f"{path.relative_to(ROOT)}: {file} does not exist")
+            elif anchor and target.suffix == ".md" and anchor not in heading_anchors(target):
+                problems.append(f"{path.relative_to(ROOT)}: {file}#{anchor} names no heading")
+    assert not problems, "\n".join(problems)
+    assert ("docs/security.md", "") in relative_links(README) and ("design.md", "what-runs") in relative_links(
+        ROOT / "docs" / "security.md")
 
 
 def test_the_what_runs_table_is_the_container_records() -> None:
     table = what_runs_table()
-    assert table in README.read_text(), f"README's 'What runs' table is stale; it must read:\n{table}"
+    assert table in DESIGN.read_text(), f"docs/design.md's 'What runs' table is stale; it must read:\n{table}"

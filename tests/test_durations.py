@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.durations import go_duration, seconds
+from components.durations import format_duration, go_duration, seconds
 
 
 @pytest.mark.parametrize(
@@ -20,3 +20,7 @@ def test_go_duration_prints_as_docker_reports_it(duration: str, expected: str) -
 def test_go_duration_refuses_fractions_of_a_second() -> None:
     with pytest.raises(ValueError, match="whole seconds"):
         go_duration("1500ms")
+
+
+def test_format_duration_is_the_shortest_prometheus_duration() -> None:
+    assert [format_duration(s) for s in (0, 6, 90, 120, 3600, 5400)] == ["0s", "6s", "1m30s", "2m", "1h", "1h30m"]

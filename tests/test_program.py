@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from components.config_source import settings_from_stack_file
-from components.containers import RECORDS
+from components.containers.records import RECORDS
 from components.grafana.settings import GrafanaSettings
 from components.render import render_documents
 from tests.pulumi_harness import (

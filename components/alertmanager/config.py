@@ -7,46 +7,39 @@ from typing import TYPE_CHECKING, Any
 
 from components import yamltext
 from components.alertmanager.inhibitions import INHIBITIONS
-from components.alertmanager.receivers import (
-    SECRET_KEY_OF_FILE,
-    SLACK_BOT_TOKEN_FILE,
-    render_receivers,
-    used_secret_files,
-)
+from components.alertmanager.receivers import render_receivers
 from components.alertmanager.routes import DEFAULT_RECEIVER, GROUP_BY, ROUTES
-from components.secrets import Secret
 
 if TYPE_CHECKING:
-    from components.settings import StackSettings
+    from components.alertmanager.settings import NotificationSettings
+    from components.context import StackContext
 
-CONFIG_DIR = "/etc/alertmanager"
 TEMPLATES_GLOB = "templates/*.tmpl"
 """Relative to alertmanager.yml: Alertmanager resolves it against the config file's directory."""
 
 
-def render_alertmanager_config(settings: StackSettings) -> str:
+def render_alertmanager_config(notifications: NotificationSettings, context: StackContext) -> str:
     return yamltext.dump(
-        alertmanager_document(settings),
-        header=f"Rendered by internet-id-monitoring for stack {settings.stack}. No secret values: see *_file.",
+        alertmanager_document(notifications),
+        header=f"{context.rendered_by}. No secret values: see *_file.",
     )
 
 
-def alertmanager_document(settings: StackSettings) -> dict[str, Any]:
-    n = settings.notifications
+def alertmanager_document(notifications: NotificationSettings) -> dict[str, Any]:
     return {
-        "global": {"resolve_timeout": n.resolve_timeout},
+        "global": {"resolve_timeout": notifications.resolve_timeout},
         "templates": [TEMPLATES_GLOB],
-        "route": render_route_tree(settings),
+        "route": render_route_tree(notifications),
         "inhibit_rules": [
             {"source_matchers": list(rule.source), "target_matchers": list(rule.target), "equal": list(rule.equal)}
             for rule in INHIBITIONS
         ],
-        "receivers": render_receivers(settings),
+        "receivers": render_receivers(notifications),
     }
 
 
-def render_route_tree(settings: StackSettings) -> dict[str, Any]:
-    timings = settings.notifications.timing
+def render_route_tree(notifications: NotificationSettings) -> dict[str, Any]:
+    timings = notifications.timing
     root = timings.default
     children = []
     for route in ROUTES:
@@ -71,22 +64,8 @@ def render_route_tree(settings: StackSettings) -> dict[str, Any]:
     }
 
 
-def template_files(settings: StackSettings) -> dict[str, str]:
+def template_files() -> dict[str, str]:
     """Notification templates by file name, uploaded next to alertmanager.yml under templates/."""
     folder = resources.files("components.alertmanager") / "templates"
     return {item.name: item.read_text() for item in sorted(folder.iterdir(), key=lambda i: i.name)
             if item.name.endswith(".tmpl")}
-
-
-def secret_files(settings: StackSettings) -> dict[str, Secret]:
-    """Credential files by file name (under the secrets dir) and the secret each one holds.
-
-    A secret not set in config (only possible in the render command, which never reads values)
-    is returned as ``Secret(key, None)``; ``pulumi up`` refuses to run without required secrets.
-    """
-    files: dict[str, Secret] = {}
-    for name in used_secret_files(settings):
-        bot = name == SLACK_BOT_TOKEN_FILE
-        key = settings.notifications.slack.bot_token_secret if bot else SECRET_KEY_OF_FILE[name]
-        files[name] = settings.secret(key) or Secret(key, None)
-    return files

@@ -25,7 +25,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from components.rules.catalogue import BY_NAME, FLAPPING, PAIRS, flapping_name
+from components.rules.catalogue import BY_NAME, FLAPPING, PAIRS
+from components.rules.model import flapping_name
 from components.slo.sli import ALERT as ERROR_BUDGET_BURN
 from components.slo.sli import SEVERITIES as SLO_SEVERITIES
 

@@ -26,83 +26,30 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from components.alertmanager import routes
-from components.alertmanager.settings import (
-    SHARED_WEBHOOK_SECRET,
-    SLACK_BOT_TOKEN_SECRET,
-    WEBHOOK_SECRET_OF_ROLE,
-    SlackChannelRole,
-)
+from components.alertmanager.credentials import credential_path
+from components.secret_keys import PAGERDUTY_DATABASE_ROUTING_KEY, PAGERDUTY_ROUTING_KEY, SMTP_PASSWORD, SecretKey
 
 if TYPE_CHECKING:
-    from components.settings import StackSettings
-
-SLACK_WEBHOOK_FILE = "slack-webhook-url"
-SLACK_BOT_TOKEN_FILE = "slack-bot-token"
-SLACK_CHANNEL_WEBHOOK_FILES: dict[str, str] = {
-    role: f"slack-webhook-url-{role}" for role in ("critical", "warnings", "info")
-}
-PAGERDUTY_ROUTING_KEY_FILE = "pagerduty-routing-key"
-PAGERDUTY_DATABASE_ROUTING_KEY_FILE = "pagerduty-database-routing-key"
-SMTP_PASSWORD_FILE = "smtp-password"
-
-SECRET_KEY_OF_FILE = {
-    SLACK_BOT_TOKEN_FILE: SLACK_BOT_TOKEN_SECRET,  # or the provider's token: SlackNotifications.bot_token_secret
-    SLACK_WEBHOOK_FILE: SHARED_WEBHOOK_SECRET,
-    **{SLACK_CHANNEL_WEBHOOK_FILES[role]: key for role, key in WEBHOOK_SECRET_OF_ROLE.items()},
-    PAGERDUTY_ROUTING_KEY_FILE: "pagerdutyRoutingKey",
-    PAGERDUTY_DATABASE_ROUTING_KEY_FILE: "pagerdutyDatabaseRoutingKey",
-    SMTP_PASSWORD_FILE: "smtpPassword",
-}
-"""Credential file name -> the secret config key whose value it holds."""
+    from components.alertmanager.settings import NotificationSettings, SlackChannelRole
 
 
 def _t(name: str) -> str:
     return f'{{{{ template "{name}" . }}}}'
 
 
-def secret_path(settings: StackSettings, file_name: str) -> str:
-    return f"{settings.notifications.secrets_dir.rstrip('/')}/{file_name}"
-
-
-def used_secret_files(settings: StackSettings) -> list[str]:
-    """Credential files the rendered config points at, in a stable order."""
-    n = settings.notifications
-    files = []
-    if n.slack.enabled and n.slack.delivery == "bot":
-        files.append(SLACK_BOT_TOKEN_FILE)
-    elif n.slack.enabled:
-        for role in n.slack_roles():
-            name = slack_webhook_file(settings, role)
-            if name not in files:
-                files.append(name)
-    if n.pagerduty.enabled:
-        files.append(PAGERDUTY_ROUTING_KEY_FILE)
-        if n.pagerduty.separate_database_service:
-            files.append(PAGERDUTY_DATABASE_ROUTING_KEY_FILE)
-    if n.email.enabled and n.email.username:
-        files.append(SMTP_PASSWORD_FILE)
-    return files
-
-
-def slack_webhook_file(settings: StackSettings, role: SlackChannelRole) -> str:
-    """Credential file of the incoming webhook that posts to channel ``role`` (``delivery: webhook``)."""
-    if settings.notifications.slack.webhook_secret(role) == SHARED_WEBHOOK_SECRET:
-        return SLACK_WEBHOOK_FILE
-    return SLACK_CHANNEL_WEBHOOK_FILES[role]
-
-
-def slack_config(settings: StackSettings, role: SlackChannelRole) -> dict[str, Any]:
-    slack = settings.notifications.slack
+def slack_config(notifications: NotificationSettings, role: SlackChannelRole) -> dict[str, Any]:
+    slack = notifications.slack
     endpoint: dict[str, Any]
     if slack.delivery == "bot":
         endpoint = {
             "api_url": slack.api_url,
             "http_config": {
-                "authorization": {"type": "Bearer", "credentials_file": secret_path(settings, SLACK_BOT_TOKEN_FILE)}
+                "authorization": {"type": "Bearer",
+                                  "credentials_file": credential_path(notifications, slack.bot_token_secret)}
             },
         }
     else:
-        endpoint = {"api_url_file": secret_path(settings, slack_webhook_file(settings, role))}
+        endpoint = {"api_url_file": credential_path(notifications, slack.webhook_secret(role))}
     return {
         **endpoint,
         "channel": f"#{getattr(slack.channels, role)}",
@@ -116,10 +63,10 @@ def slack_config(settings: StackSettings, role: SlackChannelRole) -> dict[str, A
     }
 
 
-def pagerduty_config(settings: StackSettings, key_file: str) -> dict[str, Any]:
-    pd = settings.notifications.pagerduty
+def pagerduty_config(notifications: NotificationSettings, routing_key: SecretKey) -> dict[str, Any]:
+    pd = notifications.pagerduty
     return {
-        "routing_key_file": secret_path(settings, key_file),
+        "routing_key_file": credential_path(notifications, routing_key),
         "url": pd.url,
         "send_resolved": True,
         "severity": _t("iid.pagerduty.severity"),
@@ -144,8 +91,8 @@ def pagerduty_config(settings: StackSettings, key_file: str) -> dict[str, Any]:
     }
 
 
-def email_config(settings: StackSettings) -> dict[str, Any]:
-    email = settings.notifications.email
+def email_config(notifications: NotificationSettings) -> dict[str, Any]:
+    email = notifications.email
     config: dict[str, Any] = {
         "to": email.to,
         "from": email.sender,
@@ -160,37 +107,37 @@ def email_config(settings: StackSettings) -> dict[str, Any]:
         config["hello"] = email.hello
     if email.username:
         config["auth_username"] = email.username
-        config["auth_password_file"] = secret_path(settings, SMTP_PASSWORD_FILE)
+        config["auth_password_file"] = credential_path(notifications, SMTP_PASSWORD)
     return config
 
 
-def _human(settings: StackSettings, slack_channel: SlackChannelRole, *, email_first: bool = False) -> dict[str, Any]:
+def _human(notifications: NotificationSettings, slack_channel: SlackChannelRole, *,
+           email_first: bool = False) -> dict[str, Any]:
     """Integrations of a human-facing receiver: its own channel first, the other as a fallback."""
-    n = settings.notifications
-    slack = {"slack_configs": [slack_config(settings, slack_channel)]} if n.slack.enabled else None
-    email = {"email_configs": [email_config(settings)]} if n.email.enabled else None
+    n = notifications
+    slack = {"slack_configs": [slack_config(n, slack_channel)]} if n.slack.enabled else None
+    email = {"email_configs": [email_config(n)]} if n.email.enabled else None
     first, second = (email, slack) if email_first else (slack, email)
     return first or second or {}
 
 
-def render_receivers(settings: StackSettings) -> list[dict[str, Any]]:
-    n = settings.notifications
+def render_receivers(notifications: NotificationSettings) -> list[dict[str, Any]]:
+    n = notifications
     by_name: dict[str, dict[str, Any]] = {
         routes.PAGERDUTY_CRITICAL: {},
         routes.PAGERDUTY_DATABASE: {},
-        routes.SLACK_CRITICAL: _human(settings, "critical"),
-        routes.SLACK_WARNINGS: _human(settings, "warnings"),
-        routes.EMAIL_INFO: _human(settings, "info", email_first=True),
+        routes.SLACK_CRITICAL: _human(n, "critical"),
+        routes.SLACK_WARNINGS: _human(n, "warnings"),
+        routes.EMAIL_INFO: _human(n, "info", email_first=True),
         routes.WATCHDOG: {},
-        routes.DEFAULT_RECEIVER: _human(settings, "warnings"),
+        routes.DEFAULT_RECEIVER: _human(n, "warnings"),
     }
     if n.pagerduty.enabled:
-        database_key = (
-            PAGERDUTY_DATABASE_ROUTING_KEY_FILE if n.pagerduty.separate_database_service else PAGERDUTY_ROUTING_KEY_FILE
-        )
-        main = pagerduty_config(settings, PAGERDUTY_ROUTING_KEY_FILE)
+        separate = n.pagerduty.separate_database_service
+        database_key = PAGERDUTY_DATABASE_ROUTING_KEY if separate else PAGERDUTY_ROUTING_KEY
+        main = pagerduty_config(n, PAGERDUTY_ROUTING_KEY)
         by_name[routes.PAGERDUTY_CRITICAL] = {"pagerduty_configs": [main]}
-        by_name[routes.PAGERDUTY_DATABASE] = {"pagerduty_configs": [pagerduty_config(settings, database_key)]}
+        by_name[routes.PAGERDUTY_DATABASE] = {"pagerduty_configs": [pagerduty_config(n, database_key)]}
     if n.heartbeat_url:
         by_name[routes.WATCHDOG] = {
             "webhook_configs": [{"url": n.heartbeat_url, "send_resolved": False, "max_alerts": 1}]

@@ -13,6 +13,18 @@ from pydantic import Field, field_validator, model_validator
 
 from components.durations import Duration, PositiveDuration, seconds
 from components.model import ConfigModel, CredentialUrl, HttpUrl, TemplateFree
+from components.secret_keys import (
+    ALERTMANAGER_SLACK_TOKEN,
+    PAGERDUTY_DATABASE_ROUTING_KEY,
+    PAGERDUTY_ROUTING_KEY,
+    SLACK_PROVIDER_TOKEN,
+    SLACK_WEBHOOK_URL,
+    SLACK_WEBHOOK_URL_CRITICAL,
+    SLACK_WEBHOOK_URL_INFO,
+    SLACK_WEBHOOK_URL_WARNINGS,
+    SMTP_PASSWORD,
+    SecretKey,
+)
 
 PAGERDUTY_EVENTS_V2_URL = "https://events.pagerduty.com/v2/enqueue"
 SLACK_POST_MESSAGE_URL = "https://slack.com/api/chat.postMessage"
@@ -42,17 +54,13 @@ class SlackChannels(ConfigModel):
 SlackChannelRole = Literal["critical", "warnings", "info"]
 """The channels Alertmanager posts to (``incidents`` is only created, never posted to)."""
 
-WEBHOOK_SECRET_OF_ROLE: dict[str, str] = {
-    "critical": "slackWebhookUrlCritical",
-    "warnings": "slackWebhookUrlWarnings",
-    "info": "slackWebhookUrlInfo",
+WEBHOOK_SECRET_OF_ROLE: dict[str, SecretKey] = {
+    "critical": SLACK_WEBHOOK_URL_CRITICAL,
+    "warnings": SLACK_WEBHOOK_URL_WARNINGS,
+    "info": SLACK_WEBHOOK_URL_INFO,
 }
-"""Secret config key of the incoming webhook of each channel (``delivery: webhook``)."""
-SHARED_WEBHOOK_SECRET = "slackWebhookUrl"
-SLACK_BOT_TOKEN_SECRET = "alertmanagerSlackToken"
-"""Alertmanager's own bot token (``delivery: bot``): scope ``chat:write`` only."""
-SLACK_PROVIDER_TOKEN_SECRET = "slack:token"
-"""The Slack provider's token, which also creates and archives channels."""
+"""The incoming webhook of each channel with one of its own (``delivery: webhook``); the others post through
+``SLACK_WEBHOOK_URL``."""
 
 
 class SlackNotifications(ConfigModel):
@@ -109,13 +117,14 @@ class SlackNotifications(ConfigModel):
         return self
 
     @property
-    def bot_token_secret(self) -> str:
-        """Secret config key of the token Alertmanager posts with (``delivery: bot``)."""
-        return SLACK_PROVIDER_TOKEN_SECRET if self.use_provider_token else SLACK_BOT_TOKEN_SECRET
+    def bot_token_secret(self) -> SecretKey:
+        """The token Alertmanager posts with (``delivery: bot``): its own, or the provider's, which can also
+        create and archive channels."""
+        return SLACK_PROVIDER_TOKEN if self.use_provider_token else ALERTMANAGER_SLACK_TOKEN
 
-    def webhook_secret(self, role: SlackChannelRole) -> str:
-        """Secret config key of the webhook that posts to channel ``role`` (``delivery: webhook``)."""
-        return WEBHOOK_SECRET_OF_ROLE[role] if role in self.channel_webhooks else SHARED_WEBHOOK_SECRET
+    def webhook_secret(self, role: SlackChannelRole) -> SecretKey:
+        """The webhook that posts to channel ``role`` (``delivery: webhook``)."""
+        return WEBHOOK_SECRET_OF_ROLE[role] if role in self.channel_webhooks else SLACK_WEBHOOK_URL
 
 
 class PagerDutyNotifications(ConfigModel):
@@ -292,11 +301,11 @@ class NotificationSettings(ConfigModel):
         if self.slack.enabled:
             required.update(self.slack_secrets())
         if self.email.enabled and self.email.username:
-            required["smtpPassword"] = "notifications.email.username is set (SMTP authentication)"
+            required[SMTP_PASSWORD.key] = "notifications.email.username is set (SMTP authentication)"
         if self.pagerduty.enabled:
-            required["pagerdutyRoutingKey"] = "notifications.pagerduty.enabled is true"
+            required[PAGERDUTY_ROUTING_KEY.key] = "notifications.pagerduty.enabled is true"
             if self.pagerduty.separate_database_service:
-                required["pagerdutyDatabaseRoutingKey"] = "notifications.pagerduty.separateDatabaseService is true"
+                required[PAGERDUTY_DATABASE_ROUTING_KEY.key] = "notifications.pagerduty.separateDatabaseService is true"
         return required
 
     def slack_roles(self) -> list[SlackChannelRole]:
@@ -313,11 +322,11 @@ class NotificationSettings(ConfigModel):
         if slack.delivery == "bot":
             why = ("notifications.slack.useProviderToken is true" if slack.use_provider_token else
                    "notifications.slack.delivery is bot (chat.postMessage with a token of scope chat:write)")
-            return {slack.bot_token_secret: why}
+            return {slack.bot_token_secret.key: why}
         required: dict[str, str] = {}
         for role in self.slack_roles():
             key = slack.webhook_secret(role)
-            why = (f"notifications.slack.channelWebhooks lists {role}" if key != SHARED_WEBHOOK_SECRET
+            why = (f"notifications.slack.channelWebhooks lists {role}" if key != SLACK_WEBHOOK_URL
                    else "notifications.slack.delivery is webhook")
-            required.setdefault(key, why)
+            required.setdefault(key.key, why)
         return required

@@ -8,8 +8,8 @@ from components import yamltext
 from components.blackbox.modules import MODULES
 
 if TYPE_CHECKING:
-    from components.settings import StackSettings
+    from components.context import StackContext
 
 
-def render_blackbox_config(settings: StackSettings) -> str:
-    return yamltext.dump({"modules": MODULES}, header=f"Rendered by internet-id-monitoring for stack {settings.stack}.")
+def render_blackbox_config(context: StackContext) -> str:
+    return yamltext.dump({"modules": MODULES}, header=f"{context.rendered_by}.")

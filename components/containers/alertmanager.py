@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from components.alertmanager.config import CONFIG_DIR, secret_files
-from components.containers.model import Container, Healthcheck, LiveConfig, Runtime, ScrapeJob, SecretFile
-from components.containers.urls import alertmanager_url
+from components.alertmanager.credentials import credential_files
+from components.containers.model import Container, Documents, Healthcheck, LiveConfig, Runtime, ScrapeJob, SecretFile
 from components.containers.web_auth import web_auth_files
 from components.documents import ALERTMANAGER_CONFIG, ALERTMANAGER_TEMPLATES_DIR
-from components.prometheus import jobs
 
 if TYPE_CHECKING:
-    from components.settings import StackSettings
+    from components.alertmanager.settings import NotificationSettings
+    from components.context import StackContext
 
+CONFIG_DIR = "/etc/alertmanager"
+"""Where Alertmanager reads alertmanager.yml and its templates (its config volume)."""
 
 LIVE = LiveConfig(
     directory=CONFIG_DIR,
@@ -25,19 +25,20 @@ LIVE = LiveConfig(
 """Its config is applied by reload (``reload.py``)."""
 
 
-def state_flags(settings: StackSettings) -> list[str]:
+def state_flags(notifications: NotificationSettings) -> list[str]:
     """How often the notification log and silences reach the data volume, so a crash repeats no page."""
-    return [f"--data.maintenance-interval={settings.notifications.state_snapshot_interval}"]
+    return [f"--data.maintenance-interval={notifications.state_snapshot_interval}"]
 
 
-def runtime(settings: StackSettings, documents: Mapping[str, str]) -> Runtime:
-    secrets_dir = settings.notifications.secrets_dir
+def runtime(notifications: NotificationSettings, context: StackContext, *, external_url: str, web_auth: bool,
+            documents: Documents) -> Runtime:
+    """``external_url``: where people reach Alertmanager; ``web_auth``: it requires the stack's credential."""
     templates = {
         f"{CONFIG_DIR}/{path.removeprefix('alertmanager/')}": path
         for path in documents
         if path.startswith(ALERTMANAGER_TEMPLATES_DIR)
     }
-    auth = web_auth_files(settings, LIVE)
+    auth = web_auth_files(web_auth, LIVE)
     return Runtime(
         live_config=auth.live,
         health_authorization=auth.health_authorization,
@@ -45,13 +46,14 @@ def runtime(settings: StackSettings, documents: Mapping[str, str]) -> Runtime:
             f"--config.file={CONFIG_DIR}/alertmanager.yml",
             "--storage.path=/alertmanager",
             "--cluster.listen-address=",  # a single node: no gossip port
-            f"--web.external-url={alertmanager_url(settings)}",
+            f"--web.external-url={external_url}",
             *auth.command,
-            *state_flags(settings),
+            *state_flags(notifications),
         ],
         uploads={f"{CONFIG_DIR}/alertmanager.yml": ALERTMANAGER_CONFIG, **templates},
         secret_uploads={
-            **{f"{secrets_dir}/{name}": SecretFile(secret.key) for name, secret in secret_files(settings).items()},
+            **{f"{notifications.secrets_dir}/{name}": SecretFile(secret.key)
+               for name, secret in credential_files(notifications).items()},
             **auth.secret_uploads,
         },
         volumes={"alertmanager-data": "/alertmanager"},
@@ -61,10 +63,10 @@ def runtime(settings: StackSettings, documents: Mapping[str, str]) -> Runtime:
 RECORD = Container(
     name="alertmanager",
     description="routes alerts by severity to PagerDuty, Slack and e-mail, with inhibitions",
+    image="prom/alertmanager:v0.26.0",
     port=9093,
     memory_mb=256,
     healthcheck=Healthcheck("/-/healthy"),
     published="alertmanager",
-    scrape=ScrapeJob(jobs.ALERTMANAGER, "alertmanager", web_auth=True),
-    runtime=runtime,
+    scrape=ScrapeJob("alertmanager", "alertmanager", web_auth=True),
 )

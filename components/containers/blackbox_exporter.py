@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from components.containers.model import Container, Healthcheck, LiveConfig, Runtime, ScrapeJob
 from components.documents import BLACKBOX_CONFIG
-from components.prometheus import jobs
 
 if TYPE_CHECKING:
-    from components.settings import StackSettings
+    from components.context import StackContext
 
 
 LIVE = LiveConfig(
@@ -22,7 +20,7 @@ LIVE = LiveConfig(
 """Its config is applied by reload (``reload.py``)."""
 
 
-def runtime(settings: StackSettings, documents: Mapping[str, str]) -> Runtime:
+def runtime(context: StackContext) -> Runtime:
     return Runtime(
         live_config=LIVE,
         command=["--config.file=/etc/blackbox_exporter/config.yml"],
@@ -33,12 +31,12 @@ def runtime(settings: StackSettings, documents: Mapping[str, str]) -> Runtime:
 RECORD = Container(
     name="blackbox-exporter",
     description="probes the web app and the API's /api/health over HTTP(S)",
+    image="prom/blackbox-exporter:v0.24.0",
     port=9115,
     memory_mb=128,
     healthcheck=Healthcheck("/-/healthy"),
     app_network="probes the web app and the API by their names there",
     app_only=True,
-    scrape=ScrapeJob(jobs.BLACKBOX_EXPORTER, "blackbox"),
-    runtime=runtime,
+    scrape=ScrapeJob("blackbox-exporter", "blackbox"),
     user="",  # its image sets no USER: root
 )

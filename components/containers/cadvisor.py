@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from components.containers.model import Container, Healthcheck, Mount, Runtime, ScrapeJob
-from components.prometheus import jobs
 
 if TYPE_CHECKING:
-    from components.settings import StackSettings
+    from components.containers.settings import CadvisorSettings
+    from components.context import StackContext
 
 
-def runtime(settings: StackSettings, documents: Mapping[str, str]) -> Runtime:
-    access = settings.cadvisor
-    mounts = [  # all read-only; README, "What runs", says what each is for
+def runtime(access: CadvisorSettings, context: StackContext, *, data_root: str) -> Runtime:
+    """``data_root``: the Docker daemon's data root on its host (``docker.dataRoot``)."""
+    mounts = [  # all read-only; docs/design.md, "What runs", says what each is for
         Mount("/", "/rootfs"),  # the host's machine id, filesystems and the /proc of container processes
         Mount(access.docker_socket, "/var/run/docker.sock", setting="cadvisor.dockerSocket"),  # container names
         Mount("/sys", "/sys"),  # the cgroup files: CPU, memory and I/O per container
-        Mount(settings.docker.data_root, "/var/lib/docker", setting="docker.dataRoot"),  # layer disk usage
+        Mount(data_root, "/var/lib/docker", setting="docker.dataRoot"),  # layer disk usage
     ]
     if access.disk_devices:  # disk names of the I/O metrics
         mounts.append(Mount("/dev/disk", "/dev/disk", setting="cadvisor.diskDevices"))
@@ -36,10 +35,10 @@ def runtime(settings: StackSettings, documents: Mapping[str, str]) -> Runtime:
 RECORD = Container(
     name="cadvisor",
     description="CPU, memory and network of every container on the Docker host",
+    image="gcr.io/cadvisor/cadvisor:v0.47.2",
     port=8080,
     memory_mb=512,
     healthcheck=Healthcheck("/healthz"),
-    scrape=ScrapeJob(jobs.CADVISOR, "containers"),
-    runtime=runtime,
+    scrape=ScrapeJob("cadvisor", "containers"),
     user="",  # root
 )

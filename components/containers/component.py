@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from ipaddress import IPv4Address
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 import pulumi_docker as docker
@@ -19,6 +18,10 @@ import pulumi_docker as docker
 from components.containers.model import ContainerSpec, LiveConfig, SecretFile
 from components.containers.reload import SCRIPT_PATH, STAGED_DIR, reload_script, wait_for_config
 from components.durations import go_duration
+
+if TYPE_CHECKING:
+    from components.containers.settings import DockerSettings
+    from components.context import StackContext
 
 TYPE = "internet-id:docker:MonitoringContainers"
 WAIT_TIMEOUT_SECONDS = 300
@@ -48,23 +51,16 @@ def secret_file_access(user: str) -> tuple[str | None, str]:
 
 @dataclass(frozen=True)
 class MonitoringContainersArgs:
-    """What the Docker side needs: the specs, the documents they upload, and the secret values they hold."""
+    """What the Docker side needs: the stack's names, its Docker settings (app network, bind address, volume
+    protection, log bounds), the specs, the documents they upload, and the secret values they hold."""
 
-    stack: str
-    prefix: str
-    """Of every container and volume name."""
-    network_name: str
-    app_network: str | None
-    bind_address: IPv4Address
-    protect_volumes: bool
+    context: StackContext
+    docker: DockerSettings
     specs: Sequence[ContainerSpec]
     documents: Mapping[str, str]
     secrets: Mapping[str, pulumi.Input[str]]
     """Secret values by config key: the stack's config secrets and what its resources produce (a generated
     password, PagerDuty routing keys)."""
-    log_max_size: str
-    log_max_files: int
-    """``docker.logMaxSize`` and ``docker.logMaxFiles``: every container's log is bounded."""
 
 
 class MonitoringContainers(pulumi.ComponentResource):
@@ -78,17 +74,17 @@ class MonitoringContainers(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         self.network = docker.Network(
             f"{name}-network",
-            name=args.network_name,
+            name=args.context.network_name,
             driver="bridge",
-            labels=[docker.NetworkLabelArgs(label="com.internet-id.stack", value=args.stack)],
+            labels=[docker.NetworkLabelArgs(label="com.internet-id.stack", value=args.context.stack)],
             opts=child,
         )
         self.volumes = {}
         for volume in sorted({v for spec in args.specs for v in spec.volumes}):
             self.volumes[volume] = docker.Volume(
                 f"{name}-{volume}",
-                name=f"{args.prefix}-{volume}",
-                opts=pulumi.ResourceOptions(parent=self, protect=args.protect_volumes),
+                name=args.context.container_name(volume),
+                opts=pulumi.ResourceOptions(parent=self, protect=args.docker.protect_volumes),
             )
         self.reloads: dict[str, pulumi.Output[str]] = {}
         self.containers = {spec.name: self._container(name, args, spec) for spec in args.specs}
@@ -115,7 +111,8 @@ class MonitoringContainers(pulumi.ComponentResource):
         ]
         if live is not None:
             # Live config: the files come through a volume of their own and a reload job, never as uploads.
-            config = docker.Volume(f"{name}-{spec.name}-config", name=f"{args.prefix}-{spec.name}-config",
+            config = docker.Volume(f"{name}-{spec.name}-config",
+                                   name=args.context.container_name(f"{spec.name}-config"),
                                    opts=pulumi.ResourceOptions(parent=self))
             uploads = {path: key for path, key in uploads.items() if not _below(path, live.directory)}
             secret_uploads = {path: s for path, s in secret_uploads.items() if not _below(path, live.directory)}
@@ -152,15 +149,15 @@ class MonitoringContainers(pulumi.ComponentResource):
             "capabilities": None if spec.privileged else docker.ContainerCapabilitiesArgs(
                 drops=["ALL"], adds=list(spec.capabilities) or None),
             "log_driver": "json-file",
-            "log_opts": {"max-size": args.log_max_size, "max-file": str(args.log_max_files)},
+            "log_opts": {"max-size": args.docker.log_max_size, "max-file": str(args.docker.log_max_files)},
         }
 
     def _declare(self, name: str, args: MonitoringContainersArgs, spec: ContainerSpec, *, image: docker.RemoteImage,
                  uploads: Mapping[str, str], secret_uploads: Mapping[str, SecretFile],
                  volumes: list[docker.ContainerVolumeArgs]) -> docker.Container:
         networks = [docker.ContainerNetworksAdvancedArgs(name=self.network.name, aliases=[spec.name])]
-        if spec.joins_app_network and args.app_network:
-            app = docker.ContainerNetworksAdvancedArgs(name=args.app_network)
+        if spec.joins_app_network and args.docker.app_network:
+            app = docker.ContainerNetworksAdvancedArgs(name=args.docker.app_network)
             # An exporter that only reads the app stays off the monitoring network; Prometheus reaches it by its
             # (unique) container name on the app network.
             networks = [app] if spec.app_only else [*networks, app]
@@ -173,7 +170,7 @@ class MonitoringContainers(pulumi.ComponentResource):
         entrypoint = wait_for_config(spec.live_config, spec.entrypoint) if spec.live_config else spec.entrypoint
         return docker.Container(
             f"{name}-{spec.name}",
-            name=f"{args.prefix}-{spec.name}",
+            name=args.context.container_name(spec.name),
             image=image.image_id,
             command=spec.command or None,
             entrypoints=entrypoint or None,
@@ -181,7 +178,8 @@ class MonitoringContainers(pulumi.ComponentResource):
             uploads=self._uploads(args, uploads, secret_uploads, owner=spec.user) or None,
             networks_advanced=networks,
             ports=[
-                docker.ContainerPortArgs(internal=spec.port, external=spec.published_port, ip=str(args.bind_address))
+                docker.ContainerPortArgs(internal=spec.port, external=spec.published_port,
+                                         ip=str(args.docker.bind_address))
             ]
             if spec.published_port
             else None,
@@ -238,11 +236,11 @@ class MonitoringContainers(pulumi.ComponentResource):
         namespace = target.id.apply(lambda container_id: f"container:{container_id}")
         job = docker.Container(
             f"{name}-{spec.name}-reload",
-            name=f"{args.prefix}-{spec.name}-reload",
+            name=args.context.container_name(f"{spec.name}-reload"),
             image=image.image_id,
             entrypoints=["/bin/sh", SCRIPT_PATH],
             user=live.job_user,
-            envs=[f"TARGET_NAME={args.prefix}-{spec.name}"],
+            envs=[f"TARGET_NAME={args.context.container_name(spec.name)}"],
             uploads=[script, *self._uploads(args, files, secrets, owner=job_user, prefix=STAGED_DIR),
                      *self._uploads(args, {}, credentials, owner=job_user)],
             **self._confined(args, replace(spec, privileged=False, capabilities=[])),
@@ -264,7 +262,7 @@ class MonitoringContainers(pulumi.ComponentResource):
     @staticmethod
     def _labels(args: MonitoringContainersArgs, component: str) -> list[docker.ContainerLabelArgs]:
         return [
-            docker.ContainerLabelArgs(label="com.internet-id.stack", value=args.stack),
+            docker.ContainerLabelArgs(label="com.internet-id.stack", value=args.context.stack),
             docker.ContainerLabelArgs(label="com.internet-id.component", value=component),
         ]
 

@@ -1,17 +1,16 @@
-"""The README's "What runs" table, derived from the container records (a test keeps the README in step)."""
+"""The "What runs" table of docs/design.md, derived from the container records (a test keeps the page in step)."""
 
 from __future__ import annotations
 
-from components.containers import RECORDS
+from components.containers.records import RECORDS
 from components.containers.settings import DockerSettings, PortSettings
-from components.versions import IMAGES
 
 
 def what_runs_table() -> str:
     """Markdown: each container, its default image, where it is reachable, its networks, its healthcheck."""
     ports, bind = PortSettings(), DockerSettings().bind_address
     rows = [
-        "| container | what it does | image (default, `versions.py`) | reachable at | networks | "
+        "| container | what it does | pinned image | reachable at | networks | "
         "Docker healthcheck |",
         "|---|---|---|---|---|---|",
     ]
@@ -21,6 +20,6 @@ def what_runs_table() -> str:
         if record.app_network:
             networks = f"{'app only' if record.app_only else 'monitoring, app'} ({record.app_network})"
         health = f"`{record.healthcheck.path}`" if record.healthcheck else "none, see below"
-        rows.append(f"| {record.name} | {record.description} | `{IMAGES[record.name]}` | {reachable} | {networks} "
+        rows.append(f"| {record.name} | {record.description} | `{record.image}` | {reachable} | {networks} "
                     f"| {health} |")
     return "\n".join(rows) + "\n"

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from components.containers.model import SECRETS_DIR, Container, Healthcheck, LiveConfig, Runtime, ScrapeJob, SecretFile
-from components.containers.urls import grafana_url
+from components.containers.model import (
+    SECRETS_DIR,
+    Container,
+    Documents,
+    Healthcheck,
+    LiveConfig,
+    Runtime,
+    ScrapeJob,
+    SecretFile,
+)
 from components.documents import GRAFANA_DASHBOARDS_DIR, GRAFANA_PROVISIONING_DIR
 from components.grafana.layout import (
     LIVE_DIR,
@@ -16,12 +23,11 @@ from components.grafana.layout import (
     dashboard_folders,
     dashboard_path,
 )
-from components.grafana.settings import ADMIN_PASSWORD_SECRET
-from components.prometheus import jobs
-from components.webauth.config import PASSWORD_SECRET as WEB_PASSWORD_SECRET
+from components.secret_keys import GRAFANA_ADMIN_PASSWORD, WEB_AUTH_PASSWORD
 
 if TYPE_CHECKING:
-    from components.settings import StackSettings
+    from components.context import StackContext
+    from components.grafana.settings import GrafanaSettings
 
 PASSWORD_FILE = f"{SECRETS_DIR}/grafana-admin-password"
 AUTO_MIGRATE_OLD_PANELS = "autoMigrateOldPanels"
@@ -37,16 +43,16 @@ START = (
 )
 
 
-def provisioned_files(settings: StackSettings, documents: Mapping[str, str]) -> dict[str, str]:
+def provisioned_files(grafana: GrafanaSettings, documents: Documents) -> dict[str, str]:
     """Container path -> document of ``grafana.provisioning: files``: provisioning files and dashboards."""
-    if settings.grafana.provisioning != "files":
+    if grafana.provisioning != "files":
         return {}
     uploads = {
         f"{PROVISIONING_DIR}/{path.removeprefix(GRAFANA_PROVISIONING_DIR)}": path
         for path in documents
         if path.startswith(GRAFANA_PROVISIONING_DIR)
     }
-    folders = dashboard_folders(settings)
+    folders = dashboard_folders(grafana)
     for path in documents:
         if path.startswith(GRAFANA_DASHBOARDS_DIR):
             uid = path.removeprefix(GRAFANA_DASHBOARDS_DIR).removesuffix(".json")
@@ -54,13 +60,14 @@ def provisioned_files(settings: StackSettings, documents: Mapping[str, str]) -> 
     return uploads
 
 
-def runtime(settings: StackSettings, documents: Mapping[str, str]) -> Runtime:
-    grafana = settings.grafana
-    root_url = f"{grafana_url(settings)}/"
+def runtime(grafana: GrafanaSettings, context: StackContext, *, root_url: str, web_auth: bool,
+            documents: Documents) -> Runtime:
+    """``root_url``: where people reach Grafana; ``web_auth``: its datasources log in to Prometheus and
+    Alertmanager with the stack's credential."""
     env = {
         "GF_SECURITY_ADMIN_USER": grafana.admin_user,
         "GF_SECURITY_ADMIN_PASSWORD__FILE": PASSWORD_FILE,
-        "GF_SERVER_ROOT_URL": root_url,
+        "GF_SERVER_ROOT_URL": f"{root_url}/",
         "GF_USERS_ALLOW_SIGN_UP": "false",
         "GF_AUTH_ANONYMOUS_ENABLED": "false",
         "GF_AUTH_DISABLE_LOGIN_FORM": "false",
@@ -79,9 +86,9 @@ def runtime(settings: StackSettings, documents: Mapping[str, str]) -> Runtime:
     if grafana.migrate_angular_panels:
         env["GF_FEATURE_TOGGLES_ENABLE"] = AUTO_MIGRATE_OLD_PANELS
     live = None
-    secrets = {PASSWORD_FILE: SecretFile(ADMIN_PASSWORD_SECRET)}
-    if grafana.provisioning == "files" and settings.web_auth.enabled:
-        secrets[WEB_PASSWORD_FILE] = SecretFile(WEB_PASSWORD_SECRET)
+    secrets = {PASSWORD_FILE: SecretFile(GRAFANA_ADMIN_PASSWORD.key)}
+    if grafana.provisioning == "files" and web_auth:
+        secrets[WEB_PASSWORD_FILE] = SecretFile(WEB_AUTH_PASSWORD.key)
     if grafana.provisioning == "files":
         env["GF_PATHS_PROVISIONING"] = PROVISIONING_DIR
         live = LiveConfig(directory=LIVE_DIR, binary="/run.sh", reload_urls=PROVISIONING_RELOAD,
@@ -90,7 +97,7 @@ def runtime(settings: StackSettings, documents: Mapping[str, str]) -> Runtime:
         live_config=live,
         entrypoint=["/bin/sh", "-c", START],
         env=env,
-        uploads=provisioned_files(settings, documents),
+        uploads=provisioned_files(grafana, documents),
         secret_uploads=secrets,
         volumes={"grafana-data": "/var/lib/grafana"},
     )
@@ -99,11 +106,11 @@ def runtime(settings: StackSettings, documents: Mapping[str, str]) -> Runtime:
 RECORD = Container(
     name="grafana",
     description="the dashboards, over the Prometheus and Alertmanager datasources",
+    image="grafana/grafana:10.2.2",
     port=3000,
     memory_mb=512,
     healthcheck=Healthcheck("/api/health", start_period="60s"),
     published="grafana",
-    scrape=ScrapeJob(jobs.GRAFANA, "grafana"),
-    runtime=runtime,
+    scrape=ScrapeJob("grafana", "grafana"),
     user="472",
 )

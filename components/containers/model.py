@@ -1,25 +1,23 @@
 """The shapes of the container records: what one running component is, and what Docker is asked to run.
 
 ``Container`` is the record (kube-prometheus' ``components/<x>.libsonnet`` parameter block): every
-fact of one component that the container spec, its scrape job, the datasource URLs, TargetDown
-and the README's "What runs" table are derived from.  ``ContainerSpec`` is what the Pulumi shell
+fact of one component (its pinned image, its scrape job and the selector of its series included) that the
+container spec, the scrape config, the rules' selectors, the datasource URLs, TargetDown, ``versions.IMAGES``
+and the "What runs" table of docs/design.md are derived from.  ``ContainerSpec`` is what the Pulumi shell
 maps to a ``docker.Container``.
 """
 
 from __future__ import annotations
 
 import shlex
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
-
-if TYPE_CHECKING:
-    from components.settings import StackSettings
+from typing import Literal
 
 SECRETS_DIR = "/run/secrets"
+"""Where credential files go in the containers that read them from a file."""
 DOCKER_HOST_NAME = "host.docker.internal"
 """How containers name the Docker host (``host-gateway``), e.g. to reach node_exporter in its network namespace."""
-"""Where credential files go in the containers that read them from a file."""
 
 Published = Literal["prometheus", "alertmanager", "grafana"]
 """The ``ports.*`` setting that publishes a container's port on ``docker.bindAddress``."""
@@ -76,6 +74,11 @@ class ScrapeJob:
     web_auth: bool = False
     """The target answers only with the stack's credentials (``webAuth``): the job sends them."""
 
+    @property
+    def selector(self) -> str:
+        """The label matcher of the job's series, as every rule and dashboard writes it."""
+        return f'job="{self.name}"'
+
 
 @dataclass(frozen=True)
 class LiveConfig:
@@ -118,9 +121,15 @@ class SecretFile:
     literal: str | None = None
 
 
+Documents = Mapping[str, str]
+"""The rendered documents by path (``render.render_documents``), which a runtime names in its uploads."""
+
+
 @dataclass(frozen=True)
 class Runtime:
-    """How a container runs: what ``Container.runtime`` computes from the stack's settings and documents."""
+    """How a container runs: what the ``runtime`` function of its record's module computes from the record's own
+    settings and the stack context (every runtime takes that context, the one place facts shared by all
+    containers, such as their Docker hosts, can be added)."""
 
     command: list[str] = field(default_factory=list)
     entrypoint: list[str] = field(default_factory=list)
@@ -146,10 +155,6 @@ class Runtime:
     """File with the ``Authorization: Basic`` value the healthcheck sends (the process requires credentials)."""
 
 
-def no_runtime(settings: StackSettings, documents: Mapping[str, str]) -> Runtime:
-    return Runtime()
-
-
 @dataclass(frozen=True)
 class Container:
     """One running component of the stack."""
@@ -157,7 +162,9 @@ class Container:
     name: str
     """Container name suffix (``<prefix>-<name>``), network alias, key of ``images.*`` and ``docker.memoryMb``."""
     description: str
-    """What it is, one line (the README's "What runs" table)."""
+    """What it is, one line (the "What runs" table of docs/design.md)."""
+    image: str
+    """The pinned image (``repo:tag``); ``images.<name>`` overrides it per stack.  ``versions.IMAGES`` lists them."""
     port: int
     """Port it listens on inside the container."""
     memory_mb: int
@@ -173,10 +180,16 @@ class Container:
     both, scrapes it there."""
     published: Published | None = None
     scrape: ScrapeJob | None = None
-    runtime: Callable[[StackSettings, Mapping[str, str]], Runtime] = no_runtime
     user: str = "nobody"
     """The image's ``USER`` as it writes it (``nobody`` for the prom/* images, empty for root): who reads its
     credential files."""
+
+    @property
+    def selector(self) -> str:
+        """The label matcher of the series its scrape job collects (``job="postgres"``)."""
+        if self.scrape is None:
+            raise ValueError(f"{self.name} is not scraped")
+        return self.scrape.selector
 
 
 @dataclass(frozen=True)

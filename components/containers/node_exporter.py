@@ -8,14 +8,13 @@ published port exposes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from components.containers.model import DOCKER_HOST_NAME, Container, Healthcheck, Mount, Runtime, ScrapeJob
-from components.prometheus import jobs
 
 if TYPE_CHECKING:
-    from components.settings import StackSettings
+    from components.containers.settings import NodeExporterSettings
+    from components.context import StackContext
 
 PORT = 9100
 DBUS_SOCKET = "/var/run/dbus/system_bus_socket"
@@ -24,8 +23,7 @@ COLLECTORS = ("processes", "interrupts", "tcpstat")
 EXCLUDED_MOUNTS = "^/(sys|proc|dev|host|etc)($|/)"
 
 
-def runtime(settings: StackSettings, documents: Mapping[str, str]) -> Runtime:
-    node = settings.node_exporter
+def runtime(node: NodeExporterSettings, context: StackContext) -> Runtime:
     collectors = [f"--collector.{name}" for name in COLLECTORS]
     if node.systemd:
         collectors.append("--collector.systemd")
@@ -46,9 +44,9 @@ def runtime(settings: StackSettings, documents: Mapping[str, str]) -> Runtime:
 RECORD = Container(
     name="node-exporter",
     description="the Docker host's CPU, memory, filesystems, network, processes and systemd units",
+    image="prom/node-exporter:v1.7.0",
     port=PORT,
     memory_mb=128,
     healthcheck=Healthcheck("/", host=DOCKER_HOST_NAME),
-    scrape=ScrapeJob(jobs.NODE, "system", host=DOCKER_HOST_NAME),
-    runtime=runtime,
+    scrape=ScrapeJob("node-exporter", "system", host=DOCKER_HOST_NAME),
 )

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from components.containers.model import DOCKER_HOST_NAME, Container, Healthcheck, LiveConfig, Runtime, ScrapeJob
-from components.containers.urls import prometheus_url
+from components.containers.model import (
+    DOCKER_HOST_NAME,
+    Container,
+    Documents,
+    Healthcheck,
+    LiveConfig,
+    Runtime,
+    ScrapeJob,
+)
 from components.containers.web_auth import web_auth_files
 from components.documents import PROMETHEUS_CONFIG, PROMETHEUS_RULES_DIR
-from components.prometheus import jobs
 
 if TYPE_CHECKING:
-    from components.settings import StackSettings
+    from components.context import StackContext
+    from components.prometheus.settings import PrometheusSettings
 
 
 LIVE = LiveConfig(
@@ -24,24 +30,26 @@ LIVE = LiveConfig(
 """Its config is applied by reload (``reload.py``)."""
 
 
-def rule_flags(settings: StackSettings) -> list[str]:
+def rule_flags(prometheus: PrometheusSettings) -> list[str]:
     """How alerts survive a restart: every ``for`` of at least ``forGracePeriod`` keeps its progress."""
-    return [f"--rules.alert.for-grace-period={settings.prometheus.for_grace_period}"]
+    return [f"--rules.alert.for-grace-period={prometheus.for_grace_period}"]
 
 
-def runtime(settings: StackSettings, documents: Mapping[str, str]) -> Runtime:
-    prom = settings.prometheus
+def runtime(prometheus: PrometheusSettings, context: StackContext, *, external_url: str, web_auth: bool,
+            documents: Documents) -> Runtime:
+    """``external_url``: where people reach Prometheus; ``web_auth``: it requires the stack's credential (and
+    sends it to Alertmanager and to itself)."""
     command = [
         "--config.file=/etc/prometheus/prometheus.yml",
         "--storage.tsdb.path=/prometheus",
-        f"--storage.tsdb.retention.time={prom.retention_time}",
-        f"--web.external-url={prometheus_url(settings)}",
-        *rule_flags(settings),
+        f"--storage.tsdb.retention.time={prometheus.retention_time}",
+        f"--web.external-url={external_url}",
+        *rule_flags(prometheus),
     ]
-    if prom.retention_size:
-        command.append(f"--storage.tsdb.retention.size={prom.retention_size}")
+    if prometheus.retention_size:
+        command.append(f"--storage.tsdb.retention.size={prometheus.retention_size}")
     rules = {f"/etc/{path}": path for path in documents if path.startswith(PROMETHEUS_RULES_DIR)}
-    auth = web_auth_files(settings, LIVE, client_password=True)
+    auth = web_auth_files(web_auth, LIVE, client_password=True)
     command += auth.command
     return Runtime(
         live_config=auth.live,
@@ -58,11 +66,11 @@ def runtime(settings: StackSettings, documents: Mapping[str, str]) -> Runtime:
 RECORD = Container(
     name="prometheus",
     description="scrapes every target, evaluates the rules, sends alerts to Alertmanager",
+    image="prom/prometheus:v2.48.0",
     port=9090,
     memory_mb=2048,
     healthcheck=Healthcheck("/-/healthy"),
     app_network="scrapes the API replicas by their name there",
     published="prometheus",
-    scrape=ScrapeJob(jobs.PROMETHEUS, "prometheus", self_scrape=True, web_auth=True),
-    runtime=runtime,
+    scrape=ScrapeJob("prometheus", "prometheus", self_scrape=True, web_auth=True),
 )

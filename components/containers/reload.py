@@ -62,7 +62,17 @@ def _by_signal(live: LiveConfig) -> str:
     return f"""before=""
 process=$(cat "/proc/$pid/comm" 2>/dev/null || true)
 if [ -n "$process" ] && [ "$process" != sh ]; then
-    before=$(metric {stamp})
+    # Only a process that serves has its SIGHUP handler: one still starting (just started by its entrypoint,
+    # or restarted by Docker) would die of the signal, and take this job, in its PID namespace, with it.
+    waited=0
+    until before=$(metric {stamp}); [ -n "$before" ]; do
+        if [ "$waited" -ge "$timeout" ]; then
+            say "installed $count file(s); the process did not serve its metrics within ${{timeout}}s to be told"
+            exit 1
+        fi
+        sleep 1
+        waited=$((waited + 1))
+    done
     kill -HUP "$pid"
     say "installed $count file(s), sent SIGHUP"
 else

@@ -4,23 +4,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from ipaddress import IPv4Address
-from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
 from components.model import ConfigModel
-from components.versions import IMAGES
 
 APP_HOST_PORTS = {3000: "the Internet-ID web app", 3001: "the Internet-ID API"}
 """Host ports the Internet-ID application already uses."""
-
-
-def _check_container_names(value: Mapping[str, Any]) -> None:
-    unknown = sorted(set(value) - set(IMAGES))
-    if unknown:
-        raise ValueError(f"unknown container(s) {unknown}; known: {sorted(IMAGES)}")
 
 
 class DockerSettings(ConfigModel):
@@ -42,7 +33,8 @@ class DockerSettings(ConfigModel):
     protect_volumes: bool = False
     """Protect the data volumes from deletion (``pulumi destroy`` fails until unset)."""
     memory_mb: dict[str, int] = Field(default_factory=dict)
-    """Memory limit per container in MiB, overriding each container's default (``components/containers``)."""
+    """Memory limit per container in MiB, overriding each container's default (``components/containers``; the
+    composed settings check the names)."""
     log_max_size: str = "10m"
     """Size at which a container's log (Docker's ``json-file`` driver) is rotated; Docker's default log grows
     without limit and can fill the host's disk."""
@@ -65,8 +57,7 @@ class DockerSettings(ConfigModel):
 
     @field_validator("memory_mb")
     @classmethod
-    def _known_containers(cls, value: dict[str, int]) -> dict[str, int]:
-        _check_container_names(value)
+    def _enough_memory(cls, value: dict[str, int]) -> dict[str, int]:
         bad = {k: v for k, v in value.items() if v < 16}
         if bad:
             raise ValueError(f"limits below 16 MiB: {bad}")
@@ -90,7 +81,7 @@ class CadvisorSettings(ConfigModel):
     docker_socket: str = "/var/run/docker.sock"
     """The Docker daemon's socket on its host (rootless Docker: ``/run/user/<uid>/docker.sock``), mounted
     alone, not the host's ``/var/run``: cAdvisor names containers from the Docker API.  Read-only does not
-    limit an API socket: whoever controls cAdvisor can use the Docker API (see README, "Security model")."""
+    limit an API socket: whoever controls cAdvisor can use the Docker API (see docs/security.md)."""
     disk_devices: bool = True
     """Mount the host's ``/dev/disk`` read-only (disk names of I/O metrics); ``false`` where the host has none."""
     load_reader: bool = True
@@ -182,16 +173,3 @@ class PortSettings(ConfigModel):
             raise ValueError(f"host ports must differ, got {ports}")
         return self
 
-
-def check_images(value: dict[str, str]) -> dict[str, str]:
-    """Image overrides name known containers and pin a tag or digest."""
-    unknown = sorted(set(value) - set(IMAGES))
-    errors = [f"unknown container(s) {unknown}; known: {sorted(IMAGES)}"] if unknown else []
-    errors += [
-        f"{name}: {ref!r} has no tag or digest; pin it like {IMAGES[name]}"
-        for name, ref in value.items()
-        if name in IMAGES and ":" not in ref.rsplit("/", 1)[-1] and "@sha256:" not in ref
-    ]
-    if errors:
-        raise ValueError("; ".join(errors))
-    return value

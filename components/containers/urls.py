@@ -5,26 +5,29 @@ One place computes them for the containers' flags, the stack outputs and the ope
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from ipaddress import IPv4Address
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from components.settings import StackSettings
+    from components.containers.settings import PortSettings
 
 
-def _published(settings: StackSettings, port: int) -> str:
-    return f"http://{settings.docker.bind_address}:{port}"
+@dataclass(frozen=True)
+class PublicUrls:
+    """Where people reach Prometheus (alert source links), Alertmanager (the links notifications carry) and
+    Grafana (also the Grafana provider), without a trailing slash."""
+
+    prometheus: str
+    alertmanager: str
+    grafana: str
 
 
-def prometheus_url(settings: StackSettings) -> str:
-    """Where people reach Prometheus (alert source links); the published port unless configured."""
-    return (settings.prometheus.external_url or _published(settings, settings.ports.prometheus)).rstrip("/")
+def public_urls(bind_address: IPv4Address, ports: PortSettings, *, prometheus: str | None = None,
+                alertmanager: str | None = None, grafana: str | None = None) -> PublicUrls:
+    """Each UI's configured URL, else its published port on ``bind_address``."""
+    def url(configured: str | None, port: int) -> str:
+        return (configured or f"http://{bind_address}:{port}").rstrip("/")
 
-
-def alertmanager_url(settings: StackSettings) -> str:
-    """Where people reach Alertmanager (the links notifications carry)."""
-    return (settings.notifications.external_url or _published(settings, settings.ports.alertmanager)).rstrip("/")
-
-
-def grafana_url(settings: StackSettings) -> str:
-    """Where people, and the Grafana provider, reach Grafana."""
-    return (settings.grafana.root_url or _published(settings, settings.ports.grafana)).rstrip("/")
+    return PublicUrls(prometheus=url(prometheus, ports.prometheus), alertmanager=url(alertmanager, ports.alertmanager),
+                      grafana=url(grafana, ports.grafana))

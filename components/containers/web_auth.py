@@ -9,20 +9,10 @@ client configs read (``alerting``, the self-scrape and Alertmanager jobs).  Ever
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
 
 from components.containers.model import LiveConfig, SecretFile
-from components.webauth.config import (
-    AUTHORIZATION_FILE,
-    AUTHORIZATION_SECRET,
-    PASSWORD_FILE,
-    PASSWORD_SECRET,
-    WEB_CONFIG_FILE,
-    WEB_CONFIG_SECRET,
-)
-
-if TYPE_CHECKING:
-    from components.settings import StackSettings
+from components.secret_keys import WEB_AUTH_AUTHORIZATION, WEB_AUTH_CONFIG, WEB_AUTH_PASSWORD
+from components.webauth.files import AUTHORIZATION_FILE, PASSWORD_FILE, WEB_CONFIG_FILE
 
 
 @dataclass(frozen=True)
@@ -35,18 +25,19 @@ class WebAuthFiles:
     health_authorization: str = ""
 
 
-def web_auth_files(settings: StackSettings, live: LiveConfig, *, client_password: bool = False) -> WebAuthFiles:
-    """``client_password``: the process itself calls servers of the stack (Prometheus: Alertmanager, itself)."""
-    if not settings.web_auth.enabled:
+def web_auth_files(enabled: bool, live: LiveConfig, *, client_password: bool = False) -> WebAuthFiles:
+    """``enabled``: ``webAuth.enabled``; ``client_password``: the process itself calls servers of the stack
+    (Prometheus: Alertmanager, itself)."""
+    if not enabled:
         return WebAuthFiles(live)
     directory = live.directory.rstrip("/")
     authorization = f"{directory}/{AUTHORIZATION_FILE}"
     uploads = {
-        f"{directory}/{WEB_CONFIG_FILE}": SecretFile(WEB_CONFIG_SECRET),
-        authorization: SecretFile(AUTHORIZATION_SECRET),
+        f"{directory}/{WEB_CONFIG_FILE}": SecretFile(WEB_AUTH_CONFIG.key),
+        authorization: SecretFile(WEB_AUTH_AUTHORIZATION.key),
     }
     if client_password:
-        uploads[f"{directory}/{PASSWORD_FILE}"] = SecretFile(PASSWORD_SECRET)
+        uploads[f"{directory}/{PASSWORD_FILE}"] = SecretFile(WEB_AUTH_PASSWORD.key)
     return WebAuthFiles(
         live=replace(live, authorization_file=authorization),
         command=[f"--web.config.file={directory}/{WEB_CONFIG_FILE}"],

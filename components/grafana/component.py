@@ -56,7 +56,7 @@ class GrafanaResourcesArgs:
 class GrafanaResources(pulumi.ComponentResource):
     """The datasources, the folders and every dashboard of a stack, through one explicit Grafana provider.
 
-    ``dashboards`` come from ``dashboard_specs``, which the program calls before it declares any
+    ``dashboards`` come from ``render.deploy_dashboards``, which the program calls before it declares any
     resource: a required community dashboard that cannot be had stops the deploy before anything
     is created.
     """

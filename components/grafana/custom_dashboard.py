@@ -23,6 +23,8 @@ from grafana_foundation_sdk.models.common import GraphTresholdsStyleMode
 from grafana_foundation_sdk.models.dashboard import DashboardCursorSync, DataSourceRef, Threshold, ThresholdsMode
 from grafana_foundation_sdk.models.prometheus import PromQueryFormat
 
+from components.containers import postgres_exporter, redis_exporter
+from components.grafana.layout import CUSTOM_DASHBOARD_UID
 from components.rules.recording import (
     API_5XX_RATIO,
     API_LATENCY_BUCKETS,
@@ -30,12 +32,14 @@ from components.rules.recording import (
     DB_CONNECTIONS_RATIO,
     series,
 )
-from components.rules.selectors import API, SEL_POSTGRES, SEL_REDIS
 from components.rules.settings import RuleSettings
+from components.rules.vocabulary import API
 from components.slo.render import BUDGET_REMAINING, describe, error_ratio, of, window_name
 from components.slo.settings import DEFAULT_SLO_ALERTING, DEFAULT_SLOS, Slo, SloAlerting
 
-UID = "internet-id-overview"
+UID = CUSTOM_DASHBOARD_UID
+SEL_POSTGRES = postgres_exporter.RECORD.selector
+SEL_REDIS = redis_exporter.RECORD.selector
 TITLE = "Internet-ID"
 RATE = "$__rate_interval"
 NOT_RECORDED = ("Declared by the API but not recorded by it yet: the panel shows 0 until the application "

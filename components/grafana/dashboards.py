@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,7 +22,10 @@ from components.grafana.settings import CommunityDashboard
 from components.model import SettingsError
 
 if TYPE_CHECKING:
-    from components.settings import StackSettings
+    from components.context import StackContext
+    from components.grafana.settings import GrafanaSettings
+    from components.rules.settings import RuleSettings
+    from components.slo.settings import Slo, SloAlerting
 
 
 class DashboardFetchError(SettingsError):
@@ -53,60 +56,59 @@ class DashboardSpec:
         return f"{self.uid}.json"
 
 
-def custom_spec(settings: StackSettings) -> DashboardSpec:
-    grafana = settings.grafana
-    text = custom_dashboard.render_custom_dashboard(grafana.datasource_uid, settings.rules, settings.slos,
-                                                    settings.slo_alerting)
+def custom_spec(grafana: GrafanaSettings, rules: RuleSettings, slos: Sequence[Slo],
+                slo_alerting: SloAlerting) -> DashboardSpec:
+    """The Internet-ID dashboard: its thresholds and rows follow the stack's rules and SLOs."""
+    text = custom_dashboard.render_custom_dashboard(grafana.datasource_uid, rules, slos, slo_alerting)
     return DashboardSpec(custom_dashboard.UID, grafana.dashboards_folder, text, "custom")
 
 
-def _community_spec(settings: StackSettings, dashboard: CommunityDashboard, raw: bytes) -> DashboardSpec:
-    grafana = settings.grafana
+def _community_spec(grafana: GrafanaSettings, dashboard: CommunityDashboard, raw: bytes) -> DashboardSpec:
     text = render_community(raw, dashboard, datasource_uid=grafana.datasource_uid,
                             datasource_name=grafana.datasource_name)
     return DashboardSpec(dashboard.uid, dashboard.folder, text, f"grafana.com/{dashboard.cache_name[:-5]}")
 
 
-def dashboard_specs(
-    settings: StackSettings,
+def community_specs(
+    grafana: GrafanaSettings,
+    context: StackContext,
     *,
     cache_dir: Path = DEFAULT_CACHE_DIR,
     base_url: str = GRAFANA_COM,
     timeout: float = DEFAULT_TIMEOUT,
     warn: Callable[[str], None],
 ) -> list[DashboardSpec]:
-    """Every dashboard for a deploy: community ones from the cache, downloaded (and cached) if missing.
+    """The community dashboards of a deploy: from the cache, downloaded (and cached) if missing.
 
     A non-optional dashboard that is unavailable raises ``DashboardFetchError`` (a ``SettingsError``)
     with one line naming it and the fix; an optional one is skipped after ``warn(message)``.
     """
-    specs = [custom_spec(settings)]
-    unpinned = unpinned_dashboards(settings)
+    specs = []
+    unpinned = unpinned_dashboards(grafana, context)
     required = [line for dashboard, line in unpinned if not dashboard.optional]
     if required:
-        raise DashboardFetchError(settings.stack, required)
+        raise DashboardFetchError(context.stack, required)
     for _, line in unpinned:
         warn(f"skipping optional {line}")
-    for dashboard in settings.grafana.community_dashboards:
+    for dashboard in grafana.community_dashboards:
         if any(dashboard is refused for refused, _ in unpinned):
             continue
         try:
             fetched = fetch_dashboard(dashboard, cache_dir, base_url=base_url, timeout=timeout)
-            specs.append(_community_spec(settings, dashboard, fetched.path.read_bytes()))
+            specs.append(_community_spec(grafana, dashboard, fetched.path.read_bytes()))
         except DashboardUnavailableError as error:
             if not dashboard.optional:
-                raise DashboardFetchError(settings.stack, [_for_stack(error, settings)]) from None
-            warn(f"skipping optional {_for_stack(error, settings)}")
+                raise DashboardFetchError(context.stack, [for_stack(error, context.stack)]) from None
+            warn(f"skipping optional {for_stack(error, context.stack)}")
     return specs
 
 
-def unpinned_dashboards(settings: StackSettings) -> list[tuple[CommunityDashboard, str]]:
+def unpinned_dashboards(grafana: GrafanaSettings, context: StackContext) -> list[tuple[CommunityDashboard, str]]:
     """Each community dashboard a deploy refuses, with why and how to pin it: no ``sha256`` while the
     stack does not ``allowUnpinnedDashboards`` (trust on first use, with admin credentials)."""
-    grafana = settings.grafana
     if grafana.allow_unpinned_dashboards:
         return []
-    fetch = FETCH_COMMAND.replace("<stack>", settings.stack)
+    fetch = FETCH_COMMAND.replace("<stack>", context.stack)
     return [
         (dashboard, f"{dashboard.describe()}: not pinned (grafana.communityDashboards[{index}].sha256 is unset), so "
                     f"whatever is downloaded would be uploaded unchecked; run `{fetch}` where grafana.com is "
@@ -116,19 +118,19 @@ def unpinned_dashboards(settings: StackSettings) -> list[tuple[CommunityDashboar
     ]
 
 
-def cached_specs(settings: StackSettings, cache_dir: Path = DEFAULT_CACHE_DIR) -> list[DashboardSpec]:
-    """The custom dashboard and the community ones already cached, never touching the network.
+def cached_community_specs(grafana: GrafanaSettings, cache_dir: Path = DEFAULT_CACHE_DIR) -> list[DashboardSpec]:
+    """The community dashboards already cached, never touching the network.
 
     A cached file whose sha256 is wrong is left out (a deploy reports it).
     """
-    specs = [custom_spec(settings)]
-    for dashboard in settings.grafana.community_dashboards:
+    specs = []
+    for dashboard in grafana.community_dashboards:
         try:
             raw = read_cached(cache_dir, dashboard)
         except DashboardUnavailableError:
             continue
         if raw is not None:
-            specs.append(_community_spec(settings, dashboard, raw))
+            specs.append(_community_spec(grafana, dashboard, raw))
     return specs
 
 
@@ -137,5 +139,6 @@ def render_dashboards(specs: list[DashboardSpec]) -> dict[str, str]:
     return {spec.file_name: spec.config_json for spec in specs}
 
 
-def _for_stack(error: DashboardUnavailableError, settings: StackSettings) -> str:
-    return str(error).replace("--stack <stack>", f"--stack {settings.stack}")
+def for_stack(error: DashboardUnavailableError, stack: str) -> str:
+    """The error's message with the fetch command written for ``stack``."""
+    return str(error).replace("--stack <stack>", f"--stack {stack}")

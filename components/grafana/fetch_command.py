@@ -7,14 +7,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from components.grafana.community import DEFAULT_TIMEOUT, GRAFANA_COM, DashboardUnavailableError, fetch_dashboard
-from components.grafana.dashboards import DashboardFetchError
+from components.grafana.dashboards import DashboardFetchError, for_stack
 
 if TYPE_CHECKING:
-    from components.settings import StackSettings
+    from components.context import StackContext
+    from components.grafana.settings import GrafanaSettings
 
 
 def fetch_all(
-    settings: StackSettings,
+    grafana: GrafanaSettings,
+    context: StackContext,
     cache_dir: Path,
     *,
     base_url: str = GRAFANA_COM,
@@ -26,23 +28,19 @@ def fetch_all(
     out = out or sys.stdout
     err = err or sys.stderr
     problems = []
-    for dashboard in settings.grafana.community_dashboards:
+    for dashboard in grafana.community_dashboards:
         try:
             fetched = fetch_dashboard(dashboard, cache_dir, base_url=base_url, timeout=timeout)
         except DashboardUnavailableError as error:
             if dashboard.optional:
-                print(f"warning: skipping optional {_for_stack(error, settings)}", file=err)
+                print(f"warning: skipping optional {for_stack(error, context.stack)}", file=err)
             else:
-                problems.append(_for_stack(error, settings))
+                problems.append(for_stack(error, context.stack))
             continue
         state = "downloaded" if fetched.downloaded else "cached"
         pin = "" if dashboard.sha256 else f" (unpinned: set sha256 {fetched.sha256} to pin it)"
         print(f"{state} {dashboard.gnet_id} r{dashboard.revision} -> {fetched.path} sha256 {fetched.sha256}{pin}",
               file=out)
     if problems:
-        raise DashboardFetchError(settings.stack, problems)
+        raise DashboardFetchError(context.stack, problems)
     return 0
-
-
-def _for_stack(error: DashboardUnavailableError, settings: StackSettings) -> str:
-    return str(error).replace("--stack <stack>", f"--stack {settings.stack}")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from components.grafana import custom_dashboard
-
 if TYPE_CHECKING:
-    from components.settings import StackSettings
+    from components.grafana.settings import GrafanaSettings
 
+CUSTOM_DASHBOARD_UID = "internet-id-overview"
+"""The custom Internet-ID dashboard's fixed uid (``custom_dashboard.py`` builds it)."""
 LIVE_DIR = "/etc/grafana/live"
 """``files`` mode: Grafana's provisioning and dashboards, installed by its reload job (``containers/reload.py``)."""
 PROVISIONING_DIR = f"{LIVE_DIR}/provisioning"
@@ -18,10 +18,9 @@ PROVISIONING_RELOAD = ("/api/admin/provisioning/dashboards/reload", "/api/admin/
 """Grafana's API that re-reads the provisioning files (dashboards are also polled every 30 s)."""
 
 
-def dashboard_folders(settings: StackSettings) -> dict[str, str]:
+def dashboard_folders(grafana: GrafanaSettings) -> dict[str, str]:
     """Folder uid of every dashboard the stack can deploy, by dashboard uid."""
-    grafana = settings.grafana
-    folders = {custom_dashboard.UID: grafana.dashboards_folder}
+    folders = {CUSTOM_DASHBOARD_UID: grafana.dashboards_folder}
     folders.update({dashboard.uid: dashboard.folder for dashboard in grafana.community_dashboards})
     return folders
 

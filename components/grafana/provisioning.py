@@ -9,17 +9,18 @@ the provisioning files rendered here into the container, so Grafana loads them i
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from components.containers import BY_NAME, internal_url
+from components.containers.records import BY_NAME, internal_url
 from components.documents import GRAFANA_PROVISIONING_DIR
 from components.grafana.layout import DASHBOARDS_DIR, WEB_PASSWORD_FILE
 
 if TYPE_CHECKING:
-    from components.settings import StackSettings
+    from components.grafana.settings import GrafanaFolder, GrafanaSettings
 
 RELOAD_SECONDS = 30
 """How often Grafana re-reads the provisioned dashboard files."""
@@ -42,14 +43,14 @@ class Datasource:
     """Set: the server requires the stack's credentials (``webAuth``); the password is a secret kept apart."""
 
 
-def datasources(settings: StackSettings) -> list[Datasource]:
-    """The stack's datasources: Prometheus (the default, ``timeInterval`` = scrape interval) and Alertmanager."""
-    grafana = settings.grafana
-    user = settings.web_auth.user if settings.web_auth.enabled else None
+def datasources(grafana: GrafanaSettings, *, scrape_interval: str, web_auth_user: str | None) -> list[Datasource]:
+    """The stack's datasources: Prometheus (the default, ``timeInterval`` = ``scrape_interval``) and Alertmanager;
+    ``web_auth_user``: the user of the credential both require (``webAuth``), None when they require none."""
+    user = web_auth_user
     return [
         Datasource(grafana.datasource_name, grafana.datasource_uid, "prometheus", internal_url(BY_NAME["prometheus"]),
                    True,
-                   {"timeInterval": settings.prometheus.scrape_interval, "httpMethod": "POST"}, user),
+                   {"timeInterval": scrape_interval, "httpMethod": "POST"}, user),
         Datasource("Alertmanager", grafana.alertmanager_datasource_uid, "alertmanager",
                    internal_url(BY_NAME["alertmanager"]), False,
                    {"implementation": "prometheus", "handleGrafanaManagedAlerts": False}, user),
@@ -67,9 +68,10 @@ def json_data_encoded(datasource: Datasource) -> str:
     return json.dumps(datasource.json_data, sort_keys=True)
 
 
-def render_provisioning(settings: StackSettings) -> dict[str, str]:
-    """Grafana's provisioning files of ``files`` mode: the datasources and one dashboard provider per folder."""
-    sources = [
+def render_provisioning(sources: Sequence[Datasource], folders: Sequence[GrafanaFolder]) -> dict[str, str]:
+    """Grafana's provisioning files of ``files`` mode: ``sources`` (``datasources``) and one dashboard provider
+    per folder."""
+    documents = [
         {
             "name": source.name,
             "uid": source.uid,
@@ -81,7 +83,7 @@ def render_provisioning(settings: StackSettings) -> dict[str, str]:
             "jsonData": source.json_data,
             **_credentials(source),
         }
-        for source in datasources(settings)
+        for source in sources
     ]
     providers = [
         {
@@ -95,10 +97,10 @@ def render_provisioning(settings: StackSettings) -> dict[str, str]:
             "updateIntervalSeconds": RELOAD_SECONDS,
             "options": {"path": f"{DASHBOARDS_DIR}/{folder.uid}"},
         }
-        for folder in settings.grafana.folders
+        for folder in folders
     ]
     return {
-        DATASOURCES_FILE: _yaml({"apiVersion": 1, "datasources": sources}),
+        DATASOURCES_FILE: _yaml({"apiVersion": 1, "datasources": documents}),
         DASHBOARD_PROVIDERS_FILE: _yaml({"apiVersion": 1, "providers": providers}),
     }
 

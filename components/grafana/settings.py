@@ -13,8 +13,8 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from components.model import ConfigModel, HttpUrl
+from components.secret_keys import GRAFANA_ADMIN_PASSWORD
 
-ADMIN_PASSWORD_SECRET = "grafanaAdminPassword"
 INFRASTRUCTURE_FOLDER = "infrastructure"
 INTERNET_ID_FOLDER = "internet-id"
 _UID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
@@ -186,7 +186,8 @@ class GrafanaSettings(ConfigModel):
     def required_secrets(self) -> dict[str, str]:
         if self.generate_admin_password:
             return {}
-        return {ADMIN_PASSWORD_SECRET: "grafana.generateAdminPassword is false (the admin account needs a password)"}
+        return {GRAFANA_ADMIN_PASSWORD.key: "grafana.generateAdminPassword is false (the admin account needs a "
+                                            "password)"}
 
 
 def admin_password_problems(user: str, password: str) -> list[str]:
@@ -196,11 +197,11 @@ def admin_password_problems(user: str, password: str) -> list[str]:
     """
     problems = []
     if len(password) < MIN_PASSWORD_LENGTH:
-        problems.append(f"{ADMIN_PASSWORD_SECRET}: shorter than {MIN_PASSWORD_LENGTH} characters")
+        problems.append(f"{GRAFANA_ADMIN_PASSWORD.key}: shorter than {MIN_PASSWORD_LENGTH} characters")
     if password.lower() in WEAK_PASSWORDS or password.lower() == user.lower():
-        problems.append(f"{ADMIN_PASSWORD_SECRET}: a default or the user name; choose another password")
+        problems.append(f"{GRAFANA_ADMIN_PASSWORD.key}: a default or the user name; choose another password")
     if password != password.strip() or "\n" in password:
-        problems.append(f"{ADMIN_PASSWORD_SECRET}: has leading/trailing whitespace or a newline")
+        problems.append(f"{GRAFANA_ADMIN_PASSWORD.key}: has leading/trailing whitespace or a newline")
     return problems
 
 

@@ -176,7 +176,7 @@ class PagerDuty(pulumi.ComponentResource):
                 ),
             )
             self.service_ids[key] = service.id
-            self.routing_keys[ROUTING_KEYS[key]] = pulumi.Output.secret(integration.integration_key)
+            self.routing_keys[ROUTING_KEYS[key].key] = pulumi.Output.secret(integration.integration_key)
 
         self.register_outputs(
             {

@@ -12,11 +12,10 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from components.durations import Duration, seconds
 from components.incident.rotation import check_schedule_start, check_time_zone
 from components.model import ConfigModel
+from components.secret_keys import PAGERDUTY_DATABASE_ROUTING_KEY, PAGERDUTY_ROUTING_KEY, SecretKey
 
-PRODUCTION_ROUTING_KEY = "pagerdutyRoutingKey"
-DATABASE_ROUTING_KEY = "pagerdutyDatabaseRoutingKey"
-ROUTING_KEYS: dict[str, str] = {"production": PRODUCTION_ROUTING_KEY, "database": DATABASE_ROUTING_KEY}
-"""Secret config key each PagerDuty service's Events API v2 routing key replaces."""
+ROUTING_KEYS: dict[str, SecretKey] = {"production": PAGERDUTY_ROUTING_KEY, "database": PAGERDUTY_DATABASE_ROUTING_KEY}
+"""The secret each PagerDuty service's Events API v2 routing key replaces."""
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 

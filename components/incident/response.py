@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pulumi
 
@@ -17,6 +18,10 @@ from components.incident.pagerduty import PagerDuty
 from components.incident.sentry import Sentry
 from components.incident.settings import IncidentSettings
 from components.incident.slack import Slack
+from components.secret_keys import PAGERDUTY_TOKEN, SENTRY_TOKEN, SLACK_PROVIDER_TOKEN, SecretKey
+
+if TYPE_CHECKING:
+    from components.context import StackContext
 
 
 def shared_channel_names(environment: str, channels: SlackChannels) -> list[str]:
@@ -30,20 +35,21 @@ def shared_channel_names(environment: str, channels: SlackChannels) -> list[str]
 
 @dataclass(frozen=True)
 class IncidentResponseArgs:
-    """What PagerDuty, Slack and Sentry need: their settings, the Slack channel names, the provider tokens."""
+    """What PagerDuty, Slack and Sentry need: the stack, their settings, the Slack channel names, the provider
+    tokens."""
 
-    stack: str
-    environment: str
+    context: StackContext
     incident: IncidentSettings
     slack_channels: SlackChannels
     """The channels Alertmanager posts to (``notifications.slack.channels``), created by the Slack component."""
     tokens: Mapping[str, pulumi.Input[str]]
     """Provider tokens by secret config key (``pagerduty:token`` …); those of the enabled vendors are required."""
 
-    def token(self, key: str) -> pulumi.Input[str]:
-        value = self.tokens.get(key)
+    def token(self, secret: SecretKey) -> pulumi.Input[str]:
+        value = self.tokens.get(secret.key)
         if value is None:
-            raise ValueError(f"{key}: required by the incident settings; `pulumi config set --secret {key} <value>`")
+            raise ValueError(f"{secret.key}: required by the incident settings; "
+                             f"`pulumi config set --secret {secret.key} <value>`")
         return value
 
 
@@ -72,24 +78,24 @@ class IncidentResponse(pulumi.ComponentResource):
 
         if incident.pagerduty.enabled:
             self.pagerduty = PagerDuty(
-                f"{name}-pagerduty", incident.pagerduty, args.token("pagerduty:token"), opts=child
+                f"{name}-pagerduty", incident.pagerduty, args.token(PAGERDUTY_TOKEN), opts=child
             )
             self.routing_keys = dict(self.pagerduty.routing_keys)
             self.pagerduty_service_ids = dict(self.pagerduty.service_ids)
 
         if incident.slack.enabled:
-            shared = shared_channel_names(args.environment, args.slack_channels)
+            shared = shared_channel_names(args.context.environment, args.slack_channels)
             if shared:
                 pulumi.log.warn(
-                    f"stack {args.stack!r} uses the default Slack channel names {shared}, which production uses "
-                    "too; set distinct internet-id-monitoring:notifications.slack.channels for this stack"
+                    f"stack {args.context.stack!r} uses the default Slack channel names {shared}, which production "
+                    "uses too; set distinct internet-id-monitoring:notifications.slack.channels for this stack"
                 )
             self.slack = Slack(
                 f"{name}-slack",
                 incident.slack,
                 channels=args.slack_channels,
-                environment=args.environment,
-                token=args.token("slack:token"),
+                environment=args.context.environment,
+                token=args.token(SLACK_PROVIDER_TOKEN),
                 opts=child,
             )
             self.slack_channel_ids = dict(self.slack.channel_ids)
@@ -98,8 +104,8 @@ class IncidentResponse(pulumi.ComponentResource):
             self.sentry = Sentry(
                 f"{name}-sentry",
                 incident.sentry,
-                args.environment,
-                args.token("sentry:token"),
+                args.context.environment,
+                args.token(SENTRY_TOKEN),
                 opts=child,
             )
             self.sentry_dsn = self.sentry.dsn

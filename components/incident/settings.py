@@ -10,6 +10,7 @@ from components.incident.pagerduty_settings import ROUTING_KEYS, PagerDutySettin
 from components.incident.sentry_settings import SentrySettings
 from components.incident.slack_settings import SlackSettings
 from components.model import ConfigModel
+from components.secret_keys import PAGERDUTY_TOKEN, SENTRY_TOKEN, SLACK_PROVIDER_TOKEN
 
 
 class IncidentSettings(ConfigModel):
@@ -22,11 +23,11 @@ class IncidentSettings(ConfigModel):
     def required_secrets(self) -> dict[str, str]:
         required: dict[str, str] = {}
         if self.pagerduty.enabled:
-            required["pagerduty:token"] = "incident.pagerduty.enabled is true"
+            required[PAGERDUTY_TOKEN.key] = "incident.pagerduty.enabled is true"
         if self.slack.enabled:
-            required["slack:token"] = "incident.slack.enabled is true"
+            required[SLACK_PROVIDER_TOKEN.key] = "incident.slack.enabled is true"
         if self.sentry.enabled:
-            required["sentry:token"] = "incident.sentry.enabled is true"
+            required[SENTRY_TOKEN.key] = "incident.sentry.enabled is true"
         return required
 
     def provided_secrets(self) -> dict[str, str]:
@@ -34,6 +35,6 @@ class IncidentSettings(ConfigModel):
         if not self.pagerduty.enabled:
             return {}
         return {
-            ROUTING_KEYS[key]: f"created by the PagerDuty service {svc.name!r}"
+            ROUTING_KEYS[key].key: f"created by the PagerDuty service {svc.name!r}"
             for key, svc in self.pagerduty.services.enabled().items()
         }

@@ -11,9 +11,10 @@ from typing import Any
 from components.cli_args import http_url, positive_seconds, seconds
 from components.config_source import PROJECT_DIR, settings_from_stack_file
 from components.exit_codes import EXIT_USAGE
+from components.operator.alert_drill import DEFAULT_SERVICE, SEVERITIES, AlertDrill, duration_plan, labels_for, run
 from components.operator.endpoints import WEB_PASSWORD_ENV, default_endpoints, stack_outputs, web_credentials
-from components.operator.test_alert import DEFAULT_SERVICE, SEVERITIES, TestAlert, duration_plan, labels_for, run
 from components.operator.verify import verify
+from components.render import expected, operator_view
 
 PASSWORD_ENV = "GRAFANA_ADMIN_PASSWORD"
 STACK_HELP = "dev, staging or prod (a Pulumi.<stack>.yaml)"
@@ -66,9 +67,10 @@ def add_commands(commands: Any) -> None:
 def run_verify(args: argparse.Namespace) -> int:
 
     settings = settings_from_stack_file(args.stack)
+    stack = operator_view(settings)
     flags = (args.prometheus_url, args.alertmanager_url, args.grafana_url, args.grafana_user)
     outputs = stack_outputs(args.stack, PROJECT_DIR) if not all(flags) else None
-    found = default_endpoints(settings, outputs.values if outputs else None)
+    found = default_endpoints(stack.urls, stack.grafana_admin_user, outputs.values if outputs else None)
     endpoints = replace(
         found,
         prometheus=args.prometheus_url or found.prometheus,
@@ -79,21 +81,21 @@ def run_verify(args: argparse.Namespace) -> int:
     )
     if outputs is not None:
         print(outputs.note, file=sys.stderr)
-    credentials = web_credentials(settings, PROJECT_DIR, os.environ)
+    credentials = web_credentials(stack.web_auth, stack.context.stack, PROJECT_DIR, os.environ)
     endpoints = replace(endpoints, web_auth=credentials.auth)
     if credentials.note:
         print(credentials.note, file=sys.stderr)
     print(f"verifying stack {args.stack}: Prometheus {endpoints.prometheus}, Alertmanager {endpoints.alertmanager}, "
           f"Grafana {endpoints.grafana} (user {endpoints.grafana_user})", file=sys.stderr, flush=True)
-    return verify(settings, endpoints, timeout=args.timeout, wait=args.wait,
+    return verify(expected(settings), endpoints, timeout=args.timeout, wait=args.wait,
                   grafana_password=os.environ.get(PASSWORD_ENV) or None)
 
 
 def run_test_alert(args: argparse.Namespace) -> int:
 
-    settings = settings_from_stack_file(args.stack)
+    stack = operator_view(settings_from_stack_file(args.stack))
     if args.duration is not None:
-        plan = duration_plan(settings, labels_for(settings, args.severity, args.service))
+        plan = duration_plan(stack.timings, labels_for(stack.context, args.severity, args.service))
         if (problem := plan.too_short(args.duration)) is not None:
             print(f"error: {problem}", file=sys.stderr)
             return EXIT_USAGE
@@ -103,10 +105,10 @@ def run_test_alert(args: argparse.Namespace) -> int:
     if url is None:
         outputs = stack_outputs(args.stack, PROJECT_DIR)
         print(outputs.note, file=sys.stderr)
-        url = default_endpoints(settings, outputs.values).alertmanager
-    credentials = web_credentials(settings, PROJECT_DIR, os.environ)
+        url = default_endpoints(stack.urls, stack.grafana_admin_user, outputs.values).alertmanager
+    credentials = web_credentials(stack.web_auth, stack.context.stack, PROJECT_DIR, os.environ)
     if credentials.note:
         print(credentials.note, file=sys.stderr)
-    alert = TestAlert(settings, url, args.severity, service=args.service, duration=args.duration,
-                      timeout=args.timeout, auth=credentials.auth)
+    alert = AlertDrill(stack.context, stack.timings, stack.runbook_base_url, url, args.severity, service=args.service,
+                       duration=args.duration, timeout=args.timeout, auth=credentials.auth)
     return run(alert)

@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from components.containers.urls import alertmanager_url, grafana_url, prometheus_url
+from components.secret_keys import WEB_AUTH_PASSWORD
 
 if TYPE_CHECKING:
-    from components.settings import StackSettings
+    from components.containers.urls import PublicUrls
+    from components.webauth.settings import WebAuthSettings
 
 PULUMI_TIMEOUT = 30.0
 """Seconds ``pulumi stack output`` may take (it may reach a remote backend)."""
@@ -83,8 +84,8 @@ class Endpoints:
 
 WEB_PASSWORD_ENV = "IIDMON_WEB_PASSWORD"
 """Overrides the password read from the stack (e.g. where the Pulumi CLI or the state is not at hand)."""
-WEB_PASSWORD_OUTPUT = "webAuthPassword"
-"""The secret stack output holding it (``program.web_auth_secrets``)."""
+WEB_PASSWORD_OUTPUT = WEB_AUTH_PASSWORD.key
+"""The secret stack output holding it, named after the secret (``program.web_auth_secrets``)."""
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,8 @@ class WebCredentials:
 
 
 def web_credentials(
-    settings: StackSettings,
+    web_auth: WebAuthSettings,
+    stack: str,
     project_dir: Path,
     environ: Mapping[str, str],
     *,
@@ -106,18 +108,18 @@ def web_credentials(
 ) -> WebCredentials:
     """The stack's credential: ``$IIDMON_WEB_PASSWORD``, else the one secret output ``webAuthPassword`` (read
     with ``--show-secrets``, kept in memory, never printed); never raises."""
-    if not settings.web_auth.enabled:
+    if not web_auth.enabled:
         return WebCredentials(None)
-    user = settings.web_auth.user
+    user = web_auth.user
     if environ.get(WEB_PASSWORD_ENV):
         return WebCredentials((user, environ[WEB_PASSWORD_ENV]))
     missing = (f"no credentials for Prometheus and Alertmanager (they will answer 401): set ${WEB_PASSWORD_ENV} "
-               f"to `pulumi stack output {WEB_PASSWORD_OUTPUT} --show-secrets --stack {settings.stack}`")
+               f"to `pulumi stack output {WEB_PASSWORD_OUTPUT} --show-secrets --stack {stack}`")
     pulumi = which("pulumi")
     if pulumi is None:
         return WebCredentials(None, f"Pulumi CLI not found; {missing}")
     try:
-        done = run([pulumi, "stack", "output", WEB_PASSWORD_OUTPUT, "--show-secrets", "--stack", settings.stack],
+        done = run([pulumi, "stack", "output", WEB_PASSWORD_OUTPUT, "--show-secrets", "--stack", stack],
                    cwd=project_dir, capture_output=True, stdin=subprocess.DEVNULL, text=True, timeout=timeout,
                    check=False)
     except (subprocess.TimeoutExpired, OSError):
@@ -132,12 +134,13 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value and value != "[secret]" else None
 
 
-def default_endpoints(settings: StackSettings, outputs: Mapping[str, Any] | None = None) -> Endpoints:
-    """The stack's URLs: its outputs where present, else what ``program.build`` would export."""
+def default_endpoints(urls: PublicUrls, grafana_user: str, outputs: Mapping[str, Any] | None = None) -> Endpoints:
+    """The stack's URLs and Grafana login: its outputs where present, else what ``program.build`` would export
+    (``urls``, ``grafana_user``: ``grafana.adminUser``)."""
     outputs = outputs or {}
     return Endpoints(
-        prometheus=(_text(outputs.get("prometheusUrl")) or prometheus_url(settings)).rstrip("/"),
-        alertmanager=(_text(outputs.get("alertmanagerUrl")) or alertmanager_url(settings)).rstrip("/"),
-        grafana=(_text(outputs.get("grafanaUrl")) or grafana_url(settings)).rstrip("/"),
-        grafana_user=_text(outputs.get("grafanaAdminUser")) or settings.grafana.admin_user,
+        prometheus=(_text(outputs.get("prometheusUrl")) or urls.prometheus).rstrip("/"),
+        alertmanager=(_text(outputs.get("alertmanagerUrl")) or urls.alertmanager).rstrip("/"),
+        grafana=(_text(outputs.get("grafanaUrl")) or urls.grafana).rstrip("/"),
+        grafana_user=_text(outputs.get("grafanaAdminUser")) or grafana_user,
     )

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from components.alertmanager.routes import RECEIVERS
-from components.grafana import custom_dashboard
-from components.prometheus.config import render_prometheus_config
-from components.prometheus.scrape_jobs import PROBE_JOB
-from components.render import rule_files
+from components.grafana.layout import CUSTOM_DASHBOARD_UID
+from components.prometheus.jobs import PROBES
 
 if TYPE_CHECKING:
-    from components.settings import StackSettings
+    from components.grafana.settings import GrafanaSettings
 
 
 @dataclass(frozen=True)
@@ -34,19 +33,20 @@ class Expected:
     """Whether the blackbox job probes the API (``probe_success{job="blackbox",service="api"}``)."""
 
 
-def expected_for(settings: StackSettings) -> Expected:
-    prometheus = yaml.safe_load(render_prometheus_config(settings))
+def expected_for(prometheus_config: str, rule_files: Mapping[str, str], grafana: GrafanaSettings) -> Expected:
+    """What a stack that deploys ``prometheus_config`` and ``rule_files`` (by name) with ``grafana``'s dashboards
+    should show."""
+    prometheus = yaml.safe_load(prometheus_config)
     jobs = tuple(str(job["job_name"]) for job in prometheus.get("scrape_configs") or [] if _has_targets(job))
     groups: list[str] = []
-    for text in rule_files(settings).values():
+    for text in rule_files.values():
         groups += [str(group["name"]) for group in (yaml.safe_load(text) or {}).get("groups") or []]
-    grafana = settings.grafana
     return Expected(
         jobs=jobs,
         rule_groups=tuple(groups),
         receivers=RECEIVERS,
         datasource_uid=grafana.datasource_uid,
-        dashboards=(custom_dashboard.UID, *(d.uid for d in grafana.community_dashboards if not d.optional)),
+        dashboards=(CUSTOM_DASHBOARD_UID, *(d.uid for d in grafana.community_dashboards if not d.optional)),
         optional_dashboards=tuple(d.uid for d in grafana.community_dashboards if d.optional),
         api_probe=any(_probes_api(job) for job in prometheus.get("scrape_configs") or []),
     )
@@ -57,6 +57,6 @@ def _has_targets(job: dict[str, Any]) -> bool:
 
 
 def _probes_api(job: dict[str, Any]) -> bool:
-    if job.get("job_name") != PROBE_JOB:
+    if job.get("job_name") != PROBES:
         return False
     return any((group.get("labels") or {}).get("service") == "api" for group in job.get("static_configs") or [])

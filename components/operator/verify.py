@@ -9,11 +9,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, TextIO
 
 from components.operator.checks import Check, Outcome, build_checks
-from components.operator.endpoints import Endpoints
-from components.operator.expected import expected_for
 
 if TYPE_CHECKING:
-    from components.settings import StackSettings
+    from components.operator.endpoints import Endpoints
+    from components.operator.expected import Expected
 
 RETRY_INTERVAL = 2.0
 """Seconds between two tries of a failing check while ``--wait`` lasts."""
@@ -76,7 +75,7 @@ def exit_status(results: Sequence[Result]) -> int:
 
 
 def verify(
-    settings: StackSettings,
+    expected: Expected,
     endpoints: Endpoints,
     *,
     timeout: float,
@@ -85,8 +84,9 @@ def verify(
     out: TextIO | None = None,
     progress: TextIO | None = None,
 ) -> int:
-    """Check the running stack of ``settings`` at ``endpoints``; print the table; 0 if all passed, else 1."""
-    checks = build_checks(endpoints, expected_for(settings), timeout=timeout, grafana_password=grafana_password)
+    """Check the running stack at ``endpoints`` against what it should show (``render.expected``); print the table;
+    0 if all passed, else 1."""
+    checks = build_checks(endpoints, expected, timeout=timeout, grafana_password=grafana_password)
     results = run_checks(checks, wait=wait, progress=progress)
     print(table(results), end="", file=out or sys.stdout)
     return exit_status(results)

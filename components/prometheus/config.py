@@ -14,93 +14,95 @@ from components.prometheus.scrape_jobs import (
     PROBE_JOB,
     WEB_JOB,
     address,
+    job_targets,
     limited_jobs,
-    targets,
 )
-from components.webauth.config import PASSWORD_FILE, basic_auth
+from components.webauth.config import basic_auth
+from components.webauth.files import PASSWORD_FILE
 
 if TYPE_CHECKING:
-    from components.settings import StackSettings
+    from components.context import StackContext
+    from components.prometheus.settings import PrometheusSettings, ScrapeLimits, TargetSettings
 
 RULES_GLOB = "rules/*.yml"
 """Relative to prometheus.yml, so it resolves in the container and in a render directory alike."""
+HEALTH_PATH = "/api/health"
 
 
-def render_prometheus_config(settings: StackSettings) -> str:
-    prom = settings.prometheus
+def render_prometheus_config(prometheus: PrometheusSettings, targets: TargetSettings, context: StackContext, *,
+                             web_auth_user: str | None) -> str:
+    """prometheus.yml.  ``web_auth_user``: the user of the stack's credential, which Prometheus' own clients send
+    to the servers that require it (``webAuth``; None when they require none)."""
     document = {
         "global": {
-            "scrape_interval": prom.scrape_interval,
-            "scrape_timeout": prom.scrape_timeout,
-            "evaluation_interval": prom.evaluation_interval,
-            "external_labels": {"cluster": settings.cluster, "environment": settings.environment},
+            "scrape_interval": prometheus.scrape_interval,
+            "scrape_timeout": prometheus.scrape_timeout,
+            "evaluation_interval": prometheus.evaluation_interval,
+            "external_labels": {"cluster": context.cluster, "environment": context.environment},
         },
         "alerting": {"alertmanagers": [{
-            **_credentials(settings, ALERTMANAGER.job.web_auth),
-            "static_configs": [{"targets": [address(settings, ALERTMANAGER)]}],
+            **_credentials(web_auth_user, ALERTMANAGER.job.web_auth),
+            "static_configs": [{"targets": [address(targets, context, ALERTMANAGER)]}],
         }]},
         "rule_files": [RULES_GLOB],
-        "scrape_configs": scrape_configs(settings),
+        "scrape_configs": scrape_configs(prometheus, targets, context, web_auth_user=web_auth_user),
     }
-    return yamltext.dump(document, header=f"Rendered by internet-id-monitoring for stack {settings.stack}.")
+    return yamltext.dump(document, header=f"{context.rendered_by}.")
 
 
-def scrape_configs(settings: StackSettings) -> list[dict[str, Any]]:
+def scrape_configs(prometheus: PrometheusSettings, targets: TargetSettings, context: StackContext, *,
+                   web_auth_user: str | None) -> list[dict[str, Any]]:
     """Every job: the API, the web probe, the exporters and services, the blackbox probes."""
-    environment = settings.environment
-    configs = [_api_job(settings), _web_job(settings)]
+    configs = [_api_job(targets, context), _web_job(targets, context)]
     for job in JOBS:
         configs.append(
             {
                 "job_name": job.name,
                 "metrics_path": job.job.metrics_path,
-                **_credentials(settings, job.job.web_auth),
+                **_credentials(web_auth_user, job.job.web_auth),
                 "static_configs": [{
-                    "targets": targets(settings, job),
-                    "labels": {"service": job.job.service, "environment": environment},
+                    "targets": job_targets(targets, context, job),
+                    "labels": {"service": job.job.service, "environment": context.environment},
                 }],
             }
         )
     probes: dict[tuple[str, str], list[str]] = {}
-    for module, service, url in probe_targets(settings):
+    for module, service, url in probe_targets(targets):
         probes.setdefault((module, service), []).append(url)
     configs.append(
         _probe_job(
-            settings,
+            targets,
+            context,
             PROBE_JOB,
             [{"module": module, "service": service, "urls": urls} for (module, service), urls in probes.items()],
         )
     )
-    limited = limited_jobs(settings)
-    return [_with_limits(settings, job) if job["job_name"] in limited else job for job in configs]
+    limited = limited_jobs(targets)
+    return [_with_limits(prometheus.scrape_limits, job) if job["job_name"] in limited else job for job in configs]
 
 
-def _with_limits(settings: StackSettings, job: dict[str, Any]) -> dict[str, Any]:
+def _with_limits(limits: ScrapeLimits, job: dict[str, Any]) -> dict[str, Any]:
     """The job with ``prometheus.scrapeLimits`` after its name and path (where a reader looks first)."""
-    limits = settings.prometheus.scrape_limits
     head = {key: job[key] for key in ("job_name", "metrics_path")}
     return {**head, "sample_limit": limits.sample_limit, "label_limit": limits.label_limit,
             "label_value_length_limit": limits.label_value_length_limit,
             "body_size_limit": limits.body_size_limit, **job}
 
 
-HEALTH_PATH = "/api/health"
-
-
-def _credentials(settings: StackSettings, needed: bool) -> dict[str, Any]:
+def _credentials(web_auth_user: str | None, needed: bool) -> dict[str, Any]:
     """``basic_auth`` for a server of the stack that requires the stack's credentials (``webAuth``)."""
-    if not (needed and settings.web_auth.enabled):
+    if not (needed and web_auth_user is not None):
         return {}
-    return {"basic_auth": basic_auth(settings.web_auth.user, PASSWORD_FILE)}
+    return {"basic_auth": basic_auth(web_auth_user, PASSWORD_FILE)}
 
 
-def probe_targets(settings: StackSettings) -> list[tuple[str, str, str]]:
+def probe_targets(targets: TargetSettings) -> list[tuple[str, str, str]]:
     """``(module, service, url)`` of every blackbox probe: ``targets.probes`` in order, and for each
     probe of the API's ``/api/health`` (service ``api``) a second probe of the same URL with module
     ``api_health_blockchain`` and service ``blockchain`` (unless listed already): that response is
     the only current word on the API's blockchain RPC (BlockchainRPCDown).
     """
-    listed = [(p.module, p.service, p.url) for p in settings.targets.probes]
+    listed = [(p.module, p.service, p.url) for p in targets.probes]
     judged = {url for module, _, url in listed if module == API_HEALTH_BLOCKCHAIN}
     extra = []
     for module, service, url in listed:
@@ -111,12 +113,12 @@ def probe_targets(settings: StackSettings) -> list[tuple[str, str, str]]:
     return listed + extra
 
 
-def _api_job(settings: StackSettings) -> dict[str, Any]:
+def _api_job(targets: TargetSettings, context: StackContext) -> dict[str, Any]:
     """Each API replica is its own target, and every series it exposes is kept."""
-    api = settings.targets.api
-    labels = {"service": "api", "environment": settings.environment}
+    api = targets.api
+    labels = {"service": "api", "environment": context.environment}
     job: dict[str, Any] = {"job_name": API_JOB, "metrics_path": "/api/metrics"}
-    override = settings.targets.scrape_overrides.get(API_JOB)
+    override = targets.scrape_overrides.get(API_JOB)
     if override:
         job["static_configs"] = [{"targets": override, "labels": labels}]
     elif api.discovery == "static":
@@ -129,12 +131,13 @@ def _api_job(settings: StackSettings) -> dict[str, Any]:
     return job
 
 
-def _web_job(settings: StackSettings) -> dict[str, Any]:
+def _web_job(targets: TargetSettings, context: StackContext) -> dict[str, Any]:
     """The Next.js app exposes no Prometheus metrics: probe its page instead of scraping JSON."""
-    return _probe_job(settings, WEB_JOB, [{"module": HTTP_2XX, "service": "web", "urls": [settings.targets.web_url]}])
+    return _probe_job(targets, context, WEB_JOB, [{"module": HTTP_2XX, "service": "web", "urls": [targets.web_url]}])
 
 
-def _probe_job(settings: StackSettings, name: str, groups: list[dict[str, Any]]) -> dict[str, Any]:
+def _probe_job(targets: TargetSettings, context: StackContext, name: str,
+               groups: list[dict[str, Any]]) -> dict[str, Any]:
     """A blackbox job: the target URL becomes ``instance``, the module a ``module`` label (one URL
     may be probed with several modules), the exporter does the request."""
     return {
@@ -145,7 +148,7 @@ def _probe_job(settings: StackSettings, name: str, groups: list[dict[str, Any]])
                 "targets": group["urls"],
                 "labels": {
                     "service": group["service"],
-                    "environment": settings.environment,
+                    "environment": context.environment,
                     "__param_module": group["module"],
                 },
             }
@@ -155,6 +158,6 @@ def _probe_job(settings: StackSettings, name: str, groups: list[dict[str, Any]])
             {"source_labels": ["__address__"], "target_label": "__param_target"},
             {"source_labels": ["__param_target"], "target_label": "instance"},
             {"source_labels": ["__param_module"], "target_label": "module"},
-            {"target_label": "__address__", "replacement": address(settings, BLACKBOX_EXPORTER)},
+            {"target_label": "__address__", "replacement": address(targets, context, BLACKBOX_EXPORTER)},
         ],
     }

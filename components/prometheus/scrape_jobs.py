@@ -11,12 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from components.containers import RECORDS
-from components.containers.model import ScrapeJob
+from components.containers import alertmanager, blackbox_exporter
+from components.containers.model import Container, ScrapeJob
+from components.containers.records import RECORDS
 from components.prometheus import jobs
 
 if TYPE_CHECKING:
-    from components.settings import StackSettings
+    from components.context import StackContext
+    from components.prometheus.settings import TargetSettings
 
 API_JOB = jobs.API
 WEB_JOB = jobs.WEB
@@ -36,31 +38,34 @@ class ContainerJob:
         return self.job.name
 
 
-JOBS: tuple[ContainerJob, ...] = tuple(
-    ContainerJob(record.scrape, record.name, record.port) for record in RECORDS if record.scrape
-)
-BY_JOB: dict[str, ContainerJob] = {job.name: job for job in JOBS}
-ALERTMANAGER = BY_JOB[jobs.ALERTMANAGER]
-BLACKBOX_EXPORTER = BY_JOB[jobs.BLACKBOX_EXPORTER]
+def _job(record: Container) -> ContainerJob:
+    if record.scrape is None:
+        raise ValueError(f"{record.name} has no scrape job")
+    return ContainerJob(record.scrape, record.name, record.port)
 
 
-def targets(settings: StackSettings, job: ContainerJob) -> list[str]:
+JOBS: tuple[ContainerJob, ...] = tuple(_job(record) for record in RECORDS if record.scrape)
+ALERTMANAGER = _job(alertmanager.RECORD)
+BLACKBOX_EXPORTER = _job(blackbox_exporter.RECORD)
+
+
+def job_targets(settings: TargetSettings, context: StackContext, job: ContainerJob) -> list[str]:
     """The job's targets: the stack's override if any, else its container by name.
 
     Container names are unique on the Docker host, unlike service names: Prometheus also sits
     on the application's network, where an older compose project may still run containers
     answering to ``alertmanager`` or ``postgres-exporter``.
     """
-    override = settings.targets.scrape_overrides.get(job.name)
+    override = settings.scrape_overrides.get(job.name)
     if override:
         return list(override)
-    host = "localhost" if job.job.self_scrape else job.job.host or f"{settings.container_prefix}-{job.container}"
+    host = "localhost" if job.job.self_scrape else job.job.host or context.container_name(job.container)
     return [f"{host}:{job.port}"]
 
 
-def address(settings: StackSettings, job: ContainerJob) -> str:
+def address(settings: TargetSettings, context: StackContext, job: ContainerJob) -> str:
     """The single address of a one-target job (used to reach Alertmanager and the blackbox exporter)."""
-    return targets(settings, job)[0]
+    return job_targets(settings, context, job)[0]
 
 
 def job_names() -> list[str]:
@@ -72,10 +77,10 @@ UNTRUSTED_JOBS = (API_JOB,)
 """Jobs scraping what the monitoring does not control: they get ``prometheus.scrapeLimits``."""
 
 
-def limited_jobs(settings: StackSettings) -> set[str]:
+def limited_jobs(settings: TargetSettings) -> set[str]:
     """Jobs whose scrapes are limited: the untrusted ones and every job re-pointed by ``scrapeOverrides``
     (its target is not a container this stack runs)."""
-    return set(UNTRUSTED_JOBS) | set(settings.targets.scrape_overrides)
+    return set(UNTRUSTED_JOBS) | set(settings.scrape_overrides)
 
 
 def target_down_jobs() -> list[str]:

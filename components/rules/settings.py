@@ -1,6 +1,6 @@
 """Alert thresholds, ``for`` durations and windows, overridable per stack (config key ``rules``).
 
-Defaults live in the catalogue (``catalogue.py``), next to each alert; a stack changes them here::
+Defaults live in the catalogue (``alerts/<area>.py``), next to each alert; a stack changes them here::
 
     internet-id-monitoring:rules:
       overrides:
@@ -22,9 +22,10 @@ import re
 
 from pydantic import Field, field_validator, model_validator
 
-from components.durations import Duration, seconds
+from components.durations import Duration, format_duration, seconds
 from components.model import ConfigModel, HttpUrl
-from components.rules.catalogue import BY_NAME, CATALOGUE, PAIRS, Alert
+from components.rules.catalogue import BY_NAME, CATALOGUE, PAIRS
+from components.rules.model import Alert
 
 DEFAULT_RUNBOOK_BASE_URL = "https://github.com/subculture-collective/internet-id-monitoring/blob/main/docs/runbook.md"
 DEFAULT_API_CONTAINERS = "(.+[-_])?api([-_][0-9]+)?"
@@ -170,15 +171,3 @@ class RuleSettings(ConfigModel):
     def runbook_url(self, name: str) -> str:
         return f"{self.runbook_base_url}#{BY_NAME[name].anchor}"
 
-
-def format_duration(total: float) -> str:
-    """Shortest Prometheus duration for whole seconds: 120 -> 2m, 90 -> 1m30s, 0 -> 0s."""
-    rest = int(total)
-    if rest <= 0:
-        return "0s"
-    parts = []
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
-        count, rest = divmod(rest, size)
-        if count:
-            parts.append(f"{count}{unit}")
-    return "".join(parts)

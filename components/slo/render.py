@@ -22,16 +22,16 @@ window there is no sample (never a division by zero), and with requests but no b
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from components import yamltext
-from components.durations import seconds
-from components.rules.settings import format_duration
+from components.durations import format_duration, seconds
 from components.slo.settings import BurnRateWindow, Slo, SloAlerting
 from components.slo.sli import ALERT, SEVERITIES, le_matcher
 
 if TYPE_CHECKING:
-    from components.settings import StackSettings
+    from components.context import StackContext
 
 RULE_FILE = "slo.yml"
 GROUP = "internet-id-slo"
@@ -163,7 +163,7 @@ def alert_rule(slo: Slo, tier: str, pair: BurnRateWindow, runbook_url: str) -> d
     return document
 
 
-def slo_rule_groups(slos: list[Slo], alerting: SloAlerting, runbook_base_url: str) -> dict[str, Any] | None:
+def slo_rule_groups(slos: Sequence[Slo], alerting: SloAlerting, runbook_base_url: str) -> dict[str, Any] | None:
     """The document of ``slo.yml``; None without SLOs."""
     if not slos:
         return None
@@ -177,10 +177,11 @@ def slo_rule_groups(slos: list[Slo], alerting: SloAlerting, runbook_base_url: st
     ]}
 
 
-def render_slo_rules(settings: StackSettings) -> dict[str, str]:
-    """``{"slo.yml": text}``, or nothing for a stack without SLOs."""
-    document = slo_rule_groups(settings.slos, settings.slo_alerting, settings.rules.runbook_base_url)
+def render_slo_rules(slos: Sequence[Slo], alerting: SloAlerting, context: StackContext, *,
+                     runbook_base_url: str) -> dict[str, str]:
+    """``{"slo.yml": text}``, or nothing for a stack without SLOs; ``runbook_base_url``: ``rules.runbookBaseUrl``."""
+    document = slo_rule_groups(slos, alerting, runbook_base_url)
     if document is None:
         return {}
-    header = f"Rendered by internet-id-monitoring for stack {settings.stack}; see docs/runbook.md#errorbudgetburn."
+    header = f"{context.rendered_by}; see docs/runbook.md#errorbudgetburn."
     return {RULE_FILE: yamltext.dump(document, header=header)}

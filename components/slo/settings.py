@@ -20,9 +20,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
-from components.durations import Duration, seconds
+from components.durations import Duration, format_duration, seconds
 from components.model import ConfigModel, TemplateFree
-from components.rules.settings import format_duration
 from components.slo.sli import API_DURATION_BUCKETS, API_REQUESTS, KINDS
 
 _NAME = re.compile(r"^[a-z][a-z0-9-]*$")

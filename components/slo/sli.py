@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from components.rules.selectors import API
+from components.rules.vocabulary import API
 
 Kind = Literal["availability", "latency"]
 

@@ -11,21 +11,6 @@ import base64
 
 from components import yamltext
 
-PASSWORD_SECRET = "webAuthPassword"
-"""Key of the generated password among the secrets the Pulumi shell hands to the containers."""
-WEB_CONFIG_SECRET = "webAuthConfig"
-"""Key of the rendered web config file (it needs the password's bcrypt hash, known only in the shell)."""
-AUTHORIZATION_SECRET = "webAuthAuthorization"
-"""Key of the pre-encoded ``Authorization`` header value (``base64(user:password)``) for the healthchecks and the
-reload jobs: read from a file by ``sh -c``, so the command ``docker inspect`` shows carries no credential."""
-
-WEB_DIR = "web"
-"""Below a live-config directory: the files go through the reload job like every other config file."""
-WEB_CONFIG_FILE = f"{WEB_DIR}/web.yml"
-PASSWORD_FILE = f"{WEB_DIR}/password"
-"""Relative to prometheus.yml, which Prometheus resolves against its directory (container and render alike)."""
-AUTHORIZATION_FILE = f"{WEB_DIR}/authorization"
-
 
 def render_web_config(user: str, bcrypt_hash: str) -> str:
     """``--web.config.file`` of Prometheus and Alertmanager: one user, by bcrypt hash (re-read on every request)."""

@@ -9,14 +9,13 @@ from typing import Any
 import pytest
 import yaml
 
-from components.alertmanager.config import alertmanager_document, secret_files
-from components.alertmanager.receivers import SECRET_KEY_OF_FILE
+from components.alertmanager.config import alertmanager_document
 from components.alertmanager.routes import RECEIVERS, ROUTES
 from components.config_source import settings_from_mapping
-from components.render import redacted_secret_files, render_documents
+from components.render import credential_secrets, redacted_secret_files, render_documents
 from components.secrets import REDACTED, Secret
 from components.settings import SettingsError, StackSettings
-from tests.alertmanager.variants import STACKS, stack_config, variant, variants, write_config
+from tests.alertmanager.variants import STACKS, notifications_of, stack_config, variant, variants, write_config
 from tests.tools import run_tool
 
 VARIANTS = variants()
@@ -33,7 +32,7 @@ FAKE = {
 
 
 def _document(name: str) -> dict[str, Any]:
-    return alertmanager_document(VARIANTS[name])
+    return alertmanager_document(VARIANTS[name].notifications)
 
 
 def _walk(node: Any) -> list[Any]:
@@ -94,7 +93,7 @@ def _receiver(name: str, receiver: str) -> dict[str, Any]:
 
 def test_dev_sends_nothing_anywhere() -> None:
     assert all(set(r) == {"name"} for r in _document("dev")["receivers"])
-    assert secret_files(VARIANTS["dev"]) == {}
+    assert credential_secrets(VARIANTS["dev"]) == {}
     assert VARIANTS["dev"].notifications.required_secrets() == {}
 
 
@@ -147,7 +146,7 @@ def test_heartbeat_and_shared_database_service() -> None:
     assert hook == {"url": "https://hc-ping.example.com/uuid", "send_resolved": False, "max_alerts": 1}
     db = _receiver("prod-heartbeat-shared-pd", "pagerduty-database")["pagerduty_configs"][0]
     assert db["routing_key_file"].endswith("/pagerduty-routing-key")
-    assert "pagerduty-database-routing-key" not in secret_files(VARIANTS["prod-heartbeat-shared-pd"])
+    assert "pagerduty-database-routing-key" not in credential_secrets(VARIANTS["prod-heartbeat-shared-pd"])
     (prod_hook,) = _receiver("prod", "watchdog")["webhook_configs"]
     assert prod_hook["url"] == "https://hc-ping.example.com/internet-id-production"
     assert set(_receiver("dev", "watchdog")) == {"name"}
@@ -161,6 +160,14 @@ _FILES_OF_MODE = {
     "webhook-critical-only": {"slack-webhook-url-critical", "slack-webhook-url",
                               "pagerduty-routing-key", "pagerduty-database-routing-key"},
 }
+_KEY_OF_FILE = {
+    "slack-bot-token": "alertmanagerSlackToken", "slack-webhook-url": "slackWebhookUrl",
+    "slack-webhook-url-critical": "slackWebhookUrlCritical", "slack-webhook-url-warnings": "slackWebhookUrlWarnings",
+    "slack-webhook-url-info": "slackWebhookUrlInfo", "pagerduty-routing-key": "pagerdutyRoutingKey",
+    "pagerduty-database-routing-key": "pagerdutyDatabaseRoutingKey", "smtp-password": "smtpPassword",
+}
+"""The secret config key each credential file holds (the provider's token in slack-bot-token only with
+useProviderToken)."""
 _SLACK_OF_MODE: dict[str, dict[str, Any]] = {
     "bot": {"slack": {"delivery": "bot"}},
     "webhook": {"slack": {"delivery": "webhook"}},
@@ -174,11 +181,11 @@ _SLACK_OF_MODE: dict[str, dict[str, Any]] = {
 @pytest.mark.parametrize("mode", sorted(_FILES_OF_MODE))
 def test_secret_files_hold_the_right_secrets_and_the_config_holds_none(mode: str) -> None:
     settings = variant("prod", _SLACK_OF_MODE[mode], **FAKE)
-    files = secret_files(settings)
+    files = credential_secrets(settings)
     assert set(files) == _FILES_OF_MODE[mode]
     for name, secret in files.items():
         assert isinstance(secret, Secret)
-        assert secret.key == SECRET_KEY_OF_FILE[name]
+        assert secret.key == _KEY_OF_FILE[name]
         assert secret.value == FAKE[secret.key]
     documents = render_documents(settings)
     everything = "\n".join(documents.values())
@@ -191,10 +198,10 @@ def test_secret_files_hold_the_right_secrets_and_the_config_holds_none(mode: str
 
 
 def test_unset_secret_is_listed_without_a_value() -> None:
-    files = secret_files(VARIANTS["prod"])
+    files = credential_secrets(VARIANTS["prod"])
     assert files["slack-bot-token"] == Secret("alertmanagerSlackToken", None)
     assert files["slack-bot-token"].value is None
-    assert secret_files(VARIANTS["prod-slack-webhook"])["slack-webhook-url"].key == "slackWebhookUrl"
+    assert credential_secrets(VARIANTS["prod-slack-webhook"])["slack-webhook-url"].key == "slackWebhookUrl"
 
 
 @pytest.mark.parametrize(
@@ -220,8 +227,7 @@ def test_webhook_receivers_read_the_webhook_of_their_channel(name: str, files: d
 
 
 def test_secrets_dir_is_a_setting() -> None:
-    settings = variant("prod", {"secretsDir": "/run/test/secrets/"})
-    text = yaml.safe_dump(alertmanager_document(settings))
+    text = yaml.safe_dump(alertmanager_document(notifications_of("prod", {"secretsDir": "/run/test/secrets/"})))
     assert "/run/test/secrets/slack-bot-token" in text
     assert "/etc/alertmanager" not in text
 
@@ -250,11 +256,11 @@ def test_required_secrets_follow_the_channels(stack: str) -> None:
 def test_alertmanager_posts_with_its_own_token_unless_told_to_use_the_providers() -> None:
     """prod's incident.slack manages channels with slack:token; Alertmanager's file holds a chat:write token."""
     own = variant("prod", None, **{"alertmanagerSlackToken": "chat-write-only", "slack:token": "channels-manage"})
-    assert secret_files(own)["slack-bot-token"].value == "chat-write-only"
+    assert credential_secrets(own)["slack-bot-token"].value == "chat-write-only"
     assert set(own.required_secrets()) >= {"alertmanagerSlackToken", "slack:token"}
     shared = variant("prod", {"slack": {"useProviderToken": True}}, **{"slack:token": "channels-manage"})
-    assert secret_files(shared)["slack-bot-token"] == Secret("slack:token", None)
-    assert secret_files(shared)["slack-bot-token"].value == "channels-manage"
+    assert credential_secrets(shared)["slack-bot-token"] == Secret("slack:token", None)
+    assert credential_secrets(shared)["slack-bot-token"].value == "channels-manage"
     assert "alertmanagerSlackToken" not in shared.required_secrets()
     assert "useProviderToken is true" in shared.notifications.required_secrets()["slack:token"]
     with pytest.raises(SettingsError, match="useProviderToken applies to delivery: bot only"):
@@ -349,7 +355,7 @@ def test_a_stack_that_notifies_people_opts_out_of_the_heartbeat_only_explicitly(
         variant("prod", {"heartbeatUrl": None, "pagerduty": {"enabled": False}})
     opted_out = variant("prod", {"heartbeatUrl": None,
                                  "heartbeatOptOut": "Watchdog watched by the central Alertmanager"})
-    (watchdog,) = (r for r in alertmanager_document(opted_out)["receivers"] if r["name"] == "watchdog")
+    (watchdog,) = (r for r in alertmanager_document(opted_out.notifications)["receivers"] if r["name"] == "watchdog")
     assert watchdog == {"name": "watchdog"}
     assert variant("prod", {"heartbeatUrl": None, "pagerduty": {"enabled": False}, "slack": {"enabled": False}})
 

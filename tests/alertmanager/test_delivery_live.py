@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from components.alertmanager.config import secret_files
+from components.render import credential_secrets
 from tests.alertmanager.running import free_port, request, running_alertmanager
 from tests.alertmanager.slack_standins import POST_MESSAGE_PATH, SlackApiStandIn, SlackWebhooksStandIn
 from tests.alertmanager.variants import variant, write_config
@@ -88,7 +88,7 @@ def delivery(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
             **secrets,
         )
         secrets_dir.mkdir()
-        files = secret_files(settings)
+        files = credential_secrets(settings)
         assert {secret.key for secret in files.values()} == set(secrets)
         for name, secret in files.items():
             (secrets_dir / name).write_text(str(secret.value))
@@ -217,7 +217,7 @@ def test_a_bad_bot_token_is_answered_ok_false_and_only_0_26_counts_it_as_failed(
             alertmanagerSlackToken="revoked-bot-token",
         )
         secrets_dir.mkdir()
-        for name, secret in secret_files(settings).items():
+        for name, secret in credential_secrets(settings).items():
             (secrets_dir / name).write_text(str(secret.value))
         with running_alertmanager(write_config(settings, directory), directory) as url:
             request(f"{url}/api/v2/alerts", [_alert("BadTokenCheck", "warning", "api")])

@@ -11,7 +11,7 @@ import pytest
 
 from components.alertmanager.config import template_files
 from components.alertmanager.receivers import render_receivers
-from tests.alertmanager.variants import variant
+from tests.alertmanager.variants import notifications_of
 from tests.tools import run_tool
 
 RUNBOOK = "https://github.com/internet-id/internet-id/blob/main/docs/ops/ALERTING_RUNBOOK.md#service-down"
@@ -56,7 +56,7 @@ def _group(alerts: list[dict[str, Any]], status: str = "firing") -> dict[str, An
 @pytest.fixture(scope="module")
 def templates_glob(tmp_path_factory: pytest.TempPathFactory) -> str:
     directory = tmp_path_factory.mktemp("templates")
-    for name, text in template_files(variant("dev")).items():
+    for name, text in template_files().items():
         (directory / name).write_text(text)
     return str(directory / "*.tmpl")
 
@@ -75,7 +75,7 @@ def t(name: str) -> str:
 
 
 def test_every_template_the_config_names_is_defined(templates_glob: str, tmp_path: Path) -> None:
-    text = json.dumps(render_receivers(variant("prod", {"heartbeatUrl": "https://hc.example.com/x"})))
+    text = json.dumps(render_receivers(notifications_of("prod", {"heartbeatUrl": "https://hc.example.com/x"})))
     names = set(re.findall(r'template \\"([^\\"]+)\\"', text))
     assert names >= {"iid.slack.title", "iid.slack.text", "iid.pagerduty.severity", "iid.email.html"}
     data = _group([_alert()])

@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from components.alertmanager.config import render_alertmanager_config, template_files
+from components.alertmanager.settings import NotificationSettings
 from components.config_source import settings_from_mapping, stack_file
 from components.settings import PROJECT, StackSettings
 
@@ -24,15 +25,26 @@ def stack_config(stack: str) -> dict[str, Any]:
     return config
 
 
-def variant(stack: str, notifications: Mapping[str, Any] | None = None, **secrets: str) -> StackSettings:
-    """Settings of ``stack`` with ``notifications`` merged (one level deep per channel) and plain secrets."""
-    config = copy.deepcopy(stack_config(stack))
-    current: dict[str, Any] = config.setdefault(NOTIFICATIONS, {})
+def _merged(stack: str, notifications: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The ``notifications`` config of ``stack`` with ``notifications`` merged (one level deep per channel)."""
+    current: dict[str, Any] = copy.deepcopy(stack_config(stack).get(NOTIFICATIONS) or {})
     for key, value in (notifications or {}).items():
         if isinstance(value, dict) and isinstance(current.get(key), dict):
             current[key] = {**current[key], **value}
         else:
             current[key] = value
+    return current
+
+
+def notifications_of(stack: str, notifications: Mapping[str, Any] | None = None) -> NotificationSettings:
+    """Only the ``notifications`` settings of ``stack``, with ``notifications`` merged as ``variant`` does."""
+    return NotificationSettings.model_validate(_merged(stack, notifications))
+
+
+def variant(stack: str, notifications: Mapping[str, Any] | None = None, **secrets: str) -> StackSettings:
+    """Settings of ``stack`` with ``notifications`` merged (one level deep per channel) and plain secrets."""
+    config = copy.deepcopy(stack_config(stack))
+    config[NOTIFICATIONS] = _merged(stack, notifications)
     for key, value in secrets.items():
         config[f"{PROJECT}:{key}"] = {"secure": value}
     return settings_from_mapping(stack, config, require_secrets=False)
@@ -66,8 +78,8 @@ def variants() -> dict[str, StackSettings]:
 def write_config(settings: StackSettings, directory: Path) -> Path:
     """alertmanager.yml and its templates as deployed (templates/ next to the config file)."""
     (directory / "templates").mkdir(parents=True, exist_ok=True)
-    for name, text in template_files(settings).items():
+    for name, text in template_files().items():
         (directory / "templates" / name).write_text(text)
     path = directory / "alertmanager.yml"
-    path.write_text(render_alertmanager_config(settings))
+    path.write_text(render_alertmanager_config(settings.notifications, settings.context))
     return path

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from components.blackbox.config import render_blackbox_config
-from components.config_source import settings_from_stack_file
+from tests.contexts import stack_context
 from tests.daemons import free_port, running
 from tests.tools import tool
 
@@ -88,7 +88,7 @@ def api() -> Iterator[str]:
 def exporter(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     directory = tmp_path_factory.mktemp("blackbox")
     config = directory / "blackbox.yml"
-    config.write_text(render_blackbox_config(settings_from_stack_file("prod")))
+    config.write_text(render_blackbox_config(stack_context("prod")))
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     argv = [tool("prometheus-blackbox-exporter"), f"--config.file={config}", f"--web.listen-address=127.0.0.1:{port}"]
@@ -142,7 +142,7 @@ def test_api_unreachable_is_no_blockchain_verdict(exporter: str) -> None:
 
 def test_the_rendered_file_passes_the_exporters_own_check(tmp_path: Path) -> None:
     config = tmp_path / "blackbox.yml"
-    config.write_text(render_blackbox_config(settings_from_stack_file("prod")))
+    config.write_text(render_blackbox_config(stack_context("prod")))
     result = subprocess.run([tool("prometheus-blackbox-exporter"), f"--config.file={config}", "--config.check"],
                             capture_output=True, text=True, timeout=30, check=False)
     assert result.returncode == 0, result.stdout + result.stderr

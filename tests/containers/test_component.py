@@ -9,9 +9,8 @@ import pulumi
 import pulumi.runtime
 
 from components.config_source import settings_from_stack_file
-from components.containers import container_specs
 from components.containers.component import MonitoringContainers, MonitoringContainersArgs
-from components.render import render_documents
+from components.render import container_specs, render_documents
 from components.settings import PROJECT
 from tests.pulumi_harness import RecordingMocks, unwrap, without_secrets
 
@@ -42,12 +41,12 @@ def declare(stack: str, secrets: dict[str, Any], *, app_network: str | None = ""
 
     @pulumi.runtime.test  # type: ignore[untyped-decorator]
     def program() -> Any:
+        docker = settings.docker.model_copy(update={
+            "app_network": settings.docker.app_network if app_network == "" else app_network,
+            "bind_address": IPv4Address("127.0.0.1"), "protect_volumes": False})
         containers = MonitoringContainers("monitoring", MonitoringContainersArgs(
-            stack=stack, prefix=settings.container_prefix, network_name=settings.network_name,
-            app_network=settings.docker.app_network if app_network == "" else app_network,
-            bind_address=IPv4Address("127.0.0.1"), protect_volumes=False,
-            specs=container_specs(settings, documents), documents=documents, secrets=secrets,
-            log_max_size=settings.docker.log_max_size, log_max_files=settings.docker.log_max_files))
+            context=settings.context, docker=docker, specs=container_specs(settings, documents), documents=documents,
+            secrets=secrets))
         return pulumi.Output.all(*(c.name for c in containers.containers.values()))
 
     program()

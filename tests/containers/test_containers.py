@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from components.config_source import settings_from_mapping, settings_from_stack_file
-from components.containers import container_specs, host_path_problems, mount_is_shared
 from components.containers.model import ContainerSpec
-from components.render import render_documents
+from components.containers.specs import host_path_problems, mount_is_shared
+from components.render import container_specs, render_documents
 from components.settings import SettingsError, StackSettings
 from components.versions import IMAGES
 

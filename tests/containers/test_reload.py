@@ -57,7 +57,7 @@ def test_a_template_change_touches_only_alertmanagers_reload_job(stack: str, mon
     before = inputs_of(stack, config, secrets)
     original = getattr(render, "template_files")  # noqa: B009 (the name render.py looks up)
     monkeypatch.setattr(render, "template_files",
-                        lambda s: {name: text + "{{/* changed */}}\n" for name, text in original(s).items()})
+                        lambda: {name: text + "{{/* changed */}}\n" for name, text in original().items()})
     assert changed_containers(before, inputs_of(stack, config, secrets)) == {"alertmanager-reload"}
 
 

@@ -46,7 +46,7 @@ CONTAINERS = ("prometheus", "alertmanager", "grafana", "postgres-exporter", "red
               "cadvisor", "blackbox-exporter")
 """Written down here, not taken from the code under test."""
 UNPROBED = {"redis-exporter"}
-"""FROM scratch: no healthcheck (README, 'What runs')."""
+"""FROM scratch: no healthcheck (docs/design.md, 'What runs')."""
 
 
 @dataclass
@@ -211,10 +211,11 @@ def test_a_threshold_and_a_timing_change_reload_in_place(
 def test_a_config_the_checker_refuses_fails_up_and_the_running_one_stays(
     deployed: Deployment, project: ScratchProject, engine: Engine
 ) -> None:
-    """A broken rule (here: a syntax error edited into the scratch copy's catalogue) never reaches Prometheus:
+    """A broken rule (here: a syntax error edited into the scratch copy's meta alerts) never reaches Prometheus:
     `pulumi up` fails naming the file and promtool's error, and the running container and rules are unchanged."""
-    catalogue = project.root / "components" / "rules" / "catalogue.py"
+    catalogue = project.root / "components" / "rules" / "alerts" / "meta.py"
     original = catalogue.read_text()
+    assert 'expr="vector(1)"' in original
     before = stack_containers(engine)["prometheus"]["Id"]
     catalogue.write_text(original.replace('expr="vector(1)"', 'expr="vector(1"', 1))
     try:

@@ -14,8 +14,7 @@ from pathlib import Path
 
 from components.config_source import settings_from_stack_file
 from components.grafana.community import cache_path
-from components.grafana.dashboards import cached_specs
-from components.render import redacted_secret_files, render_documents
+from components.render import cached_dashboards, redacted_secret_files, render_documents
 
 GOLDEN = Path(__file__).resolve().parent
 FIXTURES = GOLDEN.parent / "fixtures" / "dashboards"
@@ -30,7 +29,7 @@ def rendered(stack: str) -> dict[str, str]:
         cache = Path(directory)
         for dashboard in settings.grafana.community_dashboards:
             shutil.copyfile(next(fixtures), cache_path(cache, dashboard))
-        documents = render_documents(settings, cached_specs(settings, cache))
+        documents = render_documents(settings, cached_dashboards(settings, cache))
     return {**documents, **redacted_secret_files(settings)}
 
 

@@ -15,8 +15,7 @@ from google.protobuf import json_format  # type: ignore[import-untyped]
 from pulumi.runtime.mocks import MockMonitor
 
 from components.grafana.component import TYPE, GrafanaResources, GrafanaResourcesArgs
-from components.grafana.dashboards import dashboard_specs
-from components.grafana.provisioning import datasources
+from components.render import deploy_dashboards, stack_datasources
 from components.settings import PROJECT, SettingsError, StackSettings, load_settings
 from tests.pulumi_harness import SECRET_SIG, SIG_KEY, RecordingMocks, unwrap
 
@@ -83,11 +82,11 @@ def deploy(settings: StackSettings, cache_dir: Path, base_url: str,
     def program() -> Any:
         container = pulumi.CustomResource(CONTAINER, "grafana", {"image": "grafana/grafana:10.2.2"})
         auth = pulumi.Output.secret(f"admin:{password}")
-        dashboards = dashboard_specs(settings, cache_dir=cache_dir, base_url=base_url, timeout=1,
-                                     warn=warn or (lambda message: None))
+        dashboards = deploy_dashboards(settings, cache_dir=cache_dir, base_url=base_url, timeout=1,
+                                       warn=warn or (lambda message: None))
         grafana = settings.grafana
         component = GrafanaResources("grafana", GrafanaResourcesArgs(
-            url=URL, auth=auth, container=container, datasources=datasources(settings), folders=grafana.folders,
+            url=URL, auth=auth, container=container, datasources=stack_datasources(settings), folders=grafana.folders,
             dashboards=dashboards, retries=grafana.provider_retries, retry_wait=grafana.provider_retry_wait,
             web_password=WEB_PASSWORD))
         return pulumi.Output.all(*[d.urn for d in component.dashboards.values()])

@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 
 from components.grafana.community import DashboardUnavailableError, download_url, fetch_dashboard
-from components.grafana.dashboards import cached_specs, dashboard_specs, render_dashboards
+from components.grafana.dashboards import cached_community_specs, community_specs, render_dashboards
 from components.grafana.fetch_command import fetch_all
-from components.grafana.settings import CommunityDashboard
-from components.settings import SettingsError, load_settings
+from components.grafana.settings import CommunityDashboard, GrafanaSettings
+from components.settings import SettingsError
+from tests.contexts import stack_context
 from tests.grafana.conftest import DEFAULT_FIXTURES, FIXTURES, FakeGrafanaCom, download_path
 
 DATA = (FIXTURES / "inputs-string.json").read_bytes()
@@ -121,15 +122,15 @@ def test_fetch_command_fills_the_cache(grafana_com: FakeGrafanaCom, tmp_path: Pa
                                        capsys: pytest.CaptureFixture[str]) -> None:
     for (gnet_id, revision), name in DEFAULT_FIXTURES.items():
         grafana_com.serve(gnet_id, revision, (FIXTURES / name).read_bytes())
-    settings = load_settings("dev", {"grafana": {"generateAdminPassword": True}}, {}, require_secrets=False)
-    assert fetch_all(settings, tmp_path, base_url=grafana_com.base_url, timeout=5) == 0
+    settings = GrafanaSettings()
+    assert fetch_all(settings, stack_context("dev"), tmp_path, base_url=grafana_com.base_url, timeout=5) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["11835-r1.json", "179-r10.json", "1860-r37.json",
                                                           "9628-r7.json"]
     out = capsys.readouterr().out
     assert out.count("downloaded") == 4 and "set sha256" in out
-    rendered = render_dashboards(cached_specs(settings, cache_dir=tmp_path))
+    rendered = render_dashboards(cached_community_specs(settings, cache_dir=tmp_path))
     assert sorted(rendered) == ["community-11835.json", "community-179.json", "community-1860.json",
-                                "community-9628.json", "internet-id-overview.json"]
+                                "community-9628.json"]
     for text in rendered.values():
         assert "${" not in text
         json.loads(text)
@@ -138,10 +139,10 @@ def test_fetch_command_fills_the_cache(grafana_com: FakeGrafanaCom, tmp_path: Pa
 def test_fetch_command_reports_required_failures_and_warns_for_optional(
     grafana_com: FakeGrafanaCom, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    settings = load_settings("dev", {"grafana": {"generateAdminPassword": True, "communityDashboards": [
-        {"gnetId": 1, "revision": 1, "optional": True}, {"gnetId": 2, "revision": 3}]}}, {}, require_secrets=False)
+    settings = GrafanaSettings.model_validate({"communityDashboards": [
+        {"gnetId": 1, "revision": 1, "optional": True}, {"gnetId": 2, "revision": 3}]})
     with pytest.raises(SettingsError) as error:
-        fetch_all(settings, tmp_path, base_url=grafana_com.base_url, timeout=5)
+        fetch_all(settings, stack_context("dev"), tmp_path, base_url=grafana_com.base_url, timeout=5)
     assert error.value.problems == [
         f"community dashboard 2 revision 3: not found at {grafana_com.base_url}/api/dashboards/2/revisions/3/"
         "download (HTTP 404); check gnetId and revision in grafana.communityDashboards"]
@@ -149,18 +150,18 @@ def test_fetch_command_reports_required_failures_and_warns_for_optional(
 
 
 def test_render_uses_only_the_cache(offline_url: str, seeded_cache: Path) -> None:
-    settings = load_settings("dev", {"grafana": {"generateAdminPassword": True}}, {}, require_secrets=False)
+    settings = GrafanaSettings()
     (seeded_cache / "179-r10.json").unlink()
-    rendered = render_dashboards(cached_specs(settings, cache_dir=seeded_cache))
-    assert "community-179.json" not in rendered and len(rendered) == 4
-    assert render_dashboards(cached_specs(settings, cache_dir=seeded_cache)) == rendered, "byte-stable"
+    rendered = render_dashboards(cached_community_specs(settings, cache_dir=seeded_cache))
+    assert "community-179.json" not in rendered and len(rendered) == 3
+    assert render_dashboards(cached_community_specs(settings, cache_dir=seeded_cache)) == rendered, "byte-stable"
 
 
 def test_deploy_specs_error_names_the_stack(offline_url: str, tmp_path: Path) -> None:
-    settings = load_settings("staging", {"grafana": {"generateAdminPassword": True, "allowUnpinnedDashboards": True}},
-                             {}, require_secrets=False)
+    settings = GrafanaSettings(allow_unpinned_dashboards=True)
     with pytest.raises(SettingsError) as error:
-        dashboard_specs(settings, cache_dir=tmp_path, base_url=offline_url, timeout=1, warn=print)
+        community_specs(settings, stack_context("staging"), cache_dir=tmp_path, base_url=offline_url, timeout=1,
+                        warn=print)
     assert "python -m components dashboards fetch --stack staging" in error.value.problems[0]
     assert error.value.message().startswith("stack 'staging': community dashboard 1860 revision 37")
 
@@ -175,10 +176,10 @@ def test_a_deploy_refuses_unpinned_dashboards_unless_the_stack_allows_them(
     dashboards: list[dict[str, Any]] = [{"gnetId": 1860, "revision": 37, "title": "Node Exporter Full"},
                   {"gnetId": 179, "revision": 10, "sha256": pinned_sha},
                   {"gnetId": 2, "revision": 1, "optional": True}]
-    settings = load_settings("prod", {"grafana": {"generateAdminPassword": True, "communityDashboards": dashboards}},
-                             {}, require_secrets=False)
+    settings = GrafanaSettings.model_validate({"communityDashboards": dashboards})
     with pytest.raises(SettingsError) as error:
-        dashboard_specs(settings, cache_dir=tmp_path, base_url=grafana_com.base_url, timeout=5, warn=print)
+        community_specs(settings, stack_context("prod"), cache_dir=tmp_path, base_url=grafana_com.base_url,
+                        timeout=5, warn=print)
     assert error.value.message() == (
         "stack 'prod': community dashboard 1860 revision 37 ('Node Exporter Full'): not pinned "
         "(grafana.communityDashboards[0].sha256 is unset), so whatever is downloaded would be uploaded unchecked; "
@@ -188,17 +189,16 @@ def test_a_deploy_refuses_unpinned_dashboards_unless_the_stack_allows_them(
 
     warnings: list[str] = []
     dashboards[0]["optional"] = True
-    settings = load_settings("prod", {"grafana": {"generateAdminPassword": True, "communityDashboards": dashboards}},
-                             {}, require_secrets=False)
-    specs = dashboard_specs(settings, cache_dir=tmp_path, base_url=grafana_com.base_url, timeout=5,
-                            warn=warnings.append)
-    assert [spec.uid for spec in specs] == ["internet-id-overview", "community-179"]
+    settings = GrafanaSettings.model_validate({"communityDashboards": dashboards})
+    specs = community_specs(settings, stack_context("prod"), cache_dir=tmp_path, base_url=grafana_com.base_url,
+                            timeout=5, warn=warnings.append)
+    assert [spec.uid for spec in specs] == ["community-179"]
     assert [w.split(":")[0] for w in warnings] == [
         "skipping optional community dashboard 1860 revision 37 ('Node Exporter Full')",
         "skipping optional community dashboard 2 revision 1"]
     assert grafana_com.requests == ["/api/dashboards/179/revisions/10/download"]
 
-    allowed = load_settings("dev", {"grafana": {"generateAdminPassword": True, "allowUnpinnedDashboards": True,
-                                                "communityDashboards": dashboards[:1]}}, {}, require_secrets=False)
-    specs = dashboard_specs(allowed, cache_dir=tmp_path, base_url=grafana_com.base_url, timeout=5, warn=print)
-    assert [spec.uid for spec in specs] == ["internet-id-overview", "community-1860"]
+    allowed = GrafanaSettings.model_validate({"allowUnpinnedDashboards": True, "communityDashboards": dashboards[:1]})
+    specs = community_specs(allowed, stack_context("dev"), cache_dir=tmp_path, base_url=grafana_com.base_url,
+                            timeout=5, warn=print)
+    assert [spec.uid for spec in specs] == ["community-1860"]

@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from components.config_source import settings_from_mapping
-from components.containers import container_specs
+from components.containers import grafana
 from components.grafana.community import normalize_dashboard
+from components.grafana.settings import GrafanaSettings
+from tests.contexts import stack_context
 from tests.grafana.conftest import FIXTURES
 
 UID = "prom-main"
@@ -136,10 +137,9 @@ def test_angular_panels_are_left_for_grafana_to_migrate() -> None:
 
 
 def test_grafana_migrates_old_panels_unless_turned_off() -> None:
-    on = container_specs(settings_from_mapping("dev", {}, require_secrets=False), {})
-    off = container_specs(settings_from_mapping("dev", {"internet-id-monitoring:grafana": {
-        "migrateAngularPanels": False}}, require_secrets=False), {})
-    grafana_env = [next(spec for spec in specs if spec.name == "grafana").env for specs in (on, off)]
+    grafana_env = [grafana.runtime(GrafanaSettings(migrate_angular_panels=migrate), stack_context(),
+                                   root_url="http://127.0.0.1:3030", web_auth=True, documents={}).env
+                   for migrate in (True, False)]
     assert grafana_env[0]["GF_FEATURE_TOGGLES_ENABLE"] == "autoMigrateOldPanels"
     assert "GF_FEATURE_TOGGLES_ENABLE" not in grafana_env[1]
 

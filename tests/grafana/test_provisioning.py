@@ -5,18 +5,22 @@ from __future__ import annotations
 import yaml
 
 from components.config_source import settings_from_mapping
-from components.grafana.provisioning import DASHBOARD_PROVIDERS_FILE, DATASOURCES_FILE, render_provisioning
+from components.grafana.provisioning import (
+    DASHBOARD_PROVIDERS_FILE,
+    DATASOURCES_FILE,
+    datasources,
+    render_provisioning,
+)
+from components.grafana.settings import GrafanaSettings
 from components.render import render_documents
 
 NS = "internet-id-monitoring"
 
 
 def files_mode(**grafana: object) -> dict[str, str]:
-    settings = settings_from_mapping(
-        "dev", {f"{NS}:grafana": {"provisioning": "files", **grafana}, f"{NS}:prometheus": {"scrapeInterval": "30s"}},
-        require_secrets=False,
-    )
-    return render_provisioning(settings)
+    settings = GrafanaSettings.model_validate({"provisioning": "files", **grafana})
+    sources = datasources(settings, scrape_interval="30s", web_auth_user=None)
+    return render_provisioning(sources, settings.folders)
 
 
 def test_datasources_have_fixed_uids_and_the_scrape_interval() -> None:

@@ -33,9 +33,8 @@ from dataclasses import dataclass, replace
 import pytest
 
 from components.config_source import settings_from_mapping, settings_from_stack_file
-from components.durations import seconds
+from components.durations import format_duration, seconds
 from components.prometheus import jobs
-from components.rules.settings import format_duration
 from components.settings import StackSettings
 from tests.live.harness import profile
 from tests.live.harness.clients import poll

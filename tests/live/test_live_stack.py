@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from components.containers import container_specs
 from components.prometheus.scrape_jobs import job_names
+from components.render import container_specs
 from tests.live.harness.clients import poll
 from tests.live.harness.stack import LiveStack
 

@@ -9,7 +9,8 @@ from collections.abc import Callable
 
 import pytest
 
-from components.operator.test_alert import ALERTNAME, TestAlert, duration_plan, labels_for, run
+from components.operator.alert_drill import ALERTNAME, AlertDrill, duration_plan, labels_for, run
+from components.render import operator_view
 from tests.live.harness.receivers import HttpRequest, Mail, channel_of, pd_field, slack_text
 from tests.live.harness.stack import LiveStack
 
@@ -22,8 +23,9 @@ ARRIVE = 20.0
 def send(live: LiveStack, severity: str, *, service: str = "monitoring-test", duration: float | None = None) -> str:
     """Send a test alert held for ``duration`` (default: what ``test-alert`` derives from the live timings)."""
     out = io.StringIO()
-    alert = TestAlert(live.settings, live.alertmanager.url, severity, service=service, duration=duration, timeout=20,
-                      out=out, auth=live.web_auth)
+    stack = operator_view(live.settings)
+    alert = AlertDrill(stack.context, stack.timings, stack.runbook_base_url, live.alertmanager.url, severity,
+                       service=service, duration=duration, timeout=20, out=out, auth=live.web_auth)
     assert run(alert, err=out) == 0, out.getvalue()
     assert not live.alertmanager.alerts_named(ALERTNAME)
     return out.getvalue()
@@ -74,14 +76,15 @@ def test_info_test_alert_is_emailed(live: LiveStack) -> None:
 
 
 def test_default_duration_comes_from_the_live_timings(live: LiveStack) -> None:
-    plan = duration_plan(live.settings, labels_for(live.settings, "info", "monitoring-test"))
+    plan = duration_plan(live.settings.notifications.timing, labels_for(live.settings.context, "info",
+                                                                        "monitoring-test"))
     assert plan.group_wait + plan.group_interval < plan.default <= 2 * (plan.group_wait + plan.group_interval)
 
 
 def test_alert_resolved_before_group_wait_notifies_nobody(live: LiveStack) -> None:
     """Why ``test-alert`` refuses a --duration shorter than group_wait: Alertmanager drops a group whose alerts
     all resolved before its first notification.  (A service of its own, so the group is new.)"""
-    plan = duration_plan(live.settings, labels_for(live.settings, "info", "short-test"))
+    plan = duration_plan(live.settings.notifications.timing, labels_for(live.settings.context, "info", "short-test"))
     since = time.time()
     out = send(live, "info", service="short-test", duration=0)  # resolved as soon as listed
     assert "routed to: email-info" in out

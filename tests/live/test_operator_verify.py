@@ -10,6 +10,7 @@ import pytest
 
 from components.operator.endpoints import Endpoints
 from components.operator.verify import verify
+from components.render import expected
 from tests.live.harness.clients import poll
 from tests.live.harness.stack import LiveStack
 from tests.operator.expected_stacks import DASHBOARDS
@@ -35,7 +36,7 @@ def endpoints(live: LiveStack, grafana: GrafanaStandIn) -> Endpoints:
 
 def run(live: LiveStack, grafana: GrafanaStandIn, wait: float) -> tuple[int, str, str]:
     out, progress = io.StringIO(), io.StringIO()
-    status = verify(live.settings, endpoints(live, grafana), timeout=5, wait=wait, grafana_password=PASSWORD,
+    status = verify(expected(live.settings), endpoints(live, grafana), timeout=5, wait=wait, grafana_password=PASSWORD,
                     out=out, progress=progress)
     return status, out.getvalue(), progress.getvalue()
 

@@ -17,12 +17,10 @@ from typing import Any
 
 import pytest
 
-from components.alertmanager.config import secret_files
 from components.config_source import settings_from_mapping
-from components.containers import container_specs
 from components.containers.model import LiveConfig
 from components.containers.reload import reload_script
-from components.render import render_documents, write_documents
+from components.render import container_specs, credential_secrets, render_documents, write_documents
 from components.settings import StackSettings
 from tests.live.harness import profile, services, web_auth
 from tests.live.harness.clients import Alertmanager, Prometheus, poll
@@ -65,7 +63,7 @@ def render(settings: StackSettings, directory: Path) -> Path:
     """The rendered files and the credential files, as the reload job stages them."""
     write_documents(render_documents(settings, []), directory)
     web_auth.write_web_files(directory)
-    for name, secret in secret_files(settings).items():
+    for name, secret in credential_secrets(settings).items():
         (directory / "alertmanager" / "secrets").mkdir(parents=True, exist_ok=True)
         (directory / "alertmanager" / "secrets" / name).write_text(str(secret.value))
     return directory

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from components.config_source import settings_from_mapping, settings_from_stack_file
-from components.operator.expected import expected_for
+from components.render import expected as expected_for
 from tests.operator.expected_stacks import COMMITTED, JOBS
 
 

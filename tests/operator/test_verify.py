@@ -19,6 +19,8 @@ from components.operator import checks
 from components.operator.checks import Check, Outcome
 from components.operator.endpoints import default_endpoints, stack_outputs, web_credentials
 from components.operator.verify import run_checks, table
+from components.render import operator_view
+from components.webauth.settings import WebAuthSettings
 from tests.operator.conftest import PASSWORD, StandIns
 
 
@@ -246,17 +248,16 @@ def test_the_web_password_is_the_secret_stack_output() -> None:
         seen.append(argv)
         return completed("generated-web-password\n")
 
-    found = web_credentials(settings_from_stack_file("prod"), Path("/p"), {}, which=lambda _: "/usr/bin/pulumi",
-                            run=run)
+    found = web_credentials(WebAuthSettings(), "prod", Path("/p"), {}, which=lambda _: "/usr/bin/pulumi", run=run)
     assert seen == [["/usr/bin/pulumi", "stack", "output", "webAuthPassword", "--show-secrets", "--stack", "prod"]]
     assert found.auth == ("iidmon", "generated-web-password") and found.note == ""
-    from_env = web_credentials(settings_from_stack_file("prod"), Path("/p"), {"IIDMON_WEB_PASSWORD": "from-env"},
+    from_env = web_credentials(WebAuthSettings(), "prod", Path("/p"), {"IIDMON_WEB_PASSWORD": "from-env"},
                                which=lambda _: None)
     assert from_env.auth == ("iidmon", "from-env")
 
 
 def test_without_the_web_password_the_commands_say_how_to_get_it() -> None:
-    found = web_credentials(settings_from_stack_file("dev"), Path("."), {},
+    found = web_credentials(WebAuthSettings(), "dev", Path("."), {},
                             which=lambda _: "/usr/bin/pulumi", run=lambda argv, **kw: completed(returncode=255))
     assert found.auth is None
     assert found.note.startswith("the stack has no output webAuthPassword")
@@ -280,7 +281,8 @@ def test_outputs_from_pulumi() -> None:
     outputs = stack_outputs("prod", Path("/p"), which=lambda _: "/usr/bin/pulumi", run=run)
     assert seen[0][0] == ["/usr/bin/pulumi", "stack", "output", "--json", "--stack", "prod"]
     assert seen[0][1]["timeout"] > 0 and seen[0][1]["cwd"] == Path("/p")
-    endpoints = default_endpoints(settings_from_stack_file("prod"), outputs.values)
+    prod = operator_view(settings_from_stack_file("prod"))
+    endpoints = default_endpoints(prod.urls, prod.grafana_admin_user, outputs.values)
     assert endpoints.prometheus == "https://prom.example.test"
     assert endpoints.grafana_user == "ops"
 
@@ -302,7 +304,8 @@ def test_outputs_unavailable_fall_back_to_the_settings(result: Any, note: str) -
 
 
 def test_default_urls_are_the_settings_ui_urls() -> None:
-    endpoints = default_endpoints(settings_from_stack_file("dev"))
+    dev = operator_view(settings_from_stack_file("dev"))
+    endpoints = default_endpoints(dev.urls, dev.grafana_admin_user)
     assert (endpoints.prometheus, endpoints.alertmanager, endpoints.grafana) == (
         "http://127.0.0.1:9090", "http://127.0.0.1:9093", "http://127.0.0.1:3030")
     assert endpoints.grafana_user == "admin"

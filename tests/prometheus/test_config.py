@@ -9,13 +9,16 @@ import yaml
 
 from components.config_source import settings_from_mapping, settings_from_stack_file
 from components.prometheus.config import render_prometheus_config
+from components.prometheus.settings import PrometheusSettings, ScrapeLimits, TargetSettings
+from components.render import prometheus_config
 from components.settings import SettingsError
+from tests.contexts import stack_context
 
 NS = "internet-id-monitoring"
 
 
 def prometheus_yml(stack: str) -> dict[str, Any]:
-    document: dict[str, Any] = yaml.safe_load(render_prometheus_config(settings_from_stack_file(stack)))
+    document: dict[str, Any] = yaml.safe_load(prometheus_config(settings_from_stack_file(stack)))
     return document
 
 
@@ -73,9 +76,9 @@ def test_scrapes_of_what_the_monitoring_does_not_control_are_limited(stack: str)
 
 
 def test_scrape_limits_are_settings_and_reach_re_pointed_jobs_too() -> None:
-    config = {f"{NS}:prometheus": {"scrapeLimits": {"sampleLimit": 5000, "bodySizeLimit": "2MB"}},
-              f"{NS}:targets": {"scrapeOverrides": {"postgres": ["db-exporter.internal:9187"]}}}
-    rendered = yaml.safe_load(render_prometheus_config(settings_from_mapping("dev", config, require_secrets=False)))
+    prometheus = PrometheusSettings(scrape_limits=ScrapeLimits(sample_limit=5000, body_size_limit="2MB"))
+    targets = TargetSettings(scrape_overrides={"postgres": ["db-exporter.internal:9187"]})
+    rendered = yaml.safe_load(render_prometheus_config(prometheus, targets, stack_context(), web_auth_user="iidmon"))
     jobs = {job["job_name"]: job for job in rendered["scrape_configs"]}
     expected = {**LIMITS, "sample_limit": 5000, "body_size_limit": "2MB"}
     for name in ("internet-id-api", "postgres"):

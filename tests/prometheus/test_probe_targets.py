@@ -8,12 +8,12 @@ import yaml
 
 from components.blackbox.modules import BLOCKCHAIN_UNHEALTHY, MODULES
 from components.prometheus.config import probe_targets, scrape_configs
-from components.settings import load_settings
+from components.prometheus.settings import PrometheusSettings, TargetSettings
+from tests.contexts import stack_context
 
 
-def _settings(probes: list[dict[str, Any]] | None = None) -> Any:
-    values: dict[str, Any] = {} if probes is None else {"targets": {"probes": probes}}
-    return load_settings("dev", values, {}, require_secrets=False)
+def _settings(probes: list[dict[str, Any]] | None = None) -> TargetSettings:
+    return TargetSettings.model_validate({} if probes is None else {"probes": probes})
 
 
 def test_default_probes_judge_the_api_health_twice() -> None:
@@ -38,7 +38,8 @@ def test_every_api_health_probe_gets_its_blockchain_probe_once() -> None:
 
 
 def test_probe_series_carry_their_module() -> None:
-    job = next(c for c in scrape_configs(_settings()) if c["job_name"] == "blackbox")
+    job = next(c for c in scrape_configs(PrometheusSettings(), _settings(), stack_context(), web_auth_user=None)
+               if c["job_name"] == "blackbox")
     assert {"source_labels": ["__param_module"], "target_label": "module"} in job["relabel_configs"]
     modules = {group["labels"]["__param_module"]: group["labels"]["service"] for group in job["static_configs"]}
     assert modules == {"http_2xx": "api", "api_health_blockchain": "blockchain"}

@@ -12,11 +12,14 @@ import pytest
 import yaml
 
 from components.config_source import settings_from_stack_file
+from components.render import rule_files
 from components.rules.catalogue import BY_NAME, CATALOGUE, FLAPPING, PAIRS
 from components.rules.recording import RECORDINGS
-from components.rules.render import render_rule_files, render_rules, rule_groups
-from components.rules.settings import DEFAULT_RUNBOOK_BASE_URL, RuleSettings, format_duration
+from components.rules.render import recording_rule, render_rules, rule_groups
+from components.rules.render import rule as alert_rule
+from components.rules.settings import DEFAULT_RUNBOOK_BASE_URL, RuleSettings
 from components.settings import SettingsError, load_settings
+from tests.contexts import stack_context
 
 ROOT = Path(__file__).resolve().parents[2]
 PROMTOOL_TESTS = Path(__file__).resolve().parent / "promtool"
@@ -55,7 +58,7 @@ def _rule(settings: RuleSettings, name: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_promtool_check_rules_per_stack(stack: str, tmp_path: Path) -> None:
-    paths = _write_rules(render_rule_files(settings_from_stack_file(stack)), tmp_path)
+    paths = _write_rules(rule_files(settings_from_stack_file(stack)), tmp_path)
     command = [_promtool(), "check", "rules", *map(str, paths)]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -67,7 +70,7 @@ PROMTOOL_API_REPLICAS = 2
 
 
 def test_promtool_unit_tests(tmp_path: Path) -> None:
-    _write_rules(render_rules(RuleSettings(), "test", PROMTOOL_API_REPLICAS), tmp_path / "rules")
+    _write_rules(render_rules(RuleSettings(), stack_context(), api_replicas=PROMTOOL_API_REPLICAS), tmp_path / "rules")
     tests = sorted(PROMTOOL_TESTS.glob("*.test.yml"))
     for test in tests:
         shutil.copy(test, tmp_path / test.name)
@@ -121,7 +124,7 @@ def test_every_threshold_says_its_direction_and_the_expression_agrees() -> None:
 
 
 def test_target_down_watches_every_scraped_container_and_no_probe() -> None:
-    rules = yaml.safe_load(render_rule_files(settings_from_stack_file("prod"))["meta.yml"])["groups"][0]["rules"]
+    rules = yaml.safe_load(rule_files(settings_from_stack_file("prod"))["meta.yml"])["groups"][0]["rules"]
     [expr] = [rule["expr"] for rule in rules if rule["alert"] == "TargetDown"]
     watched = set(re.fullmatch(r'up\{job=~"([^"]+)"\} == 0', expr).group(1).split("|"))  # type: ignore[union-attr]
     assert watched == {"postgres", "redis", "node-exporter", "cadvisor", "prometheus", "alertmanager", "grafana",
@@ -179,7 +182,7 @@ def test_runbook_sections_cover_meaning_impact_diagnosis_mitigation() -> None:
 
 
 def test_rule_files_by_area() -> None:
-    files = render_rules(RuleSettings(), "dev")
+    files = render_rules(RuleSettings(), stack_context())
     areas = ("api", "database", "cache", "host", "containers", "probes", "meta")
     assert sorted(files) == sorted(f"{a}.yml" for a in areas)
     rules = [rule for t in files.values() for rule in yaml.safe_load(t)["groups"][0]["rules"]]
@@ -192,7 +195,7 @@ def test_rule_files_by_area() -> None:
 
 def test_recording_rules_come_before_the_alerts_that_read_them() -> None:
     """Within a group Prometheus evaluates in order: an alert after its recording reads the same evaluation."""
-    for text in render_rules(RuleSettings(), "dev").values():
+    for text in render_rules(RuleSettings(), stack_context()).values():
         rules = yaml.safe_load(text)["groups"][0]["rules"]
         recorded = [i for i, r in enumerate(rules) if "record" in r]
         assert recorded == list(range(len(recorded))), [r.get("record") or r.get("alert") for r in rules]
@@ -255,7 +258,7 @@ def test_traffic_floors_are_settings() -> None:
 
 def _api_replicas_expr(values: dict[str, Any]) -> str:
     settings = load_settings("dev", values, {}, require_secrets=False)
-    rules = yaml.safe_load(render_rule_files(settings)["api.yml"])["groups"][0]["rules"]
+    rules = yaml.safe_load(rule_files(settings)["api.yml"])["groups"][0]["rules"]
     return str(next(r["expr"] for r in rules if r.get("alert") == "ApiReplicasMissing"))
 
 
@@ -274,9 +277,10 @@ def test_pairs_name_what_they_judge_by_identity() -> None:
         identity = BY_NAME[critical].identity
         assert identity and BY_NAME[warning].identity == identity, (warning, critical)
         for name in (warning, critical):
-            expr = BY_NAME[name].expr
+            expr = alert_rule(BY_NAME[name], RuleSettings())["expr"]
             for recording in RECORDINGS:  # the aggregation of a recorded series is in its recording rule
-                expr = expr.replace(recording.name, f"({recording.expr})")
+                recorded = recording_rule(recording, RuleSettings())
+                expr = expr.replace(recorded["record"], f"({recorded['expr']})")
             for by in re.findall(r"\bby \(([^)]*)\)", expr):
                 kept = {label.strip() for label in by.split(",")}
                 assert set(identity) <= kept, f"{name} aggregates {identity} away: by ({by})"
@@ -349,7 +353,3 @@ def test_every_outage_alert_of_a_target_has_a_flapping_alert_like_it() -> None:
     assert "over the last 30m (threshold 6," in rule["annotations"]["description"]
     assert RuleSettings().flap_window == "10m"
     assert _rule(RuleSettings(), "DatabaseFlapping")["expr"] == 'changes(pg_up{job="postgres"}[10m]) > 4'
-
-
-def test_format_duration() -> None:
-    assert [format_duration(s) for s in (0, 6, 90, 120, 3600, 5400)] == ["0s", "6s", "1m30s", "2m", "1h", "1h30m"]

@@ -12,9 +12,12 @@ import yaml
 
 from components.config_source import settings_from_mapping, settings_from_stack_file
 from components.render import rule_files
+from components.rules.settings import DEFAULT_RUNBOOK_BASE_URL
 from components.settings import StackSettings
 from components.slo.render import render_slo_rules
+from components.slo.settings import DEFAULT_SLO_ALERTING, DEFAULT_SLOS
 from tests.conftest import STACKS
+from tests.contexts import stack_context
 from tests.tools import run_tool
 
 PROMTOOL_TESTS = Path(__file__).resolve().parent / "promtool"
@@ -27,7 +30,7 @@ def _settings(**values: Any) -> StackSettings:
 
 
 def _document(settings: StackSettings) -> dict[str, Any]:
-    document: dict[str, Any] = yaml.safe_load(render_slo_rules(settings)["slo.yml"])
+    document: dict[str, Any] = yaml.safe_load(rule_files(settings)["slo.yml"])
     return document
 
 
@@ -57,7 +60,9 @@ def test_promtool_check_rules_per_stack(stack: str, tmp_path: Path) -> None:
 def test_promtool_unit_tests(tmp_path: Path) -> None:
     """Every story of tests/slo/promtool against the slo.yml every stack renders by default."""
     (tmp_path / "rules").mkdir()
-    (tmp_path / "rules" / "slo.yml").write_text(render_slo_rules(_settings())["slo.yml"])
+    default = render_slo_rules(DEFAULT_SLOS, DEFAULT_SLO_ALERTING, stack_context(),
+                               runbook_base_url=DEFAULT_RUNBOOK_BASE_URL)
+    (tmp_path / "rules" / "slo.yml").write_text(default["slo.yml"])
     tests = sorted(PROMTOOL_TESTS.glob("*.test.yml"))
     assert [t.name for t in tests] == ["pages.test.yml", "recordings.test.yml", "tickets.test.yml"]
     for test in tests:
@@ -190,9 +195,8 @@ def test_windows_and_for_are_settings() -> None:
 
 
 def test_a_stack_without_slos_renders_no_slo_file() -> None:
-    settings = _settings(slos=[])
-    assert render_slo_rules(settings) == {}
-    assert "slo.yml" not in rule_files(settings)
+    assert render_slo_rules([], DEFAULT_SLO_ALERTING, stack_context(), runbook_base_url="https://r.example") == {}
+    assert "slo.yml" not in rule_files(_settings(slos=[]))
 
 
 # ---------------------------------------------------------------- runbook

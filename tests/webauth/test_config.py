@@ -9,13 +9,17 @@ import pytest
 import yaml
 
 from components.config_source import settings_from_stack_file
-from components.containers import container_specs
+from components.containers import prometheus
 from components.containers.reload import reload_script
-from components.grafana.provisioning import render_provisioning
+from components.grafana.provisioning import datasources, render_provisioning
+from components.grafana.settings import GrafanaSettings
 from components.model import SettingsError
 from components.prometheus.config import render_prometheus_config
+from components.prometheus.settings import PrometheusSettings, TargetSettings
+from components.render import container_specs, prometheus_config
 from components.settings import load_settings
 from components.webauth.config import authorization, render_web_config
+from tests.contexts import stack_context
 from tests.tools import run_tool
 
 HASH = "$2b$10$Ux6cZ1n8E4Jqv1r3hQzH0.1bWmTt4cB6qk6tLr7xJp0b3lqzF2u1W"
@@ -52,22 +56,24 @@ def _basic_auth(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_prometheus_logs_in_to_alertmanager_and_itself_with_the_password_file() -> None:
-    config = yaml.safe_load(render_prometheus_config(settings_from_stack_file("prod")))
+    config = yaml.safe_load(render_prometheus_config(PrometheusSettings(), TargetSettings(), stack_context(),
+                                                     web_auth_user="iidmon"))
     credential = {"username": "iidmon", "password_file": "web/password"}
     assert _basic_auth(config) == {"alerting": credential, "prometheus": credential, "alertmanager": credential}
 
 
 def test_without_auth_prometheus_sends_no_credentials() -> None:
-    settings = load_settings("dev", {"webAuth": {"enabled": False}}, {}, require_secrets=False)
-    config = yaml.safe_load(render_prometheus_config(settings))
+    config = yaml.safe_load(render_prometheus_config(PrometheusSettings(), TargetSettings(), stack_context(),
+                                                     web_auth_user=None))
     assert _basic_auth(config) == {"alerting": None}
-    specs = {spec.name: spec for spec in container_specs(settings, {})}
-    assert not any(arg.startswith("--web.config.file") for arg in specs["prometheus"].command)
-    assert specs["prometheus"].secret_uploads == {}
+    runtime = prometheus.runtime(PrometheusSettings(), stack_context(), external_url="http://127.0.0.1:9090",
+                                 web_auth=False, documents={})
+    assert not any(arg.startswith("--web.config.file") for arg in runtime.command)
+    assert runtime.secret_uploads == {}
 
 
 def test_the_rendered_config_with_credentials_passes_promtool(tmp_path: Path) -> None:
-    (tmp_path / "prometheus.yml").write_text(render_prometheus_config(settings_from_stack_file("prod")))
+    (tmp_path / "prometheus.yml").write_text(prometheus_config(settings_from_stack_file("prod")))
     (tmp_path / "web").mkdir()
     (tmp_path / "web" / "password").write_text("a-password")
     checked = run_tool("promtool", "check", "config", tmp_path / "prometheus.yml")
@@ -93,7 +99,8 @@ def test_healthchecks_and_reload_jobs_read_the_credentials_from_a_file() -> None
 
 
 def test_provisioned_datasources_read_the_password_from_the_container() -> None:
-    files = render_provisioning(settings_from_stack_file("dev"))
+    grafana = GrafanaSettings(provisioning="files")
+    files = render_provisioning(datasources(grafana, scrape_interval="15s", web_auth_user="iidmon"), grafana.folders)
     sources = yaml.safe_load(files["grafana/provisioning/datasources/internet-id.yaml"])["datasources"]
     for source in sources:
         assert (source["basicAuth"], source["basicAuthUser"]) == (True, "iidmon")

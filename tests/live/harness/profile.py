@@ -3,7 +3,7 @@
 Everything goes through ``settings_from_mapping`` (the stack-file form), exactly as a stack
 file would: the rendered documents are used as rendered, never edited.  Secrets are given in
 the ``{"secure": value}`` form, which ``settings_from_mapping`` turns into ``Secret(key, value)``;
-the harness writes each ``secret_files(settings)`` entry into ``notifications.secretsDir``.
+the harness writes each ``render.credential_secrets(settings)`` entry into ``notifications.secretsDir``.
 """
 
 from __future__ import annotations

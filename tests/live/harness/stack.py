@@ -16,12 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from components.alertmanager.config import secret_files
 from components.containers.alertmanager import state_flags
 from components.containers.prometheus import rule_flags
 from components.documents import ALERTMANAGER_CONFIG, BLACKBOX_CONFIG, PROMETHEUS_CONFIG
 from components.durations import seconds
-from components.render import render_documents, write_documents
+from components.render import credential_secrets, render_documents, write_documents
 from components.settings import StackSettings
 from tests.live.harness import profile, services, web_auth
 from tests.live.harness.api_standin import (
@@ -244,7 +243,7 @@ class LiveStack:
         if auth is not None:
             web_auth.write_web_files(render_dir, settings.web_auth.user)
         secrets_dir.mkdir(parents=True, exist_ok=True)
-        for name, secret in secret_files(settings).items():
+        for name, secret in credential_secrets(settings).items():
             if secret.value is None:
                 raise HarnessError(f"secret {secret.key} (file {name}) has no value in the live settings")
             path = secrets_dir / name
@@ -277,12 +276,12 @@ class LiveStack:
         procs["alertmanager"] = services.start_alertmanager(
             root, ports.alertmanager, render_dir / ALERTMANAGER_CONFIG,
             web_config=web_auth.web_config(render_dir, "alertmanager") if auth else None, auth=auth,
-            flags=state_flags(settings))
+            flags=state_flags(settings.notifications))
         procs["prometheus"] = services.start_prometheus(
             root, ports.prometheus, render_dir / PROMETHEUS_CONFIG,
             external_url=settings.prometheus.external_url,
             web_config=web_auth.web_config(render_dir, "prometheus") if auth else None, auth=auth,
-            flags=rule_flags(settings))
+            flags=rule_flags(settings.prometheus))
         stack.timings["ready"] = time.monotonic() - t0
         return stack
 

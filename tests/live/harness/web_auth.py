@@ -8,13 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from components.webauth.config import (
-    AUTHORIZATION_FILE,
-    PASSWORD_FILE,
-    WEB_CONFIG_FILE,
-    authorization,
-    render_web_config,
-)
+from components.webauth.config import authorization, render_web_config
+from components.webauth.files import AUTHORIZATION_FILE, PASSWORD_FILE, WEB_CONFIG_FILE
 
 USER = "iidmon"
 """``webAuth.user``'s default, which the live settings keep."""

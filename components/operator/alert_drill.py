@@ -18,13 +18,13 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TextIO
 
 from components.alertmanager.routes import ROUTES, Route
-from components.alertmanager.settings import RouteTiming
 from components.durations import seconds
 from components.exit_codes import EXIT_INTERRUPTED
 from components.operator.http import FetchError, get_json, join, post_json
 
 if TYPE_CHECKING:
-    from components.settings import StackSettings
+    from components.alertmanager.settings import RouteTiming, RouteTimings
+    from components.context import StackContext
 
 ALERTNAME = "InternetIdTestAlert"
 SEVERITIES = ("critical", "warning", "info")
@@ -53,28 +53,28 @@ def operator() -> str:
     return f"{user}@{socket.gethostname()}"
 
 
-def labels_for(settings: StackSettings, severity: str, service: str) -> dict[str, str]:
+def labels_for(context: StackContext, severity: str, service: str) -> dict[str, str]:
     return {
         "alertname": ALERTNAME,
         "severity": severity,
         "service": service,
-        "cluster": settings.cluster,
-        "environment": settings.environment,
+        "cluster": context.cluster,
+        "environment": context.environment,
         "test": "true",
     }
 
 
 def annotations_for(
-    settings: StackSettings, severity: str, *, who: str, at: datetime, duration: float
+    context: StackContext, runbook_base_url: str, severity: str, *, who: str, at: datetime, duration: float
 ) -> dict[str, str]:
     return {
         "summary": f"TEST alert ({severity}) from `python -m components test-alert`: no action needed",
         "description": (
             f"A test alert sent by {who} at {rfc3339(at)} with `python -m components test-alert --stack "
-            f"{settings.stack} --severity {severity}` to check that {severity} alerts of {settings.cluster} reach "
+            f"{context.stack} --severity {severity}` to check that {severity} alerts of {context.cluster} reach "
             f"their receivers. It resolves by itself after {duration:g}s. Nothing is wrong with the service."
         ),
-        "runbook_url": f"{settings.rules.runbook_base_url}#{RUNBOOK_ANCHOR}",
+        "runbook_url": f"{runbook_base_url}#{RUNBOOK_ANCHOR}",
     }
 
 
@@ -157,21 +157,21 @@ class DurationPlan:
                 "group's next notification and nobody is notified")
 
 
-def duration_plan(settings: StackSettings, labels: dict[str, str]) -> DurationPlan:
-    """The plan of the slowest route an alert with ``labels`` goes through in ``settings``' stack."""
+def duration_plan(timings: RouteTimings, labels: dict[str, str]) -> DurationPlan:
+    """The plan of the slowest route an alert with ``labels`` goes through with the stack's route ``timings``."""
     names = [route.timing for route in routes_for(labels)] or ["default"]
-    timings = settings.notifications.timing
     plans = [DurationPlan(name, getattr(timings, name)) for name in dict.fromkeys(names)]
     return max(plans, key=lambda plan: plan.group_wait + plan.group_interval)
 
 
 @dataclass
-class TestAlert:
+class AlertDrill:
     """One test alert and its posting; ``now`` and ``sleep`` are injectable for tests."""
 
-    __test__ = False  # not a pytest test class
-
-    settings: StackSettings
+    context: StackContext
+    timings: RouteTimings
+    """The stack's route timings (``notifications.timing``)."""
+    runbook_base_url: str
     alertmanager: str
     severity: str
     service: str = DEFAULT_SERVICE
@@ -190,11 +190,11 @@ class TestAlert:
 
     @property
     def labels(self) -> dict[str, str]:
-        return labels_for(self.settings, self.severity, self.service)
+        return labels_for(self.context, self.severity, self.service)
 
     @property
     def plan(self) -> DurationPlan:
-        return duration_plan(self.settings, self.labels)
+        return duration_plan(self.timings, self.labels)
 
     @property
     def held(self) -> float:
@@ -205,8 +205,8 @@ class TestAlert:
         assert self.started is not None
         return {
             "labels": self.labels,
-            "annotations": annotations_for(self.settings, self.severity, who=self.who, at=self.started,
-                                           duration=self.held),
+            "annotations": annotations_for(self.context, self.runbook_base_url, self.severity, who=self.who,
+                                           at=self.started, duration=self.held),
             "startsAt": rfc3339(self.started),
             "endsAt": rfc3339(ends_at),
         }
@@ -241,7 +241,7 @@ class TestAlert:
         self.started = self.now()
         self.post(self.started + timedelta(seconds=HOLD))
         self.posted = True
-        self.say(f"posted {ALERTNAME} severity={self.severity} service={self.service} cluster={self.settings.cluster} "
+        self.say(f"posted {ALERTNAME} severity={self.severity} service={self.service} cluster={self.context.cluster} "
                  f"to {self.alertmanager}/api/v2/alerts")
         found = self.wait_until(bool, "the posted alert")
         receivers = sorted({str(r.get("name")) for a in found for r in a.get("receivers") or []})
@@ -273,7 +273,7 @@ class TestAlert:
                  f"resolves get it at the group's next notification, within {self.plan.timing.group_interval}")
 
 
-def run(alert: TestAlert, *, err: TextIO | None = None) -> int:
+def run(alert: AlertDrill, *, err: TextIO | None = None) -> int:
     """Fire, hold and resolve ``alert``; one-line errors, Ctrl-C resolves before exiting."""
     err = err or sys.stderr
     try:
@@ -299,7 +299,7 @@ def run(alert: TestAlert, *, err: TextIO | None = None) -> int:
         return EXIT_INTERRUPTED
 
 
-def _resolve_quietly(alert: TestAlert, err: TextIO) -> None:
+def _resolve_quietly(alert: AlertDrill, err: TextIO) -> None:
     try:
         alert.post(alert.now())
     except FetchError:

@@ -10,13 +10,16 @@ import pytest
 import yaml
 
 from components.alertmanager.routes import ROUTES
+from components.alertmanager.settings import RouteTimings
 from components.cli import main
 from components.config_source import settings_from_mapping, settings_from_stack_file, stack_file
 from components.exit_codes import EXIT_INTERRUPTED
-from components.operator import commands, test_alert
+from components.operator import alert_drill, commands
+from components.operator.alert_drill import ALERTNAME, AlertDrill, duration_plan, labels_for, routes_for, run
 from components.operator.endpoints import WEB_PASSWORD_ENV
-from components.operator.test_alert import ALERTNAME, TestAlert, duration_plan, labels_for, routes_for, run
+from components.render import operator_view
 from components.settings import StackSettings
+from tests.contexts import stack_context
 from tests.operator.conftest import StandIns
 from tests.operator.test_verify import closed_port
 
@@ -35,6 +38,12 @@ def with_timings(stack: str, timing: dict[str, Any]) -> StackSettings:
     notifications["timing"] = timing
     config[f"{NS}:notifications"] = notifications
     return settings_from_mapping(stack, config, require_secrets=False)
+
+
+def drill(settings: StackSettings, url: str, severity: str, **options: Any) -> AlertDrill:
+    """A test alert of ``settings``' stack, as the command builds it."""
+    stack = operator_view(settings)
+    return AlertDrill(stack.context, stack.timings, stack.runbook_base_url, url, severity, **options)
 
 
 FAST_ROUTE = {"groupWait": "100ms", "groupInterval": "200ms", "repeatInterval": "1h"}
@@ -96,8 +105,8 @@ def test_keeps_the_alert_alive_while_holding_it(standins: StandIns) -> None:
     clock = FakeClock()
     am = standins.alertmanager
     # The stand-in drops alerts whose endsAt passed by real time; real time is behind the fake clock's end.
-    alert = TestAlert(settings_from_stack_file("dev"), am.url, "warning", duration=50, out=io.StringIO(),
-                      now=clock, sleep=clock.sleep)
+    alert = drill(settings_from_stack_file("dev"), am.url, "warning", duration=50, out=io.StringIO(),
+                  now=clock, sleep=clock.sleep)
     alert.started = clock()
     alert.posted = True
     alert.hold()
@@ -113,7 +122,7 @@ def test_ctrl_c_resolves_before_exiting(standins: StandIns) -> None:
     def interrupt(_: float) -> None:
         raise KeyboardInterrupt
 
-    alert = TestAlert(settings_from_stack_file("dev"), am.url, "critical", duration=60, out=out)
+    alert = drill(settings_from_stack_file("dev"), am.url, "critical", duration=60, out=out)
     alert.sleep = interrupt
     assert run(alert, err=io.StringIO()) == EXIT_INTERRUPTED
     assert "interrupted: resolving" in out.getvalue()
@@ -168,22 +177,22 @@ DEFAULTS = {"critical": 10 + 300 + 30, "warning": 30 + 300 + 30, "info": 300 + 1
 @pytest.mark.parametrize("service", ["monitoring-test", "database"])
 def test_default_duration_outlasts_the_routes_first_notification(stack: str, severity: str, service: str) -> None:
     settings = settings_from_stack_file(stack)
-    plan = duration_plan(settings, labels_for(settings, severity, service))
+    plan = duration_plan(settings.notifications.timing, labels_for(settings.context, severity, service))
     timing = getattr(settings.notifications.timing, severity)
     assert plan.route == severity and plan.timing == timing
     assert plan.default == DEFAULTS[severity]
     assert plan.too_short(DEFAULTS[severity]) is None and plan.risky(DEFAULTS[severity]) is None
-    alert = TestAlert(settings, "http://127.0.0.1:1", severity, service=service)
+    alert = drill(settings, "http://127.0.0.1:1", severity, service=service)
     assert alert.held == DEFAULTS[severity]
 
 
 def test_default_duration_follows_the_stacks_timings() -> None:
     timing = {"critical": {"groupWait": "1m", "groupInterval": "10m", "repeatInterval": "1h"},
               "info": {"groupWait": "2s", "groupInterval": "3s", "repeatInterval": "1h"}}
-    settings = with_timings("prod", timing)
-    assert duration_plan(settings, labels_for(settings, "critical", "api")).default == 60 + 600 + 30
-    assert duration_plan(settings, labels_for(settings, "warning", "api")).default == 30 + 300 + 30  # as shipped
-    info = duration_plan(settings, labels_for(settings, "info", "api"))
+    timings, context = RouteTimings.model_validate(timing), stack_context()
+    assert duration_plan(timings, labels_for(context, "critical", "api")).default == 60 + 600 + 30
+    assert duration_plan(timings, labels_for(context, "warning", "api")).default == 30 + 300 + 30  # as shipped
+    info = duration_plan(timings, labels_for(context, "info", "api"))
     assert (info.margin, info.default) == (5, 10)  # a margin no longer than the timings themselves
 
 
@@ -198,9 +207,8 @@ def test_routes_are_walked_like_alertmanager_walks_them() -> None:
     assert receivers(severity="none", service="api") == []  # the root route: timing "default"
     assert receivers(alertname="Watchdog", severity="critical") == ["watchdog"]
     for route in ROUTES:  # every matcher of the routing table is one the walk understands
-        test_alert._matches(route, {})
-    settings = settings_from_stack_file("dev")
-    assert duration_plan(settings, {"severity": "none"}).route == "default"
+        alert_drill._matches(route, {})
+    assert duration_plan(RouteTimings(), {"severity": "none"}).route == "default"
 
 
 def test_a_duration_shorter_than_group_wait_is_refused(capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,0 +1,81 @@
+"""The container specs of a stack: each record with its runtime, and what the Docker host must have for them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import fields
+from typing import TYPE_CHECKING
+
+from components.containers.model import ContainerSpec, Runtime
+from components.containers.records import RECORDS
+
+if TYPE_CHECKING:
+    from components.containers.settings import DockerSettings, PortSettings
+
+
+def container_specs(runtimes: Mapping[str, Runtime], docker: DockerSettings, ports: PortSettings,
+                    images: Mapping[str, str]) -> list[ContainerSpec]:
+    """Every record with its runtime (``runtimes``, by container name), in the records' order.
+
+    ``images``: the stack's overrides of the pinned images (``images.*``); ``docker.memoryMb`` overrides the
+    records' memory limits, ``ports`` gives the published ones their host ports.
+    """
+    missing = [record.name for record in RECORDS if record.name not in runtimes]
+    if missing:
+        raise ValueError(f"no runtime for {missing}: each record in containers/records.py needs one")
+    specs = []
+    for record in RECORDS:
+        runtime = runtimes[record.name]
+        specs.append(ContainerSpec(
+            **{f.name: getattr(runtime, f.name) for f in fields(Runtime)},
+            name=record.name,
+            image=images.get(record.name, record.image),
+            port=record.port,
+            memory_mb=docker.memory_mb.get(record.name, record.memory_mb),
+            published_port=getattr(ports, record.published) if record.published else None,
+            joins_app_network=bool(record.app_network),
+            app_only=record.app_only,
+            healthcheck=record.healthcheck,
+            unmonitored_reason=record.unmonitored_reason,
+            user=record.user,
+        ))
+    return specs
+
+
+def host_path_problems(specs: list[ContainerSpec], exists: Callable[[str], bool],
+                       propagates: Callable[[str], bool] = lambda path: True) -> list[str]:
+    """One line per configurable host path (mount or device) the Docker host lacks, starting with its key.
+
+    Docker refuses to create a container whose bind mount or device is missing, or a ``rslave`` mount of a
+    path whose mount is not shared (``propagates``); this says which setting to change before anything is
+    created.  Only meaningful where the Docker host is this machine.
+    """
+    problems = []
+    for spec in specs:
+        for mount in spec.mounts:
+            if mount.setting and not exists(mount.source):
+                problems.append(f"{mount.setting}: {spec.name} mounts {mount.source}, which does not exist on the "
+                                f"Docker host; change {mount.setting}")
+            elif mount.setting and mount.propagation and not propagates(mount.source):
+                problems.append(f"{mount.setting}: {spec.name} mounts {mount.source} with {mount.propagation} "
+                                f"propagation, but its mount on the Docker host is not shared; set {mount.setting} "
+                                "to false (or make it shared: mount --make-rshared /)")
+        problems += [
+            f"{spec.name}.devices: {device} does not exist on the Docker host; remove it from {spec.name}.devices"
+            for device in spec.devices
+            if not exists(device)
+        ]
+    return problems
+
+
+def mount_is_shared(path: str, mountinfo: str) -> bool:
+    """Whether the mount of ``path`` propagates (``shared:`` or ``master:`` in ``/proc/self/mountinfo``)."""
+    best: tuple[int, bool] = (-1, False)
+    for line in mountinfo.splitlines():
+        fields = line.split(" - ", 1)[0].split()
+        if len(fields) < 6:
+            continue
+        point = fields[4]
+        if (path == point or path.startswith(point.rstrip("/") + "/")) and len(point) > best[0]:
+            best = (len(point), any(tag.startswith(("shared:", "master:")) for tag in fields[6:]))
+    return best[1]
