@@ -12,6 +12,10 @@ changes.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from components.hosts.settings import HostSettings, Role
 
 PROJECT = "internet-id-monitoring"
 """The Pulumi project, and the namespace of its config keys."""
@@ -31,6 +35,16 @@ class StackContext:
     """Prefix of every container and volume name (``iidmon-<stack>``)."""
     network_name: str
     """Name of the monitoring network."""
+    hosts: tuple[HostSettings, ...] = ()
+    """The Docker hosts of a stack spread over several machines (``hosts``); empty: one Docker host."""
+
+    @property
+    def multi_host(self) -> bool:
+        return bool(self.hosts)
+
+    def with_role(self, role: Role) -> tuple[HostSettings, ...]:
+        """The hosts holding ``role``, in the order of ``hosts``."""
+        return tuple(host for host in self.hosts if role in host.roles)
 
     def container_name(self, name: str) -> str:
         """The Docker name of the stack's container ``name`` (unique on the Docker host)."""

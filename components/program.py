@@ -16,17 +16,34 @@ import pulumi_docker as docker
 import pulumi_random as random
 
 from components.config_source import decode_engine_value
+from components.containers import alertmanager, prometheus, vmauth
 from components.containers.component import MonitoringContainers, MonitoringContainersArgs
 from components.containers.settings import DockerSettings
 from components.containers.specs import host_path_problems, mount_is_shared
 from components.grafana.community import DEFAULT_CACHE_DIR, GRAFANA_COM
 from components.grafana.component import GrafanaResources, GrafanaResourcesArgs
+from components.grafana.dashboards import DashboardSpec
 from components.grafana.settings import checked_admin_password
+from components.hosts.reach import Connect, connects, unreachable
+from components.hosts.reader import render_reader_config
+from components.hosts.settings import HostSettings
 from components.incident.response import IncidentResponse, IncidentResponseArgs
-from components.render import container_specs, deploy_dashboards, render_documents, stack_datasources, stack_urls
+from components.render import (
+    container_specs,
+    deploy_dashboards,
+    host_container_specs,
+    host_documents,
+    render_documents,
+    stack_datasources,
+    stack_urls,
+)
 from components.secret_keys import (
     CONFIG_SECRETS,
+    DOCKER_TLS_CA,
+    DOCKER_TLS_CERT,
+    DOCKER_TLS_KEY,
     GRAFANA_ADMIN_PASSWORD,
+    VMAUTH_CONFIG,
     WEB_AUTH_AUTHORIZATION,
     WEB_AUTH_CONFIG,
     WEB_AUTH_PASSWORD,
@@ -92,28 +109,80 @@ def incident_response_args(settings: StackSettings) -> IncidentResponseArgs:
     )
 
 
-def web_auth_secrets(web_auth: WebAuthSettings, secrets: dict[str, pulumi.Input[str]]) -> dict[str, Any]:
+def web_auth_secrets(web_auth: WebAuthSettings, secrets: dict[str, pulumi.Input[str]], *,
+                     tls: bool = False) -> dict[str, Any]:
     """Generate the credential of Prometheus and Alertmanager into ``secrets`` (the password, their web config
     from its bcrypt hash, the pre-encoded header); return the stack outputs operators read it from.
 
     ``RandomPassword`` keeps password and hash in state, so the web config renders the same every run (a
     bcrypt hash computed here would get a new salt, hence a new file and a reload, on every ``pulumi up``).
-    Rotate with ``pulumi up --replace`` on the resource.
+    Rotate with ``pulumi up --replace`` on the resource.  ``tls``: a multi-host stack's servers serve HTTPS too.
     """
     user = web_auth.user
     password = random.RandomPassword("web-auth-password", length=32, special=False)
     secrets[WEB_AUTH_PASSWORD.key] = pulumi.Output.secret(password.result)
     secrets[WEB_AUTH_CONFIG.key] = pulumi.Output.secret(password.bcrypt_hash.apply(
-        lambda hashed: render_web_config(user, hashed)))
+        lambda hashed: render_web_config(user, hashed, tls=tls)))
     secrets[WEB_AUTH_AUTHORIZATION.key] = pulumi.Output.secret(password.result.apply(
         lambda value: authorization(user, value)))
     return {"webAuthUser": user, WEB_AUTH_PASSWORD.key: pulumi.Output.secret(password.result)}
 
 
+REACHABLE: Connect = connects
+"""How the deploy asks whether a host's Docker engine answers (tests answer for hosts that do not exist)."""
+
+
+def check_reach(settings: StackSettings) -> None:
+    """Before any resource of a multi-host stack: every host not drained must answer, or ``pulumi up`` stops with
+    one line per host (a preview only warns: it reads state, not the hosts)."""
+    lines = unreachable(settings.hosts, REACHABLE)
+    if lines and not pulumi.runtime.is_dry_run():
+        raise SettingsError(settings.stack, [f"{PROJECT}:{line}" for line in lines])
+    for line in lines:
+        pulumi.log.warn(line)
+
+
+def host_provider(host: HostSettings, secrets: Mapping[str, pulumi.Input[str]]) -> docker.Provider:
+    """The Docker provider of one host: its endpoint, mutual TLS material as secrets for ``tcp://``."""
+    tls: dict[str, Any] = {}
+    if host.uses_tcp:
+        tls = {name: pulumi.Output.secret(secrets[key.key]) for name, key in
+               (("ca_material", DOCKER_TLS_CA), ("cert_material", DOCKER_TLS_CERT), ("key_material", DOCKER_TLS_KEY))}
+    return docker.Provider(f"docker-{host.name}", host=host.docker, ssh_opts=host.ssh_opts or None, **tls)
+
+
+def build_hosts(settings: StackSettings, dashboards: list[DashboardSpec], secrets: dict[str, pulumi.Input[str]],
+                outputs: dict[str, Any]) -> docker.Container:
+    """One explicit provider and one ``MonitoringContainers`` per host of a multi-host stack (a drained host's left
+    as they are); returns Grafana's container."""
+    context = settings.context
+    (grafana_host,) = context.with_role("grafana")
+    secrets[VMAUTH_CONFIG.key] = pulumi.Output.secret(pulumi.Output.from_input(secrets[WEB_AUTH_PASSWORD.key]).apply(
+        lambda password: render_reader_config(context, grafana_host, user=settings.web_auth.user, password=password)))
+    components = {}
+    for host in settings.hosts:
+        documents = host_documents(settings, host, dashboards)
+        components[host.name] = MonitoringContainers(
+            f"monitoring-{host.name}",
+            MonitoringContainersArgs(context=context, docker=settings.docker,
+                                     specs=host_container_specs(settings, host, documents), documents=documents,
+                                     secrets=secrets, frozen=host.drain),
+            opts=pulumi.ResourceOptions(providers=[host_provider(host, secrets)]),
+        )
+    outputs["prometheusUrls"] = {host.name: f"https://{host.address}:{prometheus.RECORD.port}"
+                                 for host in context.with_role("monitoring")}
+    outputs["alertmanagerUrls"] = {host.name: f"https://{host.address}:{alertmanager.RECORD.port}"
+                                   for host in context.with_role("alertmanager")}
+    outputs["longTermViewUrl"] = f"https://{grafana_host.address}:{vmauth.READ_PORT}"
+    return components[grafana_host.name].containers["grafana"]
+
+
 def build(settings: StackSettings) -> dict[str, Any]:
     """Declare every resource of the stack described by ``settings``; return the stack outputs."""
     outputs: dict[str, Any] = {}
-    if docker_host_is_local(settings.docker):
+    if settings.hosts:
+        check_reach(settings)
+    elif docker_host_is_local(settings.docker):
         mountinfo = Path("/proc/self/mountinfo")
         text = mountinfo.read_text() if mountinfo.exists() else ""
         missing = host_path_problems(container_specs(settings, {}), os.path.exists,
@@ -136,25 +205,29 @@ def build(settings: StackSettings) -> dict[str, Any]:
     secrets[GRAFANA_ADMIN_PASSWORD.key] = checked
 
     if settings.web_auth.enabled:
-        outputs.update(web_auth_secrets(settings.web_auth, secrets))
+        outputs.update(web_auth_secrets(settings.web_auth, secrets, tls=bool(settings.hosts)))
 
     # PagerDuty services created here hand their Events v2 keys to Alertmanager in the same run.
     incident = IncidentResponse("incident", incident_response_args(settings))
     secrets.update(incident.routing_keys)
 
-    provider = docker.Provider("docker", host=settings.docker.host)
-    documents = render_documents(settings, dashboards)
-    monitoring = MonitoringContainers(
-        "monitoring",
-        MonitoringContainersArgs(
-            context=settings.context,
-            docker=settings.docker,
-            specs=container_specs(settings, documents),
-            documents=documents,
-            secrets=secrets,
-        ),
-        opts=pulumi.ResourceOptions(providers=[provider]),
-    )
+    if settings.hosts:
+        grafana_container = build_hosts(settings, dashboards, secrets, outputs)
+    else:
+        provider = docker.Provider("docker", host=settings.docker.host)
+        documents = render_documents(settings, dashboards)
+        monitoring = MonitoringContainers(
+            "monitoring",
+            MonitoringContainersArgs(
+                context=settings.context,
+                docker=settings.docker,
+                specs=container_specs(settings, documents),
+                documents=documents,
+                secrets=secrets,
+            ),
+            opts=pulumi.ResourceOptions(providers=[provider]),
+        )
+        grafana_container = monitoring.containers["grafana"]
 
     urls = stack_urls(settings)
     if settings.grafana.provisioning == "api":  # "files": the Grafana container loads what it was given
@@ -162,7 +235,7 @@ def build(settings: StackSettings) -> dict[str, Any]:
         GrafanaResources("grafana", GrafanaResourcesArgs(
             url=urls.grafana,
             auth=pulumi.Output.secret(pulumi.Output.concat(user, ":", checked)),
-            container=monitoring.containers["grafana"],
+            container=grafana_container,
             datasources=stack_datasources(settings),
             folders=grafana.folders,
             dashboards=dashboards,
@@ -171,8 +244,9 @@ def build(settings: StackSettings) -> dict[str, Any]:
             web_password=secrets.get(WEB_AUTH_PASSWORD.key),
         ))
 
-    outputs["prometheusUrl"] = urls.prometheus
-    outputs["alertmanagerUrl"] = urls.alertmanager
+    if not settings.hosts:
+        outputs["prometheusUrl"] = urls.prometheus
+        outputs["alertmanagerUrl"] = urls.alertmanager
     outputs["grafanaUrl"] = urls.grafana
     outputs["grafanaAdminUser"] = settings.grafana.admin_user
     outputs["pagerdutyServiceIds"] = incident.pagerduty_service_ids

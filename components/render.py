@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from components.alertmanager.config import render_alertmanager_config, template_files
+from components.alertmanager.config import render_alertmanager_config, render_cluster_tls, template_files
 from components.alertmanager.credentials import credential_files
 from components.blackbox.config import render_blackbox_config
 from components.containers import (
@@ -25,11 +25,15 @@ from components.containers import (
     postgres_exporter,
     prometheus,
     redis_exporter,
+    victoria_metrics,
+    vmauth,
 )
 from components.containers.model import ContainerSpec, Runtime
 from components.containers.specs import container_specs as specs_of
+from components.containers.specs import host_specs
 from components.containers.urls import PublicUrls, public_urls
 from components.documents import (
+    ALERTMANAGER_CLUSTER_TLS,
     ALERTMANAGER_CONFIG,
     ALERTMANAGER_TEMPLATES_DIR,
     BLACKBOX_CONFIG,
@@ -47,15 +51,17 @@ from components.grafana.dashboards import (
 )
 from components.grafana.fetch_command import fetch_all
 from components.grafana.provisioning import Datasource, datasources, render_provisioning
+from components.hosts.placement import APP_NETWORK_ON_HOST, PUBLISHED_ON_BIND_ADDRESS, containers_of
 from components.operator.expected import Expected, expected_for
 from components.operator.view import OperatorView
-from components.prometheus.config import render_prometheus_config
+from components.prometheus.config import render_prometheus_config, render_replica_config
 from components.rules.render import render_rules
 from components.secret_keys import POSTGRES_EXPORTER_PASSWORD
 from components.secrets import REDACTED, Secret
 from components.slo.render import render_slo_rules
 
 if TYPE_CHECKING:
+    from components.hosts.settings import HostSettings
     from components.settings import StackSettings
 
 
@@ -75,11 +81,18 @@ def prometheus_config(settings: StackSettings) -> str:
                                     web_auth_user=web_auth_user(settings))
 
 
+def api_replicas(settings: StackSettings) -> int:
+    """API replicas expected to answer: ``targets.api.expectedReplicas``, or one per app host."""
+    app_hosts = settings.context.with_role("app")
+    return len(app_hosts) if app_hosts else settings.targets.api.expected_replicas
+
+
 def rule_files(settings: StackSettings) -> dict[str, str]:
-    """Every rule file by name: the catalogue's areas (``api.yml`` …) and the SLOs' (``slo.yml``)."""
+    """Every rule file by name: the catalogue's areas (``api.yml`` …, ``hosts.yml`` with hosts) and the SLOs'
+    (``slo.yml``)."""
     context = settings.context
     return {
-        **render_rules(settings.rules, context, api_replicas=settings.targets.api.expected_replicas),
+        **render_rules(settings.rules, context, api_replicas=api_replicas(settings)),
         **render_slo_rules(settings.slos, settings.slo_alerting, context,
                            runbook_base_url=settings.rules.runbook_base_url),
     }
@@ -88,7 +101,7 @@ def rule_files(settings: StackSettings) -> dict[str, str]:
 def stack_datasources(settings: StackSettings) -> list[Datasource]:
     """Grafana's datasources, for either way of provisioning them."""
     return datasources(settings.grafana, scrape_interval=settings.prometheus.scrape_interval,
-                       web_auth_user=web_auth_user(settings))
+                       web_auth_user=web_auth_user(settings), through_reader=settings.context.multi_host)
 
 
 def custom_dashboard(settings: StackSettings) -> DashboardSpec:
@@ -115,10 +128,14 @@ def fetch_dashboards(settings: StackSettings, cache_dir: Path, *, base_url: str 
 
 
 def render_documents(settings: StackSettings, dashboards: list[DashboardSpec] | None = None) -> dict[str, str]:
-    """Every rendered document of the stack by path relative to the render directory.
+    """Every rendered document of the stack by path relative to the render directory (a multi-host stack's below
+    ``hosts/<host>/``).
 
     ``dashboards``: what a deploy fetched (``deploy_dashboards``); by default the ones already cached.
     """
+    if settings.hosts:
+        return {f"{HOSTS_DIR}{host.name}/{path}": text for host in settings.hosts
+                for path, text in host_documents(settings, host, dashboards).items()}
     context = settings.context
     specs = cached_dashboards(settings) if dashboards is None else dashboards
     documents = {
@@ -132,6 +149,69 @@ def render_documents(settings: StackSettings, dashboards: list[DashboardSpec] | 
     if settings.grafana.provisioning == "files":
         documents.update(render_provisioning(stack_datasources(settings), settings.grafana.folders))
     return documents
+
+
+HOSTS_DIR = "hosts/"
+"""Where the render command writes each host's documents of a multi-host stack."""
+
+
+def host_documents(settings: StackSettings, host: HostSettings,
+                   dashboards: list[DashboardSpec] | None = None) -> dict[str, str]:
+    """The documents host ``host`` of a multi-host stack receives, by the same paths as a single host's."""
+    context, placed = settings.context, containers_of(host)
+    documents: dict[str, str] = {}
+    if "prometheus" in placed:
+        documents[PROMETHEUS_CONFIG] = render_replica_config(
+            settings.prometheus, settings.targets, context, replica=host.name, web_auth_user=settings.web_auth.user)
+        documents.update({f"{PROMETHEUS_RULES_DIR}{name}": text for name, text in rule_files(settings).items()})
+    if "blackbox-exporter" in placed:
+        documents[BLACKBOX_CONFIG] = render_blackbox_config(context)
+    if "alertmanager" in placed:
+        documents[ALERTMANAGER_CONFIG] = render_alertmanager_config(settings.notifications, context)
+        documents[ALERTMANAGER_CLUSTER_TLS] = render_cluster_tls(context)
+        documents.update({f"{ALERTMANAGER_TEMPLATES_DIR}{name}": text for name, text in template_files().items()})
+    if "grafana" in placed:
+        specs = cached_dashboards(settings) if dashboards is None else dashboards
+        documents.update({f"{GRAFANA_DASHBOARDS_DIR}{name}": text for name, text in render_dashboards(specs).items()})
+        if settings.grafana.provisioning == "files":
+            documents.update(render_provisioning(stack_datasources(settings), settings.grafana.folders))
+    return documents
+
+
+def host_runtimes(settings: StackSettings, host: HostSettings, documents: Mapping[str, str]) -> dict[str, Runtime]:
+    """The runtime of each container placed on ``host`` of a multi-host stack, in placement order."""
+    context, urls, address = settings.context, stack_urls(settings), host.address
+    every = {
+        "node-exporter": lambda: node_exporter.runtime(settings.node_exporter, context, host=host),
+        "cadvisor": lambda: cadvisor.runtime(settings.cadvisor, context, data_root=settings.docker.data_root,
+                                             host=host),
+        "postgres-exporter": lambda: postgres_exporter.runtime(
+            settings.postgres_exporter, context, database=settings.targets.postgres,
+            password_set=settings.secret(POSTGRES_EXPORTER_PASSWORD.key) is not None, host=host),
+        "redis-exporter": lambda: redis_exporter.runtime(settings.targets.redis_address, context, host=host),
+        "prometheus": lambda: prometheus.runtime(
+            settings.prometheus, context, external_url=f"https://{address}:{prometheus.RECORD.port}", web_auth=True,
+            documents=documents, host=host),
+        "blackbox-exporter": lambda: blackbox_exporter.runtime(context),
+        "alertmanager": lambda: alertmanager.runtime(
+            settings.notifications, context,
+            external_url=settings.notifications.external_url or f"https://{address}:{alertmanager.RECORD.port}",
+            web_auth=True, documents=documents, cluster=settings.alertmanager_cluster, host=host),
+        "victoria-metrics": lambda: victoria_metrics.runtime(
+            settings.store, context, host=host, scrape_interval=settings.prometheus.scrape_interval,
+            user=settings.web_auth.user),
+        "grafana": lambda: grafana.runtime(settings.grafana, context, root_url=urls.grafana, web_auth=True,
+                                           documents=documents),
+        "vmauth": lambda: vmauth.runtime(settings.store, context, host=host),
+    }
+    return {name: every[name]() for name in containers_of(host)}
+
+
+def host_container_specs(settings: StackSettings, host: HostSettings,
+                         documents: Mapping[str, str]) -> list[ContainerSpec]:
+    """The containers of ``host`` of a multi-host stack, wired to its ``documents``."""
+    return host_specs(host_runtimes(settings, host, documents), settings.docker, settings.ports, settings.images,
+                      app_network=APP_NETWORK_ON_HOST, bind_published=PUBLISHED_ON_BIND_ADDRESS)
 
 
 def container_runtimes(settings: StackSettings, documents: Mapping[str, str]) -> dict[str, Runtime]:

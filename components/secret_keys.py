@@ -9,6 +9,7 @@ namespace belongs to the project.  Generated secrets never come from config: the
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 
@@ -24,6 +25,14 @@ class SecretKey:
     """The credential file Alertmanager reads it from (under ``notifications.secretsDir``), if it does."""
     generated: bool = False
     """Created by the program (``random.RandomPassword``), never set in config."""
+    per_host: bool = False
+    """One value per host of a multi-host stack, under ``<key>-<host name>`` (``hostTlsCert-app-1``)."""
+
+    def of_host(self, host: str) -> str:
+        """The config key of host ``host``'s value of a per-host secret."""
+        if not self.per_host:
+            raise ValueError(f"{self.key} is one value for the whole stack")
+        return f"{self.key}-{host}"
 
 
 SLACK_BOT_TOKEN_FILE = "slack-bot-token"
@@ -86,11 +95,59 @@ WEB_AUTH_AUTHORIZATION = SecretKey(
     "webAuthAuthorization", "the pre-encoded `Authorization: Basic` value of the credential",
     "the healthchecks and reload jobs of Prometheus and Alertmanager (read from a file by `sh -c`)", generated=True)
 
+DOCKER_TLS_CA = SecretKey(
+    "dockerTlsCa", "CA certificate (PEM) the Docker daemons of a multi-host stack's tcp:// hosts present",
+    "the docker provider of every tcp:// host (hosts[].docker)")
+DOCKER_TLS_CERT = SecretKey(
+    "dockerTlsCert", "client certificate (PEM) `pulumi up` presents to the Docker daemons of the tcp:// hosts",
+    "the docker provider of every tcp:// host (hosts[].docker)")
+DOCKER_TLS_KEY = SecretKey(
+    "dockerTlsKey", "key (PEM) of dockerTlsCert", "the docker provider of every tcp:// host (hosts[].docker)")
+HOST_TLS_CA = SecretKey(
+    "hostTlsCa", "CA certificate (PEM) of the hosts' own certificates (hostTlsCert-<host>)",
+    "every monitoring daemon of a multi-host stack that calls another host (scrapes, alerts, gossip, remote write)")
+HOST_TLS_CERT = SecretKey(
+    "hostTlsCert",
+    "a host's certificate (PEM; serverAuth and clientAuth, subject alternative name = its address)",
+    "the daemons of that host that serve or call over the network: Prometheus, Alertmanager (web and gossip), "
+    "VictoriaMetrics, vmauth, node-exporter, postgres-exporter, redis-exporter", per_host=True)
+HOST_TLS_KEY = SecretKey(
+    "hostTlsKey", "key (PEM) of hostTlsCert-<host>", "the same daemons as hostTlsCert-<host>", per_host=True)
+VMAUTH_CONFIG = SecretKey(
+    "vmauthConfig", "vmauth's configuration: the stack's credential and the backends it reads (multi-host)",
+    "vmauth on Grafana's host (`-auth.config`)", generated=True)
+
 REGISTRY: tuple[SecretKey, ...] = (
     GRAFANA_ADMIN_PASSWORD, SMTP_PASSWORD, SLACK_WEBHOOK_URL, SLACK_WEBHOOK_URL_CRITICAL, SLACK_WEBHOOK_URL_WARNINGS,
     SLACK_WEBHOOK_URL_INFO, POSTGRES_EXPORTER_PASSWORD, PAGERDUTY_ROUTING_KEY, PAGERDUTY_DATABASE_ROUTING_KEY,
     PAGERDUTY_TOKEN, ALERTMANAGER_SLACK_TOKEN, SLACK_PROVIDER_TOKEN, SENTRY_TOKEN,
     WEB_AUTH_PASSWORD, WEB_AUTH_CONFIG, WEB_AUTH_AUTHORIZATION,
+    DOCKER_TLS_CA, DOCKER_TLS_CERT, DOCKER_TLS_KEY, HOST_TLS_CA, HOST_TLS_CERT, HOST_TLS_KEY, VMAUTH_CONFIG,
 )
-CONFIG_SECRETS: dict[str, SecretKey] = {secret.key: secret for secret in REGISTRY if not secret.generated}
-"""The secret config keys a stack may set, by key."""
+
+_HOST_SUFFIX = re.compile(r"(?P<key>[A-Za-z]+)-(?P<host>[a-z0-9][a-z0-9-]{0,31})")
+
+
+class ConfigSecrets(dict[str, SecretKey]):
+    """The secret config keys by key; a per-host key (``hostTlsCert-app-1``) is in it as its entry's key with any
+    host name (whether that host exists is the settings' check)."""
+
+    def __contains__(self, key: object) -> bool:
+        return self.get(key) is not None  # type: ignore[arg-type]
+
+    def __getitem__(self, key: str) -> SecretKey:
+        found = self.get(key)
+        if found is None:
+            raise KeyError(key)
+        return found
+
+    def get(self, key: str, default: SecretKey | None = None) -> SecretKey | None:  # type: ignore[override]
+        if dict.__contains__(self, key):
+            return dict.__getitem__(self, key)
+        match = _HOST_SUFFIX.fullmatch(key) if isinstance(key, str) else None
+        entry = dict.get(self, match["key"]) if match else None
+        return entry if entry is not None and entry.per_host else default
+
+
+CONFIG_SECRETS = ConfigSecrets({secret.key: secret for secret in REGISTRY if not secret.generated})
+"""The secret config keys a stack may set, by key (per-host ones as ``<key>-<host>``)."""

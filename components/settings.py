@@ -27,12 +27,30 @@ from components.containers.settings import (
 from components.context import PROJECT, StackContext
 from components.durations import format_duration, seconds
 from components.grafana.settings import GrafanaSettings, admin_password_problems
+from components.hosts.settings import (
+    AlertmanagerClusterSettings,
+    HostSettings,
+    StoreSettings,
+    hosts_problems,
+    pem_problem,
+)
+from components.hosts.timing import rejoin_problems
 from components.incident.settings import IncidentSettings
 from components.model import ConfigModel, SettingsError
 from components.prometheus.scrape_jobs import job_names
 from components.prometheus.settings import PROBE_JOBS, PrometheusSettings, TargetSettings
 from components.rules.settings import RuleSettings
-from components.secret_keys import CONFIG_SECRETS, GRAFANA_ADMIN_PASSWORD, POSTGRES_EXPORTER_PASSWORD
+from components.secret_keys import (
+    CONFIG_SECRETS,
+    DOCKER_TLS_CA,
+    DOCKER_TLS_CERT,
+    DOCKER_TLS_KEY,
+    GRAFANA_ADMIN_PASSWORD,
+    HOST_TLS_CA,
+    HOST_TLS_CERT,
+    HOST_TLS_KEY,
+    POSTGRES_EXPORTER_PASSWORD,
+)
 from components.secrets import Secret
 from components.slo.settings import DEFAULT_SLOS, SloAlerting, Slos, slo_problems
 from components.versions import IMAGES
@@ -74,6 +92,13 @@ class StackSettings(ConfigModel):
     incident: IncidentSettings = IncidentSettings()
     web_auth: WebAuthSettings = WebAuthSettings()
     """Basic authentication of Prometheus and Alertmanager (``components/webauth``)."""
+    hosts: list[HostSettings] = Field(default_factory=list)
+    """The Docker hosts of a stack spread over several machines, each ``{name, docker, address, roles, drain,
+    sshOpts}`` (``components/hosts``); empty: the single-host stack on ``docker.host``."""
+    alertmanager_cluster: AlertmanagerClusterSettings = AlertmanagerClusterSettings()
+    """The Alertmanager peers' gossip and timing (with ``hosts`` only)."""
+    store: StoreSettings = StoreSettings()
+    """The deduplicated long-term view, VictoriaMetrics (with ``hosts`` only)."""
     secrets: dict[str, Secret] = Field(default_factory=dict, exclude=True)
     """Secret values by config key (``secret_keys.CONFIG_SECRETS``); never part of any rendered document."""
 
@@ -183,7 +208,21 @@ class StackSettings(ConfigModel):
             stack=self.stack, environment=self.environment, cluster=self.cluster,
             container_prefix=self.docker.container_prefix or f"iidmon-{self.stack}",
             network_name=self.docker.network_name or f"{PROJECT}-{self.stack}",
+            hosts=tuple(self.hosts),
         )
+
+    def hosts_problems(self) -> list[str]:
+        """One line per problem of a multi-host stack's settings as a whole (none for a single-host stack)."""
+        if not self.hosts:
+            return [f"{key}: set without hosts, and only a multi-host stack reads it; remove it or add hosts"
+                    for key, name in (("alertmanagerCluster", "alertmanager_cluster"), ("store", "store"))
+                    if name in self.model_fields_set]
+        problems = hosts_problems(
+            self.hosts, docker_host=self.docker.host, web_auth=self.web_auth.enabled,
+            grafana_api_without_url=self.grafana.provisioning == "api" and not self.grafana.root_url)
+        return problems + rejoin_problems(
+            peers=len(self.context.with_role("alertmanager")), cluster=self.alertmanager_cluster,
+            evaluation_interval=self.prometheus.evaluation_interval, critical=self.notifications.timing.critical)
 
     def secret(self, key: str) -> Secret | None:
         return self.secrets.get(key)
@@ -198,6 +237,15 @@ class StackSettings(ConfigModel):
         }
         if not self.targets.postgres.use_app_dev_credentials:
             required[POSTGRES_EXPORTER_PASSWORD.key] = "postgres-exporter must log in to the database"
+        tcp = [host.name for host in self.hosts if host.uses_tcp]
+        if tcp:
+            required.update({docker_tls.key: f"hosts {', '.join(tcp)} use tcp://, which needs mutual TLS"
+                             for docker_tls in (DOCKER_TLS_CA, DOCKER_TLS_CERT, DOCKER_TLS_KEY)})
+        if self.hosts:
+            required[HOST_TLS_CA.key] = "the hosts verify each other's certificates with it"
+        for host in self.hosts:
+            for host_tls in (HOST_TLS_CERT, HOST_TLS_KEY):
+                required[host_tls.of_host(host.name)] = f"host {host.name}'s daemons serve and call the others over TLS"
         for key in self.incident.provided_secrets():
             required.pop(key, None)
         return required
@@ -232,6 +280,14 @@ def load_settings(
     except ValidationError as error:
         problems += [_describe(err) for err in error.errors()]
         raise SettingsError(stack, problems) from None
+    problems += [_full_key(key) + ": " + problem
+                 for key, problem in (line.split(": ", 1) for line in settings.hosts_problems())]
+    names = {host.name for host in settings.hosts}
+    problems += [f"{_full_key(key)}: no host {key.rsplit('-', 1)[-1]!r} in hosts; remove it"
+                 for key in secrets if key in CONFIG_SECRETS and CONFIG_SECRETS[key].per_host
+                 and not _of_a_host(key, names)]
+    problems += [f"{_full_key(key)}: {problem}" for key, secret in secrets.items() if key in CONFIG_SECRETS
+                 and secret.known is not None and (problem := pem_problem(CONFIG_SECRETS[key], secret.known))]
     for key, why in settings.required_secrets().items():
         if require_secrets and settings.secret(key) is None:
             problems.append(
@@ -245,6 +301,10 @@ def load_settings(
     if problems:
         raise SettingsError(stack, problems)
     return settings
+
+
+def _of_a_host(key: str, hosts: set[str]) -> bool:
+    return any(key == f"{CONFIG_SECRETS[key].key}-{host}" for host in hosts)
 
 
 def _unknown_containers(names: Iterable[str]) -> list[str]:

@@ -6,6 +6,6 @@ all (the settings' checks, the "What runs" table of docs/design.md, the test too
 
 from __future__ import annotations
 
-from components.containers.records import RECORDS
+from components.containers.records import ALL_RECORDS
 
-IMAGES: dict[str, str] = {record.name: record.image for record in RECORDS}
+IMAGES: dict[str, str] = {record.name: record.image for record in ALL_RECORDS}

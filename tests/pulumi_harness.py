@@ -157,7 +157,11 @@ def stack_config(stack: str) -> dict[str, Any]:
     cached files (``program.DASHBOARD_CACHE``) the way an operator pins them after ``dashboards fetch``:
     stacks other than dev refuse unpinned ones, and prod and staging leave the pinning to the operator."""
     document = yaml.safe_load((PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text())
-    config = dict(document.get("config") or {})
+    return pinned_dashboards(stack, dict(document.get("config") or {}))
+
+
+def pinned_dashboards(stack: str, config: dict[str, Any]) -> dict[str, Any]:
+    """``config`` with its community dashboards pinned to the cached files (``stack_config``)."""
     grafana = settings_from_mapping(stack, config, require_secrets=False).grafana
     if not grafana.allow_unpinned_dashboards:
         config[f"{PROJECT}:grafana"] = {**config.get(f"{PROJECT}:grafana", {}), "communityDashboards": [

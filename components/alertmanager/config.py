@@ -6,9 +6,11 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from components import yamltext
-from components.alertmanager.inhibitions import INHIBITIONS
+from components.alertmanager.inhibitions import HOST_LOSS, INHIBITIONS
 from components.alertmanager.receivers import render_receivers
 from components.alertmanager.routes import DEFAULT_RECEIVER, GROUP_BY, ROUTES
+from components.hosts.tls import CA_FILE, client_tls, server_tls
+from components.webauth.files import WEB_DIR
 
 if TYPE_CHECKING:
     from components.alertmanager.settings import NotificationSettings
@@ -19,20 +21,22 @@ TEMPLATES_GLOB = "templates/*.tmpl"
 
 
 def render_alertmanager_config(notifications: NotificationSettings, context: StackContext) -> str:
+    """alertmanager.yml; the same on every peer of a multi-host stack (``context.hosts``), with its host-loss
+    inhibitions."""
     return yamltext.dump(
-        alertmanager_document(notifications),
+        alertmanager_document(notifications, multi_host=context.multi_host),
         header=f"{context.rendered_by}. No secret values: see *_file.",
     )
 
 
-def alertmanager_document(notifications: NotificationSettings) -> dict[str, Any]:
+def alertmanager_document(notifications: NotificationSettings, *, multi_host: bool = False) -> dict[str, Any]:
     return {
         "global": {"resolve_timeout": notifications.resolve_timeout},
         "templates": [TEMPLATES_GLOB],
         "route": render_route_tree(notifications),
         "inhibit_rules": [
             {"source_matchers": list(rule.source), "target_matchers": list(rule.target), "equal": list(rule.equal)}
-            for rule in INHIBITIONS
+            for rule in INHIBITIONS + (HOST_LOSS if multi_host else ())
         ],
         "receivers": render_receivers(notifications),
     }
@@ -69,3 +73,14 @@ def template_files() -> dict[str, str]:
     folder = resources.files("components.alertmanager") / "templates"
     return {item.name: item.read_text() for item in sorted(folder.iterdir(), key=lambda i: i.name)
             if item.name.endswith(".tmpl")}
+
+
+def render_cluster_tls(context: StackContext) -> str:
+    """``--cluster.tls-config`` of a multi-host stack's peers: gossip over mutual TLS with the host's pair, which
+    the web config's ``tls`` directory holds (paths relative to this file, beside alertmanager.yml)."""
+    web = f"{WEB_DIR}/"
+    return yamltext.dump({
+        "tls_server_config": {**server_tls(WEB_DIR), "client_auth_type": "RequireAndVerifyClientCert",
+                              "client_ca_file": web + CA_FILE},
+        "tls_client_config": client_tls(WEB_DIR, identify=True),
+    }, header=f"{context.rendered_by}: the peers' gossip over mutual TLS (file paths only).")

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from components.rules.alerts.hosts import HOST_DOWN
 from components.rules.catalogue import BY_NAME, FLAPPING, PAIRS
 from components.rules.model import flapping_name
 from components.slo.sli import ALERT as ERROR_BUDGET_BURN
@@ -119,3 +120,21 @@ SLO_TIERS: tuple[Inhibition, ...] = (
 INHIBITIONS: tuple[Inhibition, ...] = (
     tier_inhibitions() + flapping_inhibitions() + CAUSES + FLAPPING_CAUSES + SLO_TIERS
 )
+
+HOST_LOSS: tuple[Inhibition, ...] = (
+    Inhibition(
+        source=(f'alertname="{HOST_DOWN}"',),
+        target=(f'alertname!="{HOST_DOWN}"',),
+        equal=("cluster", "host"),
+        why="a lost host explains every alert of what ran on it (its API replica, exporters, store, peers): "
+            "one page (multi-host stacks)",
+    ),
+    Inhibition(
+        source=(f'alertname="{HOST_DOWN}"',),
+        target=('alertname="PrometheusErrorSendingAlerts"',),
+        equal=("cluster",),
+        why="with a host lost, the replicas fail to send to its Alertmanager peer while the others deliver "
+            "(multi-host stacks)",
+    ),
+)
+"""Rendered only with ``hosts``: every target there carries the ``host`` label."""

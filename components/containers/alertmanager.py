@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from components.alertmanager.credentials import credential_files
 from components.containers.model import Container, Documents, Healthcheck, LiveConfig, Runtime, ScrapeJob, SecretFile
 from components.containers.web_auth import web_auth_files
-from components.documents import ALERTMANAGER_CONFIG, ALERTMANAGER_TEMPLATES_DIR
+from components.documents import ALERTMANAGER_CLUSTER_TLS, ALERTMANAGER_CONFIG, ALERTMANAGER_TEMPLATES_DIR
 
 if TYPE_CHECKING:
     from components.alertmanager.settings import NotificationSettings
     from components.context import StackContext
+    from components.hosts.settings import AlertmanagerClusterSettings, HostSettings
 
 CONFIG_DIR = "/etc/alertmanager"
+HEALTH = Healthcheck("/-/healthy")
+GOSSIP_PORT = 9094
+"""The cluster's gossip (multi-host stacks), TCP only: TLS carries no UDP."""
+CLUSTER_TLS_FILE = "cluster-tls.yml"
 """Where Alertmanager reads alertmanager.yml and its templates (its config volume)."""
 
 LIVE = LiveConfig(
@@ -30,27 +36,51 @@ def state_flags(notifications: NotificationSettings) -> list[str]:
     return [f"--data.maintenance-interval={notifications.state_snapshot_interval}"]
 
 
+def cluster_flags(cluster: AlertmanagerClusterSettings | None, context: StackContext,
+                  host: HostSettings | None) -> list[str]:
+    """A single node: no gossip port.  A peer of a multi-host stack: gossip over mutual TLS (TCP only) on its host's
+    address, which it advertises (an IP: a container would advertise its own), to every other peer."""
+    if cluster is None or host is None:
+        return ["--cluster.listen-address="]
+    peers = [f"--cluster.peer={peer.address}:{GOSSIP_PORT}" for peer in context.with_role("alertmanager")
+             if peer.name != host.name]
+    return [
+        f"--cluster.listen-address=0.0.0.0:{GOSSIP_PORT}",
+        f"--cluster.advertise-address={host.address}:{GOSSIP_PORT}",
+        *peers,
+        f"--cluster.tls-config={CONFIG_DIR}/{CLUSTER_TLS_FILE}",
+        f"--cluster.peer-timeout={cluster.peer_timeout}",
+        f"--cluster.settle-timeout={cluster.settle_timeout}",
+        f"--cluster.reconnect-timeout={cluster.reconnect_timeout}",
+    ]
+
+
 def runtime(notifications: NotificationSettings, context: StackContext, *, external_url: str, web_auth: bool,
-            documents: Documents) -> Runtime:
-    """``external_url``: where people reach Alertmanager; ``web_auth``: it requires the stack's credential."""
+            documents: Documents, cluster: AlertmanagerClusterSettings | None = None,
+            host: HostSettings | None = None) -> Runtime:
+    """``external_url``: where people reach Alertmanager; ``web_auth``: it requires the stack's credential;
+    ``cluster`` and ``host``: a peer of a multi-host stack's cluster on that host (HTTPS on its address)."""
     templates = {
         f"{CONFIG_DIR}/{path.removeprefix('alertmanager/')}": path
         for path in documents
         if path.startswith(ALERTMANAGER_TEMPLATES_DIR)
     }
-    auth = web_auth_files(web_auth, LIVE)
+    auth = web_auth_files(web_auth, LIVE, tls_host=host.name if host else None)
+    cluster_tls = {f"{CONFIG_DIR}/{CLUSTER_TLS_FILE}": ALERTMANAGER_CLUSTER_TLS} if host else {}
     return Runtime(
         live_config=auth.live,
         health_authorization=auth.health_authorization,
         command=[
             f"--config.file={CONFIG_DIR}/alertmanager.yml",
             "--storage.path=/alertmanager",
-            "--cluster.listen-address=",  # a single node: no gossip port
+            *cluster_flags(cluster, context, host),
             f"--web.external-url={external_url}",
             *auth.command,
             *state_flags(notifications),
         ],
-        uploads={f"{CONFIG_DIR}/alertmanager.yml": ALERTMANAGER_CONFIG, **templates},
+        uploads={f"{CONFIG_DIR}/alertmanager.yml": ALERTMANAGER_CONFIG, **templates, **cluster_tls},
+        publish=((host.address, RECORD.port, RECORD.port), (host.address, GOSSIP_PORT, GOSSIP_PORT)) if host else (),
+        health_override=replace(HEALTH, tls=True) if host else None,
         secret_uploads={
             **{f"{notifications.secrets_dir}/{name}": SecretFile(secret.key)
                for name, secret in credential_files(notifications).items()},
@@ -66,7 +96,7 @@ RECORD = Container(
     image="prom/alertmanager:v0.26.0",
     port=9093,
     memory_mb=256,
-    healthcheck=Healthcheck("/-/healthy"),
+    healthcheck=HEALTH,
     published="alertmanager",
     scrape=ScrapeJob("alertmanager", "alertmanager", web_auth=True),
 )

@@ -37,6 +37,6 @@ RECORD = Container(
     healthcheck=Healthcheck("/-/healthy"),
     app_network="probes the web app and the API by their names there",
     app_only=True,
-    scrape=ScrapeJob("blackbox-exporter", "blackbox"),
+    scrape=ScrapeJob("blackbox-exporter", "blackbox", reach="local"),
     user="",  # its image sets no USER: root
 )

@@ -9,10 +9,14 @@ from components.containers.model import Container, Healthcheck, Mount, Runtime, 
 if TYPE_CHECKING:
     from components.containers.settings import CadvisorSettings
     from components.context import StackContext
+    from components.hosts.settings import HostSettings
 
 
-def runtime(access: CadvisorSettings, context: StackContext, *, data_root: str) -> Runtime:
-    """``data_root``: the Docker daemon's data root on its host (``docker.dataRoot``)."""
+def runtime(access: CadvisorSettings, context: StackContext, *, data_root: str,
+            host: HostSettings | None = None) -> Runtime:
+    """``data_root``: the Docker daemon's data root on its host (``docker.dataRoot``); ``host``: its host in a
+    multi-host stack, where it is published on the host's address (cAdvisor has neither TLS nor authentication:
+    only the hosts' firewall keeps others out, docs/security.md)."""
     mounts = [  # all read-only; docs/design.md, "What runs", says what each is for
         Mount("/", "/rootfs"),  # the host's machine id, filesystems and the /proc of container processes
         Mount(access.docker_socket, "/var/run/docker.sock", setting="cadvisor.dockerSocket"),  # container names
@@ -29,6 +33,7 @@ def runtime(access: CadvisorSettings, context: StackContext, *, data_root: str) 
         privileged=access.privileged,
         capabilities=[] if access.privileged else list(access.capabilities),
         devices=list(access.devices),
+        publish=((host.address, RECORD.port, RECORD.port),) if host else (),
     )
 
 
@@ -39,6 +44,6 @@ RECORD = Container(
     port=8080,
     memory_mb=512,
     healthcheck=Healthcheck("/healthz"),
-    scrape=ScrapeJob("cadvisor", "containers"),
+    scrape=ScrapeJob("cadvisor", "containers", reach="http"),
     user="",  # root
 )

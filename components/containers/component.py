@@ -61,6 +61,9 @@ class MonitoringContainersArgs:
     secrets: Mapping[str, pulumi.Input[str]]
     """Secret values by config key: the stack's config secrets and what its resources produce (a generated
     password, PagerDuty routing keys)."""
+    frozen: bool = False
+    """Leave every resource exactly as it is (a drained host of a multi-host stack, down while the rest deploys):
+    neither updated nor replaced, and so never contacted."""
 
 
 class MonitoringContainers(pulumi.ComponentResource):
@@ -71,7 +74,9 @@ class MonitoringContainers(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: MonitoringContainersArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TYPE, name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        self.frozen = ["*"] if args.frozen else None
+        """``ignore_changes`` of every child: all of them on a drained host."""
+        child = pulumi.ResourceOptions(parent=self, ignore_changes=self.frozen)
         self.network = docker.Network(
             f"{name}-network",
             name=args.context.network_name,
@@ -84,7 +89,8 @@ class MonitoringContainers(pulumi.ComponentResource):
             self.volumes[volume] = docker.Volume(
                 f"{name}-{volume}",
                 name=args.context.container_name(volume),
-                opts=pulumi.ResourceOptions(parent=self, protect=args.docker.protect_volumes),
+                opts=pulumi.ResourceOptions(parent=self, protect=args.docker.protect_volumes,
+                                            ignore_changes=self.frozen),
             )
         self.reloads: dict[str, pulumi.Output[str]] = {}
         self.containers = {spec.name: self._container(name, args, spec) for spec in args.specs}
@@ -101,7 +107,7 @@ class MonitoringContainers(pulumi.ComponentResource):
             f"{name}-{spec.name}-image",
             name=spec.image,
             keep_locally=True,
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=self.frozen),
         )
         live = spec.live_config
         uploads, secret_uploads = dict(spec.uploads), dict(spec.secret_uploads)
@@ -113,7 +119,7 @@ class MonitoringContainers(pulumi.ComponentResource):
             # Live config: the files come through a volume of their own and a reload job, never as uploads.
             config = docker.Volume(f"{name}-{spec.name}-config",
                                    name=args.context.container_name(f"{spec.name}-config"),
-                                   opts=pulumi.ResourceOptions(parent=self))
+                                   opts=pulumi.ResourceOptions(parent=self, ignore_changes=self.frozen))
             uploads = {path: key for path, key in uploads.items() if not _below(path, live.directory)}
             secret_uploads = {path: s for path, s in secret_uploads.items() if not _below(path, live.directory)}
             volumes.append(docker.ContainerVolumeArgs(volume_name=config.name, container_path=live.directory,
@@ -178,11 +184,12 @@ class MonitoringContainers(pulumi.ComponentResource):
             uploads=self._uploads(args, uploads, secret_uploads, owner=spec.user) or None,
             networks_advanced=networks,
             ports=[
-                docker.ContainerPortArgs(internal=spec.port, external=spec.published_port,
-                                         ip=str(args.docker.bind_address))
+                *([docker.ContainerPortArgs(internal=spec.port, external=spec.published_port,
+                                            ip=str(args.docker.bind_address))] if spec.published_port else []),
+                *(docker.ContainerPortArgs(internal=internal, external=external, ip=address)
+                  for address, external, internal in spec.publish),
             ]
-            if spec.published_port
-            else None,
+            or None,
             volumes=volumes or None,
             mounts=[
                 docker.ContainerMountArgs(
@@ -219,7 +226,7 @@ class MonitoringContainers(pulumi.ComponentResource):
             wait_timeout=WAIT_TIMEOUT_SECONDS if wait else None,
             labels=self._labels(args, spec.name),
             # Fixed names and host ports: the old container must go before its replacement can exist.
-            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),
+            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True, ignore_changes=self.frozen),
         )
 
     def _reload_job(self, name: str, args: MonitoringContainersArgs, spec: ContainerSpec, *, live: LiveConfig,
@@ -254,7 +261,7 @@ class MonitoringContainers(pulumi.ComponentResource):
             attach=True,
             logs=True,
             labels=self._labels(args, f"{spec.name}-reload"),
-            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),
+            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True, ignore_changes=self.frozen),
         )
         return pulumi.Output.all(job.exit_code, job.container_logs).apply(
             lambda result: confirmed_reload(spec.name, result[0], result[1]))

@@ -20,6 +20,10 @@ DOCKER_HOST_NAME = "host.docker.internal"
 """How containers name the Docker host (``host-gateway``), e.g. to reach node_exporter in its network namespace."""
 
 Published = Literal["prometheus", "alertmanager", "grafana"]
+Reach = Literal["https", "mutual-tls", "http", "local"]
+"""How the Prometheus replicas of a multi-host stack scrape a container on another host: ``https`` with the stack's
+credential, ``mutual-tls`` presenting their host's certificate (an exporter without basic auth), ``http`` without
+either (only the hosts' firewall protects it), ``local`` each its own host's container, by name."""
 """The ``ports.*`` setting that publishes a container's port on ``docker.bindAddress``."""
 
 
@@ -34,11 +38,19 @@ class Healthcheck:
     start_period: str = "30s"
     host: str = "127.0.0.1"
     """Where the process listens, seen from inside its container."""
+    port: int | None = None
+    """The port probed, when not the container's own (a plain listener beside an HTTPS one)."""
+    tls: bool = False
+    """The process serves HTTPS (multi-host stacks): probed without checking its certificate, whose name is the
+    host's address, not ``host``."""
 
     def test(self, port: int, authorization_file: str = "") -> list[str]:
         """The probe; with ``authorization_file`` it sends the credentials read from that file by the shell, so
         the command Docker stores (``docker inspect``) names only the file."""
-        url = f"http://{self.host}:{port}{self.path}"
+        url = f"{'https' if self.tls else 'http'}://{self.host}:{self.port or port}{self.path}"
+        if self.tls:
+            return ["CMD-SHELL", f"wget -q --spider --no-check-certificate --header "
+                                 f'"Authorization: Basic $(cat {shlex.quote(authorization_file)})" {shlex.quote(url)}']
         if not authorization_file:
             return ["CMD", "wget", "-q", "--spider", url]
         header = f'"Authorization: Basic $(cat {shlex.quote(authorization_file)})"'
@@ -73,6 +85,8 @@ class ScrapeJob:
     """Target host when not the container's name (a container in the host's network namespace)."""
     web_auth: bool = False
     """The target answers only with the stack's credentials (``webAuth``): the job sends them."""
+    reach: Reach = "https"
+    """How it is scraped across hosts in a multi-host stack."""
 
     @property
     def selector(self) -> str:
@@ -111,6 +125,8 @@ class LiveConfig:
     job_user: str | None = None
     """User the reload job runs as, when not the image's (the image has no directory for the volume, so Docker
     creates it owned by root)."""
+    tls: bool = False
+    """The process serves HTTPS (multi-host stacks): the job's requests go over it."""
 
 
 @dataclass(frozen=True)
@@ -153,6 +169,11 @@ class Runtime:
     """Config changes are applied by a reload, not a new container (see ``LiveConfig``)."""
     health_authorization: str = ""
     """File with the ``Authorization: Basic`` value the healthcheck sends (the process requires credentials)."""
+    health_override: Healthcheck | None = None
+    """Replaces the record's healthcheck (a multi-host stack's HTTPS, or another address)."""
+    publish: tuple[tuple[str, int, int], ...] = ()
+    """``(address, host port, container port)`` published on a host's address in a multi-host stack (its
+    Prometheus, Alertmanager, stores and exporters, reached by the other hosts)."""
 
 
 @dataclass(frozen=True)

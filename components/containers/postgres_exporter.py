@@ -2,38 +2,49 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from components.containers.model import SECRETS_DIR, Container, Healthcheck, Runtime, ScrapeJob, SecretFile
+from components.containers.web_auth import exporter_web_files
 from components.secret_keys import POSTGRES_EXPORTER_PASSWORD
 
 if TYPE_CHECKING:
     from components.containers.settings import PostgresExporterSettings
     from components.context import StackContext
+    from components.hosts.settings import HostSettings
     from components.prometheus.settings import PostgresTarget
 
 PASSWORD_FILE = f"{SECRETS_DIR}/postgres-exporter-password"
+CONFIG_DIR = "/etc/postgres_exporter"
+"""Its web config and TLS files in a multi-host stack."""
+HEALTH = Healthcheck("/")
 APP_DEV_DATABASE_PASSWORD = "internetid"
 """Development password of the Internet-ID app's own compose database (not a secret: the app's documented
 default), used only when a stack sets ``targets.postgres.useAppDevCredentials``."""
 
 
 def runtime(exporter: PostgresExporterSettings, context: StackContext, *, database: PostgresTarget,
-            password_set: bool) -> Runtime:
+            password_set: bool, host: HostSettings | None = None) -> Runtime:
     """``database``: what it connects to (``targets.postgres``); ``password_set``: the stack sets the secret
-    ``postgresExporterPassword`` (else, with ``useAppDevCredentials``, the app's documented dev password)."""
+    ``postgresExporterPassword`` (else, with ``useAppDevCredentials``, the app's documented dev password);
+    ``host``: the database's host in a multi-host stack (HTTPS with the stack's credential on its address)."""
     db = database
     password = SecretFile(POSTGRES_EXPORTER_PASSWORD.key)
     if not password_set and db.use_app_dev_credentials:
         password = SecretFile(POSTGRES_EXPORTER_PASSWORD.key, APP_DEV_DATABASE_PASSWORD)
+    web = exporter_web_files(CONFIG_DIR, host.name) if host else None
     return Runtime(
-        command=[f"--collector.{name}" for name in exporter.collectors],
+        command=[f"--collector.{name}" for name in exporter.collectors] + (web.command if web else []),
         env={
             "DATA_SOURCE_URI": f"{db.host}:{db.port}/{db.database}?sslmode={db.sslmode}",
             "DATA_SOURCE_USER": db.user,
             "DATA_SOURCE_PASS_FILE": PASSWORD_FILE,
         },
-        secret_uploads={PASSWORD_FILE: password},
+        secret_uploads={PASSWORD_FILE: password, **(web.secret_uploads if web else {})},
+        health_authorization=web.health_authorization if web else "",
+        health_override=replace(HEALTH, tls=True) if host else None,
+        publish=((host.address, RECORD.port, RECORD.port),) if host else (),
     )
 
 
@@ -43,7 +54,7 @@ RECORD = Container(
     image="prometheuscommunity/postgres-exporter:v0.15.0",
     port=9187,
     memory_mb=128,
-    healthcheck=Healthcheck("/"),
+    healthcheck=HEALTH,
     app_network="reaches the database by its name there",
     app_only=True,
     scrape=ScrapeJob("postgres", "database"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from components.containers.model import (
@@ -18,9 +19,11 @@ from components.documents import PROMETHEUS_CONFIG, PROMETHEUS_RULES_DIR
 
 if TYPE_CHECKING:
     from components.context import StackContext
+    from components.hosts.settings import HostSettings
     from components.prometheus.settings import PrometheusSettings
 
 
+HEALTH = Healthcheck("/-/healthy")
 LIVE = LiveConfig(
     directory="/etc/prometheus",
     binary="/bin/prometheus",
@@ -36,9 +39,10 @@ def rule_flags(prometheus: PrometheusSettings) -> list[str]:
 
 
 def runtime(prometheus: PrometheusSettings, context: StackContext, *, external_url: str, web_auth: bool,
-            documents: Documents) -> Runtime:
+            documents: Documents, host: HostSettings | None = None) -> Runtime:
     """``external_url``: where people reach Prometheus; ``web_auth``: it requires the stack's credential (and
-    sends it to Alertmanager and to itself)."""
+    sends it to Alertmanager and to itself); ``host``: the replica's host in a multi-host stack (HTTPS on its
+    address, where the other replica, people and Grafana's host reach it)."""
     command = [
         "--config.file=/etc/prometheus/prometheus.yml",
         "--storage.tsdb.path=/prometheus",
@@ -49,9 +53,11 @@ def runtime(prometheus: PrometheusSettings, context: StackContext, *, external_u
     if prometheus.retention_size:
         command.append(f"--storage.tsdb.retention.size={prometheus.retention_size}")
     rules = {f"/etc/{path}": path for path in documents if path.startswith(PROMETHEUS_RULES_DIR)}
-    auth = web_auth_files(web_auth, LIVE, client_password=True)
+    auth = web_auth_files(web_auth, LIVE, client_password=True, tls_host=host.name if host else None)
     command += auth.command
     return Runtime(
+        publish=((host.address, RECORD.port, RECORD.port),) if host else (),
+        health_override=replace(HEALTH, tls=True) if host else None,
         live_config=auth.live,
         secret_uploads=auth.secret_uploads,
         health_authorization=auth.health_authorization,
@@ -69,7 +75,7 @@ RECORD = Container(
     image="prom/prometheus:v2.48.0",
     port=9090,
     memory_mb=2048,
-    healthcheck=Healthcheck("/-/healthy"),
+    healthcheck=HEALTH,
     app_network="scrapes the API replicas by their name there",
     published="prometheus",
     scrape=ScrapeJob("prometheus", "prometheus", self_scrape=True, web_auth=True),

@@ -1,6 +1,6 @@
 """Every running component of the stack: one record each (``model.Container``), in the order of prometheus.yml's
 scrape jobs.  Everything derived from the records (container specs, scrape jobs, selectors, pinned images)
-walks this table."""
+walks this table; ``MULTI_HOST_RECORDS`` are the components only a stack spread over several hosts runs."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from components.containers import (
     postgres_exporter,
     prometheus,
     redis_exporter,
+    victoria_metrics,
+    vmauth,
 )
 from components.containers.model import Container
 
@@ -26,7 +28,10 @@ RECORDS: tuple[Container, ...] = (
     grafana.RECORD,
     blackbox_exporter.RECORD,
 )
-BY_NAME: dict[str, Container] = {record.name: record for record in RECORDS}
+MULTI_HOST_RECORDS: tuple[Container, ...] = (victoria_metrics.RECORD, vmauth.RECORD)
+"""The long-term view and its reader (``components/hosts``)."""
+ALL_RECORDS: tuple[Container, ...] = RECORDS + MULTI_HOST_RECORDS
+BY_NAME: dict[str, Container] = {record.name: record for record in ALL_RECORDS}
 
 
 def internal_url(record: Container) -> str:

@@ -10,17 +10,30 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from components.containers.model import Container, Runtime, ScrapeJob
+from components.hosts.tls import CA_FILE, CERT_FILE, KEY_FILE, host_tls_files
 
 if TYPE_CHECKING:
     from components.context import StackContext
+    from components.hosts.settings import HostSettings
 
 
-SCRAPE = ScrapeJob("redis", "cache")
+CONFIG_DIR = "/etc/redis_exporter"
+"""Its TLS files in a multi-host stack."""
+SCRAPE = ScrapeJob("redis", "cache", reach="mutual-tls")
 
 
-def runtime(redis_address: str, context: StackContext) -> Runtime:
-    """``redis_address``: the Redis it reads (``targets.redisAddress``)."""
-    return Runtime(env={"REDIS_ADDR": redis_address, "REDIS_EXPORTER_INCL_SYSTEM_METRICS": "true"})
+def runtime(redis_address: str, context: StackContext, *, host: HostSettings | None = None) -> Runtime:
+    """``redis_address``: the Redis it reads (``targets.redisAddress``); ``host``: Redis' host in a multi-host
+    stack, where it serves HTTPS on the host's address to clients presenting a certificate of the hosts' CA (this
+    version has no basic auth)."""
+    env = {"REDIS_ADDR": redis_address, "REDIS_EXPORTER_INCL_SYSTEM_METRICS": "true"}
+    if host is None:
+        return Runtime(env=env)
+    tls = host_tls_files(CONFIG_DIR, host.name)
+    env.update({"REDIS_EXPORTER_TLS_SERVER_CERT_FILE": f"{CONFIG_DIR}/{CERT_FILE}",
+                "REDIS_EXPORTER_TLS_SERVER_KEY_FILE": f"{CONFIG_DIR}/{KEY_FILE}",
+                "REDIS_EXPORTER_TLS_SERVER_CA_CERT_FILE": f"{CONFIG_DIR}/{CA_FILE}"})
+    return Runtime(env=env, secret_uploads=tls, publish=((host.address, RECORD.port, RECORD.port),))
 
 
 RECORD = Container(

@@ -137,23 +137,25 @@ def reload_script(name: str, live: LiveConfig, port: int) -> str:
     # has just put it) holds the Authorization value, read by the shell so it is never in a command line.
     relative = live.authorization_file.removeprefix(live.directory.rstrip("/") + "/")
     authorization = f'"$live/{relative}"' if live.authorization_file else '""'
+    # Over HTTPS (multi-host stacks) the certificate names the host's address, not 127.0.0.1: not checked here.
+    scheme, insecure = ("https", " --no-check-certificate") if live.tls else ("http", "")
     return f"""#!/bin/sh
 # Rendered by internet-id-monitoring: install the staged config of {name} and have it loaded.
 set -eu
 live="${{LIVE_DIR:-{live.directory}}}"
 staged="${{STAGED_DIR:-{STAGED_DIR}}}"
 pid="${{TARGET_PID:-1}}"
-metrics="${{METRICS_URL:-http://127.0.0.1:{port}/metrics}}"
-health="${{HEALTH_URL:-http://127.0.0.1:{port}{live.health_path}}}"
+metrics="${{METRICS_URL:-{scheme}://127.0.0.1:{port}/metrics}}"
+health="${{HEALTH_URL:-{scheme}://127.0.0.1:{port}{live.health_path}}}"
 timeout="${{RELOAD_TIMEOUT:-{TIMEOUT_SECONDS}}}"
 next="$live/.next"
 authorization=${{AUTHORIZATION_FILE:-{authorization}}}
 say() {{ echo "{name}: $*"; }}
 fetch() {{
     if [ -n "$authorization" ] && [ -r "$authorization" ]; then
-        wget -q -O- --header "Authorization: Basic $(cat "$authorization")" "$1"
+        wget -q -O-{insecure} --header "Authorization: Basic $(cat "$authorization")" "$1"
     else
-        wget -q -O- "$1"
+        wget -q -O-{insecure} "$1"
     fi
 }}
 metric() {{ fetch "$metrics" 2>/dev/null | sed -n "s/^$1 //p" | head -n 1; }}

@@ -2,29 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import fields
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import fields, replace
 from typing import TYPE_CHECKING
 
-from components.containers.model import ContainerSpec, Runtime
-from components.containers.records import RECORDS
+from components.containers.model import Container, ContainerSpec, Runtime
+from components.containers.records import BY_NAME, RECORDS
 
 if TYPE_CHECKING:
     from components.containers.settings import DockerSettings, PortSettings
 
 
 def container_specs(runtimes: Mapping[str, Runtime], docker: DockerSettings, ports: PortSettings,
-                    images: Mapping[str, str]) -> list[ContainerSpec]:
+                    images: Mapping[str, str], records: Sequence[Container] = RECORDS) -> list[ContainerSpec]:
     """Every record with its runtime (``runtimes``, by container name), in the records' order.
 
     ``images``: the stack's overrides of the pinned images (``images.*``); ``docker.memoryMb`` overrides the
-    records' memory limits, ``ports`` gives the published ones their host ports.
+    records' memory limits, ``ports`` gives the published ones their host ports; ``records``: a host's of a
+    multi-host stack (default: the single-host stack's).
     """
-    missing = [record.name for record in RECORDS if record.name not in runtimes]
+    missing = [record.name for record in records if record.name not in runtimes]
     if missing:
         raise ValueError(f"no runtime for {missing}: each record in containers/records.py needs one")
     specs = []
-    for record in RECORDS:
+    for record in records:
         runtime = runtimes[record.name]
         specs.append(ContainerSpec(
             **{f.name: getattr(runtime, f.name) for f in fields(Runtime)},
@@ -35,11 +36,23 @@ def container_specs(runtimes: Mapping[str, Runtime], docker: DockerSettings, por
             published_port=getattr(ports, record.published) if record.published else None,
             joins_app_network=bool(record.app_network),
             app_only=record.app_only,
-            healthcheck=record.healthcheck,
+            healthcheck=runtime.health_override or record.healthcheck,
             unmonitored_reason=record.unmonitored_reason,
             user=record.user,
         ))
     return specs
+
+
+def host_specs(runtimes: Mapping[str, Runtime], docker: DockerSettings, ports: PortSettings,
+               images: Mapping[str, str], *, app_network: frozenset[str],
+               bind_published: frozenset[str]) -> list[ContainerSpec]:
+    """The containers of one host of a multi-host stack (``runtimes``: those placed there, in placement order):
+    only ``app_network`` join the app's network there, only ``bind_published`` keep their ``docker.bindAddress``
+    port (the others publish on the host's address, ``Runtime.publish``)."""
+    specs = container_specs(runtimes, docker, ports, images, [BY_NAME[name] for name in runtimes])
+    return [replace(spec, joins_app_network=spec.joins_app_network and spec.name in app_network,
+                    published_port=spec.published_port if spec.name in bind_published else None)
+            for spec in specs]
 
 
 def host_path_problems(specs: list[ContainerSpec], exists: Callable[[str], bool],

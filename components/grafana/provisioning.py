@@ -18,6 +18,7 @@ import yaml
 from components.containers.records import BY_NAME, internal_url
 from components.documents import GRAFANA_PROVISIONING_DIR
 from components.grafana.layout import DASHBOARDS_DIR, WEB_PASSWORD_FILE
+from components.hosts.reader import ALERTMANAGER_PATH
 
 if TYPE_CHECKING:
     from components.grafana.settings import GrafanaFolder, GrafanaSettings
@@ -43,16 +44,23 @@ class Datasource:
     """Set: the server requires the stack's credentials (``webAuth``); the password is a secret kept apart."""
 
 
-def datasources(grafana: GrafanaSettings, *, scrape_interval: str, web_auth_user: str | None) -> list[Datasource]:
+def datasources(grafana: GrafanaSettings, *, scrape_interval: str, web_auth_user: str | None,
+                through_reader: bool = False) -> list[Datasource]:
     """The stack's datasources: Prometheus (the default, ``timeInterval`` = ``scrape_interval``) and Alertmanager;
-    ``web_auth_user``: the user of the credential both require (``webAuth``), None when they require none."""
+    ``web_auth_user``: the user of the credential both require (``webAuth``), None when they require none;
+    ``through_reader`` (multi-host stacks): both read through vmauth on Grafana's host, the deduplicated long-term
+    view and the Alertmanager peers, its own host's first (the same uids: dashboards never notice)."""
     user = web_auth_user
+    prometheus, alertmanager = internal_url(BY_NAME["prometheus"]), internal_url(BY_NAME["alertmanager"])
+    if through_reader:
+        prometheus = internal_url(BY_NAME["vmauth"])
+        alertmanager = f"{prometheus}{ALERTMANAGER_PATH}"
     return [
-        Datasource(grafana.datasource_name, grafana.datasource_uid, "prometheus", internal_url(BY_NAME["prometheus"]),
+        Datasource(grafana.datasource_name, grafana.datasource_uid, "prometheus", prometheus,
                    True,
                    {"timeInterval": scrape_interval, "httpMethod": "POST"}, user),
         Datasource("Alertmanager", grafana.alertmanager_datasource_uid, "alertmanager",
-                   internal_url(BY_NAME["alertmanager"]), False,
+                   alertmanager, False,
                    {"implementation": "prometheus", "handleGrafanaManagedAlerts": False}, user),
     ]
 

@@ -3,25 +3,32 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
 
 from components import yamltext
 from components.blackbox.modules import API_HEALTH_BLOCKCHAIN, HTTP_2XX
+from components.containers import vmauth
+from components.hosts.placement import containers_of
+from components.hosts.tls import client_tls
 from components.prometheus.scrape_jobs import (
     ALERTMANAGER,
     API_JOB,
     BLACKBOX_EXPORTER,
     JOBS,
     PROBE_JOB,
+    VICTORIA_METRICS,
     WEB_JOB,
+    ContainerJob,
     address,
     job_targets,
     limited_jobs,
 )
 from components.webauth.config import basic_auth
-from components.webauth.files import PASSWORD_FILE
+from components.webauth.files import PASSWORD_FILE, WEB_DIR
 
 if TYPE_CHECKING:
     from components.context import StackContext
+    from components.hosts.settings import HostSettings
     from components.prometheus.settings import PrometheusSettings, ScrapeLimits, TargetSettings
 
 RULES_GLOB = "rules/*.yml"
@@ -149,6 +156,7 @@ def _probe_job(targets: TargetSettings, context: StackContext, name: str,
                 "labels": {
                     "service": group["service"],
                     "environment": context.environment,
+                    **({HOST_LABEL: group["host"]} if group.get("host") else {}),
                     "__param_module": group["module"],
                 },
             }
@@ -161,3 +169,116 @@ def _probe_job(targets: TargetSettings, context: StackContext, name: str,
             {"target_label": "__address__", "replacement": address(targets, context, BLACKBOX_EXPORTER)},
         ],
     }
+
+
+# ---------------------------------------------------------------------------------------------------- multi-host
+
+REPLICA_LABEL = "replica"
+"""The one external label the two Prometheus replicas differ in; dropped from alerts and remote writes."""
+DROP_REPLICA = [{"action": "labeldrop", "regex": REPLICA_LABEL}]
+HOST_LABEL = "host"
+"""Every target on a host of a multi-host stack carries its host's name (HostDown and its inhibition read it)."""
+READER_PATHS = {"grafana": "/grafana/metrics"}
+"""Jobs scraped through vmauth on Grafana's host (Grafana itself is published on loopback only)."""
+
+
+def render_replica_config(prometheus: PrometheusSettings, targets: TargetSettings, context: StackContext, *,
+                          replica: str, web_auth_user: str) -> str:
+    """prometheus.yml of the replica on host ``replica`` of a multi-host stack: the same document on every replica
+    but for its ``replica`` external label, sending to every Alertmanager peer and remote-writing to every store."""
+    client = {"basic_auth": basic_auth(web_auth_user, PASSWORD_FILE), "tls_config": client_tls(WEB_DIR)}
+    document = {
+        "global": {
+            "scrape_interval": prometheus.scrape_interval,
+            "scrape_timeout": prometheus.scrape_timeout,
+            "evaluation_interval": prometheus.evaluation_interval,
+            "external_labels": {"cluster": context.cluster, "environment": context.environment,
+                                REPLICA_LABEL: replica},
+        },
+        "alerting": {
+            "alert_relabel_configs": DROP_REPLICA,
+            "alertmanagers": [{
+                "scheme": "https", **client,
+                "static_configs": [{"targets": [f"{h.address}:{ALERTMANAGER.port}"
+                                                for h in context.with_role("alertmanager")]}],
+            }],
+        },
+        "rule_files": [RULES_GLOB],
+        "remote_write": [
+            {"name": store.name, "url": f"https://{store.address}:{VICTORIA_METRICS.port}/api/v1/write", **client,
+             "write_relabel_configs": DROP_REPLICA}
+            for store in context.with_role("store")
+        ],
+        "scrape_configs": replica_scrape_configs(prometheus, targets, context, web_auth_user=web_auth_user),
+    }
+    return yamltext.dump(document, header=f"{context.rendered_by}, Prometheus replica on {replica}.")
+
+
+def replica_scrape_configs(prometheus: PrometheusSettings, targets: TargetSettings, context: StackContext, *,
+                           web_auth_user: str) -> list[dict[str, Any]]:
+    """The jobs of a multi-host stack: every target at its host's address with its host's name, but the blackbox
+    exporter, which each replica reaches on its own host by name."""
+    app_hosts = context.with_role("app")
+    configs = [_replica_api_job(targets, context, app_hosts), _web_job_on_hosts(targets, context, app_hosts)]
+    for job in (*JOBS, VICTORIA_METRICS):
+        configs.append(_replica_job(job, context, web_auth_user))
+    probes: dict[tuple[str, str], list[tuple[str, str | None]]] = {}
+    for module, service, url in probe_targets(targets):
+        probes.setdefault((module, service), []).extend(on_app_hosts(url, targets, app_hosts))
+    configs.append(_probe_job(targets, context, PROBE_JOB, [
+        {"module": module, "service": service, "urls": [url for url, host in urls if host == where], "host": where}
+        for (module, service), urls in probes.items() for where in dict.fromkeys(host for _, host in urls)]))
+    limited = limited_jobs(targets)
+    return [_with_limits(prometheus.scrape_limits, job) if job["job_name"] in limited else job for job in configs]
+
+
+def on_app_hosts(url: str, targets: TargetSettings,
+                 app_hosts: tuple[HostSettings, ...]) -> list[tuple[str, str | None]]:
+    """``(url, host)`` for each app host when ``url`` names the app by its service name on the app's network (``api``,
+    ``web``): the same path at each host's address; any other URL as it is, without a host."""
+    parsed = urlsplit(url)
+    names = {*targets.api.dns_names, urlsplit(targets.web_url).hostname, "api", "web"}
+    if parsed.hostname not in names:
+        return [(url, None)]
+    port = f":{parsed.port}" if parsed.port else ""
+    return [(urlunsplit(parsed._replace(netloc=f"{host.address}{port}")), host.name) for host in app_hosts]
+
+
+def _replica_api_job(targets: TargetSettings, context: StackContext,
+                     app_hosts: tuple[HostSettings, ...]) -> dict[str, Any]:
+    """One API replica per app host, at its address."""
+    labels = {"service": "api", "environment": context.environment}
+    override = targets.scrape_overrides.get(API_JOB)
+    static = ([{"targets": override, "labels": labels}] if override else
+              [{"targets": [f"{host.address}:{targets.api.port}"], "labels": {**labels, HOST_LABEL: host.name}}
+               for host in app_hosts])
+    return {"job_name": API_JOB, "metrics_path": "/api/metrics", "static_configs": static}
+
+
+def _web_job_on_hosts(targets: TargetSettings, context: StackContext,
+                      app_hosts: tuple[HostSettings, ...]) -> dict[str, Any]:
+    urls = on_app_hosts(targets.web_url, targets, app_hosts)
+    return _probe_job(targets, context, WEB_JOB, [{"module": HTTP_2XX, "service": "web", "urls": [url], "host": host}
+                                                  for url, host in urls])
+
+
+def _replica_job(job: ContainerJob, context: StackContext, web_auth_user: str) -> dict[str, Any]:
+    """A container's job across hosts: each host running it, reached as its record says (``ScrapeJob.reach``)."""
+    labels = {"service": job.job.service, "environment": context.environment}
+    reach = job.job.reach
+    if reach == "local":
+        return {"job_name": job.name, "metrics_path": job.job.metrics_path,
+                "static_configs": [{"targets": [f"{context.container_name(job.container)}:{job.port}"],
+                                    "labels": labels}]}
+    config: dict[str, Any] = {"job_name": job.name, "metrics_path": READER_PATHS.get(job.name, job.job.metrics_path)}
+    if reach != "http":
+        config["scheme"] = "https"
+    if reach == "https":
+        config["basic_auth"] = basic_auth(web_auth_user, PASSWORD_FILE)
+    if reach in ("https", "mutual-tls"):
+        config["tls_config"] = client_tls(WEB_DIR, identify=reach == "mutual-tls")
+    port = vmauth.READ_PORT if job.name in READER_PATHS else job.port
+    placed = "vmauth" if job.name in READER_PATHS else job.container
+    config["static_configs"] = [{"targets": [f"{host.address}:{port}"], "labels": {**labels, HOST_LABEL: host.name}}
+                                for host in context.hosts if placed in containers_of(host)]
+    return config

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from components.containers import alertmanager, blackbox_exporter
+from components.containers import alertmanager, blackbox_exporter, victoria_metrics
 from components.containers.model import Container, ScrapeJob
 from components.containers.records import RECORDS
 from components.prometheus import jobs
@@ -47,6 +47,8 @@ def _job(record: Container) -> ContainerJob:
 JOBS: tuple[ContainerJob, ...] = tuple(_job(record) for record in RECORDS if record.scrape)
 ALERTMANAGER = _job(alertmanager.RECORD)
 BLACKBOX_EXPORTER = _job(blackbox_exporter.RECORD)
+VICTORIA_METRICS = _job(victoria_metrics.RECORD)
+"""The stores of a multi-host stack (not among ``JOBS``: a single-host stack has none)."""
 
 
 def job_targets(settings: TargetSettings, context: StackContext, job: ContainerJob) -> list[str]:

@@ -8,11 +8,14 @@ Alertmanager mutes that one while the outage alert of the same thing fires (``FL
 
 from __future__ import annotations
 
-from components.rules.alerts import api, cache, containers, database, host, meta, probes
+from components.rules.alerts import api, cache, containers, database, host, hosts, meta, probes
 from components.rules.model import Alert, Area, flapping_name
 
-AREAS: tuple[Area, ...] = (api.AREA, database.AREA, cache.AREA, host.AREA, containers.AREA, probes.AREA, meta.AREA)
+AREAS: tuple[Area, ...] = (api.AREA, database.AREA, cache.AREA, host.AREA, containers.AREA, probes.AREA, meta.AREA,
+                          hosts.AREA)
 """Rule files in this order: ``<area>.yml``, one group ``internet-id-<area>`` each."""
+MULTI_HOST_AREAS = frozenset({hosts.AREA.name})
+"""Areas only a stack with ``hosts`` renders."""
 
 CATALOGUE: tuple[Alert, ...] = tuple(alert for area in AREAS for alert in area.alerts)
 

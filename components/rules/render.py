@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from components import yamltext
-from components.rules.catalogue import AREAS
+from components.rules.catalogue import AREAS, MULTI_HOST_AREAS
 from components.rules.model import Alert
 from components.rules.recording import RECORDINGS, Recording
 from components.rules.settings import RuleSettings
@@ -42,11 +42,13 @@ def _percent(value: float) -> str:
     return f"{value * 100:.4g}%"
 
 
-def settings_values(settings: RuleSettings, alert: Alert | None = None, api_replicas: int = 1) -> dict[str, str]:
+def settings_values(settings: RuleSettings, alert: Alert | None = None, api_replicas: int = 1,
+                    alertmanager_peers: int = 1) -> dict[str, str]:
     """The settings a template may name: ``[[rate]]`` (the rate window), ``[[flap_window]]``,
     ``[[api_containers]]``, ``[[min_request_rate]]``, ``[[min_operations]]``, ``[[api_replicas]]``
-    (``targets.api.expectedReplicas``) and, of ``alert``, ``[[for]]`` (its effective ``for``), ``[[threshold]]`` and
-    ``[[threshold_pct]]`` (the threshold as a percentage)."""
+    (``targets.api.expectedReplicas``, or the app hosts), ``[[alertmanager_peers]]`` (the Alertmanager hosts) and,
+    of ``alert``, ``[[for]]`` (its effective ``for``), ``[[threshold]]`` and ``[[threshold_pct]]`` (the threshold as
+    a percentage)."""
     values = {
         "rate": settings.rate_interval,
         "flap_window": settings.flap_window,
@@ -54,6 +56,7 @@ def settings_values(settings: RuleSettings, alert: Alert | None = None, api_repl
         "min_request_rate": f"{settings.min_request_rate:g}",
         "min_operations": str(settings.min_operations),
         "api_replicas": str(api_replicas),
+        "alertmanager_peers": str(alertmanager_peers),
     }
     if alert is not None:
         values["for"] = settings.for_duration(alert.name)
@@ -67,12 +70,13 @@ def settings_values(settings: RuleSettings, alert: Alert | None = None, api_repl
     return {**TOKENS, **values}
 
 
-def rule(alert: Alert, settings: RuleSettings, api_replicas: int = 1) -> dict[str, Any]:
+def rule(alert: Alert, settings: RuleSettings, api_replicas: int = 1, alertmanager_peers: int = 1) -> dict[str, Any]:
     """The rule document of one alert with the stack's thresholds, windows and runbook URL.
 
-    ``api_replicas`` is the number of API replicas expected to answer (``targets.api.expectedReplicas``).
+    ``api_replicas`` is the number of API replicas expected to answer (``targets.api.expectedReplicas``),
+    ``alertmanager_peers`` the peers of the Alertmanager cluster.
     """
-    values = settings_values(settings, alert, api_replicas)
+    values = settings_values(settings, alert, api_replicas, alertmanager_peers)
     document: dict[str, Any] = {"alert": alert.name, "expr": fill(alert.expr, values)}
     if values["for"] != "0s":
         document["for"] = values["for"]
@@ -90,13 +94,16 @@ def recording_rule(recording: Recording, settings: RuleSettings) -> dict[str, An
     return {"record": fill(recording.name, values), "expr": fill(recording.expr, values)}
 
 
-def rule_groups(settings: RuleSettings, api_replicas: int = 1) -> dict[str, dict[str, Any]]:
+def rule_groups(settings: RuleSettings, api_replicas: int = 1,
+                alertmanager_peers: int = 0) -> dict[str, dict[str, Any]]:
     """Rule file documents by area (``api`` …): the area's recording rules, then its alerts in catalogue order;
-    empty areas are left out."""
+    empty areas are left out, and the multi-host areas unless ``alertmanager_peers`` says the stack has a cluster."""
     files: dict[str, dict[str, Any]] = {}
     for area in AREAS:
+        if area.name in MULTI_HOST_AREAS and not alertmanager_peers:
+            continue
         rules = [recording_rule(r, settings) for r in RECORDINGS if r.area == area.name]
-        rules += [rule(a, settings, api_replicas) for a in area.alerts if settings.enabled(a.name)]
+        rules += [rule(a, settings, api_replicas, alertmanager_peers) for a in area.alerts if settings.enabled(a.name)]
         if rules:
             files[area.name] = {"groups": [{"name": f"internet-id-{area.name}", "rules": rules}]}
     return files
@@ -105,8 +112,9 @@ def rule_groups(settings: RuleSettings, api_replicas: int = 1) -> dict[str, dict
 def render_rules(settings: RuleSettings, context: StackContext, *, api_replicas: int = 1) -> dict[str, str]:
     """Rule files by file name (``api.yml`` …), as uploaded to ``/etc/prometheus/rules``.
 
-    ``api_replicas``: the API replicas expected to answer (``targets.api.expectedReplicas``, ApiReplicasMissing).
+    ``api_replicas``: the API replicas expected to answer (``targets.api.expectedReplicas``, ApiReplicasMissing);
+    with ``context.hosts`` the multi-host alerts too, counting the Alertmanager hosts as the cluster's peers.
     """
     header = f"{context.rendered_by}; see docs/runbook.md."
-    groups = rule_groups(settings, api_replicas)
+    groups = rule_groups(settings, api_replicas, len(context.with_role("alertmanager")))
     return {f"{area}.yml": yamltext.dump(doc, header=header) for area, doc in groups.items()}

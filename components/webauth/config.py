@@ -10,13 +10,20 @@ from __future__ import annotations
 import base64
 
 from components import yamltext
+from components.hosts.tls import server_tls
 
 
-def render_web_config(user: str, bcrypt_hash: str) -> str:
-    """``--web.config.file`` of Prometheus and Alertmanager: one user, by bcrypt hash (re-read on every request)."""
+def render_web_config(user: str, bcrypt_hash: str, *, tls: bool = False) -> str:
+    """``--web.config.file`` of Prometheus and Alertmanager: one user, by bcrypt hash (re-read on every request).
+
+    ``tls`` (multi-host stacks, where the other hosts call them): served over HTTPS with the host's pair, in
+    ``tls/`` beside the file (exporter-toolkit resolves the paths against it); the exporters that speak
+    exporter-toolkit read the same file.
+    """
     if not bcrypt_hash.startswith(("$2a$", "$2b$", "$2y$")):
         raise ValueError("the web config needs a bcrypt hash ($2a$/$2b$/$2y$…)")
-    return yamltext.dump({"basic_auth_users": {user: bcrypt_hash}},
+    document = {**({"tls_server_config": server_tls()} if tls else {}), "basic_auth_users": {user: bcrypt_hash}}
+    return yamltext.dump(document,
                          header="Rendered by internet-id-monitoring: who may call this server (a credential file).")
 
 
