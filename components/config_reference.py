@@ -40,8 +40,8 @@ def config_reference() -> str:
         "| key | what it is | read by |",
         "|---|---|---|",
     ]
-    lines += [f"| `{_full(key)}` | {_one_line(secret.description)} | {_one_line(secret.used_by)} |"
-              for key, secret in CONFIG_SECRETS.items()]
+    lines += [f"| `{_full(secret.of_host('<host>') if secret.per_host else key)}` | {_one_line(secret.description)} "
+              f"| {_one_line(secret.used_by)} |" for key, secret in CONFIG_SECRETS.items()]
     for name, info in StackSettings.model_fields.items():
         if name in _INTERNAL:
             continue

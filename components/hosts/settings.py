@@ -134,7 +134,7 @@ class AlertmanagerClusterSettings(ConfigModel):
     peer_timeout: PositiveDuration = "2s"
     """How long each peer waits per peer before it in the member list before notifying
     (``--cluster.peer-timeout``; Alertmanager's default is 15s).  Short enough that a peer that rejoined while an
-    alert fired cannot re-page it after its resolve (docs/design.md, "Alertmanager peers out of phase"; the
+    alert fired cannot re-page it after its resolve (docs/multi-host.md, "A rejoined peer and the resolve"; the
     settings refuse a longer one); a duplicate *firing* it may send meanwhile is merged by PagerDuty."""
     settle_timeout: PositiveDuration = "2s"
     """The longest a (re)started peer waits for gossip to settle before notifying (``--cluster.settle-timeout``;

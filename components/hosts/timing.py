@@ -105,8 +105,8 @@ def rejoin_problems(*, peers: int, cluster: AlertmanagerClusterSettings, evaluat
             f"{_duration(waits)} after a flush, so one that rejoined while an alert fired may page it again after "
             f"its resolve (with prometheus.evaluationInterval {evaluation_interval}, {route}.groupWait "
             f"{critical.group_wait} and settleTimeout {cluster.settle_timeout} the waits must end within "
-            f"{_duration(min(before, after))}); set it to {_duration(most)} or less (docs/design.md, \"Alertmanager "
-            "peers out of phase\")"]
+            f"{_duration(min(before, after))}); set it to {_duration(most)} or less (docs/multi-host.md, "
+            "\"A rejoined peer and the resolve\")"]
 
 
 def _duration(value: float) -> str:

@@ -211,7 +211,7 @@ def render_replica_config(prometheus: PrometheusSettings, targets: TargetSetting
         ],
         "scrape_configs": replica_scrape_configs(prometheus, targets, context, web_auth_user=web_auth_user),
     }
-    return yamltext.dump(document, header=f"{context.rendered_by}, Prometheus replica on {replica}.")
+    return yamltext.dump(document, header=f"{context.rendered_by}: one Prometheus replica (label {REPLICA_LABEL}).")
 
 
 def replica_scrape_configs(prometheus: PrometheusSettings, targets: TargetSettings, context: StackContext, *,

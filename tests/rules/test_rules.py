@@ -19,7 +19,7 @@ from components.rules.render import recording_rule, render_rules, rule_groups
 from components.rules.render import rule as alert_rule
 from components.rules.settings import DEFAULT_RUNBOOK_BASE_URL, RuleSettings
 from components.settings import SettingsError, load_settings
-from tests.contexts import stack_context
+from tests.contexts import multi_host_context, stack_context
 
 ROOT = Path(__file__).resolve().parents[2]
 PROMTOOL_TESTS = Path(__file__).resolve().parent / "promtool"
@@ -70,7 +70,9 @@ PROMTOOL_API_REPLICAS = 2
 
 
 def test_promtool_unit_tests(tmp_path: Path) -> None:
-    _write_rules(render_rules(RuleSettings(), stack_context(), api_replicas=PROMTOOL_API_REPLICAS), tmp_path / "rules")
+    """Every area's cases, the multi-host area's included (rendered for the example stack's three peers)."""
+    _write_rules(render_rules(RuleSettings(), multi_host_context(), api_replicas=PROMTOOL_API_REPLICAS),
+                 tmp_path / "rules")
     tests = sorted(PROMTOOL_TESTS.glob("*.test.yml"))
     for test in tests:
         shutil.copy(test, tmp_path / test.name)
@@ -186,7 +188,8 @@ def test_rule_files_by_area() -> None:
     areas = ("api", "database", "cache", "host", "containers", "probes", "meta")
     assert sorted(files) == sorted(f"{a}.yml" for a in areas)
     rules = [rule for t in files.values() for rule in yaml.safe_load(t)["groups"][0]["rules"]]
-    assert sorted(r["alert"] for r in rules if "alert" in r) == sorted(a.name for a in CATALOGUE)
+    assert sorted(r["alert"] for r in rules if "alert" in r) == sorted(a.name for a in CATALOGUE if a.area != "hosts")
+    assert sorted(render_rules(RuleSettings(), multi_host_context())) == sorted(f"{a}.yml" for a in (*areas, "hosts"))
     assert sorted(r["record"] for r in rules if "record" in r) == sorted(
         ["job:http_requests:rate5m", "job:http_requests_5xx:rate5m", "job:http_requests_5xx:ratio_rate5m",
          "job_le:http_request_duration_seconds_bucket:rate5m", "instance:pg_connections:ratio",
