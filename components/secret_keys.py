@@ -129,8 +129,8 @@ _HOST_SUFFIX = re.compile(r"(?P<key>[A-Za-z]+)-(?P<host>[a-z0-9][a-z0-9-]{0,31})
 
 
 class ConfigSecrets(dict[str, SecretKey]):
-    """The secret config keys by key; a per-host key (``hostTlsCert-app-1``) is in it as its entry's key with any
-    host name (whether that host exists is the settings' check)."""
+    """The secret config keys by key; a per-host key is in it only with a host name (``hostTlsCert-app-1``, any host:
+    whether it exists is the settings' check)."""
 
     def __contains__(self, key: object) -> bool:
         return self.get(key) is not None  # type: ignore[arg-type]
@@ -143,7 +143,8 @@ class ConfigSecrets(dict[str, SecretKey]):
 
     def get(self, key: str, default: SecretKey | None = None) -> SecretKey | None:  # type: ignore[override]
         if dict.__contains__(self, key):
-            return dict.__getitem__(self, key)
+            exact: SecretKey = dict.__getitem__(self, key)
+            return default if exact.per_host else exact  # a per-host key only with its host
         match = _HOST_SUFFIX.fullmatch(key) if isinstance(key, str) else None
         entry = dict.get(self, match["key"]) if match else None
         return entry if entry is not None and entry.per_host else default

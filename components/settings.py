@@ -283,7 +283,7 @@ def load_settings(
     problems += [_full_key(key) + ": " + problem
                  for key, problem in (line.split(": ", 1) for line in settings.hosts_problems())]
     names = {host.name for host in settings.hosts}
-    problems += [f"{_full_key(key)}: no host {key.rsplit('-', 1)[-1]!r} in hosts; remove it"
+    problems += [f"{_full_key(key)}: no host {key.removeprefix(CONFIG_SECRETS[key].key + '-')!r} in hosts; remove it"
                  for key in secrets if key in CONFIG_SECRETS and CONFIG_SECRETS[key].per_host
                  and not _of_a_host(key, names)]
     problems += [f"{_full_key(key)}: {problem}" for key, secret in secrets.items() if key in CONFIG_SECRETS

@@ -97,9 +97,12 @@ class RecordingMonitor(MockMonitor):
         super().__init__(mocks)
         self.secret_outputs: dict[tuple[str, str], set[str]] = {}
         """(type, name) -> ``additionalSecretOutputs`` (the SDK's own and the program's)."""
+        self.ignore_changes: dict[tuple[str, str], list[str]] = {}
+        """(type, name) -> ``ignoreChanges`` the program asked for."""
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC name)
         self.secret_outputs[(request.type, request.name)] = set(request.additionalSecretOutputs)
+        self.ignore_changes[(request.type, request.name)] = list(request.ignoreChanges)
         return super().RegisterResource(request)  # type: ignore[no-untyped-call]
 
 
@@ -114,6 +117,8 @@ class Deployment:
     """(type, name) -> the resource's state as the mock answered it (inputs and computed outputs)."""
     secret_outputs: dict[tuple[str, str], set[str]] = field(default_factory=dict)
     """(type, name) -> the state keys the engine keeps secret besides secret inputs."""
+    ignore_changes: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    """(type, name) -> the properties the program told the engine to leave as they are."""
 
     def of_type(self, typ: str) -> list[pulumi.runtime.MockResourceArgs]:
         return [r for r in self.resources if r.typ == typ]
@@ -230,7 +235,7 @@ def _run_program(stack: str, config: Mapping[str, Any], secrets: Mapping[str, st
 
     run()
     return Deployment(resources=list(mocks.resources), outputs=collected, states=dict(mocks.states),
-                      secret_outputs=dict(monitor.secret_outputs))
+                      secret_outputs=dict(monitor.secret_outputs), ignore_changes=dict(monitor.ignore_changes))
 
 
 def _wire(value: Any) -> str:

@@ -131,7 +131,7 @@ class AlertmanagerClusterSettings(ConfigModel):
     mutual TLS on port 9094 (TCP only: no UDP, so Docker's stale UDP conntrack entries of a replaced peer never
     leave a ghost member)."""
 
-    peer_timeout: PositiveDuration = "2s"
+    peer_timeout: PositiveDuration = "1500ms"
     """How long each peer waits per peer before it in the member list before notifying
     (``--cluster.peer-timeout``; Alertmanager's default is 15s).  Short enough that a peer that rejoined while an
     alert fired cannot re-page it after its resolve (docs/multi-host.md, "A rejoined peer and the resolve"; the

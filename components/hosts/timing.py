@@ -98,14 +98,14 @@ def rejoin_problems(*, peers: int, cluster: AlertmanagerClusterSettings, evaluat
                 "for the peers' waits, so a peer that rejoined while an alert fired may page it again after its "
                 "resolve; use one about two thirds of an evaluation interval past a multiple of it "
                 f"(e.g. {_duration(round(period * 2 / 3))})"]
-    if waits <= min(before, after):
+    if waits < min(before, after):
         return []
     most = min(before, after) / (peers - 1)
     return [f"alertmanagerCluster.peerTimeout: {cluster.peer_timeout} makes {peers} peers wait up to "
             f"{_duration(waits)} after a flush, so one that rejoined while an alert fired may page it again after "
             f"its resolve (with prometheus.evaluationInterval {evaluation_interval}, {route}.groupWait "
             f"{critical.group_wait} and settleTimeout {cluster.settle_timeout} the waits must end within "
-            f"{_duration(min(before, after))}); set it to {_duration(most)} or less (docs/multi-host.md, "
+            f"{_duration(min(before, after))}); set it below {_duration(most)} (docs/multi-host.md, "
             "\"A rejoined peer and the resolve\")"]
 
 

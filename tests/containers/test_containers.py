@@ -6,10 +6,10 @@ import pytest
 
 from components.config_source import settings_from_mapping, settings_from_stack_file
 from components.containers.model import ContainerSpec
+from components.containers.records import MULTI_HOST_RECORDS
 from components.containers.specs import host_path_problems, mount_is_shared
 from components.render import container_specs, render_documents
 from components.settings import SettingsError, StackSettings
-from components.containers.records import MULTI_HOST_RECORDS
 from components.versions import IMAGES
 
 NS = "internet-id-monitoring"
