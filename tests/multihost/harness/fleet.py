@@ -507,6 +507,8 @@ class Fleet:
             f"--exec-root={host.exec_root}",
             f"--pidfile={RUN_ROOT / 'docker.pid'}",  # in the private /run: a reboot (``revive``) starts clean
             f"--host={host.unix_host}",
+            # The host's own /var/run/docker.sock, in its private /run: what cAdvisor mounts by default.
+            "--host=unix:///run/docker.sock",
             f"--host={host.tcp_host}",
             "--tlsverify", f"--tlscacert={tls.ca}", f"--tlscert={tls.cert}", f"--tlskey={tls.key}",
             f"--bip={host.bridge_ip}",
@@ -584,6 +586,12 @@ class Fleet:
             if present.returncode == 0:
                 continue
             _pipe(origin, {"DOCKER_HOST": host.state.unix_host}, references)
+
+    def run_in(self, name: str, argv: Sequence[str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
+        """``argv`` in host ``name``'s network namespace (its loopback: what is published on 127.0.0.1 there)."""
+        host = self.host(name)
+        return subprocess.run([_require("nsenter", "util-linux"), f"--net={NETNS_DIR / host.state.netns}", "--",
+                               *argv], capture_output=True, text=True, timeout=timeout, check=False)
 
     # -- faults ----------------------------------------------------------------------------
     def cut(self, name: str) -> None:
