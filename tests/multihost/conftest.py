@@ -49,6 +49,8 @@ class World:
     api: Api | None = None
     facts: dict[str, float] = field(default_factory=dict)
     """Numbers the scenarios measured, for the terminal summary."""
+    marks: dict[str, float] = field(default_factory=dict)
+    """Moments one scenario leaves to a later one (``time.time()``)."""
 
     def host(self, name: str) -> Host:
         return self.fleet.host(name)

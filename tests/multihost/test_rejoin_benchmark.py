@@ -21,6 +21,7 @@ the terminal summary (and ``$IID_BENCHMARK_OUT`` as JSON).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -109,10 +110,8 @@ tls_client_config:
 def _post(address: str, alert: dict[str, Any]) -> None:
     request = urllib.request.Request(f"http://{address}:9093/api/v2/alerts", data=json.dumps([alert]).encode(),
                                      method="POST", headers={"Content-Type": "application/json"})
-    try:
+    with contextlib.suppress(OSError):  # a peer restarting: Prometheus' send to it fails the same way
         urllib.request.urlopen(request, timeout=2).close()
-    except OSError:
-        pass  # a peer restarting: Prometheus' send to it fails the same way
 
 
 def _members(address: str) -> int:
@@ -171,7 +170,8 @@ def test_stale_pages_after_a_rejoin(cluster_fleet: tuple[Fleet, Hook, Path], tim
             "--cluster.listen-address=0.0.0.0:9094", f"--cluster.advertise-address={host.address}:9094",
             *[f"--cluster.peer={a}:9094" for a in addresses if a != host.address],
             "--cluster.tls-config=/etc/am/cluster-tls.yml", "--cluster.reconnect-timeout=5m",
-            f"--cluster.peer-timeout={settings['peer_timeout']}", f"--cluster.settle-timeout={settings['settle_timeout']}")
+            f"--cluster.peer-timeout={settings['peer_timeout']}",
+            f"--cluster.settle-timeout={settings['settle_timeout']}")
     deadline = time.monotonic() + 120
     while not all(_members(a) == 3 for a in addresses):
         assert time.monotonic() < deadline, "the three peers did not form a cluster"

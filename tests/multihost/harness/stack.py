@@ -57,12 +57,15 @@ PROFILE: dict[str, Any] = {
     "prometheus": {"scrapeInterval": "10s", "scrapeTimeout": "5s", "evaluationInterval": "10s"},
     "rules": {"rateInterval": "1m", "overrides": {"HostDown": {"for": "20s"}, "CriticalErrorRate": {"for": "20s"}}},
     "alertmanagerCluster": {"peerTimeout": "1s", "settleTimeout": "1s"},
-    "timing": {"critical": {"groupWait": "6s", "groupInterval": "1m", "repeatInterval": "1h"},
+    "timing": {"critical": {"groupWait": "6s", "groupInterval": "30s", "repeatInterval": "1h"},
                "watchdog": {"groupWait": "5s", "groupInterval": "1m", "repeatInterval": "5m"}},
 }
 """Time compression: 10 s scrapes and evaluations, HostDown and the critical error rate after 20 s, the critical
 route's groupWait 6 s (off the 10 s evaluation grid by more than the peers' waits: docs/multi-host.md, "A rejoined
-peer and the resolve"), 1 s peer and settle timeouts."""
+peer and the resolve") and groupInterval 30 s, 1 s peer and settle timeouts."""
+SETTLE = 40.0
+"""Long enough after an event for every peer to have flushed every group once more (groupInterval, plus the peers'
+waits and delivery): what a scenario waits before counting pages."""
 
 
 # ---------------------------------------------------------------------------------------------------- toolchain
