@@ -29,11 +29,11 @@ def _pool(severity: Severity, name: str, threshold: float, for_: str) -> Alert:
         service="database",
         expr="[[db_connections_ratio]] > [[threshold]]",
         for_=for_,
-        summary="PostgreSQL connections above [[threshold_pct]] of max_connections",
+        summary="PostgreSQL connections above [[threshold_pct]] of the usable connections",
         description=(
             "PostgreSQL behind {{ $labels.instance }} in {{ $labels.environment }} has "
-            "{{ $value | humanizePercentage }} of max_connections in use, idle connections included "
-            "(threshold [[threshold_pct]])."
+            "{{ $value | humanizePercentage }} of the connections open to ordinary roles in use (max_connections "
+            "less the reserved ones), idle connections included (threshold [[threshold_pct]])."
         ),
         threshold=threshold,
         threshold_kind="ratio",
