@@ -46,7 +46,7 @@ AREA = area(
                 "node_filesystem_avail_bytes{[[fs]]} / node_filesystem_size_bytes{[[fs]]} < [[threshold]]\n"
                 "and\nnode_filesystem_readonly{[[fs]]} == 0"
             ),
-            for_="30m",
+            for_="5m",
             summary="Filesystem {{ $labels.mountpoint }} almost full",
             description=(
                 "{{ $labels.mountpoint }} ({{ $labels.device }}) on {{ $labels.instance }} has only "
