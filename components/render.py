@@ -79,7 +79,8 @@ def rule_files(settings: StackSettings) -> dict[str, str]:
     """Every rule file by name: the catalogue's areas (``api.yml`` …) and the SLOs' (``slo.yml``)."""
     context = settings.context
     return {
-        **render_rules(settings.rules, context, api_replicas=settings.targets.api.expected_replicas),
+        **render_rules(settings.rules, context, api_replicas=settings.targets.api.expected_replicas,
+                       slos=settings.slos),
         **render_slo_rules(settings.slos, settings.slo_alerting, context,
                            runbook_base_url=settings.rules.runbook_base_url),
     }

@@ -169,6 +169,22 @@ class StackSettings(ConfigModel):
         return self
 
     @model_validator(mode="after")
+    def _restart_window_holds_enough_scrapes(self) -> StackSettings:
+        """ContainerRestarting fires above N restarts in ``rules.restartWindow``, each a lower sample after a higher
+        one: a window of fewer than N + 2 scrapes never can."""
+        if not self.rules.enabled("ContainerRestarting"):
+            return self
+        needed = int(self.rules.threshold("ContainerRestarting")) + 2
+        scrapes = seconds(self.rules.restart_window) / seconds(self.prometheus.scrape_interval)
+        if scrapes < needed:
+            shortest = format_duration(round(needed * seconds(self.prometheus.scrape_interval)))
+            raise ValueError(
+                f"rules.restartWindow: {self.rules.restart_window} holds {scrapes:g} scrapes of "
+                f"{self.prometheus.scrape_interval}, too few to see the {needed - 1} restarts ContainerRestarting "
+                f"needs: make it at least {shortest}")
+        return self
+
+    @model_validator(mode="after")
     def _slos_fit(self) -> StackSettings:
         problems = slo_problems(self.slos, self.slo_alerting, self.prometheus.retention_time,
                                 self.prometheus.evaluation_interval)

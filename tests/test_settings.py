@@ -126,7 +126,7 @@ def _url_setting(key: str, url: str) -> dict[str, object]:
 
 
 URL_SETTINGS = (
-    "prometheus.externalUrl", "targets.webUrl", "targets.probes.0.url", "grafana.rootUrl",
+    "prometheus.externalUrl", "targets.webUrl", "targets.publicUrl", "targets.probes.0.url", "grafana.rootUrl",
     "notifications.externalUrl", "notifications.heartbeatUrl", "notifications.slack.apiUrl",
     "notifications.pagerduty.url", "rules.runbookBaseUrl", "incident.sentry.baseUrl",
 )

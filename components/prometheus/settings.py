@@ -89,6 +89,12 @@ class TargetSettings(ConfigModel):
     api: ApiTargets = ApiTargets()
     web_url: HttpUrl = "http://web:3000/"
     """The Next.js app has no metrics endpoint: it is probed over HTTP, never scraped."""
+    public_url: HttpUrl | None = None
+    """The address users reach Internet-ID at, e.g. ``https://internet-id.example.com/``.  Its page (service ``web``)
+    and its ``api/health`` (service ``api``) are probed through the proxy in front of the app, with ``https_2xx`` when
+    it is https (then the certificate's expiry is measured and the TLS alerts judge it), ``http_2xx`` otherwise;
+    ``probes`` listing the same URL already wins.  Leave it unset where the Docker host cannot reach its own public
+    address (hairpin NAT): the probes would only fail."""
     postgres: PostgresTarget = PostgresTarget()
     redis_address: str = "redis://redis:6379"
     """Redis the exporter connects to (``redis://host:port``)."""

@@ -215,9 +215,11 @@ def test_a_config_the_checker_refuses_fails_up_and_the_running_one_stays(
     `pulumi up` fails naming the file and promtool's error, and the running container and rules are unchanged."""
     catalogue = project.root / "components" / "rules" / "alerts" / "meta.py"
     original = catalogue.read_text()
-    assert 'expr="vector(1)"' in original
+    assert 'expr="vector(1)' in original
     before = stack_containers(engine)["prometheus"]["Id"]
-    catalogue.write_text(original.replace('expr="vector(1)"', 'expr="vector(1"', 1))
+    running = http_json(f"{PROMETHEUS}/api/v1/rules?type=alert")["data"]["groups"]
+    watchdog_before = [r["query"] for g in running for r in g["rules"] if r["name"] == "Watchdog"]
+    catalogue.write_text(original.replace('expr="vector(1)', 'expr="vector(1', 1))
     try:
         refused = project.pulumi("up", "--yes", "--stack", STACK, check=False, timeout=900)
     finally:
@@ -229,7 +231,7 @@ def test_a_config_the_checker_refuses_fails_up_and_the_running_one_stays(
     assert stack_containers(engine)["prometheus"]["Id"] == before
     rules = http_json(f"{PROMETHEUS}/api/v1/rules?type=alert")["data"]["groups"]
     watchdog = [r["query"] for g in rules for r in g["rules"] if r["name"] == "Watchdog"]
-    assert watchdog == ["vector(1)"]
+    assert watchdog == watchdog_before and watchdog[0].startswith("vector(1)")
     project.pulumi("up", "--yes", "--stack", STACK, timeout=900)
     project.pulumi("preview", "--expect-no-changes", "--stack", STACK)
 

@@ -66,7 +66,7 @@ def test_timings_of_a_stack_carry_its_for_overrides() -> None:
     source = _settings(LIVE_TIMINGS, rules={"forScale": 0.5, "overrides": {"ServiceDown": {"for": "3m"},
                                                                              "HighErrorRate": {"threshold": 0.04}}})
     timings = timings_of(source)
-    assert timings.rules == {"rateInterval": "5m", "forScale": 0.5, "flapWindow": "10m",
+    assert timings.rules == {"rateInterval": "5m", "forScale": 0.5, "flapWindow": "10m", "restartWindow": "1h",
                              "overrides": {"ServiceDown": {"for": "3m"}}}
     assert timings.routes["critical"] == {"groupWait": "1s", "groupInterval": "2s", "repeatInterval": "1h"}
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import pwd
 import signal
+import socket
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
@@ -105,6 +106,43 @@ def start_redis(root: Path, port: int) -> ManagedProcess:
     ).start()
     process.wait_until(lambda: port_open(port), f"listening on {address(port)}", 20)
     return process
+
+
+class RedisCommands:
+    """Commands to the live Redis over its protocol (RESP), so a scenario can change its configuration and data."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+
+    @staticmethod
+    def _encode(*args: str | bytes) -> bytes:
+        parts = [a if isinstance(a, bytes) else a.encode() for a in args]
+        return b"*%d\r\n" % len(parts) + b"".join(b"$%d\r\n%s\r\n" % (len(p), p) for p in parts)
+
+    def pipeline(self, commands: Sequence[Sequence[str | bytes]]) -> list[bytes]:
+        """Send ``commands`` at once and return each reply's first line (``+OK``, ``:1``, ``-ERR …``)."""
+        with socket.create_connection((LOOPBACK, self.port), timeout=10) as sock:
+            sock.sendall(b"".join(self._encode(*command) for command in commands))
+            stream = sock.makefile("rb")
+            replies = []
+            for _ in commands:
+                line = stream.readline().rstrip(b"\r\n")
+                if line[:1] == b"$" and int(line[1:]) >= 0:
+                    line = stream.read(int(line[1:]) + 2).rstrip(b"\r\n")
+                replies.append(line)
+        errors = [reply for reply in replies if reply.startswith(b"-")]
+        if errors:
+            raise HarnessError(f"redis on port {self.port} refused: {errors[0].decode()}")
+        return replies
+
+    def info(self, section: str) -> dict[str, str]:
+        [text] = self.pipeline([("INFO", section)])
+        return dict(line.split(":", 1) for line in text.decode().splitlines() if ":" in line)
+
+    def reset(self) -> None:
+        """As started: no memory limit, no eviction, no keys."""
+        self.pipeline([("CONFIG", "SET", "maxmemory", "0"), ("CONFIG", "SET", "maxmemory-policy", "noeviction"),
+                       ("FLUSHALL",)])
 
 
 def start_postgres_exporter(root: Path, port: int, *, data_source_name: str) -> ManagedProcess:
@@ -211,6 +249,7 @@ def start_alertmanager(root: Path, port: int, config: Path, *, web_config: Path 
 
 __all__ = [
     "Postgres",
+    "RedisCommands",
     "free_port",
     "http_ok",
     "start_alertmanager",
