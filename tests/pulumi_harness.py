@@ -193,6 +193,8 @@ def declared_types(monkeypatch: Any) -> list[str]:
 
 MOCK_DOCKER_HOST = "tcp://docker.mocked.invalid:2376"
 """Under mocks no Docker host exists: the program must not check this machine's paths for it."""
+MOCK_DOCKER_CERT_PATH = "/nonexistent/docker-client-certificates"
+"""A tcp:// Docker host is TLS or refused: the mocked one has (unread) client certificates."""
 
 
 def run_program(
@@ -200,7 +202,7 @@ def run_program(
     *, docker_host: str = MOCK_DOCKER_HOST,
 ) -> Deployment:
     """Run ``components.program`` for ``stack`` with ``config`` plus ``secrets`` (full keys)."""
-    with mock.patch.dict(os.environ, {"DOCKER_HOST": docker_host}):
+    with mock.patch.dict(os.environ, {"DOCKER_HOST": docker_host, "DOCKER_CERT_PATH": MOCK_DOCKER_CERT_PATH}):
         return _run_program(stack, config, secrets)
 
 

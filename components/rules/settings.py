@@ -18,24 +18,28 @@ editing rules; an explicit ``overrides.<Alert>.for`` is used as given and is not
 
 from __future__ import annotations
 
-import re
+from typing import Annotated
 
 from pydantic import Field, field_validator, model_validator
 
-from components.durations import Duration, format_duration, seconds
-from components.model import ConfigModel, HttpUrl
+from components.durations import duration, format_duration, seconds
+from components.model import ConfigModel, Count, HttpUrl, Re2Regex, pattern
 from components.rules.catalogue import BY_NAME, CATALOGUE, PAIRS
 from components.rules.model import Alert
 
 DEFAULT_RUNBOOK_BASE_URL = "https://github.com/subculture-collective/internet-id-monitoring/blob/main/docs/runbook.md"
 DEFAULT_API_CONTAINERS = "(.+[-_])?api([-_][0-9]+)?"
 
+AlertName = Annotated[str, pattern("alert name", r"[A-Za-z][A-Za-z0-9]{0,99}", "an alert name such as ServiceDown")]
+Window = Annotated[str, duration("1s", "1d")]
+"""A window of ``rate()`` or of counting changes: a day at most (a range longer than that reads the whole TSDB)."""
+
 
 class AlertOverride(ConfigModel):
     """Per-alert override; unset fields keep the catalogue's default."""
 
     threshold: float | None = None
-    for_: Duration | None = Field(None, alias="for")
+    for_: Annotated[str, duration("0s", "1w")] | None = Field(None, alias="for")
 
 
 def _known(names: list[str] | set[str], key: str) -> None:
@@ -68,22 +72,23 @@ class RuleSettings(ConfigModel):
 
     runbook_base_url: HttpUrl = DEFAULT_RUNBOOK_BASE_URL
     """Every alert's ``runbook_url`` is ``<runbookBaseUrl>#<alert name lower-cased>``."""
-    rate_interval: Duration = "5m"
+    rate_interval: Window = "5m"
     """Window of every ``rate``/``increase``/``max_over_time`` (keep it at least 4 scrape intervals)."""
-    flap_window: Duration = "10m"
+    flap_window: Window = "10m"
     """Window in which the flapping alerts (``ServiceFlapping`` …) count state changes and restarts of a target
     (their thresholds: ``overrides.<Alert>.threshold``, changes above which they fire); many scrape intervals long."""
     for_scale: float = Field(1.0, gt=0, le=10)
     """Factor applied to every default ``for`` (rounded to whole seconds); explicit overrides are not scaled."""
     overrides: dict[str, AlertOverride] = Field(default_factory=dict)
     """Threshold and/or ``for`` per alert name."""
-    disabled: list[str] = Field(default_factory=list)
+    disabled: list[AlertName] = Field(default_factory=list)
     """Alert names left out of the rendered rules (Watchdog cannot be disabled)."""
-    api_containers: str = DEFAULT_API_CONTAINERS
-    """Regex (fully anchored, RE2) matching cAdvisor's ``name`` of the API containers."""
+    api_containers: Re2Regex = DEFAULT_API_CONTAINERS
+    """Regex (fully anchored, RE2) matching cAdvisor's ``name`` of the API containers; quoted into PromQL as is
+    (``\\d`` works)."""
     min_request_rate: float = Field(0.1, ge=0)
     """Requests/s (``/health`` excluded, over ``rateInterval``) below which the API error-ratio alerts stay silent."""
-    min_operations: int = Field(5, ge=0)
+    min_operations: Count = 5
     """IPFS uploads or blockchain transactions within ``rateInterval`` below which their failure ratios stay silent."""
 
     @field_validator("runbook_base_url")
@@ -91,24 +96,6 @@ class RuleSettings(ConfigModel):
     def _no_anchor(cls, value: str) -> str:
         if "#" in value:
             raise ValueError(f"{value!r} must be a URL without '#' (the anchor is appended)")
-        return value
-
-    @field_validator("api_containers")
-    @classmethod
-    def _regex(cls, value: str) -> str:
-        if '"' in value or "\\" in value or not value:
-            raise ValueError(f"{value!r}: use a non-empty regex without quotes or backslashes (e.g. [0-9])")
-        try:
-            re.compile(value)
-        except re.error as error:
-            raise ValueError(f"{value!r} is not a valid regex: {error}") from None
-        return value
-
-    @field_validator("rate_interval", "flap_window")
-    @classmethod
-    def _window(cls, value: str) -> str:
-        if seconds(value) < 1:
-            raise ValueError(f"{value!r} is shorter than 1s")
         return value
 
     @field_validator("disabled")
