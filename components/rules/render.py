@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from components import yamltext
+from components import promql, yamltext
 from components.rules.catalogue import AREAS
 from components.rules.model import Alert
 from components.rules.recording import RECORDINGS, Recording
@@ -50,7 +50,7 @@ def settings_values(settings: RuleSettings, alert: Alert | None = None, api_repl
     values = {
         "rate": settings.rate_interval,
         "flap_window": settings.flap_window,
-        "api_containers": settings.api_containers,
+        "api_containers": promql.escape(settings.api_containers),  # the templates quote it: "[[api_containers]]"
         "min_request_rate": f"{settings.min_request_rate:g}",
         "min_operations": str(settings.min_operations),
         "api_replicas": str(api_replicas),
