@@ -43,7 +43,7 @@ SLACK_POST_MESSAGE_URL = "https://slack.com/api/chat.postMessage"
 SlackChannelName = Annotated[str, pattern(
     "Slack channel", r"[a-z0-9][a-z0-9_-]{0,79}", "a Slack channel name (lower case, digits, - and _; no '#')")]
 GroupWait = Annotated[str, duration("0s", consumer="Alertmanager")]
-Interval = Annotated[str, duration("1s", consumer="Alertmanager")]
+Interval = Annotated[str, duration("1ms", consumer="Alertmanager")]
 """Alertmanager refuses a zero group_interval or repeat_interval; its longest is 292y (2^63 ns)."""
 
 
