@@ -18,7 +18,13 @@ from components.config_source import settings_from_stack_file
 from components.exit_codes import EXIT_INTERRUPTED, EXIT_USAGE
 from components.grafana.community import DEFAULT_CACHE_DIR, DEFAULT_TIMEOUT, GRAFANA_COM
 from components.operator.commands import add_commands as add_operator_commands
-from components.render import fetch_dashboards, redacted_secret_files, render_documents, write_documents
+from components.render import (
+    OutputError,
+    fetch_dashboards,
+    redacted_secret_files,
+    render_documents,
+    write_documents,
+)
 from components.settings import SettingsError
 
 
@@ -81,7 +87,7 @@ def _render(args: argparse.Namespace) -> int:
     documents = {**render_documents(settings), **redacted_secret_files(settings)}
     if args.out.exists() and not args.out.is_dir():
         raise UserError(f"--out {args.out}: exists and is not a directory; choose another path")
-    written = write_documents(documents, args.out)
+    written = write_documents(documents, args.out, warn=lambda line: print(f"warning: {line}", file=sys.stderr))
     print(f"rendered {len(written)} files for stack {args.stack} into {args.out}")
     return 0
 
@@ -92,7 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.run(args))
     except SettingsError as error:
         print(f"error: {error.message()}", file=sys.stderr)
-    except UserError as error:
+    except (UserError, OutputError) as error:
         print(f"error: {error}", file=sys.stderr)
     except OSError as error:
         where = f"{error.filename}: " if error.filename else ""
