@@ -15,15 +15,16 @@ import shlex
 TIMEOUT_SECONDS = 10
 """A request that has not finished by then failed (a process that accepts and never answers)."""
 
-SHELL_FUNCTIONS = f"""# http_request METHOD URL [BASIC]: the raw answer of an HTTP/1.0 request to http://HOST:PORT/PATH, sending
-# "Authorization: Basic BASIC" when given (a function argument: no process ever has it in its command line).
+SHELL_FUNCTIONS = f"""# http_request METHOD URL [BASIC]: the raw answer of an HTTP/1.0 request to http://HOST:PORT/PATH,
+# sending "Authorization: Basic BASIC" when given (a function's argument: in no process's command line).
 http_request() {{
     rest=${{2#http://}}
     address=${{rest%%/*}}
     path=${{rest#"$address"}}
     path=/${{path#/}}
     {{
-        printf '%s %s HTTP/1.0\\r\\nHost: %s\\r\\nConnection: close\\r\\nContent-Length: 0\\r\\n' "$1" "$path" "$address"
+        printf '%s %s HTTP/1.0\\r\\nHost: %s\\r\\n' "$1" "$path" "$address"
+        printf 'Connection: close\\r\\nContent-Length: 0\\r\\n'
         if [ -n "${{3:-}}" ]; then printf 'Authorization: Basic %s\\r\\n' "$3"; fi
         printf '\\r\\n'
     }} | timeout {TIMEOUT_SECONDS} nc "${{address%:*}}" "${{address##*:}}"

@@ -29,10 +29,10 @@ class SlowServer(BaseHTTPRequestHandler):
 
     protocol_version = "HTTP/1.0"
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+    def do_GET(self) -> None:
         self._answer()
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self._answer()
 
     def _answer(self) -> None:
@@ -45,7 +45,7 @@ class SlowServer(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the base class's name)
+    def log_message(self, format: str, *args: Any) -> None:
         return
 
 
@@ -93,7 +93,8 @@ def test_grafanas_reload_job_posts_with_the_admin_password_in_no_command_line(se
     script = tmp_path / "reload.sh"
     script.write_text(reload_script("grafana", spec.live_config, 3000))
     applets = busybox_path(tmp_path / "busybox")
-    env = {"PATH": f"{applets}:/usr/bin:/bin", "LIVE_DIR": str(tmp_path / "live"), "STAGED_DIR": str(tmp_path / "staged"),
+    env = {"PATH": f"{applets}:/usr/bin:/bin", "LIVE_DIR": str(tmp_path / "live"),
+           "STAGED_DIR": str(tmp_path / "staged"),
            "HEALTH_URL": f"http://127.0.0.1:{server.server_address[1]}/api/health",
            "PASSWORD_FILE": str(tmp_path / "password"), "ADMIN_USER": "admin"}
     (tmp_path / "live").mkdir()
