@@ -100,9 +100,12 @@ def custom_dashboard(settings: StackSettings) -> DashboardSpec:
     return custom_spec(settings.grafana, settings.rules, settings.slos, settings.slo_alerting)
 
 
-def cached_dashboards(settings: StackSettings, cache_dir: Path = DEFAULT_CACHE_DIR) -> list[DashboardSpec]:
-    """The custom dashboard and the community ones already cached, never touching the network."""
-    return [custom_dashboard(settings), *cached_community_specs(settings.grafana, cache_dir)]
+def cached_dashboards(settings: StackSettings, cache_dir: Path = DEFAULT_CACHE_DIR,
+                      warn: Callable[[str], None] | None = None) -> list[DashboardSpec]:
+    """The custom dashboard and the community ones a deploy would upload that are already cached, never touching
+    the network (``warn``: one line naming those left out)."""
+    return [custom_dashboard(settings), *cached_community_specs(settings.grafana, settings.context, cache_dir,
+                                                                warn)]
 
 
 def deploy_dashboards(settings: StackSettings, *, cache_dir: Path, base_url: str, warn: Callable[[str], None],

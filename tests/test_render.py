@@ -108,8 +108,9 @@ def test_a_link_where_a_directory_goes_stops_the_render_and_nothing_is_written_t
     (out / "alertmanager").symlink_to(outside)
     code, err = render_cli(out, capsys)
     assert code == EXIT_USAGE
-    assert err == (f"error: {out / 'alertmanager'} is a symbolic link; render writes only real files inside --out: "
-                   "remove it\n")
+    assert err.splitlines()[-1] == (f"error: {out / 'alertmanager'} is a symbolic link; render writes only real "
+                                    "files inside --out: remove it")
+    assert "Traceback" not in err
     assert sorted(p.name for p in outside.iterdir()) == ["victim"]
 
 
