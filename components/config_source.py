@@ -35,7 +35,10 @@ def known_stacks(project_dir: Path | None = None) -> list[str]:
     return sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in directory.glob("Pulumi.*.yaml") if p.is_file())
 
 
-class _StrictLoader(yaml.SafeLoader):
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when built
+
+
+class _StrictLoader(_SafeLoader):
     """PyYAML's safe loader, refusing a key written twice in one mapping as the Pulumi CLI's loader (Go's yaml.v3)
     does; PyYAML would keep the last value silently."""
 

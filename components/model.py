@@ -352,7 +352,7 @@ def docker_endpoint_problem(endpoint: str, *, tls: bool) -> str | None:
     if match := re.fullmatch(r"ssh://(?:[A-Za-z0-9_.-]+@)?(?P<address>[^@/]+)", endpoint, re.ASCII):
         address = match["address"]
         try:
-            split_host_port(address) if re.search(r":[0-9]+$", address) else check_host(address)
+            split_host_port(address) if address.rsplit(":", 1)[-1].isdigit() else check_host(address)
         except ValueError:
             return f"{endpoint!r}: not ssh://[user@]host[:port]"
         return None

@@ -68,7 +68,7 @@ def _walk(annotation: Any, metadata: list[Any], path: tuple[str, ...], dict_keys
         return _walk(get_args(annotation)[0], [], (*path, ELEMENT), dict_keys)
     if origin is dict:
         key_type, value_type = get_args(annotation)
-        assert key_type is str, f"{'.'.join(path)}: dict keys must be str"
+        assert key_type is str or get_origin(key_type) is Annotated, f"{'.'.join(path)}: dict keys must be str"
         return _walk(value_type, [], (*path, dict_keys.get(path, "key")), dict_keys)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return leaves(annotation, path, dict_keys)
