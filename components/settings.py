@@ -151,6 +151,23 @@ class StackSettings(ConfigModel):
         return self
 
     @model_validator(mode="after")
+    def _credentials_over_tls_beyond_loopback(self) -> StackSettings:
+        """Published beyond loopback, the UIs are reached over the network with the web credential and Grafana's
+        password: through https URLs (a TLS proxy), never the plain http of the published ports."""
+        bind = self.docker.bind_address
+        if bind.is_loopback:
+            return self
+        missing = [key for key, url in (("prometheus.externalUrl", self.prometheus.external_url),
+                                        ("notifications.externalUrl", self.notifications.external_url),
+                                        ("grafana.rootUrl", self.grafana.root_url)) if url is None]
+        if missing:
+            raise ValueError(
+                f"{missing[0]}: required because docker.bindAddress {bind} publishes the UIs beyond loopback, where "
+                f"their plain http would carry the credentials in clear; set {', '.join(missing)} to the https URLs "
+                "of a TLS proxy in front of them")
+        return self
+
+    @model_validator(mode="after")
     def _slack_channels_differ(self) -> StackSettings:
         """``incident.slack`` creates one channel per role: two roles cannot share a name then."""
         if not self.incident.slack.enabled:

@@ -201,5 +201,25 @@ def test_grafana_published_beyond_loopback_over_http_with_secure_cookies_is_refu
         "Secure, which browsers send over https only (or to loopback), so login would fail; set grafana.rootUrl to "
         "the https URL of a proxy in front of it, or grafana.secureCookies: false"]
     settings_from_mapping("prod", {"internet-id-monitoring:docker": {"bindAddress": "10.0.0.5"},
-                                   "internet-id-monitoring:grafana": {"rootUrl": "https://grafana.example.org/"}},
-                          require_secrets=False)
+                                   "internet-id-monitoring:grafana": {"rootUrl": "https://grafana.example.org/"},
+                                   **HTTPS_UIS}, require_secrets=False)
+
+
+HTTPS_UIS = {"internet-id-monitoring:prometheus": {"externalUrl": "https://prometheus.example.org"},
+             "internet-id-monitoring:notifications": {"externalUrl": "https://alertmanager.example.org",
+                                                      "heartbeatUrl": "https://hc-ping.example.org/x"}}
+"""The https URLs of a TLS proxy: what publishing the UIs beyond loopback requires."""
+
+
+def test_uis_published_beyond_loopback_need_https_urls() -> None:
+    """Issue 25, 7g: the default URLs would be http://10.0.0.5:…, where verify and test-alert would send the web
+    credential and people Grafana's password in clear."""
+    with pytest.raises(SettingsError) as caught:
+        settings_from_mapping("dev", {"internet-id-monitoring:docker": {"bindAddress": "10.0.0.5"},
+                                      "internet-id-monitoring:grafana": {"secureCookies": False}},
+                              require_secrets=False)
+    assert caught.value.problems == [
+        "internet-id-monitoring:prometheus.externalUrl: required because docker.bindAddress 10.0.0.5 publishes the "
+        "UIs beyond loopback, where their plain http would carry the credentials in clear; set "
+        "prometheus.externalUrl, notifications.externalUrl, grafana.rootUrl to the https URLs of a TLS proxy in "
+        "front of them"]

@@ -107,8 +107,11 @@ def test_provisioned_datasources_read_the_password_from_the_container() -> None:
         assert source["secureJsonData"] == {"basicAuthPassword": "$__file{/run/secrets/monitoring-web-password}"}
 
 
-PLAIN_HTTP_GRAFANA = {"grafana": {"secureCookies": False}}
-"""As dev sets it: Grafana's login over plain http beyond loopback needs a cookie without ``Secure``."""
+PLAIN_HTTP_GRAFANA = {"grafana": {"secureCookies": False, "rootUrl": "https://grafana.example.org"},
+                      "prometheus": {"externalUrl": "https://prometheus.example.org"},
+                      "notifications": {"externalUrl": "https://alertmanager.example.org"}}
+"""Published beyond loopback: the https URLs of a proxy in front (the credentials never cross in clear).  The name
+is historic: Grafana's cookie is not Secure here."""
 
 
 def test_a_published_bind_address_needs_auth() -> None:
