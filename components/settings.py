@@ -241,8 +241,9 @@ def load_settings(
     (``config_keys.plan_keys``).  ``require_secrets=False`` (the render command) accepts required secrets that are
     not set yet: rendered files only name them.
     """
-    problems = [*key_problems]
-    problems += [secret_plain_problem(_full_key(key)) for key in secrets if key not in CONFIG_SECRETS]
+    if key_problems:  # a key not read leaves its settings at their defaults: checking them would only mislead
+        raise SettingsError(stack, list(key_problems))
+    problems = [secret_plain_problem(_full_key(key)) for key in secrets if key not in CONFIG_SECRETS]
     problems += [plain_secret_problem(_full_key(key)) for key in values if key in CONFIG_SECRETS]
     data = {k: v for k, v in values.items() if k not in CONFIG_SECRETS}
     for key, pattern in STACK_DEFAULTS.items():

@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from components.config_source import settings_from_mapping
 from components.context import PROJECT
 from components.durations import DurationKind, nanoseconds
 from tests.hostile.schema import Leaf, leaves
@@ -224,6 +225,13 @@ def generated_cases() -> dict[str, list[Case]]:
         for family, values in family_values(leaf, valid).items():
             by_family.setdefault(family, []).extend(Case(leaf, label, value) for label, value in values.items())
     return by_family
+
+
+def secrets_of(config: dict[str, Any]) -> dict[str, str]:
+    """A value for each secret ``config`` requires (the Grafana admin password long enough), by full key."""
+    settings = settings_from_mapping(STACK, config, require_secrets=False)
+    return {key if ":" in key else f"{PROJECT}:{key}": f"hostile-test-secret-{index}-0123456789"
+            for index, key in enumerate(settings.required_secrets())}
 
 
 def stack_file_text(config: dict[str, Any]) -> str:

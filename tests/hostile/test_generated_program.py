@@ -4,7 +4,6 @@ same one line naming the key as the render command."""
 from __future__ import annotations
 
 import hashlib
-from typing import Any
 
 import pulumi
 import pytest
@@ -13,17 +12,10 @@ from components import program
 from components.config_source import settings_from_mapping
 from components.context import PROJECT
 from components.grafana.community import cache_path
-from tests.hostile.cases import STACK, Case, config_for, generated_cases, maximal, with_value
+from tests.hostile.cases import STACK, Case, config_for, generated_cases, maximal, secrets_of, with_value
 from tests.pulumi_harness import declared_types, run_program
 
 CASES = [case for cases in generated_cases().values() for case in cases]
-
-
-def secrets_of(config: dict[str, Any]) -> dict[str, str]:
-    """A value for each secret the maximal stack requires (the admin password long enough)."""
-    settings = settings_from_mapping(STACK, config, require_secrets=False)
-    return {key if ":" in key else f"{PROJECT}:{key}": f"hostile-test-secret-{index}-0123456789"
-            for index, key in enumerate(settings.required_secrets())}
 
 
 SECRETS = secrets_of(maximal())
