@@ -93,10 +93,9 @@ def duration(minimum: str = "0s", maximum: str = "292y", *, consumer: str = "Pro
 
 
 Duration = Annotated[str, duration()]
-"""Any duration Prometheus parses."""
+"""Any duration Prometheus parses (a new setting states its consumer's range instead: ``duration(min, max)``)."""
 PositiveDuration = Annotated[str, duration("1ms")]
 """A duration that must be longer than zero (intervals and timeouts)."""
-AmDuration = Annotated[str, duration(consumer="Alertmanager")]
 
 
 def go_duration(duration: str) -> str:
