@@ -197,6 +197,8 @@ class PrometheusSettings(ConfigModel):
     def _retention_size(cls, value: str | None) -> str | None:
         if value is not None and size_bytes(value) < 100 * 2**20:
             raise ValueError(f"{value!r} is less than 100MB: Prometheus would delete its newest blocks")
+        if value is not None and size_bytes(value) >= 2**63:
+            raise ValueError(f"{value!r} is more than Prometheus can count (2^63 bytes, 8192PB)")
         return value
 
     @model_validator(mode="after")

@@ -95,6 +95,8 @@ NAMED: list[tuple[str, str, Any, str]] = [
     ("4n", "rules.overrides.HighErrorRate.threshold", math.nan, "Input should be a finite number"),
     ("4o", "prometheus.scrapeLimits.sampleLimit", 10**30, "Input should be less than or equal to 2147483647"),
     ("4p", "rules.minRequestRate", math.inf, "Input should be a finite number"),
+    ("4q", "prometheus.retentionSize", "8192PB", "is more than Prometheus can count"),
+    ("4r", "prometheus.retentionSize", "50MB", "is less than 100MB"),
     # 7: every URL a credential is sent to is https (http on loopback only)
     ("7a", "grafana.rootUrl", "http://grafana.example.com", "carries a credential and must be https"),
     ("7b", "incident.sentry.baseUrl", "http://sentry.example.com/api/", "carries a credential and must be https"),
