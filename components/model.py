@@ -370,8 +370,10 @@ def docker_endpoint_problem(endpoint: str, *, tls: bool) -> str | None:
 
 
 def _check_docker_host(value: str) -> None:
-    if "@" in value and not value.startswith("ssh://"):
-        raise HiddenValueError("holds '@' outside an ssh:// address; a Docker address carries no password")
+    user = value.partition("://")[2].partition("@")[0] if "@" in value else ""
+    if "@" in value and (not value.startswith("ssh://") or ":" in user):
+        raise HiddenValueError("holds a password before '@'; a Docker address carries none (ssh:// takes a user "
+                               "and its key)")
     problem = docker_endpoint_problem(value, tls=True)  # the TLS material is a check of the composed settings
     if problem:
         raise ValueError(problem)

@@ -39,6 +39,7 @@ def assert_refused(case: Case, project: Path, capsys: pytest.CaptureFixture[str]
     assert len(lines) == 1, f"{case.id}: {captured.err}"
     assert lines[0].startswith(f"error: stack '{STACK}': {PROJECT}:{case.leaf.key}: "), f"{case.id}: {lines[0]}"
     assert "Traceback" not in captured.err
+    assert ":pw@" not in str(case.value) or "pw@" not in captured.err, f"{case.id}: the password is shown"
     assert not out.exists(), f"{case.id}: something was rendered"
 
 

@@ -43,4 +43,5 @@ def test_the_program_refuses_every_generated_case_before_any_resource(
     message = str(caught.value)
     assert "\n" not in message, message
     assert message.startswith(f"stack '{STACK}': {PROJECT}:{case.leaf.key}: "), message
+    assert ":pw@" not in str(case.value) or "pw@" not in message, "the password is shown"
     assert registered == []
