@@ -15,6 +15,7 @@ import pulumi.runtime
 import pulumi_docker as docker
 import pulumi_random as random
 
+from components.config_keys import plan_keys
 from components.config_source import decode_engine_value
 from components.containers.component import MonitoringContainers, MonitoringContainersArgs
 from components.containers.settings import DockerSettings
@@ -23,9 +24,9 @@ from components.grafana.community import DEFAULT_CACHE_DIR, GRAFANA_COM
 from components.grafana.component import GrafanaResources, GrafanaResourcesArgs
 from components.grafana.settings import checked_admin_password
 from components.incident.response import IncidentResponse, IncidentResponseArgs
+from components.model import docker_endpoint_problem
 from components.render import container_specs, deploy_dashboards, render_documents, stack_datasources, stack_urls
 from components.secret_keys import (
-    CONFIG_SECRETS,
     GRAFANA_ADMIN_PASSWORD,
     WEB_AUTH_AUTHORIZATION,
     WEB_AUTH_CONFIG,
@@ -38,24 +39,26 @@ from components.webauth.settings import WebAuthSettings
 
 
 def settings_from_pulumi() -> StackSettings:
-    """Settings of the running stack, read through the Pulumi engine; secrets stay Outputs."""
+    """Settings of the running stack, read through the Pulumi engine; secrets stay Outputs.
+
+    Only the keys the key policy accepts are read: a refused one (a misspelt namespace, an ordinary setting set
+    as a secret) is reported and its value never fetched, so never decrypted into plain inputs.
+    """
     stack = pulumi.get_stack()
     present = set(pulumi.runtime.config.CONFIG.get()) | set(pulumi.runtime.get_config_env())
     env_secret_keys = set(pulumi.runtime.get_config_secret_keys_env())
+    plan = plan_keys({key: pulumi.runtime.is_config_secret(key) or key in env_secret_keys for key in present})
     values: dict[str, Any] = {}
     secrets: dict[str, Secret] = {}
-    for full_key in sorted(present):
+    for full_key in plan.plain:
+        namespace, _, key = full_key.partition(":")
+        values[key] = decode_engine_value(pulumi.Config(namespace).get(key))
+    for full_key in plan.secret:
         namespace, _, key = full_key.partition(":")
         short = key if namespace == PROJECT else full_key
         config = pulumi.Config(namespace)
-        is_secret = pulumi.runtime.is_config_secret(full_key) or full_key in env_secret_keys
-        if short in CONFIG_SECRETS and is_secret:
-            secrets[short] = Secret(short, config.require_secret(key), known=config.get(key))
-        elif short in CONFIG_SECRETS:
-            values[short] = "<plain text>"  # reported by load_settings as "is a secret"
-        elif namespace == PROJECT:
-            values[key] = decode_engine_value(config.get(key))
-    return load_settings(stack, values, secrets)
+        secrets[short] = Secret(short, config.require_secret(key), known=config.get(key))
+    return load_settings(stack, values, secrets, key_problems=plan.problems)
 
 
 DASHBOARD_CACHE = DEFAULT_CACHE_DIR
@@ -76,6 +79,16 @@ def docker_host_is_local(docker_settings: DockerSettings) -> bool:
     """Whether the Docker daemon is on this machine (its host paths can be checked here)."""
     host = docker_settings.host or os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
     return host.startswith("unix://")
+
+
+def docker_environment_problems(docker_settings: DockerSettings, environ: Mapping[str, str]) -> list[str]:
+    """The Docker daemon ``DOCKER_HOST`` names when ``docker.host`` is unset, checked like ``docker.host``: the
+    provider honours ``DOCKER_CERT_PATH`` for TLS, and nothing else makes a ``tcp://`` connection safe."""
+    endpoint = environ.get("DOCKER_HOST")
+    if docker_settings.host is not None or not endpoint:
+        return []
+    problem = docker_endpoint_problem(endpoint, tls=bool(environ.get("DOCKER_CERT_PATH")))
+    return [f"DOCKER_HOST (environment): {problem}; or set {PROJECT}:docker.host"] if problem else []
 
 
 def config_secrets(secrets: Mapping[str, Secret]) -> dict[str, pulumi.Input[str]]:
@@ -113,6 +126,9 @@ def web_auth_secrets(web_auth: WebAuthSettings, secrets: dict[str, pulumi.Input[
 def build(settings: StackSettings) -> dict[str, Any]:
     """Declare every resource of the stack described by ``settings``; return the stack outputs."""
     outputs: dict[str, Any] = {}
+    unsafe_docker = docker_environment_problems(settings.docker, os.environ)
+    if unsafe_docker:
+        raise SettingsError(settings.stack, unsafe_docker)
     if docker_host_is_local(settings.docker):
         mountinfo = Path("/proc/self/mountinfo")
         text = mountinfo.read_text() if mountinfo.exists() else ""
@@ -142,7 +158,7 @@ def build(settings: StackSettings) -> dict[str, Any]:
     incident = IncidentResponse("incident", incident_response_args(settings))
     secrets.update(incident.routing_keys)
 
-    provider = docker.Provider("docker", host=settings.docker.host)
+    provider = docker.Provider("docker", host=settings.docker.host, cert_path=settings.docker.tls_cert_path)
     documents = render_documents(settings, dashboards)
     monitoring = MonitoringContainers(
         "monitoring",

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 
 CONFIG_DIR = "/etc/alertmanager"
 """Where Alertmanager reads alertmanager.yml and its templates (its config volume)."""
+VOLUMES = {"alertmanager-data": "/alertmanager"}
+"""Its data volume: the notification log and silences, kept across replacements."""
 
 LIVE = LiveConfig(
     directory=CONFIG_DIR,
@@ -56,7 +58,7 @@ def runtime(notifications: NotificationSettings, context: StackContext, *, exter
                for name, secret in credential_files(notifications).items()},
             **auth.secret_uploads,
         },
-        volumes={"alertmanager-data": "/alertmanager"},
+        volumes=dict(VOLUMES),
     )
 
 

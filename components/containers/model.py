@@ -9,10 +9,11 @@ maps to a ``docker.Container``.
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
+
+from components.containers.http_sh import healthcheck_command
 
 SECRETS_DIR = "/run/secrets"
 """Where credential files go in the containers that read them from a file."""
@@ -36,13 +37,14 @@ class Healthcheck:
     """Where the process listens, seen from inside its container."""
 
     def test(self, port: int, authorization_file: str = "") -> list[str]:
-        """The probe; with ``authorization_file`` it sends the credentials read from that file by the shell, so
-        the command Docker stores (``docker inspect``) names only the file."""
+        """The probe; with ``authorization_file`` it sends the credentials read from that file by the shell through
+        ``nc`` (``http_sh``), so neither the command Docker stores (``docker inspect``) nor any process's command
+        line holds them."""
         url = f"http://{self.host}:{port}{self.path}"
         if not authorization_file:
             return ["CMD", "wget", "-q", "--spider", url]
-        header = f'"Authorization: Basic $(cat {shlex.quote(authorization_file)})"'
-        return ["CMD-SHELL", f"wget -q --spider --header {header} {shlex.quote(url)}"]
+        seconds = max(1, int(self.timeout.removesuffix("s")) - 1)  # within Docker's own (records write "5s")
+        return ["CMD-SHELL", healthcheck_command(self.host, port, self.path, authorization_file, seconds)]
 
 
 @dataclass(frozen=True)

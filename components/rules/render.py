@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from components import yamltext
+from components import promql, yamltext
 from components.rules.alerts.api import API_ANSWERS_REQUESTS, REQUIRED_API_SERIES, missing_family
 from components.rules.catalogue import AREAS
 from components.rules.model import Alert
@@ -69,7 +69,7 @@ def api_series_missing(slos: Sequence[Slo]) -> str:
 def service_from_name(expr: str, services: Mapping[str, str]) -> str:
     """``expr`` (which keeps cAdvisor's ``name``) with a ``service`` label set from the container's name."""
     for service, regex in services.items():
-        expr = f'label_replace(\n{expr},\n"service", "{service}", "name", "{regex}")'
+        expr = f'label_replace(\n{expr},\n"service", {promql.quote(service)}, "name", {promql.quote(regex)})'
     return expr
 
 
@@ -85,8 +85,8 @@ def settings_values(settings: RuleSettings, alert: Alert | None = None, api_repl
         "rate": settings.rate_interval,
         "flap_window": settings.flap_window,
         "restart_window": settings.restart_window,
-        "api_containers": settings.api_containers,
-        "app_containers": "|".join(settings.container_services().values()),
+        "api_containers": promql.escape(settings.api_containers),  # the templates quote it: "[[api_containers]]"
+        "app_containers": promql.escape("|".join(settings.container_services().values())),
         "api_series_missing": api_series_missing(slos),
         "min_request_rate": f"{settings.min_request_rate:g}",
         "min_operations": str(settings.min_operations),

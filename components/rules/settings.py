@@ -19,12 +19,12 @@ editing rules; an explicit ``overrides.<Alert>.for`` is used as given and is not
 
 from __future__ import annotations
 
-import re
+from typing import Annotated
 
 from pydantic import Field, field_validator, model_validator
 
-from components.durations import Duration, format_duration, seconds
-from components.model import ConfigModel, HttpUrl
+from components.durations import duration, format_duration, seconds
+from components.model import ConfigModel, Count, HttpUrl, Re2Regex, pattern
 from components.rules.catalogue import BY_NAME, CATALOGUE, PAIRS
 from components.rules.model import Alert
 
@@ -37,28 +37,24 @@ DEFAULT_APP_CONTAINERS = {
 }
 """The app's compose services by the ``service`` their container alerts carry (``internet-id-db-1`` -> database)."""
 
+AlertName = Annotated[str, pattern("alert name", r"[A-Za-z][A-Za-z0-9]{0,99}", "an alert name such as ServiceDown")]
+Window = Annotated[str, duration("1s", "1d")]
+"""A window of ``rate()`` or of counting changes: a day at most (a range longer than that reads the whole TSDB)."""
+ServiceLabel = Annotated[str, pattern("service", r"[a-z][a-z0-9_]{0,62}", "a lower-case service name such as database")]
+"""Value of the ``service`` label an app container's alerts carry (routes match it)."""
+
 
 class AlertOverride(ConfigModel):
     """Per-alert override; unset fields keep the catalogue's default."""
 
     threshold: float | None = None
-    for_: Duration | None = Field(None, alias="for")
+    for_: Annotated[str, duration("0s", "1w")] | None = Field(None, alias="for")
 
 
 def _known(names: list[str] | set[str], key: str) -> None:
     unknown = sorted(set(names) - set(BY_NAME))
     if unknown:
         raise ValueError(f"unknown alert(s) {unknown} in {key}; known alerts: {sorted(BY_NAME)}")
-
-
-def _check_regex(value: str) -> str:
-    if '"' in value or "\\" in value or not value:
-        raise ValueError(f"{value!r}: use a non-empty regex without quotes or backslashes (e.g. [0-9])")
-    try:
-        re.compile(value)
-    except re.error as error:
-        raise ValueError(f"{value!r} is not a valid regex: {error}") from None
-    return value
 
 
 def _check_threshold(alert: Alert, value: float) -> str | None:
@@ -87,29 +83,30 @@ class RuleSettings(ConfigModel):
 
     runbook_base_url: HttpUrl = DEFAULT_RUNBOOK_BASE_URL
     """Every alert's ``runbook_url`` is ``<runbookBaseUrl>#<alert name lower-cased>``."""
-    rate_interval: Duration = "5m"
+    rate_interval: Window = "5m"
     """Window of every ``rate``/``increase``/``max_over_time`` (keep it at least 4 scrape intervals)."""
-    flap_window: Duration = "10m"
+    flap_window: Window = "10m"
     """Window in which the flapping alerts (``ServiceFlapping`` …) count state changes and restarts of a target
     (their thresholds: ``overrides.<Alert>.threshold``, changes above which they fire); many scrape intervals long."""
-    restart_window: Duration = "1h"
+    restart_window: Window = "1h"
     """Window in which ``ContainerRestarting`` counts a container's restarts in place and ``HostOomKills`` the
     kernel's OOM kills; many scrape intervals long (a restart shows between two scrapes)."""
     for_scale: float = Field(1.0, gt=0, le=10)
     """Factor applied to every default ``for`` (rounded to whole seconds); explicit overrides are not scaled."""
     overrides: dict[str, AlertOverride] = Field(default_factory=dict)
     """Threshold and/or ``for`` per alert name."""
-    disabled: list[str] = Field(default_factory=list)
+    disabled: list[AlertName] = Field(default_factory=list)
     """Alert names left out of the rendered rules (Watchdog cannot be disabled)."""
-    api_containers: str = DEFAULT_API_CONTAINERS
-    """Regex (fully anchored, RE2) matching cAdvisor's ``name`` of the API containers."""
-    app_containers: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_APP_CONTAINERS))
+    api_containers: Re2Regex = DEFAULT_API_CONTAINERS
+    """Regex (fully anchored, RE2) matching cAdvisor's ``name`` of the API containers; quoted into PromQL as is
+    (``\\d`` works)."""
+    app_containers: dict[ServiceLabel, Re2Regex] = Field(default_factory=lambda: dict(DEFAULT_APP_CONTAINERS))
     """The app's other containers: ``service`` label -> regex (fully anchored, RE2) of cAdvisor's ``name``.
     ``ContainerRestarting`` watches these and the API containers, and routes by the ``service`` (``database``
     pages the database rotation)."""
     min_request_rate: float = Field(0.1, ge=0)
     """Requests/s (``/health`` excluded, over ``rateInterval``) below which the API error-ratio alerts stay silent."""
-    min_operations: int = Field(5, ge=0)
+    min_operations: Count = 5
     """IPFS uploads or blockchain transactions within ``rateInterval`` below which their failure ratios stay silent."""
 
     @field_validator("runbook_base_url")
@@ -119,30 +116,11 @@ class RuleSettings(ConfigModel):
             raise ValueError(f"{value!r} must be a URL without '#' (the anchor is appended)")
         return value
 
-    @field_validator("api_containers")
-    @classmethod
-    def _regex(cls, value: str) -> str:
-        return _check_regex(value)
-
     @field_validator("app_containers")
     @classmethod
     def _services(cls, value: dict[str, str]) -> dict[str, str]:
-        for service, regex in value.items():
-            if service == "api":
-                raise ValueError("'api' is set by apiContainers, not here")
-            if not re.fullmatch(r"[a-z][a-z0-9_]*", service):
-                raise ValueError(f"{service!r} is no service name (lower-case letters, digits, '_')")
-            try:
-                _check_regex(regex)
-            except ValueError as error:
-                raise ValueError(f"{service}: {error}") from None
-        return value
-
-    @field_validator("rate_interval", "flap_window", "restart_window")
-    @classmethod
-    def _window(cls, value: str) -> str:
-        if seconds(value) < 1:
-            raise ValueError(f"{value!r} is shorter than 1s")
+        if "api" in value:
+            raise ValueError("'api' is set by apiContainers, not here")
         return value
 
     @field_validator("disabled")

@@ -227,7 +227,7 @@ def test_webhook_receivers_read_the_webhook_of_their_channel(name: str, files: d
 
 
 def test_secrets_dir_is_a_setting() -> None:
-    text = yaml.safe_dump(alertmanager_document(notifications_of("prod", {"secretsDir": "/run/test/secrets/"})))
+    text = yaml.safe_dump(alertmanager_document(notifications_of("prod", {"secretsDir": "/run/test/secrets"})))
     assert "/run/test/secrets/slack-bot-token" in text
     assert "/etc/alertmanager" not in text
 
@@ -337,7 +337,7 @@ def test_missing_slack_secrets_are_named_when_secrets_are_required() -> None:
         ({"heartbeatUrl": None}, "notifications.heartbeatUrl: required because PagerDuty and Slack notify people"),
         ({"slack": {"username": "{{ .CommonLabels }}"}}, "which Prometheus and Alertmanager would expand"),
         ({"pagerduty": {"client": "x }} y"}}, "which Prometheus and Alertmanager would expand"),
-        ({"email": {"to": "{{ .ExternalURL }}@example.com"}}, "which Prometheus and Alertmanager would expand"),
+        ({"email": {"to": "{{ .ExternalURL }}@example.com"}}, "is not an e-mail address such as ops@example.com"),
         ({"heartbeatOptOut": "watched centrally"}, "heartbeatUrl and heartbeatOptOut are both set"),
         ({"heartbeatUrl": None, "heartbeatOptOut": " "}, "heartbeatOptOut: give the reason"),
     ],

@@ -160,7 +160,7 @@ def test_grafana_is_locked_down(dev: dict[str, ContainerSpec]) -> None:
     ("dev", {}, "false"),  # http://127.0.0.1:3030 on a developer's machine
     ("dev", {"rootUrl": "https://grafana.internet-id.example"}, "true"),
     ("staging", {}, "true"),  # browsers send Secure cookies to http://127.0.0.1 (ssh -L) too
-    ("prod", {"rootUrl": "http://grafana.internal:3030"}, "true"),
+    ("prod", {"rootUrl": "http://127.0.0.1:3030"}, "true"),  # plain http only on loopback (a credential URL)
 ])
 def test_grafanas_session_cookie_is_secure_strict_and_snapshots_stay_inside(
     stack: str, grafana: dict[str, str], secure: str,
@@ -231,8 +231,8 @@ def test_cadvisor_host_access_follows_its_settings() -> None:
     ("config", "expected"),
     [
         ({f"{NS}:docker": {"dataRoot": "docker"}}, f"{NS}:docker.dataRoot: 'docker' is not an absolute path"),
-        ({f"{NS}:cadvisor": {"devices": ["kmsg"]}}, f"{NS}:cadvisor.devices: ['kmsg'] are not device paths"),
-        ({f"{NS}:cadvisor": {"capabilities": ["CAP_SYS_ADMIN"]}}, "name capabilities as Docker does"),
+        ({f"{NS}:cadvisor": {"devices": ["kmsg"]}}, f"{NS}:cadvisor.devices.0: 'kmsg' is not an absolute path"),
+        ({f"{NS}:cadvisor": {"capabilities": ["CAP_SYS_ADMIN"]}}, "is not a capability named as Docker does"),
     ],
 )
 def test_bad_host_access_settings_name_the_key(config: dict[str, object], expected: str) -> None:

@@ -315,15 +315,17 @@ BAD_SETTINGS: list[tuple[dict[str, Any], str]] = [
      "ServiceFlapping.threshold: 1 must be a whole number of state changes, 2 or more"),
     ({"overrides": {"TargetFlapping": {"threshold": 4.5}}}, "TargetFlapping.threshold: 4.5 must be a whole number"),
     ({"flapWindow": "ten minutes"}, "rules.flapWindow: 'ten minutes' is not a duration"),
-    ({"restartWindow": "0s"}, "rules.restartWindow: '0s' is shorter than 1s"),
+    ({"restartWindow": "0s"}, "rules.restartWindow: '0s' is shorter than Prometheus accepts here (at least 1s)"),
     ({"restartWindow": "45s"}, "rules.restartWindow: 45s holds 3 scrapes of 15s, too few to see the 3 restarts "
                                "ContainerRestarting needs: make it at least 1m"),
     ({"overrides": {"ContainerRestarting": {"threshold": 0}}},
      "ContainerRestarting.threshold: 0 must be a whole number, 1 or more"),
     ({"overrides": {"ContainerRestarting": {"threshold": 2.5}}}, "ContainerRestarting.threshold: 2.5 must be a whole"),
     ({"appContainers": {"api": "api"}}, "rules.appContainers: 'api' is set by apiContainers"),
-    ({"appContainers": {"Queue Worker": "worker"}}, "'Queue Worker' is no service name"),
-    ({"appContainers": {"worker": "work(er"}}, "rules.appContainers.worker: 'work(er' is not a valid regex"),
+    ({"appContainers": {"Queue Worker": "worker"}},
+     "rules.appContainers.Queue Worker: 'Queue Worker' is not a lower-case service name"),
+    ({"appContainers": {"worker": "work(er"}}, ("rules.appContainers.worker: 'work(er' is not a regex "
+                                                  "Prometheus accepts (RE2: missing )")),
     ({"overrides": {"HostFilesystemFillingUpFast": {"threshold": 0.5}}},
      "HostFilesystemFillingUp (warning) threshold 0.4 must be less severe than HostFilesystemFillingUpFast"),
 ]
