@@ -15,3 +15,10 @@ IMAGES: dict[str, str] = {
     "cadvisor": "gcr.io/cadvisor/cadvisor:v0.47.2",
     "blackbox-exporter": "prom/blackbox-exporter:v0.24.0",
 }
+
+CURRENT_IMAGES: dict[str, str] = IMAGES | {
+    "prometheus": "prom/prometheus:v3.16.0",
+    "alertmanager": "prom/alertmanager:v0.35.0",
+}
+"""Newer releases the test suite also runs the stack's rules and configuration against (README, "What runs in
+the tests"): a stack selects them with ``images.prometheus`` and ``images.alertmanager``."""
