@@ -85,7 +85,7 @@ REAL_DAEMONS = ("prometheus", "alertmanager", "postgres-exporter", "node-exporte
 
 def test_each_healthcheck_passes_on_the_real_daemon(live: LiveStack, tmp_path: Path) -> None:
     """Docker's healthcheck command, run as Docker runs it (busybox ``wget``, ``sh -c`` for the ones that send the
-    credentials from their file) against Debian's daemons (their versions, not the pinned images')."""
+    credentials from their file) against the daemons built from their Go modules (the versions the stack deploys)."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     (bin_dir / "wget").symlink_to("/usr/bin/busybox")

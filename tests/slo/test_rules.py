@@ -15,7 +15,7 @@ from components.render import rule_files
 from components.settings import StackSettings
 from components.slo.render import render_slo_rules
 from tests.conftest import STACKS
-from tests.tools import run_tool
+from tests.tools import VERSION_SETS, run_tool
 
 PROMTOOL_TESTS = Path(__file__).resolve().parent / "promtool"
 RUNBOOK = Path(__file__).resolve().parents[2] / "docs" / "runbook.md"
@@ -42,27 +42,30 @@ def _alerts(settings: StackSettings) -> list[dict[str, Any]]:
 # ---------------------------------------------------------------- promtool
 
 
+@pytest.mark.parametrize("version_set", VERSION_SETS)
 @pytest.mark.parametrize("stack", STACKS)
-def test_promtool_check_rules_per_stack(stack: str, tmp_path: Path) -> None:
+def test_promtool_check_rules_per_stack(stack: str, version_set: str, tmp_path: Path) -> None:
     files = rule_files(settings_from_stack_file(stack))
     assert "slo.yml" in files
     path = tmp_path / "slo.yml"
     path.write_text(files["slo.yml"])
-    result = run_tool("promtool", "check", "rules", path)
+    result = run_tool("promtool", "check", "rules", path, set_name=version_set)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "WARNING" not in result.stdout + result.stderr
     assert "SUCCESS: 30 rules found" in result.stdout
 
 
-def test_promtool_unit_tests(tmp_path: Path) -> None:
-    """Every story of tests/slo/promtool against the slo.yml every stack renders by default."""
+@pytest.mark.parametrize("version_set", VERSION_SETS)
+def test_promtool_unit_tests(version_set: str, tmp_path: Path) -> None:
+    """Every story of tests/slo/promtool against the slo.yml every stack renders by default, with the pinned
+    Prometheus' promtool and the current one's."""
     (tmp_path / "rules").mkdir()
     (tmp_path / "rules" / "slo.yml").write_text(render_slo_rules(_settings())["slo.yml"])
     tests = sorted(PROMTOOL_TESTS.glob("*.test.yml"))
     assert [t.name for t in tests] == ["pages.test.yml", "recordings.test.yml", "tickets.test.yml"]
     for test in tests:
         shutil.copy(test, tmp_path / test.name)
-    result = run_tool("promtool", "test", "rules", *(tmp_path / t.name for t in tests))
+    result = run_tool("promtool", "test", "rules", *(tmp_path / t.name for t in tests), set_name=version_set)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.count("SUCCESS") == len(tests), result.stdout
 
