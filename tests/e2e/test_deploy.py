@@ -85,7 +85,8 @@ def test_a_bad_value_fails_preview_with_the_programs_message_and_creates_nothing
     project: ScratchProject, engine: Engine, stand_in_images: dict[str, str]
 ) -> None:
     bad = "e2ebad"
-    document = stack_document(stand_in_images, engine.data_root, **{f"{NS}:ports": {"grafana": 3001}})
+    document = stack_document(stand_in_images, engine.data_root, engine.docker_host,
+                              **{f"{NS}:ports": {"grafana": 3001}})
     project.write_stack_file(bad, yaml.safe_dump(document, sort_keys=False))
     project.pulumi("stack", "init", bad)
     try:
