@@ -15,7 +15,8 @@ from components.slo.sli import SEVERITIES
 RUNBOOK = "runbook.md"
 """The runbook, relative to ``docs/``."""
 
-_UNITS = {"ratio": "", "positive": "", "nonnegative": "", "seconds": " s", "days": " days", "changes": " changes"}
+_UNITS = {"ratio": "", "positive": "", "nonnegative": "", "seconds": " s", "days": " days", "changes": " changes",
+          "count": ""}
 
 
 def threshold_text(alert: Alert) -> str:

@@ -12,13 +12,20 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from components.alerts_reference import alerts_reference
-from components.cli_args import http_url, positive_seconds
+from components.cli_args import download_url, positive_seconds
 from components.config_reference import config_reference
 from components.config_source import settings_from_stack_file
 from components.exit_codes import EXIT_INTERRUPTED, EXIT_USAGE
 from components.grafana.community import DEFAULT_CACHE_DIR, DEFAULT_TIMEOUT, GRAFANA_COM
 from components.operator.commands import add_commands as add_operator_commands
-from components.render import fetch_dashboards, redacted_secret_files, render_documents, write_documents
+from components.render import (
+    OutputError,
+    cached_dashboards,
+    fetch_dashboards,
+    redacted_secret_files,
+    render_documents,
+    write_documents,
+)
 from components.settings import SettingsError
 
 
@@ -45,7 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fetch.add_argument("--stack", required=True, help="dev, staging or prod (a Pulumi.<stack>.yaml)")
     fetch.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR, help="default: dashboards/cache")
-    fetch.add_argument("--base-url", type=http_url, default=GRAFANA_COM, help=f"default: {GRAFANA_COM}")
+    fetch.add_argument("--base-url", type=download_url, default=GRAFANA_COM,
+                       help=f"default: {GRAFANA_COM} (https; plain http only on loopback)")
     fetch.add_argument(
         "--timeout",
         type=positive_seconds,
@@ -78,10 +86,11 @@ def _fetch_dashboards(args: argparse.Namespace) -> int:
 
 def _render(args: argparse.Namespace) -> int:
     settings = settings_from_stack_file(args.stack)
-    documents = {**render_documents(settings), **redacted_secret_files(settings)}
+    dashboards = cached_dashboards(settings, warn=lambda line: print(f"note: {line}", file=sys.stderr))
+    documents = {**render_documents(settings, dashboards), **redacted_secret_files(settings)}
     if args.out.exists() and not args.out.is_dir():
         raise UserError(f"--out {args.out}: exists and is not a directory; choose another path")
-    written = write_documents(documents, args.out)
+    written = write_documents(documents, args.out, warn=lambda line: print(f"warning: {line}", file=sys.stderr))
     print(f"rendered {len(written)} files for stack {args.stack} into {args.out}")
     return 0
 
@@ -92,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.run(args))
     except SettingsError as error:
         print(f"error: {error.message()}", file=sys.stderr)
-    except UserError as error:
+    except (UserError, OutputError) as error:
         print(f"error: {error}", file=sys.stderr)
     except OSError as error:
         where = f"{error.filename}: " if error.filename else ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import math
 
+from components.grafana.community import base_url_problem
 from components.operator.http import check_url
 
 
@@ -33,3 +34,12 @@ def http_url(text: str) -> str:
         return check_url(text, "URL")
     except ValueError as error:
         raise argparse.ArgumentTypeError(str(error).removeprefix("URL ")) from None
+
+
+def download_url(text: str) -> str:
+    """An https URL (plain http on loopback) things are downloaded from and then trusted."""
+    url = http_url(text)
+    problem = base_url_problem(url)
+    if problem:
+        raise argparse.ArgumentTypeError(f"{text!r} {problem}")
+    return url

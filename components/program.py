@@ -15,6 +15,7 @@ import pulumi.runtime
 import pulumi_docker as docker
 import pulumi_random as random
 
+from components.config_keys import plan_keys
 from components.config_source import decode_engine_value
 from components.containers import alertmanager, prometheus, vmauth
 from components.containers.component import MonitoringContainers, MonitoringContainersArgs
@@ -28,6 +29,7 @@ from components.hosts.reach import Connect, connects, unreachable
 from components.hosts.reader import render_reader_config
 from components.hosts.settings import HostSettings
 from components.incident.response import IncidentResponse, IncidentResponseArgs
+from components.model import docker_endpoint_problem
 from components.render import (
     container_specs,
     deploy_dashboards,
@@ -38,7 +40,6 @@ from components.render import (
     stack_urls,
 )
 from components.secret_keys import (
-    CONFIG_SECRETS,
     DOCKER_TLS_CA,
     DOCKER_TLS_CERT,
     DOCKER_TLS_KEY,
@@ -55,24 +56,26 @@ from components.webauth.settings import WebAuthSettings
 
 
 def settings_from_pulumi() -> StackSettings:
-    """Settings of the running stack, read through the Pulumi engine; secrets stay Outputs."""
+    """Settings of the running stack, read through the Pulumi engine; secrets stay Outputs.
+
+    Only the keys the key policy accepts are read: a refused one (a misspelt namespace, an ordinary setting set
+    as a secret) is reported and its value never fetched, so never decrypted into plain inputs.
+    """
     stack = pulumi.get_stack()
     present = set(pulumi.runtime.config.CONFIG.get()) | set(pulumi.runtime.get_config_env())
     env_secret_keys = set(pulumi.runtime.get_config_secret_keys_env())
+    plan = plan_keys({key: pulumi.runtime.is_config_secret(key) or key in env_secret_keys for key in present})
     values: dict[str, Any] = {}
     secrets: dict[str, Secret] = {}
-    for full_key in sorted(present):
+    for full_key in plan.plain:
+        namespace, _, key = full_key.partition(":")
+        values[key] = decode_engine_value(pulumi.Config(namespace).get(key))
+    for full_key in plan.secret:
         namespace, _, key = full_key.partition(":")
         short = key if namespace == PROJECT else full_key
         config = pulumi.Config(namespace)
-        is_secret = pulumi.runtime.is_config_secret(full_key) or full_key in env_secret_keys
-        if short in CONFIG_SECRETS and is_secret:
-            secrets[short] = Secret(short, config.require_secret(key), known=config.get(key))
-        elif short in CONFIG_SECRETS:
-            values[short] = "<plain text>"  # reported by load_settings as "is a secret"
-        elif namespace == PROJECT:
-            values[key] = decode_engine_value(config.get(key))
-    return load_settings(stack, values, secrets)
+        secrets[short] = Secret(short, config.require_secret(key), known=config.get(key))
+    return load_settings(stack, values, secrets, key_problems=plan.problems)
 
 
 DASHBOARD_CACHE = DEFAULT_CACHE_DIR
@@ -93,6 +96,16 @@ def docker_host_is_local(docker_settings: DockerSettings) -> bool:
     """Whether the Docker daemon is on this machine (its host paths can be checked here)."""
     host = docker_settings.host or os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
     return host.startswith("unix://")
+
+
+def docker_environment_problems(docker_settings: DockerSettings, environ: Mapping[str, str]) -> list[str]:
+    """The Docker daemon ``DOCKER_HOST`` names when ``docker.host`` is unset, checked like ``docker.host``: the
+    provider honours ``DOCKER_CERT_PATH`` for TLS, and nothing else makes a ``tcp://`` connection safe."""
+    endpoint = environ.get("DOCKER_HOST")
+    if docker_settings.host is not None or not endpoint:
+        return []
+    problem = docker_endpoint_problem(endpoint, tls=bool(environ.get("DOCKER_CERT_PATH")))
+    return [f"DOCKER_HOST (environment): {problem}; or set {PROJECT}:docker.host"] if problem else []
 
 
 def config_secrets(secrets: Mapping[str, Secret]) -> dict[str, pulumi.Input[str]]:
@@ -177,18 +190,28 @@ def build_hosts(settings: StackSettings, dashboards: list[DashboardSpec], secret
     return components[grafana_host.name].containers["grafana"]
 
 
-def build(settings: StackSettings) -> dict[str, Any]:
-    """Declare every resource of the stack described by ``settings``; return the stack outputs."""
-    outputs: dict[str, Any] = {}
-    if settings.hosts:
+def check_docker(settings: StackSettings) -> None:
+    """Before any resource: the Docker engines are safe to use and at hand (a multi-host stack: every host answers;
+    one host: ``DOCKER_HOST`` is safe, and the host paths the containers mount exist when the engine is local)."""
+    if settings.hosts:  # every host has its own provider and endpoint: DOCKER_HOST is not read
         check_reach(settings)
-    elif docker_host_is_local(settings.docker):
+        return
+    unsafe_docker = docker_environment_problems(settings.docker, os.environ)
+    if unsafe_docker:
+        raise SettingsError(settings.stack, unsafe_docker)
+    if docker_host_is_local(settings.docker):
         mountinfo = Path("/proc/self/mountinfo")
         text = mountinfo.read_text() if mountinfo.exists() else ""
         missing = host_path_problems(container_specs(settings, {}), os.path.exists,
                                      lambda path: not text or mount_is_shared(path, text))
         if missing:
             raise SettingsError(settings.stack, [f"{PROJECT}:{line}" for line in missing])
+
+
+def build(settings: StackSettings) -> dict[str, Any]:
+    """Declare every resource of the stack described by ``settings``; return the stack outputs."""
+    outputs: dict[str, Any] = {}
+    check_docker(settings)
     # Before any resource: a required community dashboard that cannot be had stops the deploy here.
     dashboards = deploy_dashboards(settings, cache_dir=DASHBOARD_CACHE, base_url=DASHBOARD_SOURCE, warn=pulumi.log.warn)
     secrets = config_secrets(settings.secrets)
@@ -214,7 +237,7 @@ def build(settings: StackSettings) -> dict[str, Any]:
     if settings.hosts:
         grafana_container = build_hosts(settings, dashboards, secrets, outputs)
     else:
-        provider = docker.Provider("docker", host=settings.docker.host)
+        provider = docker.Provider("docker", host=settings.docker.host, cert_path=settings.docker.tls_cert_path)
         documents = render_documents(settings, dashboards)
         monitoring = MonitoringContainers(
             "monitoring",

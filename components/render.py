@@ -9,6 +9,11 @@ render`` writes them to a directory.  Both call ``render_documents``, so what yo
 
 from __future__ import annotations
 
+import contextlib
+import os
+import posixpath
+import secrets
+import stat
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -92,7 +97,7 @@ def rule_files(settings: StackSettings) -> dict[str, str]:
     (``slo.yml``)."""
     context = settings.context
     return {
-        **render_rules(settings.rules, context, api_replicas=api_replicas(settings)),
+        **render_rules(settings.rules, context, api_replicas=api_replicas(settings), slos=settings.slos),
         **render_slo_rules(settings.slos, settings.slo_alerting, context,
                            runbook_base_url=settings.rules.runbook_base_url),
     }
@@ -108,9 +113,12 @@ def custom_dashboard(settings: StackSettings) -> DashboardSpec:
     return custom_spec(settings.grafana, settings.rules, settings.slos, settings.slo_alerting)
 
 
-def cached_dashboards(settings: StackSettings, cache_dir: Path = DEFAULT_CACHE_DIR) -> list[DashboardSpec]:
-    """The custom dashboard and the community ones already cached, never touching the network."""
-    return [custom_dashboard(settings), *cached_community_specs(settings.grafana, cache_dir)]
+def cached_dashboards(settings: StackSettings, cache_dir: Path = DEFAULT_CACHE_DIR,
+                      warn: Callable[[str], None] | None = None) -> list[DashboardSpec]:
+    """The custom dashboard and the community ones a deploy would upload that are already cached, never touching
+    the network (``warn``: one line naming those left out)."""
+    return [custom_dashboard(settings), *cached_community_specs(settings.grafana, settings.context, cache_dir,
+                                                                warn)]
 
 
 def deploy_dashboards(settings: StackSettings, *, cache_dir: Path, base_url: str, warn: Callable[[str], None],
@@ -271,40 +279,128 @@ MANIFEST = ".rendered-files"
 """Lists what the last render wrote, so the next one removes only its own stale files."""
 
 
-def inside(out_dir: Path, relative: str) -> Path | None:
-    """``out_dir / relative`` when it names a file below ``out_dir``, else None.
+class OutputError(Exception):
+    """Something in ``--out`` is in the way (a symbolic link, a directory where a file goes); one line."""
 
-    The manifest is a file anyone with write access to the output can edit: an absolute entry,
-    a ``../`` one, or one through a symlinked directory must never make a render delete a file
-    elsewhere.
-    """
-    if Path(relative).is_absolute():
+
+def _open_directory(parent_fd: int, name: str, shown: str, *, create: bool) -> int | None:
+    """The directory ``name`` below ``parent_fd``, never through a symbolic link (``OutputError``); None when it
+    is missing and ``create`` is false."""
+    if create:
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(name, 0o755, dir_fd=parent_fd)
+    try:
+        return os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=parent_fd)
+    except FileNotFoundError:
+        if create:
+            raise
         return None
-    path = out_dir / relative
-    root = out_dir.resolve()
-    parent = path.parent.resolve()
-    if parent != root and root not in parent.parents:
+    except OSError as error:  # ELOOP (a link) or ENOTDIR (a file)
+        kind = "a symbolic link" if os.path.islink(shown) else "not a directory"
+        raise OutputError(f"{shown} is {kind}; render writes only real files inside --out: remove it") from error
+
+
+def _directory_of(root_fd: int, out_dir: Path, relative: str, *, create: bool) -> tuple[int, str] | None:
+    """(fd of the directory holding ``relative``, its file name), walking one real directory at a time."""
+    *parts, name = relative.split("/")
+    fd = os.dup(root_fd)
+    for index, part in enumerate(parts):
+        shown = str(out_dir.joinpath(*parts[:index + 1]))
+        try:
+            child = _open_directory(fd, part, shown, create=create)
+        finally:
+            os.close(fd)
+        if child is None:
+            return None
+        fd = child
+    return fd, name
+
+
+def _is_plain_relative(relative: str) -> bool:
+    """A manifest entry the render could have written: relative, normalized, no ``..``."""
+    return (bool(relative) and not relative.startswith("/") and posixpath.normpath(relative) == relative
+            and ".." not in relative.split("/") and relative != ".")
+
+
+def _write_file(directory_fd: int, name: str, text: str, shown: str) -> None:
+    """Write ``text`` beside ``name`` and rename it over: a symbolic link there is replaced, never followed, and no
+    reader sees a partial file."""
+    temporary = f".{name}.{secrets.token_hex(6)}.tmp"
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644, dir_fd=directory_fd)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(temporary, name, src_dir_fd=directory_fd, dst_dir_fd=directory_fd)
+    except BaseException as error:
+        os.unlink(temporary, dir_fd=directory_fd)
+        if isinstance(error, IsADirectoryError):
+            raise OutputError(f"{shown} is a directory where render writes a file: remove it") from None
+        raise
+
+
+def _read_manifest(root_fd: int) -> list[str]:
+    try:
+        fd = os.open(MANIFEST, os.O_RDONLY | os.O_NOFOLLOW, dir_fd=root_fd)
+    except OSError:
+        return []  # none yet, or not a plain file (a link): nothing of it is trusted
+    with os.fdopen(fd, encoding="utf-8", errors="replace") as handle:
+        return handle.read().split()
+
+
+def _remove_stale(root_fd: int, out_dir: Path, stale: str) -> str | None:
+    """Delete a file an earlier render wrote; the entry if it was left alone (not a plain file the render could
+    have written: a directory, a link, a path outside)."""
+    if not _is_plain_relative(stale):
+        return stale
+    try:
+        found = _directory_of(root_fd, out_dir, stale, create=False)
+    except OutputError:
+        return stale
+    if found is None:
         return None
-    return parent / path.name
+    fd, name = found
+    try:
+        mode = os.stat(name, dir_fd=fd, follow_symlinks=False).st_mode
+        if not stat.S_ISREG(mode):
+            return stale
+        os.unlink(name, dir_fd=fd)
+    except FileNotFoundError:
+        pass
+    finally:
+        os.close(fd)
+    return None
 
 
-def write_documents(documents: dict[str, str], out_dir: Path) -> list[Path]:
-    """Write documents below ``out_dir``.
+def write_documents(documents: dict[str, str], out_dir: Path, warn: Callable[[str], None] | None = None
+                    ) -> list[Path]:
+    """Write documents below ``out_dir`` as real files, never through a symbolic link inside it.
 
-    A file an earlier render wrote that is no longer rendered (a removed rule file would still
-    match ``rules/*.yml``) is deleted; files this command did not write are never touched.
+    ``out_dir`` is taken as given (a link there is the user's choice); below it, a link or a file where a
+    directory goes is an ``OutputError``, and a link where a file goes is replaced, its target untouched.  A file
+    an earlier render wrote that is no longer rendered (a removed rule file would still match ``rules/*.yml``) is
+    deleted; files this command did not write are never touched, and a manifest entry that is no plain file inside
+    ``out_dir`` is left alone (``warn`` names them).
     """
-    manifest = out_dir / MANIFEST
-    previous = set(manifest.read_text().split()) if manifest.is_file() else set()
-    for stale in sorted(previous - set(documents)):
-        path = inside(out_dir, stale)
-        if path is not None:
-            path.unlink(missing_ok=True)
-    written = []
-    for relative, text in sorted(documents.items()):
-        path = out_dir / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-        written.append(path)
-    manifest.write_text("".join(f"{relative}\n" for relative in sorted(documents)))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    root_fd = os.open(out_dir, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        left = [entry for entry in sorted(set(_read_manifest(root_fd)) - set(documents))
+                if _remove_stale(root_fd, out_dir, entry) is not None]
+        if left and warn is not None:
+            warn(f"left alone (not a file an earlier render wrote inside --out): {', '.join(left[:5])}"
+                 + (f" and {len(left) - 5} more" if len(left) > 5 else ""))
+        written = []
+        for relative, text in sorted(documents.items()):
+            found = _directory_of(root_fd, out_dir, relative, create=True)
+            assert found is not None
+            fd, name = found
+            try:
+                _write_file(fd, name, text, str(out_dir / relative))
+            finally:
+                os.close(fd)
+            written.append(out_dir / relative)
+        manifest = "".join(f"{relative}\n" for relative in sorted(documents))
+        _write_file(root_fd, MANIFEST, manifest, str(out_dir / MANIFEST))
+    finally:
+        os.close(root_fd)
     return written

@@ -11,12 +11,14 @@ each area its own model and the stack's ``context``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Annotated, Any
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from components.alertmanager.settings import NotificationSettings
+from components.config_keys import plain_secret_problem, secret_plain_problem
+from components.containers import alertmanager
 from components.containers.settings import (
     CadvisorSettings,
     DockerSettings,
@@ -36,7 +38,7 @@ from components.hosts.settings import (
 )
 from components.hosts.timing import rejoin_problems
 from components.incident.settings import IncidentSettings
-from components.model import ConfigModel, SettingsError
+from components.model import HIDDEN_VALUE, ConfigModel, ImageRef, Kind, LabelValue, SettingsError, is_below
 from components.prometheus.scrape_jobs import job_names
 from components.prometheus.settings import PROBE_JOBS, PrometheusSettings, TargetSettings
 from components.rules.settings import RuleSettings
@@ -59,6 +61,15 @@ from components.webauth.settings import WebAuthSettings
 __all__ = ["PROJECT", "STACK_DEFAULTS", "SettingsError", "StackSettings", "load_settings"]
 
 
+def _check_container(name: str) -> None:
+    if name not in IMAGES:
+        raise ValueError(f"unknown container {name!r}; known: {sorted(IMAGES)}")
+
+
+ContainerName = Annotated[str, Kind("container name", "the name of one of the stack's containers", _check_container,
+                                    family="name")]
+"""A key naming a container of the records (``images.*``)."""
+
 # Defaults that depend on the stack's name, filled in by ``load_settings``.
 STACK_DEFAULTS: dict[str, str] = {"environment": "{stack}", "cluster": "internet-id-{stack}"}
 
@@ -66,16 +77,16 @@ STACK_DEFAULTS: dict[str, str] = {"environment": "{stack}", "cluster": "internet
 class StackSettings(ConfigModel):
     """Everything one stack is built from; validated once, before any resource exists."""
 
-    stack: str
-    environment: str
+    stack: str  # the stack's name, never config: checked by config_source.STACK_NAME and Pulumi
+    environment: LabelValue
     """Value of the ``environment`` label on every series and alert (e.g. ``production``); default: the stack name."""
-    cluster: str
+    cluster: LabelValue
     """Value of the ``cluster`` external label; alerts are grouped by it.  Default: ``internet-id-<stack>``."""
     docker: DockerSettings = DockerSettings()
     cadvisor: CadvisorSettings = CadvisorSettings()
     node_exporter: NodeExporterSettings = NodeExporterSettings()
     postgres_exporter: PostgresExporterSettings = PostgresExporterSettings()
-    images: dict[str, str] = Field(default_factory=dict)
+    images: dict[ContainerName, ImageRef] = Field(default_factory=dict)
     """Image overrides per container (tag or ``repo@sha256:…``); defaults in ``versions.IMAGES``."""
     ports: PortSettings = PortSettings()
     targets: TargetSettings = TargetSettings()
@@ -102,20 +113,6 @@ class StackSettings(ConfigModel):
     secrets: dict[str, Secret] = Field(default_factory=dict, exclude=True)
     """Secret values by config key (``secret_keys.CONFIG_SECRETS``); never part of any rendered document."""
 
-    @field_validator("images")
-    @classmethod
-    def _known_images(cls, value: dict[str, str]) -> dict[str, str]:
-        """Image overrides name known containers and pin a tag or digest."""
-        errors = _unknown_containers(value)
-        errors += [
-            f"{name}: {ref!r} has no tag or digest; pin it like {IMAGES[name]}"
-            for name, ref in value.items()
-            if name in IMAGES and ":" not in ref.rsplit("/", 1)[-1] and "@sha256:" not in ref
-        ]
-        if errors:
-            raise ValueError("; ".join(errors))
-        return value
-
     @field_validator("docker")
     @classmethod
     def _known_memory_limits(cls, value: DockerSettings) -> DockerSettings:
@@ -123,6 +120,18 @@ class StackSettings(ConfigModel):
         errors = _unknown_containers(value.memory_mb)
         if errors:
             raise ValueError(f"memoryMb: {errors[0]}")
+        return value
+
+    @field_validator("notifications")
+    @classmethod
+    def _secrets_outside_the_data_volume(cls, value: NotificationSettings) -> NotificationSettings:
+        """Credential files in Alertmanager's data volume would outlive every replacement (and a removed secret
+        would stay readable there)."""
+        for volume in alertmanager.VOLUMES.values():
+            if is_below(value.secrets_dir, volume) or is_below(volume, value.secrets_dir):
+                raise ValueError(f"secretsDir: {value.secrets_dir!r} overlaps Alertmanager's data volume {volume}, "
+                                 "where old credential files would persist; use e.g. "
+                                 f"{alertmanager.CONFIG_DIR}/secrets")
         return value
 
     @field_validator("targets")
@@ -167,6 +176,23 @@ class StackSettings(ConfigModel):
         return self
 
     @model_validator(mode="after")
+    def _credentials_over_tls_beyond_loopback(self) -> StackSettings:
+        """Published beyond loopback, the UIs are reached over the network with the web credential and Grafana's
+        password: through https URLs (a TLS proxy), never the plain http of the published ports."""
+        bind = self.docker.bind_address
+        if bind.is_loopback:
+            return self
+        missing = [key for key, url in (("prometheus.externalUrl", self.prometheus.external_url),
+                                        ("notifications.externalUrl", self.notifications.external_url),
+                                        ("grafana.rootUrl", self.grafana.root_url)) if url is None]
+        if missing:
+            raise ValueError(
+                f"{missing[0]}: required because docker.bindAddress {bind} publishes the UIs beyond loopback, where "
+                f"their plain http would carry the credentials in clear; set {', '.join(missing)} to the https URLs "
+                "of a TLS proxy in front of them")
+        return self
+
+    @model_validator(mode="after")
     def _slack_channels_differ(self) -> StackSettings:
         """``incident.slack`` creates one channel per role: two roles cannot share a name then."""
         if not self.incident.slack.enabled:
@@ -194,6 +220,22 @@ class StackSettings(ConfigModel):
         return self
 
     @model_validator(mode="after")
+    def _restart_window_holds_enough_scrapes(self) -> StackSettings:
+        """ContainerRestarting fires above N restarts in ``rules.restartWindow``, each a lower sample after a higher
+        one: a window of fewer than N + 2 scrapes never can."""
+        if not self.rules.enabled("ContainerRestarting"):
+            return self
+        needed = int(self.rules.threshold("ContainerRestarting")) + 2
+        scrapes = seconds(self.rules.restart_window) / seconds(self.prometheus.scrape_interval)
+        if scrapes < needed:
+            shortest = format_duration(round(needed * seconds(self.prometheus.scrape_interval)))
+            raise ValueError(
+                f"rules.restartWindow: {self.rules.restart_window} holds {scrapes:g} scrapes of "
+                f"{self.prometheus.scrape_interval}, too few to see the {needed - 1} restarts ContainerRestarting "
+                f"needs: make it at least {shortest}")
+        return self
+
+    @model_validator(mode="after")
     def _slos_fit(self) -> StackSettings:
         problems = slo_problems(self.slos, self.slo_alerting, self.prometheus.retention_time,
                                 self.prometheus.evaluation_interval)
@@ -206,8 +248,9 @@ class StackSettings(ConfigModel):
         """Who this stack is, as every area sees it next to its own settings."""
         return StackContext(
             stack=self.stack, environment=self.environment, cluster=self.cluster,
-            container_prefix=self.docker.container_prefix or f"iidmon-{self.stack}",
-            network_name=self.docker.network_name or f"{PROJECT}-{self.stack}",
+            container_prefix=(f"iidmon-{self.stack}" if self.docker.container_prefix is None
+                              else self.docker.container_prefix),
+            network_name=f"{PROJECT}-{self.stack}" if self.docker.network_name is None else self.docker.network_name,
             hosts=tuple(self.hosts),
         )
 
@@ -252,24 +295,20 @@ class StackSettings(ConfigModel):
 
 
 def load_settings(
-    stack: str, values: Mapping[str, Any], secrets: Mapping[str, Secret], *, require_secrets: bool = True
+    stack: str, values: Mapping[str, Any], secrets: Mapping[str, Secret], *, require_secrets: bool = True,
+    key_problems: Sequence[str] = (),
 ) -> StackSettings:
     """Validate one stack's config; raise ``SettingsError`` naming every bad key at once.
 
     ``values`` holds the project's non-secret keys without namespace (``ports``, ``grafana``, …),
-    ``secrets`` the secret keys listed in ``CONFIG_SECRETS``.  ``require_secrets=False`` (the render
-    command) accepts required secrets that are not set yet: rendered files only name them.
+    ``secrets`` the secret keys listed in ``CONFIG_SECRETS``; ``key_problems`` what the key policy refused
+    (``config_keys.plan_keys``).  ``require_secrets=False`` (the render command) accepts required secrets that are
+    not set yet: rendered files only name them.
     """
-    problems = [
-        f"{_full_key(key)}: not a secret setting; set it with `pulumi config set --secret {_full_key(key)}`"
-        for key in secrets
-        if key not in CONFIG_SECRETS
-    ]
-    problems += [
-        f"{_full_key(key)}: is a secret; set it with `pulumi config set --secret {_full_key(key)} <value>`"
-        for key in values
-        if key in CONFIG_SECRETS
-    ]
+    if key_problems:  # a key not read leaves its settings at their defaults: checking them would only mislead
+        raise SettingsError(stack, list(key_problems))
+    problems = [secret_plain_problem(_full_key(key)) for key in secrets if key not in CONFIG_SECRETS]
+    problems += [plain_secret_problem(_full_key(key)) for key in values if key in CONFIG_SECRETS]
     data = {k: v for k, v in values.items() if k not in CONFIG_SECRETS}
     for key, pattern in STACK_DEFAULTS.items():
         data.setdefault(key, pattern.format(stack=stack))
@@ -317,7 +356,7 @@ def _full_key(key: str) -> str:
 
 
 def _describe(err: Any) -> str:
-    location: Iterable[Any] = err.get("loc", ())
+    location: Iterable[Any] = [part for part in err.get("loc", ()) if part != "[key]"]  # a dict's key: its own
     path = ".".join(str(part) for part in location)
     message = str(err.get("msg", "invalid")).removeprefix("Value error, ")
     spanning = re.match(r"([a-z][A-Za-z0-9.]*): (.*)", message, re.DOTALL)
@@ -331,5 +370,6 @@ def _describe(err: Any) -> str:
     if err.get("type") == "missing":
         return f"{key}: required; set it with `pulumi config set --path '{_full_key(top)}…' <value>`"
     given = err.get("input")
-    shown = "" if isinstance(given, dict | list) or given is None else f" (got {given!r})"
+    hidden = isinstance(given, dict | list) or given is None or err.get("type") == HIDDEN_VALUE
+    shown = "" if hidden else f" (got {given!r})"
     return f"{key}: {message}{shown}"

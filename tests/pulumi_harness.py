@@ -19,11 +19,10 @@ from unittest import mock
 
 import pulumi
 import pulumi.runtime
-import yaml
 from pulumi.runtime.mocks import MockMonitor
 
 from components import program
-from components.config_source import settings_from_mapping
+from components.config_source import read_stack_file, settings_from_mapping
 from components.grafana.community import cache_path
 from components.settings import PROJECT
 
@@ -161,8 +160,7 @@ def stack_config(stack: str) -> dict[str, Any]:
     """The committed ``config`` mapping of ``Pulumi.<stack>.yaml``, its community dashboards pinned to the
     cached files (``program.DASHBOARD_CACHE``) the way an operator pins them after ``dashboards fetch``:
     stacks other than dev refuse unpinned ones, and prod and staging leave the pinning to the operator."""
-    document = yaml.safe_load((PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text())
-    return pinned_dashboards(stack, dict(document.get("config") or {}))
+    return pinned_dashboards(stack, dict(read_stack_file(stack, PROJECT_DIR / f"Pulumi.{stack}.yaml")))
 
 
 def pinned_dashboards(stack: str, config: dict[str, Any]) -> dict[str, Any]:
@@ -202,6 +200,8 @@ def declared_types(monkeypatch: Any) -> list[str]:
 
 MOCK_DOCKER_HOST = "tcp://docker.mocked.invalid:2376"
 """Under mocks no Docker host exists: the program must not check this machine's paths for it."""
+MOCK_DOCKER_CERT_PATH = "/nonexistent/docker-client-certificates"
+"""A tcp:// Docker host is TLS or refused: the mocked one has (unread) client certificates."""
 
 
 def run_program(
@@ -209,7 +209,7 @@ def run_program(
     *, docker_host: str = MOCK_DOCKER_HOST,
 ) -> Deployment:
     """Run ``components.program`` for ``stack`` with ``config`` plus ``secrets`` (full keys)."""
-    with mock.patch.dict(os.environ, {"DOCKER_HOST": docker_host}):
+    with mock.patch.dict(os.environ, {"DOCKER_HOST": docker_host, "DOCKER_CERT_PATH": MOCK_DOCKER_CERT_PATH}):
         return _run_program(stack, config, secrets)
 
 

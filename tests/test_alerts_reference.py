@@ -31,7 +31,7 @@ def test_rows_say_the_default_threshold_the_way_the_alert_applies_it() -> None:
     text = alerts_reference()
     assert "| HighErrorRate | warning | > 5% | 5m | `components/rules/alerts/api.py` |" in text
     assert "| TLSCertificateExpiringSoon | warning | < 14 days | 0m |" in text
-    assert "| HostFilesystemAlmostFull | critical | < 5% | 30m |" in text
+    assert "| HostFilesystemAlmostFull | critical | < 5% | 5m |" in text
     assert "| DatabaseFlapping | critical | > 4 changes in `rules.flapWindow` | 1m | derived from DatabaseDown" in text
     assert "| ErrorBudgetBurn (page) | critical | > 14.4 | 1h, 5m | 2m |" in text
     assert BY_NAME["Watchdog"].threshold is None and "| Watchdog | none | the condition itself | 0m |" in text

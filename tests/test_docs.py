@@ -24,7 +24,9 @@ import yaml
 
 from components.cli import UserError, build_parser
 from components.config_source import settings_from_stack_file
+from components.containers.component import secret_file_access
 from components.containers.docs import what_runs_table
+from components.containers.records import BY_NAME
 from components.containers.settings import DockerSettings, PortSettings
 from components.operator.alert_drill import RUNBOOK_ANCHOR
 from components.render import rule_files
@@ -222,3 +224,14 @@ def test_every_relative_link_of_the_docs_resolves() -> None:
 def test_the_what_runs_table_is_the_container_records() -> None:
     table = what_runs_table()
     assert table in DESIGN.read_text(), f"docs/design.md's 'What runs' table is stale; it must read:\n{table}"
+
+
+def test_the_security_models_credential_files_are_owned_as_deployed() -> None:
+    """docs/security.md's table of credential files says the owner and mode each container's files get."""
+    rows = re.findall(r"^\| (alertmanager|prometheus|postgres-exporter|grafana) \| [^|]+ \| (\w+), (0\d{3}) \|$",
+                      (ROOT / "docs" / "security.md").read_text(), re.MULTILINE)
+    assert {name for name, _, _ in rows} == {"alertmanager", "prometheus", "postgres-exporter", "grafana"}
+    for name, owner, mode in rows:
+        record = BY_NAME[name]
+        spec_owner, spec_mode = secret_file_access(record.user)
+        assert (spec_owner or "root", spec_mode) == (owner, mode), name

@@ -47,12 +47,12 @@ def test_every_bad_key_is_reported_at_once() -> None:
             f"{NS}:prometheus": {"scrapeInterval": "often"},
         }
     )
-    assert len(found) == 4, found
+    assert len(found) == 5, found
     text = "\n".join(found)
     assert f"{NS}:ports.grafana: port 3001 is taken by the Internet-ID API" in text
     assert f"{NS}:ports.bogus: unknown setting" in text
     assert "'grafana/grafana' has no tag or digest" in text
-    assert "unknown container(s) ['nginx']" in text
+    assert f"{NS}:images.nginx: unknown container 'nginx'" in text
     assert f"{NS}:prometheus.scrapeInterval: 'often' is not a duration" in text
 
 
@@ -65,7 +65,8 @@ def test_every_bad_key_is_reported_at_once() -> None:
         ({f"{NS}:targets": {"api": {"discovery": "static"}}}, "staticTargets is empty"),
         ({f"{NS}:targets": {"probes": [{"url": "api:3001", "service": "api"}]}}, "is not an http(s) URL"),
         ({f"{NS}:docker": {"bindAddress": "localhost"}}, f"{NS}:docker.bindAddress"),
-        ({f"{NS}:docker": {"memoryMb": {"prometheus": 8}}}, "limits below 16 MiB"),
+        ({f"{NS}:docker": {"memoryMb": {"prometheus": 8}}}, f"{NS}:docker.memoryMb.prometheus: Input should be greater "
+                                                            "than or equal to 16"),
         ({f"{NS}:slackWebhookUrl": "https://hooks.example/x"}, "is a secret; set it with `pulumi config set --secret"),
         ({f"{NS}:stack": "prod"}, "the stack name comes from `pulumi stack`"),
         ({"pagerduty:token": "plain"}, "pagerduty:token: is a secret"),
@@ -76,7 +77,7 @@ def test_every_bad_key_is_reported_at_once() -> None:
             "grafana.rootUrl: required when docker.host is another machine",
         ),
         ({f"{NS}:notifications": {"externalUrl": "alertmanager.example.com"}}, f"{NS}:notifications.externalUrl"),
-        ({f"{NS}:notifications": {"secretsDir": "secrets"}}, "'secrets' is not an absolute directory path"),
+        ({f"{NS}:notifications": {"secretsDir": "secrets"}}, "'secrets' is not an absolute path"),
         (
             {f"{NS}:targets": {"scrapeOverrides": {"internet-id-web": ["web:3000"]}}},
             "set targets.webUrl or targets.probes",
@@ -85,8 +86,8 @@ def test_every_bad_key_is_reported_at_once() -> None:
             {f"{NS}:targets": {"probes": [{"url": "http://x/", "service": "web", "module": "tcp"}]}},
             "unknown blackbox module",
         ),
-        ({f"{NS}:prometheus": {"scrapeInterval": "0s"}}, "'0s' must be longer than 0s"),
-        ({f"{NS}:prometheus": {"evaluationInterval": "0m"}}, "'0m' must be longer than 0s"),
+        ({f"{NS}:prometheus": {"scrapeInterval": "0s"}}, "'0s' is shorter than Prometheus accepts here (at least 1s)"),
+        ({f"{NS}:prometheus": {"evaluationInterval": "0m"}}, "'0m' is shorter than Prometheus accepts here"),
     ],
 )
 def test_bad_value_names_the_key_and_the_fix(config: dict[str, object], expected: str) -> None:
@@ -126,7 +127,7 @@ def _url_setting(key: str, url: str) -> dict[str, object]:
 
 
 URL_SETTINGS = (
-    "prometheus.externalUrl", "targets.webUrl", "targets.probes.0.url", "grafana.rootUrl",
+    "prometheus.externalUrl", "targets.webUrl", "targets.publicUrl", "targets.probes.0.url", "grafana.rootUrl",
     "notifications.externalUrl", "notifications.heartbeatUrl", "notifications.slack.apiUrl",
     "notifications.pagerduty.url", "rules.runbookBaseUrl", "incident.sentry.baseUrl",
 )
@@ -136,10 +137,10 @@ URL_SETTINGS = (
 @pytest.mark.parametrize("key", URL_SETTINGS)
 @pytest.mark.parametrize(("url", "problem"), [
     ("example.com/api/", "'example.com/api/' is not an http(s) URL"),
-    ("https://${HOST}/api/", "'https://${HOST}/api/' holds a ${…} placeholder; nothing expands variables"),
+    ("https://${HOST}/api/", "'https://${HOST}/api/' holds '{', which a URL writes percent-encoded"),
     ("https://docs.example/{{ range query \"up\" }}{{ .Labels }}{{ end }}",
-     "'https://docs.example/{{ range query \"up\" }}{{ .Labels }}{{ end }}' holds '{{' or '}}', which Prometheus "
-     "and Alertmanager would expand as a template"),
+     "'https://docs.example/{{ range query \"up\" }}{{ .Labels }}{{ end }}' holds '{', which a URL writes "
+     "percent-encoded"),
 ])
 def test_every_url_setting_is_checked_the_same_way(key: str, url: str, problem: str) -> None:
     found = problems(_url_setting(key, url))
@@ -200,5 +201,25 @@ def test_grafana_published_beyond_loopback_over_http_with_secure_cookies_is_refu
         "Secure, which browsers send over https only (or to loopback), so login would fail; set grafana.rootUrl to "
         "the https URL of a proxy in front of it, or grafana.secureCookies: false"]
     settings_from_mapping("prod", {"internet-id-monitoring:docker": {"bindAddress": "10.0.0.5"},
-                                   "internet-id-monitoring:grafana": {"rootUrl": "https://grafana.example.org/"}},
-                          require_secrets=False)
+                                   "internet-id-monitoring:grafana": {"rootUrl": "https://grafana.example.org/"},
+                                   **HTTPS_UIS}, require_secrets=False)
+
+
+HTTPS_UIS = {"internet-id-monitoring:prometheus": {"externalUrl": "https://prometheus.example.org"},
+             "internet-id-monitoring:notifications": {"externalUrl": "https://alertmanager.example.org",
+                                                      "heartbeatUrl": "https://hc-ping.example.org/x"}}
+"""The https URLs of a TLS proxy: what publishing the UIs beyond loopback requires."""
+
+
+def test_uis_published_beyond_loopback_need_https_urls() -> None:
+    """Issue 25, 7g: the default URLs would be http://10.0.0.5:…, where verify and test-alert would send the web
+    credential and people Grafana's password in clear."""
+    with pytest.raises(SettingsError) as caught:
+        settings_from_mapping("dev", {"internet-id-monitoring:docker": {"bindAddress": "10.0.0.5"},
+                                      "internet-id-monitoring:grafana": {"secureCookies": False}},
+                              require_secrets=False)
+    assert caught.value.problems == [
+        "internet-id-monitoring:prometheus.externalUrl: required because docker.bindAddress 10.0.0.5 publishes the "
+        "UIs beyond loopback, where their plain http would carry the credentials in clear; set "
+        "prometheus.externalUrl, notifications.externalUrl, grafana.rootUrl to the https URLs of a TLS proxy in "
+        "front of them"]

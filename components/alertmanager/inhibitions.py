@@ -14,7 +14,10 @@ Four kinds of rules:
   mutes the flapping alert of the same thing (``equal``: ``cluster``, ``environment`` and the outage
   alert's ``identity``), so a target that flaps and then stays down pages once.
 * causes: an alert that explains others by itself (the API down, the database down, the
-  blockchain RPC down behind a degraded /api/health, the API or web app flapping behind its flapping probes).
+  blockchain RPC down behind a degraded /api/health, the API or web app flapping behind its flapping probes,
+  a container restarting in a loop behind its service's flapping, a disk filling fast behind it being almost full,
+  Redis refusing connections behind its clients near the limit, an old transaction behind vacuum falling behind,
+  failing DNS discovery behind missing API replicas).
 * SLO tiers: a page of an SLO (``ErrorBudgetBurn``, ``severity: critical``) mutes the tickets of the same
   SLO (``slo`` in ``equal``), never another SLO's.  The threshold alerts of the same symptom
   (``HighErrorRate``, ``HighResponseTime`` …) are left alone: they judge the last minutes, the SLO judges
@@ -74,6 +77,9 @@ def flapping_inhibitions() -> tuple[Inhibition, ...]:
 
 SERVICE_FLAPPING = (flapping_name("ServiceDown"), flapping_name("WebServiceDown"))
 PROBE_FLAPPING = flapping_name("ProbeFailed")
+APP_FLAPPING = (*SERVICE_FLAPPING, flapping_name("DatabaseDown"), flapping_name("RedisDown"), PROBE_FLAPPING)
+"""The flapping alerts of the app's services (the monitoring's own, TargetFlapping, is not the app's)."""
+OLD_TRANSACTIONS = ("PostgresIdleInTransaction", "PostgresLongRunningTransaction")
 
 CAUSES: tuple[Inhibition, ...] = (
     Inhibition(
@@ -97,6 +103,37 @@ CAUSES: tuple[Inhibition, ...] = (
             "therefore 503: the degraded health is the RPC outage already paged"
         ),
     ),
+    Inhibition(
+        source=('alertname="HostFilesystemFillingUpFast"',),
+        target=('alertname="HostFilesystemAlmostFull"',),
+        equal=("cluster", "environment", *BY_NAME["HostFilesystemAlmostFull"].identity),
+        why="a disk filling fast pages once: almost full is where the same filling goes (it pages if the filling stops "
+            "short of full)",
+    ),
+    Inhibition(
+        source=('alertname=~"DatabaseDown|WebServiceDown"',),
+        target=('alertname="ContainerRestarting"',),
+        equal=("cluster", "environment", "service"),
+        why="a container of the service that is mostly down is the outage already paged (ServiceDown mutes the API's)",
+    ),
+    Inhibition(
+        source=('alertname="RedisRejectedConnections"',),
+        target=('alertname="RedisClientsNearMaxclients"',),
+        equal=("cluster", "environment", "instance"),
+        why="refused connections are the next stage of clients near maxclients",
+    ),
+    Inhibition(
+        source=(f'alertname=~"{"|".join(OLD_TRANSACTIONS)}"',),
+        target=('alertname="PostgresVacuumFallingBehind"',),
+        equal=("cluster", "environment", "instance"),
+        why="the old transaction's snapshot is why vacuum cannot remove the dead rows",
+    ),
+    Inhibition(
+        source=('alertname="ApiDiscoveryFailing"',),
+        target=('alertname="ApiReplicasMissing"',),
+        equal=("cluster", "environment"),
+        why="with DNS discovery failing the target list is frozen: a missing replica is about the list, not the API",
+    ),
 )
 
 FLAPPING_CAUSES: tuple[Inhibition, ...] = (
@@ -105,6 +142,12 @@ FLAPPING_CAUSES: tuple[Inhibition, ...] = (
         target=(f'alertname="{PROBE_FLAPPING}"',),
         equal=("cluster", "environment", "service"),
         why="a flapping API or web app makes the probes of that service flap: the page already says so",
+    ),
+    Inhibition(
+        source=('alertname="ContainerRestarting"',),
+        target=(f'alertname=~"{"|".join(APP_FLAPPING)}"',),
+        equal=("cluster", "environment", "service"),
+        why="a container restarting in a loop makes its service flap: its page names the container",
     ),
 )
 

@@ -6,13 +6,25 @@ integrations a receiver holds (see ``receivers.py``), never the routing tree.
 
 from __future__ import annotations
 
-import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from components.durations import Duration, PositiveDuration, seconds
-from components.model import ConfigModel, CredentialUrl, HttpUrl, TemplateFree
+from components.durations import duration, seconds
+from components.model import (
+    ConfigModel,
+    ContainerPath,
+    CredentialUrl,
+    Email,
+    EmailList,
+    HostName,
+    HostPort,
+    Login,
+    is_loopback,
+    pattern,
+    split_host_port,
+    text,
+)
 from components.secret_keys import (
     ALERTMANAGER_SLACK_TOKEN,
     PAGERDUTY_DATABASE_ROUTING_KEY,
@@ -28,27 +40,24 @@ from components.secret_keys import (
 
 PAGERDUTY_EVENTS_V2_URL = "https://events.pagerduty.com/v2/enqueue"
 SLACK_POST_MESSAGE_URL = "https://slack.com/api/chat.postMessage"
-_HOST_PORT = re.compile(r"^[A-Za-z0-9._-]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$")
+SlackChannelName = Annotated[str, pattern(
+    "Slack channel", r"[a-z0-9][a-z0-9_-]{0,79}", "a Slack channel name (lower case, digits, - and _; no '#')")]
+GroupWait = Annotated[str, duration("0s", consumer="Alertmanager")]
+Interval = Annotated[str, duration("1ms", consumer="Alertmanager")]
+"""Alertmanager refuses a zero group_interval or repeat_interval; its longest is 292y (2^63 ns)."""
 
 
 class SlackChannels(ConfigModel):
     """Slack channel names (without ``#``): Alertmanager posts to them, the Slack component creates them."""
 
-    critical: str = "alerts-critical"
+    critical: SlackChannelName = "alerts-critical"
     """Channel for critical alerts."""
-    warnings: str = "alerts-warnings"
+    warnings: SlackChannelName = "alerts-warnings"
     """Channel for warnings."""
-    info: str = "alerts-info"
+    info: SlackChannelName = "alerts-info"
     """Channel for info alerts when e-mail is off."""
-    incidents: str = "incidents"
+    incidents: SlackChannelName = "incidents"
     """Channel for incident coordination (created, not posted to by Alertmanager)."""
-
-    @field_validator("critical", "warnings", "info", "incidents")
-    @classmethod
-    def _plain_name(cls, value: str) -> str:
-        if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,79}", value):
-            raise ValueError(f"{value!r} is not a Slack channel name (lower case, digits, - and _; no '#')")
-        return value
 
 
 SlackChannelRole = Literal["critical", "warnings", "info"]
@@ -95,7 +104,7 @@ class SlackNotifications(ConfigModel):
     of their own (secret ``slackWebhookUrl<Channel>``, e.g. ``slackWebhookUrlCritical``); the others post
     through ``slackWebhookUrl``."""
     channels: SlackChannels = SlackChannels()
-    username: TemplateFree = "Alertmanager"
+    username: Annotated[str, text(80, template_free=True)] = "Alertmanager"
     """Name the messages are posted under: a bot needs the scope ``chat:write.customize`` for it, legacy
     webhooks honour it, app webhooks post under the app's name."""
 
@@ -137,7 +146,7 @@ class PagerDutyNotifications(ConfigModel):
     separate_database_service: bool = True
     """Page database criticals on their own service (the DBA rotation, ``pagerdutyDatabaseRoutingKey``);
     false sends them to the main service (``pagerdutyRoutingKey``) with a ``[Database]`` prefix."""
-    client: TemplateFree = "Internet-ID Alertmanager"
+    client: Annotated[str, text(255, template_free=True)] = "Internet-ID Alertmanager"
     """Name shown as the source of PagerDuty incidents."""
 
     @field_validator("url")
@@ -153,34 +162,21 @@ class EmailNotifications(ConfigModel):
 
     enabled: bool = False
     """Send info alerts by e-mail."""
-    to: TemplateFree | None = None
-    """Recipient(s), comma-separated; required when enabled."""
-    sender: TemplateFree | None = Field(None, alias="from")
+    to: EmailList | None = None
+    """Recipient(s), comma-separated addresses (no names); required when enabled."""
+    sender: Email | None = Field(None, alias="from")
     """From address (config key ``from``); required when enabled."""
-    smarthost: str | None = None
+    smarthost: HostPort | None = None
     """SMTP server as ``host:port``; required when enabled."""
-    username: str | None = None
+    username: Login | None = None
     """SMTP login; unset means no authentication (and no ``smtpPassword``)."""
     require_tls: bool = True
-    """STARTTLS required (Alertmanager's default); false only for a local relay or a test server."""
-    hello: TemplateFree | None = None
+    """STARTTLS required (Alertmanager's default); false only for a relay on loopback or a test server: with
+    ``username``, Alertmanager would send the password in clear."""
+    hello: HostName | None = None
     """Host name sent in EHLO; default ``localhost``."""
     send_resolved: bool = True
     """Also e-mail when an alert resolves."""
-
-    @field_validator("smarthost")
-    @classmethod
-    def _host_port(cls, value: str | None) -> str | None:
-        if value is not None and not _HOST_PORT.match(value):
-            raise ValueError(f"{value!r} is not host:port (e.g. smtp.example.com:587)")
-        return value
-
-    @field_validator("to", "sender")
-    @classmethod
-    def _address(cls, value: str | None) -> str | None:
-        if value is not None and ("@" not in value or "${" in value):
-            raise ValueError(f"{value!r} is not an e-mail address")
-        return value
 
     @model_validator(mode="after")
     def _complete(self) -> EmailNotifications:
@@ -189,23 +185,26 @@ class EmailNotifications(ConfigModel):
             missing = [key for key, value in given.items() if not value]
             if missing:
                 raise ValueError(f"e-mail is enabled but {', '.join(missing)} not set")
+        if self.username and not self.require_tls and self.smarthost:
+            host, _ = split_host_port(self.smarthost)
+            if not is_loopback(host):
+                raise ValueError(f"requireTls: false would send the SMTP password to {host} in clear (Alertmanager's "
+                                 "LOGIN authentication checks no TLS); keep it true, or relay through loopback")
         return self
 
 
 class RouteTiming(ConfigModel):
     """How long a route waits before the first notification, between group updates, and before repeating."""
 
-    group_wait: Duration
+    group_wait: GroupWait
     """Wait before the first notification of a new group (collects alerts that fire together)."""
-    group_interval: Duration
-    """Wait before notifying about alerts added to a group that was already notified."""
-    repeat_interval: Duration
-    """Wait before repeating a notification that is still firing."""
+    group_interval: Interval
+    """Wait before notifying about alerts added to a group that was already notified (not zero)."""
+    repeat_interval: Interval
+    """Wait before repeating a notification that is still firing (not zero)."""
 
     @model_validator(mode="after")
     def _ordered(self) -> RouteTiming:
-        if seconds(self.group_interval) <= 0 or seconds(self.repeat_interval) <= 0:
-            raise ValueError("groupInterval and repeatInterval must be positive")
         if seconds(self.repeat_interval) < seconds(self.group_interval):
             raise ValueError(
                 f"repeatInterval {self.repeat_interval} is shorter than groupInterval {self.group_interval}"
@@ -247,23 +246,26 @@ class NotificationSettings(ConfigModel):
     pagerduty: PagerDutyNotifications = PagerDutyNotifications()
     slack: SlackNotifications = SlackNotifications()
     email: EmailNotifications = EmailNotifications()
-    external_url: HttpUrl | None = None
-    """URL on-call reaches Alertmanager at: the links in every notification.  Default
-    ``http://<bindAddress>:<ports.alertmanager>``, which only works on the Docker host itself."""
+    external_url: CredentialUrl | None = None
+    """URL on-call reaches Alertmanager at: the links in every notification (``verify`` and ``test-alert`` send the
+    web credential there, so https unless on loopback).  Default ``http://<bindAddress>:<ports.alertmanager>``,
+    which only works on the Docker host itself."""
     heartbeat_url: CredentialUrl | None = None
     """Dead-man's-switch URL (e.g. a healthchecks.io check expecting a ping every 5 minutes) the Watchdog
     alert is POSTed to: the only thing that notices a dead Prometheus, Alertmanager or notification path.
     Required when PagerDuty or Slack is on, unless ``heartbeatOptOut`` says why not."""
-    heartbeat_opt_out: str | None = None
+    heartbeat_opt_out: Annotated[str, text(500)] | None = None
     """Why a stack that notifies people has no dead-man's switch (e.g. ``"Watchdog is watched by the
     central Alertmanager"``): the explicit opt-out from ``heartbeatUrl``, kept in the stack file for
     review.  Refused together with ``heartbeatUrl``."""
-    secrets_dir: str = "/etc/alertmanager/secrets"
+    secrets_dir: ContainerPath = "/etc/alertmanager/secrets"
     """Absolute directory of the credential files alertmanager.yml points at (Alertmanager reads
-    ``*_file`` credentials relative to its working directory, not to the config file)."""
-    resolve_timeout: Duration = "5m"
+    ``*_file`` credentials relative to its working directory, not to the config file).  Not ``/`` and not in
+    Alertmanager's data volume (``/alertmanager``: old files would outlive the container); below its config
+    directory, the reload job installs them with the config."""
+    resolve_timeout: Interval = "5m"
     """Alertmanager marks an alert resolved when Prometheus stops resending it for this long."""
-    state_snapshot_interval: PositiveDuration = "1m"
+    state_snapshot_interval: Annotated[str, duration("1s", "1h", consumer="Alertmanager")] = "1m"
     """How often Alertmanager writes its notification log and silences to its data volume
     (``--data.maintenance-interval``; Alertmanager's own default is 15m).  A clean stop writes them too, but a
     crash (an OOM kill at ``docker.memoryMb``) loses what changed since the last write: a lost log entry pages
@@ -277,6 +279,8 @@ class NotificationSettings(ConfigModel):
             raise ValueError("heartbeatUrl and heartbeatOptOut are both set; keep one")
         if self.heartbeat_opt_out is not None and not self.heartbeat_opt_out.strip():
             raise ValueError("heartbeatOptOut: give the reason this stack has no dead-man's switch")
+        if self.secrets_dir == "/":
+            raise ValueError("secretsDir: '/' would mix the credential files with the image's own; name a directory")
         people = [name for name, on in (("PagerDuty", self.pagerduty.enabled), ("Slack", self.slack.enabled)) if on]
         if people and not self.heartbeat_url and self.heartbeat_opt_out is None:
             raise ValueError(
@@ -286,13 +290,6 @@ class NotificationSettings(ConfigModel):
                 "(e.g. https://hc-ping.com/<uuid>), or set notifications.heartbeatOptOut to the reason there is none"
             )
         return self
-
-    @field_validator("secrets_dir")
-    @classmethod
-    def _dir(cls, value: str) -> str:
-        if not value.startswith("/") or "${" in value:
-            raise ValueError(f"{value!r} is not an absolute directory path")
-        return value.rstrip("/") or "/"
 
     def required_secrets(self) -> dict[str, str]:
         """Secrets the chosen channels need.  The PagerDuty routing keys are among them; the stack

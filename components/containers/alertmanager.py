@@ -21,6 +21,8 @@ GOSSIP_PORT = 9094
 """The cluster's gossip (multi-host stacks), TCP only: TLS carries no UDP."""
 CLUSTER_TLS_FILE = "cluster-tls.yml"
 """Where Alertmanager reads alertmanager.yml and its templates (its config volume)."""
+VOLUMES = {"alertmanager-data": "/alertmanager"}
+"""Its data volume: the notification log and silences, kept across replacements."""
 
 LIVE = LiveConfig(
     directory=CONFIG_DIR,
@@ -86,7 +88,7 @@ def runtime(notifications: NotificationSettings, context: StackContext, *, exter
                for name, secret in credential_files(notifications).items()},
             **auth.secret_uploads,
         },
-        volumes={"alertmanager-data": "/alertmanager"},
+        volumes=dict(VOLUMES),
     )
 
 

@@ -9,10 +9,11 @@ maps to a ``docker.Container``.
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
+
+from components.containers.http_sh import healthcheck_command
 
 SECRETS_DIR = "/run/secrets"
 """Where credential files go in the containers that read them from a file."""
@@ -45,16 +46,15 @@ class Healthcheck:
     host's address, not ``host``."""
 
     def test(self, port: int, authorization_file: str = "") -> list[str]:
-        """The probe; with ``authorization_file`` it sends the credentials read from that file by the shell, so
-        the command Docker stores (``docker inspect``) names only the file."""
-        url = f"{'https' if self.tls else 'http'}://{self.host}:{self.port or port}{self.path}"
-        if self.tls:
-            return ["CMD-SHELL", f"wget -q --spider --no-check-certificate --header "
-                                 f'"Authorization: Basic $(cat {shlex.quote(authorization_file)})" {shlex.quote(url)}']
+        """The probe; with ``authorization_file`` it sends the credentials read from that file by the shell through
+        ``nc`` (``http_sh``; over HTTPS, ``ssl_client`` on ``nc``'s socket), so neither the command Docker stores
+        (``docker inspect``) nor any process's command line holds them."""
+        url = f"http://{self.host}:{self.port or port}{self.path}"
         if not authorization_file:
             return ["CMD", "wget", "-q", "--spider", url]
-        header = f'"Authorization: Basic $(cat {shlex.quote(authorization_file)})"'
-        return ["CMD-SHELL", f"wget -q --spider --header {header} {shlex.quote(url)}"]
+        seconds = max(1, int(self.timeout.removesuffix("s")) - 1)  # within Docker's own (records write "5s")
+        return ["CMD-SHELL", healthcheck_command(self.host, self.port or port, self.path, authorization_file, seconds,
+                                                 tls=self.tls)]
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 from components.containers.model import SECRETS_DIR, Container, Healthcheck, Runtime, ScrapeJob, SecretFile
 from components.containers.web_auth import exporter_web_files
@@ -19,6 +20,11 @@ PASSWORD_FILE = f"{SECRETS_DIR}/postgres-exporter-password"
 CONFIG_DIR = "/etc/postgres_exporter"
 """Its web config and TLS files in a multi-host stack."""
 HEALTH = Healthcheck("/")
+
+
+def host_in_url(host: str) -> str:
+    """``host`` as a URL writes it: an IPv6 address in brackets."""
+    return f"[{host}]" if ":" in host else host
 APP_DEV_DATABASE_PASSWORD = "internetid"
 """Development password of the Internet-ID app's own compose database (not a secret: the app's documented
 default), used only when a stack sets ``targets.postgres.useAppDevCredentials``."""
@@ -37,7 +43,9 @@ def runtime(exporter: PostgresExporterSettings, context: StackContext, *, databa
     return Runtime(
         command=[f"--collector.{name}" for name in exporter.collectors] + (web.command if web else []),
         env={
-            "DATA_SOURCE_URI": f"{db.host}:{db.port}/{db.database}?sslmode={db.sslmode}",
+            # Validated parts (host name, port, PostgreSQL name, an sslmode of a fixed list), the database name
+            # percent-encoded besides: nothing in it can add a parameter (a host, sslmode=disable) to the URL.
+            "DATA_SOURCE_URI": f"{host_in_url(db.host)}:{db.port}/{quote(db.database, safe='')}?sslmode={db.sslmode}",
             "DATA_SOURCE_USER": db.user,
             "DATA_SOURCE_PASS_FILE": PASSWORD_FILE,
         },

@@ -17,13 +17,17 @@ Grafana (``grafana.provisioning: files``) has no reload signal: its job installs
 files and dashboards, then POSTs Grafana's provisioning reload API with the admin credentials.
 
 The script is plain POSIX sh for busybox (the images ship nothing else); its parameters come from
-the environment, so the live tests run the same script against processes on loopback.
+the environment, so the live tests run the same script against processes on loopback.  Files are installed one by
+one with ``mv`` (a rename), so Prometheus and Alertmanager never see a config file missing or empty, and every
+request carrying a credential goes through ``http_sh`` (no credential in any command line).
 """
 
 from __future__ import annotations
 
 import shlex
+from textwrap import indent
 
+from components.containers.http_sh import shell_functions
 from components.containers.model import LiveConfig
 
 STAGED_DIR = "/staging"
@@ -32,6 +36,8 @@ SCRIPT_PATH = "/reload.sh"
 TIMEOUT_SECONDS = 120
 """How long the job waits for the process to start (first version) or to report the reload."""
 INSTALLED_MARKER = ".installed"
+RESERVED = f".next, .next.list, {INSTALLED_MARKER}"
+"""The job's own names in the config directory (dot-names: no setting can name one, see ``model.ContainerPath``)."""
 
 
 def wait_for_config(live: LiveConfig, entrypoint: list[str]) -> list[str]:
@@ -102,14 +108,15 @@ exit 1
 def _by_api(live: LiveConfig) -> str:
     user, password_file = live.auth or ("admin", "/dev/null")
     posts = "\n".join(
-        f'    wget -q -O- --post-data "" --header "Authorization: Basic $auth" "$base{path}" >/dev/null \\\n'
+        f'    http_ok POST "$base{path}" "$auth" \\\n'
         f'        || {{ say "POST {path} failed; the files are installed and load at the next start"; exit 1; }}'
         for path in live.reload_urls
     )
+    # printf is the shell's builtin and base64 reads its input: the password is in no command line.
     return f"""auth=$(printf '%s:%s' "${{ADMIN_USER:-{user}}}" "$(cat "${{PASSWORD_FILE:-{password_file}}}")" \\
     | base64 | tr -d '\\n')
 base=${{health%{live.health_path}}}
-if wget -q -O /dev/null "$health" 2>/dev/null; then
+if http_ok GET "$health"; then
 {posts}
     say "installed $count file(s), reloaded through the API"
     exit 0
@@ -117,7 +124,7 @@ fi
 say "installed $count file(s), waiting for the first start"
 waited=0
 while [ "$waited" -lt "$timeout" ]; do
-    if wget -q -O /dev/null "$health" 2>/dev/null; then
+    if http_ok GET "$health"; then
         say "started with them (after ${{waited}}s)"
         exit 0
     fi
@@ -137,8 +144,7 @@ def reload_script(name: str, live: LiveConfig, port: int) -> str:
     # has just put it) holds the Authorization value, read by the shell so it is never in a command line.
     relative = live.authorization_file.removeprefix(live.directory.rstrip("/") + "/")
     authorization = f'"$live/{relative}"' if live.authorization_file else '""'
-    # Over HTTPS (multi-host stacks) the certificate names the host's address, not 127.0.0.1: not checked here.
-    scheme, insecure = ("https", " --no-check-certificate") if live.tls else ("http", "")
+    scheme = "https" if live.tls else "http"  # multi-host stacks: over HTTPS (http_sh.shell_functions)
     return f"""#!/bin/sh
 # Rendered by internet-id-monitoring: install the staged config of {name} and have it loaded.
 set -eu
@@ -149,25 +155,36 @@ metrics="${{METRICS_URL:-{scheme}://127.0.0.1:{port}/metrics}}"
 health="${{HEALTH_URL:-{scheme}://127.0.0.1:{port}{live.health_path}}}"
 timeout="${{RELOAD_TIMEOUT:-{TIMEOUT_SECONDS}}}"
 next="$live/.next"
+list="$live/.next.list"
 authorization=${{AUTHORIZATION_FILE:-{authorization}}}
 say() {{ echo "{name}: $*"; }}
-fetch() {{
+{indent(shell_functions(live.tls), "")}fetch() {{
     if [ -n "$authorization" ] && [ -r "$authorization" ]; then
-        wget -q -O-{insecure} --header "Authorization: Basic $(cat "$authorization")" "$1"
+        http_body GET "$1" "$(cat "$authorization")"
     else
-        wget -q -O-{insecure} "$1"
+        http_body GET "$1"
     fi
 }}
 metric() {{ fetch "$metrics" 2>/dev/null | sed -n "s/^$1 //p" | head -n 1; }}
 
-rm -rf "$next"
+rm -rf "$next" "$list"
 mkdir -p "$next"
 cp -R "$staged/." "$next/"
 {_check(live)}
-# Exactly the rendered files: one no longer rendered (a removed rule file) goes too.
-ls -A "$live" | while read -r entry; do [ "$entry" = .next ] || rm -rf "${{live:?}}/$entry"; done
-cp -R "$next/." "$live/"
-rm -rf "$next"
+# Install file by file, each renamed over its old version ($next is on the same filesystem): every path always
+# holds a whole old or a whole new file, never nothing or half (an empty web config would mean no authentication).
+(cd "$next" && find . -type f) > "$list"
+while read -r file; do
+    mkdir -p "$live/${{file%/*}}"
+    mv -f "$next/$file" "$live/$file"
+done < "$list"
+# Exactly the rendered files: one no longer rendered (a removed rule file) goes, then emptied directories; the
+# job's own names ({RESERVED}) stay.
+(cd "$live" && find . -type f ! -path './.next*' ! -name {INSTALLED_MARKER}) | while read -r file; do
+    grep -qxF "$file" "$list" || rm -f "${{live:?}}/$file"
+done
+(cd "$live" && find . -depth -mindepth 1 -type d ! -path './.next*' -exec rmdir {{}} \\; 2>/dev/null) || true
+rm -rf "$next" "$list"
 touch "$live/{INSTALLED_MARKER}"
 count=$(find "$staged" -type f | wc -l)
 

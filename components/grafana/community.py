@@ -18,16 +18,24 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
+from http.client import HTTPMessage
 from pathlib import Path
-from typing import Any, cast
+from typing import IO, Any, cast
+from urllib.parse import urlsplit
 
 from components.grafana.settings import CommunityDashboard
+from components.model import is_loopback
 
 GRAFANA_COM = "https://grafana.com"
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 DEFAULT_CACHE_DIR = PROJECT_DIR / "dashboards" / "cache"
 DEFAULT_TIMEOUT = 30.0
 FETCH_COMMAND = "python -m components dashboards fetch --stack <stack>"
+MAX_DASHBOARD_BYTES = 4 * 2**20
+"""Larger than any dashboard (the fixtures and Node Exporter Full are well below 1 MiB): a download or cached file
+above it is refused before it is read whole."""
+MAX_JSON_DEPTH = 64
+"""Dashboards nest about 10 deep; deeper JSON would only exhaust the parser's and the normalizer's recursion."""
 
 # Labels that only exist on Kubernetes/Helm deployments; their variables would stay empty here.
 KUBERNETES_VARIABLES = frozenset({"namespace", "release", "pod", "pod_name", "kubernetes_namespace",
@@ -46,8 +54,16 @@ INSTALLED_PANEL_TYPES = frozenset({
     "graph", "singlestat", "table-old", "grafana-singlestat-panel", "grafana-piechart-panel",
     "grafana-worldmap-panel",
 })
-# Schemes a link in a dashboard never needs and a hostile one would use to run script in Grafana's origin.
-_SCRIPT_SCHEMES = ("javascript:", "vbscript:", "data:")
+LINK_KEYS = frozenset({"url", "linkUrl", "href"})
+"""Keys whose value is a link target anywhere in a dashboard (links, data links, singlestat's and table-old's
+``linkUrl``); text panels' markdown and HTML are searched for targets too."""
+_LINK_SCHEMES = ("http", "https")
+"""The only schemes a link may name: a dashboard link never needs another, and a hostile one would use
+``javascript:``, ``vbscript:`` or ``data:`` to run script in Grafana's origin."""
+_SCHEME = re.compile(r"([a-z][a-z0-9+.-]*):")
+_CONTENT_TARGETS = re.compile(r"""(\]\(\s*<?|\b(?:href|src|action)\s*=\s*["']?)((?:[^()\s>"']|\([^()\s]*\))*)""",
+                              re.IGNORECASE)
+"""A link target in markdown (``](target)``, balanced parentheses allowed) or an HTML attribute."""
 
 
 _SELECTOR = r"(?:\{[^{}]*\})?"
@@ -185,19 +201,39 @@ def read_cached(cache_dir: Path, dashboard: CommunityDashboard) -> bytes | None:
     """The cached download, checked against the pinned sha256; ``None`` when not cached."""
     path = cache_path(cache_dir, dashboard)
     try:
-        data = path.read_bytes()
+        size = path.stat().st_size
     except FileNotFoundError:
         return None
+    if size > MAX_DASHBOARD_BYTES:
+        raise DashboardUnavailableError(
+            f"{_name(dashboard)}: the cached file {path} is larger than {MAX_DASHBOARD_BYTES // 2**20} MiB; not a "
+            f"dashboard: delete it and run `{FETCH_COMMAND}`")
+    data = path.read_bytes()
     _check_digest(dashboard, data, f"the cached file {path} (delete it and fetch again, or)")
     _parse(dashboard, data, f"the cached file {path}")
     return data
 
 
+def json_depth(document: Any) -> int:
+    """How deep ``document`` nests (a scalar is 0), without recursion."""
+    deepest, stack = 0, [(document, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict | list):
+            deepest = max(deepest, depth + 1)
+            stack += [(child, depth + 1) for child in (node.values() if isinstance(node, dict) else node)]
+    return deepest
+
+
 def _parse(dashboard: CommunityDashboard, data: bytes, origin: str) -> dict[str, Any]:
     try:
         document = json.loads(data)
-    except ValueError:
+    except (ValueError, RecursionError):
         document = None
+    if isinstance(document, dict) and json_depth(document) > MAX_JSON_DEPTH:
+        raise DashboardUnavailableError(
+            f"{_name(dashboard)}: {origin} nests deeper than {MAX_JSON_DEPTH} levels; not a dashboard: delete it and "
+            f"run `{FETCH_COMMAND}`")
     if not isinstance(document, dict) or not isinstance(document.get("panels", document.get("rows")), list):
         raise DashboardUnavailableError(
             f"{_name(dashboard)}: {origin} is not dashboard JSON; delete it and run `{FETCH_COMMAND}`"
@@ -206,11 +242,45 @@ def _parse(dashboard: CommunityDashboard, data: bytes, origin: str) -> dict[str,
     return parsed
 
 
+class DownloadTooLargeError(Exception):
+    """The answer is larger than ``MAX_DASHBOARD_BYTES``."""
+
+
+class _HttpsOnlyRedirect(urllib.request.HTTPRedirectHandler):
+    """Follows a redirect only to https (or within a loopback test server)."""
+
+    def redirect_request(self, req: urllib.request.Request, fp: IO[bytes], code: int, msg: str,  # noqa: PLR0917
+                         headers: HTTPMessage, newurl: str) -> urllib.request.Request | None:
+        problem = base_url_problem(newurl)
+        if problem:
+            raise urllib.error.URLError(f"redirected to {newurl}, {problem}")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+_OPENER = urllib.request.build_opener(_HttpsOnlyRedirect)
+
+
+def base_url_problem(url: str) -> str | None:
+    """Why dashboards must not be downloaded from ``url``, or None: what is downloaded is uploaded to Grafana with
+    admin credentials, so it comes over https (plain http only from loopback, the tests' stand-in)."""
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return None
+    if parts.scheme == "http" and is_loopback(parts.hostname):
+        return None
+    return "which is not https (plain http only on loopback)"
+
+
 def _download(url: str, timeout: float) -> bytes:
     request = urllib.request.Request(url, headers={"Accept": "application/json",
                                                    "User-Agent": "internet-id-monitoring"})
-    with urllib.request.urlopen(request, timeout=timeout) as response:
-        data: bytes = response.read()
+    with _OPENER.open(request, timeout=timeout) as response:
+        length = response.headers.get("Content-Length")
+        if length is not None and length.isdigit() and int(length) > MAX_DASHBOARD_BYTES:
+            raise DownloadTooLargeError
+        data: bytes = response.read(MAX_DASHBOARD_BYTES + 1)
+        if len(data) > MAX_DASHBOARD_BYTES:
+            raise DownloadTooLargeError
         return data
 
 
@@ -244,8 +314,14 @@ def fetch_dashboard(
         return Fetched(dashboard, path, sha256_hex(cached), downloaded=False)
     url = download_url(base_url, dashboard)
     fix = f"run `{FETCH_COMMAND}` where grafana.com is reachable, or copy the file to {path}"
+    problem = base_url_problem(url)
+    if problem:
+        raise DashboardUnavailableError(f"{_name(dashboard)}: not downloaded from {url}, {problem}; {fix}")
     try:
         data = download(url, timeout)
+    except DownloadTooLargeError:
+        raise DashboardUnavailableError(f"{_name(dashboard)}: the download from {url} is larger than "
+                                        f"{MAX_DASHBOARD_BYTES // 2**20} MiB; not a dashboard") from None
     except urllib.error.HTTPError as error:
         if error.code == 404:
             raise DashboardUnavailableError(
@@ -322,11 +398,11 @@ def normalize_dashboard(
         for key, value in node.items():
             if key == "datasource" and not _is_datasource_variable(node):
                 out[key] = datasource(value)
-            elif key == "url" and _runs_script(value):
+            elif key in LINK_KEYS and isinstance(value, str) and not safe_link(value):
                 out[key] = ""
             elif key == "links" and isinstance(value, list):
                 out[key] = [walk(link) for link in value
-                            if not (isinstance(link, dict) and _runs_script(link.get("url")))]
+                            if not (isinstance(link, dict) and not safe_link(link.get("url", "")))]
             elif key in ("expr", "query", "definition") and isinstance(value, str):
                 out[key] = _regex_matchers(_substitute(value, inputs, datasource_uid), kubernetes_vars)
             else:
@@ -379,12 +455,19 @@ def _is_panel(node: dict[str, Any]) -> bool:
     return isinstance(node.get("type"), str) and any(k in node for k in ("targets", "gridPos", "span"))
 
 
-def _runs_script(url: Any) -> bool:
-    """Whether a link would run script when clicked (browsers ignore whitespace and case in the scheme)."""
+def safe_link(url: Any) -> bool:
+    """Whether a link target names no scheme (relative, ``#…``, ``?…``, a ``${…}`` variable) or http(s): an
+    allow-list, read as browsers read it (they ignore whitespace, control characters and case in the scheme)."""
     if not isinstance(url, str):
-        return False
+        return True
     compact = "".join(ch for ch in url if ch.isprintable() and not ch.isspace()).lower()
-    return compact.startswith(_SCRIPT_SCHEMES)
+    scheme = _SCHEME.match(compact)
+    return scheme is None or scheme.group(1) in _LINK_SCHEMES
+
+
+def _safe_content(content: str) -> str:
+    """A text panel's markdown or HTML with every link target that is no ``safe_link`` made ``#``."""
+    return _CONTENT_TARGETS.sub(lambda m: m.group(0) if safe_link(m.group(2)) else f"{m.group(1)}#", content)
 
 
 def _shown(kind: str) -> str:
@@ -394,6 +477,10 @@ def _shown(kind: str) -> str:
 def _normalize_panel(panel: dict[str, Any], ref: dict[str, str]) -> None:
     if panel.get("type") == "row":
         return
+    if panel.get("type") == "text":
+        for holder in (panel, panel.get("options")):
+            if isinstance(holder, dict) and isinstance(holder.get("content"), str):
+                holder["content"] = _safe_content(holder["content"])
     kind = panel["type"]
     if kind not in INSTALLED_PANEL_TYPES:
         kept: dict[str, Any] = {key: panel[key] for key in ("id", "gridPos", "title") if key in panel}

@@ -168,7 +168,8 @@ def panels(rules: RuleSettings, slos: Sequence[Slo] = DEFAULT_SLOS,
             ], "All backends (idle included) against the server-wide limit."),
             "Connection pool usage": Panel("percentunit", [
                 Query(DB_CONNECTIONS_RATIO, "{{instance}}"),
-            ], (f"Share of max_connections in use ({DB_CONNECTIONS_RATIO}): DatabaseConnectionPoolExhaustion fires "
+            ], (f"Share of the connections open to ordinary roles (max_connections less the superuser-reserved "
+                f"and reserved ones) in use ({DB_CONNECTIONS_RATIO}): DatabaseConnectionPoolExhaustion fires "
                 f"above {_pct(pool_warn)}, DatabaseConnectionPoolCritical above {_pct(pool_crit)}."),
                 ((pool_warn, WARNING_COLOR), (pool_crit, CRITICAL_COLOR))),
             "Query duration p95 by operation": Panel("s", [

@@ -118,19 +118,31 @@ def unpinned_dashboards(grafana: GrafanaSettings, context: StackContext) -> list
     ]
 
 
-def cached_community_specs(grafana: GrafanaSettings, cache_dir: Path = DEFAULT_CACHE_DIR) -> list[DashboardSpec]:
-    """The community dashboards already cached, never touching the network.
+def cached_community_specs(grafana: GrafanaSettings, context: StackContext, cache_dir: Path = DEFAULT_CACHE_DIR,
+                           warn: Callable[[str], None] | None = None) -> list[DashboardSpec]:
+    """The community dashboards a deploy would upload, as far as the cache has them, never touching the network.
 
-    A cached file whose sha256 is wrong is left out (a deploy reports it).
+    Selected as ``community_specs`` selects them: one a deploy refuses (not pinned where the stack requires it, a
+    cached file that is no dashboard or has the wrong sha256) is left out, and so is one not cached yet; ``warn``
+    gets one line naming them all.
     """
     specs = []
+    refused = unpinned_dashboards(grafana, context)
+    left_out = [f"{dashboard.gnet_id} (a deploy refuses it: not pinned)" for dashboard, _ in refused]
     for dashboard in grafana.community_dashboards:
+        if any(dashboard is unpinned for unpinned, _ in refused):
+            continue
         try:
             raw = read_cached(cache_dir, dashboard)
-        except DashboardUnavailableError:
+        except DashboardUnavailableError as error:
+            left_out.append(f"{dashboard.gnet_id} (a deploy refuses it: {str(error).split(': ', 1)[-1]})")
             continue
-        if raw is not None:
+        if raw is None:
+            left_out.append(f"{dashboard.gnet_id} (not cached: `{FETCH_COMMAND.replace('<stack>', context.stack)}`)")
+        else:
             specs.append(_community_spec(grafana, dashboard, raw))
+    if left_out and warn is not None:
+        warn(f"community dashboards not rendered: {'; '.join(left_out)}")
     return specs
 
 

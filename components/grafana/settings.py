@@ -7,64 +7,50 @@ code instead of by hand.
 
 from __future__ import annotations
 
-import re
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from components.model import ConfigModel, HttpUrl
+from components.model import ConfigModel, CredentialUrl, GrafanaUid, LoginName, Sha256Hex, text
 from components.secret_keys import GRAFANA_ADMIN_PASSWORD
 
 INFRASTRUCTURE_FOLDER = "infrastructure"
 INTERNET_ID_FOLDER = "internet-id"
-_UID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+Title = Annotated[str, text(190)]
+"""A folder, datasource or dashboard title (Grafana keeps 190 characters)."""
 # Well-known default passwords (admin/admin was the previous stack's login); refused for the admin account.
 WEAK_PASSWORDS = frozenset({"admin", "password", "grafana", "changeme"})
 MIN_PASSWORD_LENGTH = 12
 
 
-def _check_uid(value: str) -> str:
-    if not _UID.match(value):
-        raise ValueError(f"{value!r} is not a Grafana uid (1-40 letters, digits, '-' or '_')")
-    return value
-
-
 class GrafanaFolder(ConfigModel):
     """A dashboard folder with a fixed uid, so re-deploys never create a second one."""
 
-    uid: str
+    uid: GrafanaUid
     """Fixed uid of the folder (dashboards name it in ``folder``)."""
-    title: str
+    title: Title
     """Title shown in Grafana."""
-
-    @field_validator("uid")
-    @classmethod
-    def _valid_uid(cls, value: str) -> str:
-        return _check_uid(value)
 
 
 class CommunityDashboard(ConfigModel):
     """A grafana.com dashboard pinned by revision (and, when known, by the sha256 of the download)."""
 
-    gnet_id: int = Field(gt=0)
+    gnet_id: int = Field(gt=0, le=2**31 - 1)
     """Its id on grafana.com (``1860`` is Node Exporter Full)."""
-    revision: int = Field(gt=0)
+    revision: int = Field(gt=0, le=2**31 - 1)
     """The revision downloaded (``/api/dashboards/<gnetId>/revisions/<revision>/download``)."""
-    sha256: str | None = None
+    sha256: Sha256Hex | None = None
     """Hex sha256 of the downloaded file; a different download is refused."""
-    folder: str = INFRASTRUCTURE_FOLDER
+    folder: GrafanaUid = INFRASTRUCTURE_FOLDER
     """Uid of one of ``grafana.folders``."""
     optional: bool = False
     """A failed download only warns and skips the dashboard instead of stopping the deploy."""
-    title: str | None = None
+    title: Title | None = None
     """Only used in messages before the file is cached (the dashboard keeps its own title)."""
 
     @field_validator("sha256")
     @classmethod
-    def _hex_digest(cls, value: str | None) -> str | None:
-        if value is not None and not _SHA256.match(value.lower()):
-            raise ValueError(f"{value!r} is not a hex sha256 digest (64 hex digits)")
+    def _lower_case(cls, value: str | None) -> str | None:
         return None if value is None else value.lower()
 
     @property
@@ -108,17 +94,18 @@ class GrafanaSettings(ConfigModel):
     """How datasources and dashboards get into Grafana.  ``api``: through the Grafana provider, which must
     reach Grafana from where `pulumi up` runs (see ``rootUrl``).  ``files``: Grafana's own file provisioning,
     uploaded into its container; nothing has to reach Grafana, and Grafana re-reads dashboards every 30 s."""
-    admin_user: str = "admin"
+    admin_user: LoginName = "admin"
     """Login of Grafana's admin account (the password is the secret ``grafanaAdminPassword``)."""
-    root_url: HttpUrl | None = None
-    """URL users reach Grafana at; default ``http://<bindAddress>:<ports.grafana>``."""
+    root_url: CredentialUrl | None = None
+    """URL users reach Grafana at (its login form and the Grafana provider send the admin password there, so
+    https unless on loopback); default ``http://<bindAddress>:<ports.grafana>``."""
     generate_admin_password: bool = False
     """Generate the admin password (dev); otherwise the secret ``grafanaAdminPassword`` is required."""
-    datasource_uid: str = "prometheus"
+    datasource_uid: GrafanaUid = "prometheus"
     """Fixed uid of the provisioned Prometheus datasource (dashboards point at it)."""
-    datasource_name: str = "Prometheus"
+    datasource_name: Title = "Prometheus"
     """Also the name old dashboards reference the datasource by (179 uses ``"Prometheus"``)."""
-    alertmanager_datasource_uid: str = "alertmanager"
+    alertmanager_datasource_uid: GrafanaUid = "alertmanager"
     """Fixed uid of the Alertmanager datasource."""
     folders: list[GrafanaFolder] = Field(default_factory=_default_folders)
     """Dashboard folders (uid, title)."""
@@ -136,26 +123,12 @@ class GrafanaSettings(ConfigModel):
     """Accept community dashboards without a ``sha256``: whatever grafana.com (or anything between) serves
     on the first download is uploaded with admin credentials.  For a developer's machine only (dev);
     elsewhere a deploy refuses them and says how to pin them (``dashboards fetch`` prints the values)."""
-    dashboards_folder: str = INTERNET_ID_FOLDER
+    dashboards_folder: GrafanaUid = INTERNET_ID_FOLDER
     """Folder of the custom Internet-ID dashboard."""
     provider_retries: int = Field(10, ge=0, le=100)
     """How often the Grafana provider retries a 429/5xx or refused connection (Grafana starting)."""
     provider_retry_wait: int = Field(5, ge=1, le=300)
     """Seconds between retries."""
-
-    @field_validator("admin_user")
-    @classmethod
-    def _usable_user(cls, value: str) -> str:
-        if not value or value != value.strip():
-            raise ValueError("must be a non-empty name without surrounding spaces")
-        if ":" in value:
-            raise ValueError("must not contain ':' (the provider authenticates with 'user:password')")
-        return value
-
-    @field_validator("datasource_uid", "alertmanager_datasource_uid")
-    @classmethod
-    def _valid_uid(cls, value: str) -> str:
-        return _check_uid(value)
 
     @model_validator(mode="after")
     def _consistent(self) -> GrafanaSettings:

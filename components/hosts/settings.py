@@ -16,7 +16,7 @@ from typing import Literal, get_args
 from pydantic import Field, field_validator
 
 from components.durations import Duration, PositiveDuration
-from components.model import ConfigModel
+from components.model import ConfigModel, docker_endpoint_problem
 from components.secret_keys import (
     DOCKER_TLS_CA,
     DOCKER_TLS_CERT,
@@ -43,20 +43,6 @@ EXACTLY_ONE: dict[Role, str] = {
     "grafana": "one Grafana per stack",
 }
 _NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?")
-
-
-def docker_endpoint_problem(endpoint: str, *, tls: bool) -> str | None:
-    """Why ``endpoint`` is no Docker address every secret upload may cross, or None: ``ssh://[user@]host[:port]``,
-    or ``tcp://host:port`` with TLS material (``tls``).  A ``unix://`` socket names no other host."""
-    if re.fullmatch(r"ssh://(?:[A-Za-z0-9_.-]+@)?[A-Za-z0-9.-]+(?::[0-9]{1,5})?", endpoint):
-        return None
-    if re.fullmatch(r"tcp://[A-Za-z0-9.-]+:[0-9]{1,5}", endpoint):
-        return None if tls else (f"{endpoint!r} is plain TCP: every secret upload and the Docker API (root on that "
-                                 "host) would cross the network in clear; set the secrets dockerTlsCa, dockerTlsCert "
-                                 "and dockerTlsKey, or use ssh://user@host")
-    if endpoint.startswith("tcp://"):
-        return f"{endpoint!r} is not tcp://host:port (e.g. tcp://10.0.1.11:2376)"
-    return f"{endpoint!r} is no remote Docker address: ssh://[user@]host[:port], or tcp://host:port with TLS"
 
 
 class HostSettings(ConfigModel):
@@ -101,7 +87,10 @@ class HostSettings(ConfigModel):
     @field_validator("docker")
     @classmethod
     def _endpoint(cls, value: str) -> str:
-        problem = docker_endpoint_problem(value, tls=True)  # the TLS material is a check of the composed settings
+        if value.startswith("unix://"):
+            raise ValueError(f"{value!r} is this machine's engine, not another host's; give the address `pulumi up` "
+                             "reaches the host by: ssh://user@host or tcp://host:port with TLS")
+        problem = docker_endpoint_problem(value, tls=True)  # the TLS material: the secrets dockerTls* (required)
         if problem:
             raise ValueError(problem)
         return value

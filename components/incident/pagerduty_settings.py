@@ -5,24 +5,31 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from components.durations import Duration, seconds
+from components.durations import duration, seconds
 from components.incident.rotation import check_schedule_start, check_time_zone
-from components.model import ConfigModel
+from components.model import ConfigModel, Email, Kind, pattern, text
 from components.secret_keys import PAGERDUTY_DATABASE_ROUTING_KEY, PAGERDUTY_ROUTING_KEY, SecretKey
 
 ROUTING_KEYS: dict[str, SecretKey] = {"production": PAGERDUTY_ROUTING_KEY, "database": PAGERDUTY_DATABASE_ROUTING_KEY}
 """The secret each PagerDuty service's Events API v2 routing key replaces."""
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+PagerDutyName = Annotated[str, text(100)]
+PagerDutyTimeout = Annotated[str, duration("1s", "68y", consumer="PagerDuty", whole_seconds=True)]
+"""A service timeout: PagerDuty takes whole seconds (kept within a signed 32-bit count, 2^31-1 s)."""
+ResourceKey = Annotated[str, pattern(
+    "resource key", r"[a-z0-9]+(?:-[a-z0-9]+)*", "lower-case letters and digits separated by '-', e.g. 'jane-doe'",
+    max_length=100)]
+TimeZoneName = Annotated[str, Kind("time zone", "an IANA time zone such as Europe/Berlin", check_time_zone,
+                                   family="name", max_length=64)]
+Rfc3339Minute = Annotated[str, Kind("RFC 3339 time", "an RFC 3339 time such as 2026-11-30T09:00:00+01:00",
+                                    family="name", max_length=64)]
 
 
 def _email(value: str) -> str:
-    if not _EMAIL.match(value):
-        raise ValueError(f"{value!r} is not an e-mail address")
     return value.lower()
 
 
@@ -44,8 +51,6 @@ is team role ``manager``, ``limited_user`` is ``responder``.  Any other pair giv
 on the membership or a rejection by the API.  ``observer`` has no documented base role."""
 TEAM_ROLE_FOR_BASE_ROLE: dict[str, str] = {base: team for team, base in BASE_ROLE_FOR_TEAM_ROLE.items()}
 
-_KEY = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-
 
 def resource_slug(text: str) -> str:
     """A stable logical-name fragment (``jane.doe@example.com`` → ``jane-doe-example-com``)."""
@@ -55,11 +60,11 @@ def resource_slug(text: str) -> str:
 class PagerDutyUser(ConfigModel):
     """A PagerDuty user: created by this stack, or (``create: false``) looked up by e-mail."""
 
-    name: str
+    name: PagerDutyName
     """Full name in PagerDuty."""
-    email: str
+    email: Email
     """Login e-mail; what ``create: false`` looks the user up by."""
-    key: str | None = None
+    key: ResourceKey | None = None
     """Stable part of the resource names (default: the e-mail as a slug, ``jane-doe-example-com``).
     Keep it when the e-mail changes so the user is updated in place, not replaced."""
     role: UserRole | None = None
@@ -74,13 +79,6 @@ class PagerDutyUser(ConfigModel):
     @classmethod
     def _check_email(cls, value: str) -> str:
         return _email(value)
-
-    @field_validator("key")
-    @classmethod
-    def _check_key(cls, value: str | None) -> str | None:
-        if value is not None and not _KEY.match(value):
-            raise ValueError(f"{value!r} must be lowercase letters and digits separated by '-', e.g. 'jane-doe'")
-        return value
 
     @model_validator(mode="after")
     def _roles(self) -> PagerDutyUser:
@@ -111,16 +109,10 @@ class PagerDutyUser(ConfigModel):
 class Rotation(ConfigModel):
     """Weekly rotation of both schedules: where the first turn starts, in which zone."""
 
-    time_zone: str = "UTC"
+    time_zone: TimeZoneName = "UTC"
     """IANA time zone of the rotation (its UTC offset must match ``start``)."""
-    start: str | None = None
+    start: Rfc3339Minute | None = None
     """RFC 3339, whole minutes, offset matching ``timeZone`` then, e.g. ``2026-11-30T09:00:00+01:00``."""
-
-    @field_validator("time_zone")
-    @classmethod
-    def _zone(cls, value: str) -> str:
-        check_time_zone(value)
-        return value
 
     @field_validator("start")
     @classmethod
@@ -133,9 +125,9 @@ class Rotation(ConfigModel):
 class Schedules(ConfigModel):
     """On-call members by e-mail, in rotation order (each must be listed in ``users``)."""
 
-    primary: list[str] = Field(default_factory=list)
+    primary: list[Email] = Field(default_factory=list)
     """E-mails of the primary on-call rotation, in order (each must be in ``users``)."""
-    secondary: list[str] = Field(default_factory=list)
+    secondary: list[Email] = Field(default_factory=list)
     """E-mails of the secondary on-call rotation, in order (each must be in ``users``)."""
 
     @field_validator("primary", "secondary")
@@ -154,7 +146,7 @@ class Escalation(ConfigModel):
     """Minutes the primary on-call has to acknowledge before the secondary is paged."""
     secondary_delay_minutes: int = Field(15, ge=1, le=1440)
     """Minutes the secondary has to acknowledge before the engineering lead is paged."""
-    lead: str | None = None
+    lead: Email | None = None
     """E-mail of the engineering lead, the third level (must be listed in ``users``)."""
     lead_delay_minutes: int = Field(30, ge=1, le=1440)
     """Minutes the lead has before the policy loops (``numLoops``)."""
@@ -172,15 +164,16 @@ class PagerDutyService(ConfigModel):
 
     enabled: bool = True
     """Create this service (off: its routing key must come from config)."""
-    name: str
+    name: Annotated[str, text(255)]
     """Service name in PagerDuty."""
-    description: str = "Managed by Pulumi (internet-id-monitoring); alerts arrive from Alertmanager."
+    description: Annotated[str, text(1024)] = (
+        "Managed by Pulumi (internet-id-monitoring); alerts arrive from Alertmanager.")
     """Service description in PagerDuty."""
     urgency: Literal["high", "low", "severity_based"] = "high"
     """Urgency of incidents (``high`` pages by phone/push; ``low`` notifies only)."""
-    auto_resolve_timeout: Duration | None = None
+    auto_resolve_timeout: PagerDutyTimeout | None = None
     """Resolve incidents left open this long; unset (default) disables it: Alertmanager sends resolves."""
-    acknowledgement_timeout: Duration | None = "30m"
+    acknowledgement_timeout: PagerDutyTimeout | None = "30m"
     """Re-trigger an acknowledged incident after this long; unset disables it."""
     escalation: Escalation | None = None
     """A separate escalation policy for this service (same schedules; ``lead`` defaults to the main
@@ -190,14 +183,14 @@ class PagerDutyService(ConfigModel):
 class ProductionService(PagerDutyService):
     """Alerts about the Internet-ID API, web app and host."""
 
-    name: str = "Internet-ID Production"
+    name: Annotated[str, text(255)] = "Internet-ID Production"
     """Service name in PagerDuty."""
 
 
 class DatabaseService(PagerDutyService):
     """Alerts about PostgreSQL and Redis (``DatabaseDown`` and friends)."""
 
-    name: str = "Internet-ID Database"
+    name: Annotated[str, text(255)] = "Internet-ID Database"
     """Service name in PagerDuty."""
 
 
@@ -212,9 +205,9 @@ class PagerDutyServices(ConfigModel):
 class PagerDutySettings(ConfigModel):
     enabled: bool = False
     """Create PagerDuty users, team, schedules, escalation policy and services."""
-    name_prefix: str = "Internet-ID"
+    name_prefix: PagerDutyName = "Internet-ID"
     """Prefix of the team, schedule and policy names; make it distinct per stack sharing an account."""
-    team: str = "Internet-ID"
+    team: PagerDutyName = "Internet-ID"
     """PagerDuty team owning the services."""
     service_region: Literal["us", "eu"] = "us"
     """Service region of the PagerDuty account: ``us`` (api.pagerduty.com) or ``eu`` (api.eu.pagerduty.com)."""

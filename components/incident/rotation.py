@@ -14,8 +14,10 @@ ROTATION_WEEKLY_SECONDS = 7 * 24 * 3600
 """Length of one on-call turn: schedules hand over once a week."""
 
 _RFC3339_MINUTE = re.compile(
-    r"^(?P<date>\d{4}-\d{2}-\d{2})T(?P<hm>\d{2}:\d{2})(?::(?P<sec>\d{2}(?:\.\d+)?))?(?P<off>Z|[+-]\d{2}:\d{2})$"
+    r"(?P<date>\d{4}-\d{2}-\d{2})T(?P<hm>\d{2}:\d{2})(?::(?P<sec>\d{2}(?:\.\d+)?))?(?P<off>Z|[+-]\d{2}:\d{2})",
+    re.ASCII,
 )
+"""Matched whole (``fullmatch``)."""
 
 
 def check_time_zone(time_zone: str) -> ZoneInfo:
@@ -57,7 +59,7 @@ def check_schedule_start(start: str, time_zone: str) -> str:
     ``ValueError`` with a single line that says what to write instead.
     """
     zone = check_time_zone(time_zone)
-    match = _RFC3339_MINUTE.match(start.strip())
+    match = _RFC3339_MINUTE.fullmatch(start)
     if not match:
         raise ValueError(f"start {start!r} is not an RFC 3339 time with a UTC offset, e.g. '2026-11-30T09:00:00+01:00'")
     sec = match["sec"]

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Annotated, Literal
 
 from components.alertmanager.settings import SlackChannels
-from components.model import ConfigModel
+from components.model import ConfigModel, text
+
+SlackText = Annotated[str, text(250)]
+"""A channel topic or purpose: Slack keeps 250 characters."""
 
 
 class ChannelText(ConfigModel):
-    topic: str | None = None
+    topic: SlackText | None = None
     """Channel topic; default names the environment."""
-    purpose: str | None = None
+    purpose: SlackText | None = None
     """Channel purpose; default names the environment."""
 
 

@@ -78,12 +78,12 @@ def annotations_for(
     }
 
 
-_MATCHER = re.compile(r'^(\w+)(!?=)"(.*)"$')
+_MATCHER = re.compile(r'(\w+)(!?=)"(.*)"', re.DOTALL)
 
 
 def _matches(route: Route, labels: dict[str, str]) -> bool:
     for matcher in route.matchers:
-        found = _MATCHER.match(matcher)
+        found = _MATCHER.fullmatch(matcher)
         if found is None:
             raise ValueError(f"route matcher {matcher!r} is not name=\"value\" or name!=\"value\"")
         name, operator_, value = found.groups()

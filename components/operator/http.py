@@ -1,4 +1,9 @@
-"""A small JSON-over-HTTP client whose every failure is one readable line (``FetchError``)."""
+"""A small JSON-over-HTTP client whose every failure is one readable line (``FetchError``).
+
+Credentials (the web credential, Grafana's admin password) go only over https, or plain http on loopback, and
+never to another origin than the one they were meant for: ``urllib`` would copy the ``Authorization`` header
+onto a redirect to anywhere.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +11,11 @@ import json
 import socket
 import urllib.error
 import urllib.request
-from typing import Any
+from http.client import HTTPMessage
+from typing import IO, Any
+from urllib.parse import urlsplit
 
-from components.model import check_http_url
+from components.model import check_http_url, is_loopback
 from components.webauth.config import authorization
 
 
@@ -28,6 +35,41 @@ def check_url(url: str, flag: str) -> str:
     except ValueError:
         raise ValueError(f"{flag} {url!r}: not an http(s) URL (e.g. http://127.0.0.1:9090)") from None
     return url.rstrip("/")
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    """Scheme, host and port of ``url`` (the default port made explicit): what a credential is bound to."""
+    parts = urlsplit(url)
+    default = {"http": 80, "https": 443}.get(parts.scheme)
+    return parts.scheme, (parts.hostname or "").lower(), parts.port or default
+
+
+def credential_url_problem(url: str) -> str | None:
+    """Why credentials must not be sent to ``url``, or None: plain http beyond loopback, or a user in the URL."""
+    parts = urlsplit(url)
+    if "@" in parts.netloc:
+        return "the URL holds a user or password; pass the URL without it"
+    if parts.scheme != "https" and not is_loopback(parts.hostname):
+        return (f"refusing to send credentials over plain http to {parts.hostname}; use its https URL (plain http "
+                "only on loopback, e.g. through ssh -L)")
+    return None
+
+
+class _NoCredentialRedirect(urllib.request.HTTPRedirectHandler):
+    """Follows a redirect within the request's origin; one to another origin (another host, port or scheme) while
+    the request carries credentials is refused, naming where it pointed."""
+
+    def redirect_request(self, req: urllib.request.Request, fp: IO[bytes], code: int, msg: str,  # noqa: PLR0917
+                         headers: HTTPMessage, newurl: str) -> urllib.request.Request | None:
+        if req.has_header("Authorization") and origin(newurl) != origin(req.full_url):
+            scheme, host, port = origin(newurl)
+            raise FetchError(f"{req.get_method()} {req.full_url}: redirected to {scheme}://{host}:{port}; credentials "
+                             "are never sent to another origin (pass that URL with --prometheus-url, "
+                             "--alertmanager-url or --grafana-url if it is the right one)")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+_OPENER = urllib.request.build_opener(_NoCredentialRedirect)
 
 
 def _reason(error: BaseException) -> str:
@@ -59,10 +101,13 @@ def request(
         data = json.dumps(body).encode()
         headers["Content-Type"] = "application/json"
     if auth is not None:
+        problem = credential_url_problem(url)
+        if problem:
+            raise FetchError(f"{method} {url}: {problem}")
         headers["Authorization"] = f"Basic {authorization(*auth)}"
     req = urllib.request.Request(url, data=data, method=method, headers=headers)
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as response:
+        with _OPENER.open(req, timeout=timeout) as response:
             return int(response.status), bytes(response.read())
     except urllib.error.HTTPError as error:
         detail = _error_body(error)

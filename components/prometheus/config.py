@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from components import yamltext
-from components.blackbox.modules import API_HEALTH_BLOCKCHAIN, HTTP_2XX
+from components.blackbox.modules import API_HEALTH_BLOCKCHAIN, HTTP_2XX, HTTPS_2XX
 from components.containers import vmauth
 from components.hosts.placement import containers_of
 from components.hosts.tls import client_tls
@@ -103,13 +103,24 @@ def _credentials(web_auth_user: str | None, needed: bool) -> dict[str, Any]:
     return {"basic_auth": basic_auth(web_auth_user, PASSWORD_FILE)}
 
 
+def public_probes(targets: TargetSettings) -> list[tuple[str, str, str]]:
+    """``(module, service, url)`` of the public site's page and ``/api/health`` (``targets.publicUrl``), over the proxy
+    users go through: ``https_2xx`` for an https address, so the certificate users see is measured."""
+    if targets.public_url is None:
+        return []
+    module = HTTPS_2XX if targets.public_url.startswith("https://") else HTTP_2XX
+    return [(module, "web", targets.public_url), (module, "api", urljoin(targets.public_url, HEALTH_PATH.lstrip("/")))]
+
+
 def probe_targets(targets: TargetSettings) -> list[tuple[str, str, str]]:
-    """``(module, service, url)`` of every blackbox probe: ``targets.probes`` in order, and for each
-    probe of the API's ``/api/health`` (service ``api``) a second probe of the same URL with module
-    ``api_health_blockchain`` and service ``blockchain`` (unless listed already): that response is
-    the only current word on the API's blockchain RPC (BlockchainRPCDown).
+    """``(module, service, url)`` of every blackbox probe: ``targets.probes`` in order, then the public site's
+    (``public_probes``) unless listed already, and for each probe of the API's ``/api/health`` (service ``api``) a
+    second probe of the same URL with module ``api_health_blockchain`` and service ``blockchain`` (unless listed
+    already): that response is the only current word on the API's blockchain RPC (BlockchainRPCDown).
     """
     listed = [(p.module, p.service, p.url) for p in targets.probes]
+    urls = {url for _, _, url in listed}
+    listed += [probe for probe in public_probes(targets) if probe[2] not in urls]
     judged = {url for module, _, url in listed if module == API_HEALTH_BLOCKCHAIN}
     extra = []
     for module, service, url in listed:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 Severity = Literal["critical", "warning", "info", "none"]
-ThresholdKind = Literal["ratio", "positive", "nonnegative", "seconds", "days", "changes"]
+ThresholdKind = Literal["ratio", "positive", "nonnegative", "seconds", "days", "changes", "count"]
 Direction = Literal["above", "below"]
 
 
@@ -63,6 +63,9 @@ class Alert:
     """Labels that identify the alerting thing (besides ``cluster`` and ``environment``)."""
     flapping: Flapping | None = None
     """An outage alert's series, from which its flapping alert is derived (``flapping_alert``)."""
+    service_from_name: bool = False
+    """The expression yields cAdvisor's container ``name``; rendering sets ``service`` from it by the stack's
+    ``rules.apiContainers`` and ``rules.appContainers`` (so a looping database container pages the DBA)."""
     area: str = ""
     """The area (rule file) it belongs to; set by ``area`` from where it is declared."""
 
@@ -115,13 +118,20 @@ class Area:
 
 
 def area(name: str, *members: Alert | Tier) -> Area:
-    """The area ``name`` of ``members`` in order: alerts, and tiers declared where their two alerts stand."""
+    """The area ``name`` of ``members`` in order: alerts, and tiers declared where their two alerts stand.
+
+    A warning may be the lower tier of two criticals (filling up: almost full, and filling up fast); it is
+    listed once, where it first stands."""
     alerts: list[Alert] = []
     tiers: list[Tier] = []
     for member in members:
         if isinstance(member, Tier):
             tiers.append(member)
         for alert in member if isinstance(member, Tier) else (member,):
+            if any(seen.name == alert.name for seen in alerts):
+                if next(seen for seen in alerts if seen.name == alert.name) != replace(alert, area=name):
+                    raise ValueError(f"{alert.name}: declared twice in area {name} with different fields")
+                continue
             alerts.append(replace(alert, area=name))
             if alert.flapping:
                 alerts.append(flapping_alert(replace(alert, area=name)))

@@ -47,9 +47,15 @@ RECORDINGS: tuple[Recording, ...] = (
               "sum by ([[by_api]], le) (rate(http_request_duration_seconds_bucket{[[api_no_health]]}[[[rate]]]))",
               "API response-time histogram buckets per second, /health excluded (histogram_quantile reads it)"),
     Recording("db_connections_ratio", DB_CONNECTIONS_RATIO, "database",
-              "sum by ([[by_pg]]) (pg_stat_activity_count{[[postgres_exporter]]})\n/ on ([[by_pg]])\n"
-              "max by ([[by_pg]]) (pg_settings_max_connections{[[postgres_exporter]]})",
-              "share of max_connections in use, idle connections included"),
+              "sum by ([[by_pg]]) (pg_stat_activity_count{[[postgres_exporter]]})\n/ on ([[by_pg]])\n(\n"
+              "  max by ([[by_pg]]) (pg_settings_max_connections{[[postgres_exporter]]})\n"
+              + "".join(f"  - on ([[by_pg]])\n  (max by ([[by_pg]]) ({setting}{{[[postgres_exporter]]}}) "
+                        "or 0 * max by ([[by_pg]]) (pg_settings_max_connections{[[postgres_exporter]]}))\n"
+                        for setting in ("pg_settings_superuser_reserved_connections",
+                                        "pg_settings_reserved_connections"))
+              + ")",
+              "share of the connections open to ordinary roles in use (max_connections less "
+              "superuser_reserved_connections and PostgreSQL 16's reserved_connections), idle connections included"),
     Recording("cache_hit_ratio", CACHE_HIT_RATIO, "cache",
               "sum by ([[by_api]], cache_type) (rate(cache_hits_total{[[api]]}[[[rate]]]))\n/\n(\n"
               "  sum by ([[by_api]], cache_type) (rate(cache_hits_total{[[api]]}[[[rate]]]))\n  +\n"

@@ -7,6 +7,7 @@ Defaults live in the catalogue (``alerts/<area>.py``), next to each alert; a sta
         HighErrorRate: {threshold: 0.02, for: 10m}
       rateInterval: 5m        # window of every rate()/increase()/*_over_time()
       flapWindow: 10m         # window in which the flapping alerts count state changes
+      restartWindow: 1h       # window in which ContainerRestarting counts restarts in place, HostOomKills OOM kills
       forScale: 1             # multiplies every default `for` (0.02 turns 5m into 6s)
       disabled: [LowCacheHitRate]
       minRequestRate: 0.1     # HighErrorRate/CriticalErrorRate stay silent below 0.1 requests/s
@@ -18,24 +19,36 @@ editing rules; an explicit ``overrides.<Alert>.for`` is used as given and is not
 
 from __future__ import annotations
 
-import re
+from typing import Annotated
 
 from pydantic import Field, field_validator, model_validator
 
-from components.durations import Duration, format_duration, seconds
-from components.model import ConfigModel, HttpUrl
+from components.durations import duration, format_duration, seconds
+from components.model import ConfigModel, Count, HttpUrl, Re2Regex, pattern
 from components.rules.catalogue import BY_NAME, CATALOGUE, PAIRS
 from components.rules.model import Alert
 
 DEFAULT_RUNBOOK_BASE_URL = "https://github.com/subculture-collective/internet-id-monitoring/blob/main/docs/runbook.md"
 DEFAULT_API_CONTAINERS = "(.+[-_])?api([-_][0-9]+)?"
+DEFAULT_APP_CONTAINERS = {
+    "web": "(.+[-_])?(web|nginx)([-_][0-9]+)?",
+    "database": "(.+[-_])?(db|postgres)([-_][0-9]+)?",
+    "cache": "(.+[-_])?redis([-_][0-9]+)?",
+}
+"""The app's compose services by the ``service`` their container alerts carry (``internet-id-db-1`` -> database)."""
+
+AlertName = Annotated[str, pattern("alert name", r"[A-Za-z][A-Za-z0-9]{0,99}", "an alert name such as ServiceDown")]
+Window = Annotated[str, duration("1s", "1d")]
+"""A window of ``rate()`` or of counting changes: a day at most (a range longer than that reads the whole TSDB)."""
+ServiceLabel = Annotated[str, pattern("service", r"[a-z][a-z0-9_]{0,62}", "a lower-case service name such as database")]
+"""Value of the ``service`` label an app container's alerts carry (routes match it)."""
 
 
 class AlertOverride(ConfigModel):
     """Per-alert override; unset fields keep the catalogue's default."""
 
     threshold: float | None = None
-    for_: Duration | None = Field(None, alias="for")
+    for_: Annotated[str, duration("0s", "1w")] | None = Field(None, alias="for")
 
 
 def _known(names: list[str] | set[str], key: str) -> None:
@@ -55,6 +68,8 @@ def _check_threshold(alert: Alert, value: float) -> str | None:
         return f"{value:g} must be greater than 0"
     if kind == "nonnegative" and value < 0:
         return f"{value:g} must be 0 or more"
+    if kind == "count" and (value < 1 or value != int(value)):
+        return f"{value:g} must be a whole number, 1 or more (the alert fires above it)"
     if kind == "changes" and (value < 2 or value != int(value)):
         return (f"{value:g} must be a whole number of state changes, 2 or more: one blip or one deploy "
                 "(down, back up) is 2 and must not fire")
@@ -68,22 +83,30 @@ class RuleSettings(ConfigModel):
 
     runbook_base_url: HttpUrl = DEFAULT_RUNBOOK_BASE_URL
     """Every alert's ``runbook_url`` is ``<runbookBaseUrl>#<alert name lower-cased>``."""
-    rate_interval: Duration = "5m"
+    rate_interval: Window = "5m"
     """Window of every ``rate``/``increase``/``max_over_time`` (keep it at least 4 scrape intervals)."""
-    flap_window: Duration = "10m"
+    flap_window: Window = "10m"
     """Window in which the flapping alerts (``ServiceFlapping`` …) count state changes and restarts of a target
     (their thresholds: ``overrides.<Alert>.threshold``, changes above which they fire); many scrape intervals long."""
+    restart_window: Window = "1h"
+    """Window in which ``ContainerRestarting`` counts a container's restarts in place and ``HostOomKills`` the
+    kernel's OOM kills; many scrape intervals long (a restart shows between two scrapes)."""
     for_scale: float = Field(1.0, gt=0, le=10)
     """Factor applied to every default ``for`` (rounded to whole seconds); explicit overrides are not scaled."""
     overrides: dict[str, AlertOverride] = Field(default_factory=dict)
     """Threshold and/or ``for`` per alert name."""
-    disabled: list[str] = Field(default_factory=list)
+    disabled: list[AlertName] = Field(default_factory=list)
     """Alert names left out of the rendered rules (Watchdog cannot be disabled)."""
-    api_containers: str = DEFAULT_API_CONTAINERS
-    """Regex (fully anchored, RE2) matching cAdvisor's ``name`` of the API containers."""
+    api_containers: Re2Regex = DEFAULT_API_CONTAINERS
+    """Regex (fully anchored, RE2) matching cAdvisor's ``name`` of the API containers; quoted into PromQL as is
+    (``\\d`` works)."""
+    app_containers: dict[ServiceLabel, Re2Regex] = Field(default_factory=lambda: dict(DEFAULT_APP_CONTAINERS))
+    """The app's other containers: ``service`` label -> regex (fully anchored, RE2) of cAdvisor's ``name``.
+    ``ContainerRestarting`` watches these and the API containers, and routes by the ``service`` (``database``
+    pages the database rotation)."""
     min_request_rate: float = Field(0.1, ge=0)
     """Requests/s (``/health`` excluded, over ``rateInterval``) below which the API error-ratio alerts stay silent."""
-    min_operations: int = Field(5, ge=0)
+    min_operations: Count = 5
     """IPFS uploads or blockchain transactions within ``rateInterval`` below which their failure ratios stay silent."""
 
     @field_validator("runbook_base_url")
@@ -93,22 +116,11 @@ class RuleSettings(ConfigModel):
             raise ValueError(f"{value!r} must be a URL without '#' (the anchor is appended)")
         return value
 
-    @field_validator("api_containers")
+    @field_validator("app_containers")
     @classmethod
-    def _regex(cls, value: str) -> str:
-        if '"' in value or "\\" in value or not value:
-            raise ValueError(f"{value!r}: use a non-empty regex without quotes or backslashes (e.g. [0-9])")
-        try:
-            re.compile(value)
-        except re.error as error:
-            raise ValueError(f"{value!r} is not a valid regex: {error}") from None
-        return value
-
-    @field_validator("rate_interval", "flap_window")
-    @classmethod
-    def _window(cls, value: str) -> str:
-        if seconds(value) < 1:
-            raise ValueError(f"{value!r} is shorter than 1s")
+    def _services(cls, value: dict[str, str]) -> dict[str, str]:
+        if "api" in value:
+            raise ValueError("'api' is set by apiContainers, not here")
         return value
 
     @field_validator("disabled")
@@ -164,6 +176,10 @@ class RuleSettings(ConfigModel):
         if override is not None and override.for_ is not None:
             return override.for_
         return format_duration(round(seconds(BY_NAME[name].for_) * self.for_scale))
+
+    def container_services(self) -> dict[str, str]:
+        """``service`` -> regex of cAdvisor's ``name``: the API's containers and the app's others."""
+        return {"api": self.api_containers, **self.app_containers}
 
     def enabled(self, name: str) -> bool:
         return name not in self.disabled

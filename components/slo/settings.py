@@ -14,31 +14,38 @@ its own SLO's window.  A time-compressed profile (the live test) sets the pairs,
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from typing import Annotated
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
-from components.durations import Duration, format_duration, seconds
-from components.model import ConfigModel, TemplateFree
-from components.slo.sli import API_DURATION_BUCKETS, API_REQUESTS, KINDS
+from components.durations import duration, format_duration, seconds
+from components.model import ConfigModel, Kind, LabelValue, pattern
+from components.promql import canonical_matchers, parse_matchers
+from components.slo.sli import API_DURATION_BUCKETS, API_REQUESTS
+from components.slo.sli import Kind as SliKindName
 
-_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
-_MATCHER = r'\s*[A-Za-z_][A-Za-z0-9_]*\s*(=|!=|=~|!~)\s*"(?:[^"\\]|\\.)*"\s*'
-_SELECTOR = re.compile(rf"^{_MATCHER}(,{_MATCHER})*$")
-_LABEL = re.compile(r'([A-Za-z_][A-Za-z0-9_]*)\s*(?:=|!=|=~|!~)\s*"')
 RESERVED_LABELS = ("le", "__name__")
 """Labels a selector may not match on: the SLI picks the metric and the latency bucket itself."""
 
+Window = Annotated[str, duration("1s", "100y")]
+For = Annotated[str, duration("0s", "1w")]
+SloName = Annotated[str, pattern(
+    "SLO name", r"[a-z][a-z0-9-]{0,62}", "an SLO name: lower-case letters, digits and '-', starting with a letter")]
 
-def _window(value: str) -> str:
-    if seconds(value) < 1:
-        raise ValueError(f"{value!r} is shorter than 1s")
-    return value
+
+def _check_selector(value: str) -> None:
+    matchers = parse_matchers(value)
+    reserved = sorted({m.name for m in matchers} & set(RESERVED_LABELS))
+    if reserved:
+        raise ValueError(f"{value!r} matches on {reserved}; the SLI chooses the metric and the bucket itself")
 
 
-Window = Annotated[Duration, AfterValidator(_window)]
+LabelMatchers = Annotated[str, Kind(
+    "label matchers", 'PromQL label matchers without braces, e.g. job="internet-id-api", route!="/x"',
+    _check_selector, family="regex", max_length=1000), AfterValidator(lambda value: canonical_matchers(
+        parse_matchers(value)))]
+"""PromQL matchers, parsed as PromQL reads them (Go's string escapes, RE2 regexes) and kept in canonical form."""
 
 
 class BurnRateWindow(ConfigModel):
@@ -50,7 +57,7 @@ class BurnRateWindow(ConfigModel):
     """The window that proves the burn is sustained (``long`` label of the alert)."""
     short: Window
     """The window that proves it still goes on: the alert resolves soon after the errors stop (``short`` label)."""
-    for_: Duration = Field("0s", alias="for")
+    for_: For = Field("0s", alias="for")
     """How long both windows must stay above the rate before the alert fires."""
 
     @model_validator(mode="after")
@@ -73,17 +80,10 @@ class SloAlerting(ConfigModel):
     ticket: list[BurnRateWindow] = Field(
         default_factory=lambda: [_pair(3, "1d", "2h", "1h"), _pair(1, "3d", "6h", "3h")])
     """Pairs that open a ticket (``severity: warning``: Slack): 10% of a 30-day budget in 1d, 10% in 3d."""
-    budget_interval: Duration = "3m"
+    budget_interval: Annotated[str, duration("1s", "4m")] = "3m"
     """Evaluation interval of the rule group computing the error ratio and budget left over each SLO's window: it
     reads the window's recordings (30 days) each time and moves slowly (kubernetes-mixin evaluates its 30-day
     availability every 3m); the burn-rate windows follow ``prometheus.evaluationInterval``."""
-
-    @field_validator("budget_interval")
-    @classmethod
-    def _interval(cls, value: str) -> str:
-        if not 1 <= seconds(value) <= 240:
-            raise ValueError(f"{value!r} must be between 1s and 4m (Prometheus forgets a series not written for 5m)")
-        return value
 
     @model_validator(mode="after")
     def _some_pair(self) -> SloAlerting:
@@ -105,50 +105,26 @@ class SloAlerting(ConfigModel):
 class Slo(ConfigModel):
     """One service level objective: the share of good requests over a window."""
 
-    name: str
+    name: SloName
     """Value of the ``slo`` label of its recorded series and alerts (lower case, digits, ``-``)."""
-    kind: str
+    kind: SliKindName
     """``availability`` (requests not answered 5xx) or ``latency`` (requests faster than ``latencyThreshold``)."""
     objective: float
     """Percentage of good requests over ``window``, e.g. ``99.9``; the error budget is the rest (0.1%)."""
     window: Window = "30d"
     """The period the objective holds for (at most ``prometheus.retentionTime``)."""
-    selector: str = API_REQUESTS
+    selector: LabelMatchers = API_REQUESTS
     """Label matchers of the requests it counts (PromQL, without braces)."""
     latency_threshold: float | None = None
     """Latency SLOs: seconds a good request takes at most; a bucket bound of ``http_request_duration_seconds``."""
-    service: TemplateFree = "api"
+    service: LabelValue = "api"
     """``service`` label of its alerts (routing, and ServiceDown's inhibition)."""
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        if not _NAME.match(value):
-            raise ValueError(f"{value!r}: use lower-case letters, digits and '-', starting with a letter")
-        return value
-
-    @field_validator("kind")
-    @classmethod
-    def _kind(cls, value: str) -> str:
-        if value not in KINDS:
-            raise ValueError(f"{value!r} is no kind of SLO; use one of {', '.join(KINDS)}")
-        return value
 
     @field_validator("objective")
     @classmethod
     def _objective(cls, value: float) -> float:
         if not 0 < value < 100:
             raise ValueError(f"{value:g} is not a percentage between 0 and 100 (exclusive); write 99.9% as 99.9")
-        return value
-
-    @field_validator("selector")
-    @classmethod
-    def _selector(cls, value: str) -> str:
-        if not _SELECTOR.match(value):
-            raise ValueError(f'{value!r} is not a list of label matchers such as job="internet-id-api", route!="/x"')
-        reserved = sorted(set(_LABEL.findall(value)) & set(RESERVED_LABELS))
-        if reserved:
-            raise ValueError(f"{value!r} matches on {reserved}; the SLI chooses the metric and the bucket itself")
         return value
 
     @model_validator(mode="after")

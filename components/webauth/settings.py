@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import re
+from typing import Annotated
 
-from pydantic import field_validator
+from components.model import ConfigModel, pattern
 
-from components.model import ConfigModel
+BasicAuthUser = Annotated[str, pattern(
+    "basic-auth user", r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}",
+    "a user name of letters, digits, '.', '_' or '-' (no ':', it separates the password)")]
 
 
 class WebAuthSettings(ConfigModel):
@@ -16,13 +18,6 @@ class WebAuthSettings(ConfigModel):
     """Both answer only with the credentials (``webAuthUser`` and the secret ``webAuthPassword`` stack outputs); a
     ``docker.bindAddress`` other than loopback requires it.  ``false`` only for a loopback-only host where an older
     image without ``--web.config.file`` runs."""
-    user: str = "iidmon"
+    user: BasicAuthUser = "iidmon"
     """User name of the one credential Grafana, Prometheus itself, the healthchecks and the operator commands use;
     the password is generated and kept in the stack's state as a secret."""
-
-    @field_validator("user")
-    @classmethod
-    def _plain_name(cls, value: str) -> str:
-        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}", value):
-            raise ValueError(f"{value!r}: use letters, digits, '.', '_' or '-' (no ':', it separates the password)")
-        return value

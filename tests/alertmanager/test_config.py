@@ -16,7 +16,7 @@ from components.render import credential_secrets, redacted_secret_files, render_
 from components.secrets import REDACTED, Secret
 from components.settings import SettingsError, StackSettings
 from tests.alertmanager.variants import STACKS, notifications_of, stack_config, variant, variants, write_config
-from tests.tools import run_tool
+from tests.tools import VERSION_SETS, run_tool
 
 VARIANTS = variants()
 FAKE = {
@@ -46,10 +46,11 @@ def _walk(node: Any) -> list[Any]:
     return found
 
 
+@pytest.mark.parametrize("version_set", VERSION_SETS)
 @pytest.mark.parametrize("name", sorted(VARIANTS))
-def test_amtool_accepts_the_config(name: str, tmp_path: Path) -> None:
+def test_amtool_accepts_the_config(name: str, version_set: str, tmp_path: Path) -> None:
     path = write_config(VARIANTS[name], tmp_path)
-    result = run_tool("amtool", "check-config", path)
+    result = run_tool("amtool", "check-config", path, set_name=version_set)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "1 templates" in result.stdout
 
@@ -227,7 +228,7 @@ def test_webhook_receivers_read_the_webhook_of_their_channel(name: str, files: d
 
 
 def test_secrets_dir_is_a_setting() -> None:
-    text = yaml.safe_dump(alertmanager_document(notifications_of("prod", {"secretsDir": "/run/test/secrets/"})))
+    text = yaml.safe_dump(alertmanager_document(notifications_of("prod", {"secretsDir": "/run/test/secrets"})))
     assert "/run/test/secrets/slack-bot-token" in text
     assert "/etc/alertmanager" not in text
 
@@ -337,7 +338,7 @@ def test_missing_slack_secrets_are_named_when_secrets_are_required() -> None:
         ({"heartbeatUrl": None}, "notifications.heartbeatUrl: required because PagerDuty and Slack notify people"),
         ({"slack": {"username": "{{ .CommonLabels }}"}}, "which Prometheus and Alertmanager would expand"),
         ({"pagerduty": {"client": "x }} y"}}, "which Prometheus and Alertmanager would expand"),
-        ({"email": {"to": "{{ .ExternalURL }}@example.com"}}, "which Prometheus and Alertmanager would expand"),
+        ({"email": {"to": "{{ .ExternalURL }}@example.com"}}, "is not an e-mail address such as ops@example.com"),
         ({"heartbeatOptOut": "watched centrally"}, "heartbeatUrl and heartbeatOptOut are both set"),
         ({"heartbeatUrl": None, "heartbeatOptOut": " "}, "heartbeatOptOut: give the reason"),
     ],

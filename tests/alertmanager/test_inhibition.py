@@ -25,7 +25,7 @@ def _alert(cluster: str, alertname: str, severity: str, service: str, **labels: 
     }
 
 
-IDENTITY = ("instance", "name", "provider", "queue_name", "mountpoint", "slo", "long")
+IDENTITY = ("instance", "name", "provider", "queue_name", "mountpoint", "slo", "long", "metric", "relname")
 
 
 def _key(labels: dict[str, str]) -> str:
@@ -212,6 +212,78 @@ def test_blockchain_rpc_down_mutes_the_degraded_health_of_its_url(alertmanager: 
                 instance="https://internet-id.example.com/api/health", module="https_2xx"), False),
         (_alert(cluster, "ProbeFailed", "warning", "web", job="blackbox", instance="https://internet-id.example.com/",
                 module="https_2xx"), False),
+    ])
+
+
+def test_a_disk_filling_fast_pages_once_per_mountpoint(alertmanager: str) -> None:
+    cluster = "inhibit-filling-fast"
+    node = {"job": "node-exporter", "instance": "node-exporter:9100"}
+    _post_and_check(alertmanager, cluster, [
+        (_alert(cluster, "HostFilesystemFillingUpFast", "critical", "system", mountpoint="/", **node), False),
+        (_alert(cluster, "HostFilesystemFillingUp", "warning", "system", mountpoint="/", **node), True),
+        (_alert(cluster, "HostFilesystemAlmostFull", "critical", "system", mountpoint="/", **node), True),
+        (_alert(cluster, "HostFilesystemAlmostFull", "critical", "system", mountpoint="/data", **node), False),
+        (_alert(cluster, "HostInodesAlmostExhausted", "critical", "system", mountpoint="/var", **node), False),
+        (_alert(cluster, "HostInodesFillingUp", "warning", "system", mountpoint="/var", **node), True),
+        (_alert(cluster, "HostInodesFillingUp", "warning", "system", mountpoint="/", **node), False),
+    ])
+
+
+def test_a_looping_container_mutes_its_services_flapping_and_an_outage_mutes_the_loop(alertmanager: str) -> None:
+    cluster = "inhibit-loop"
+    cadvisor = {"job": "cadvisor", "instance": "cadvisor:8080"}
+    _post_and_check(alertmanager, cluster, [
+        (_alert(cluster, "ContainerRestarting", "critical", "database", name="internet-id-db-1", **cadvisor), False),
+        (_alert(cluster, "DatabaseFlapping", "critical", "database", job="postgres", instance="pg-a:9187"), True),
+        (_alert(cluster, "RedisFlapping", "warning", "cache", job="redis", instance="redis-exporter:9121"), False),
+        (_alert(cluster, "ProbeFlapping", "warning", "api", job="blackbox", instance="http://api:3001/api/health",
+                module="http_2xx"), False),
+        (_alert(cluster, "TargetFlapping", "warning", "database", job="postgres", instance="pg-b:9187"), False),
+    ])
+    down = "inhibit-loop-down"  # the database mostly down pages as DatabaseDown; the Redis loop still pages
+    _post_and_check(alertmanager, down, [
+        (_alert(down, "DatabaseDown", "critical", "database", job="postgres", instance="pg-a:9187"), False),
+        (_alert(down, "ContainerRestarting", "critical", "database", name="internet-id-db-1", **cadvisor), True),
+        (_alert(down, "ContainerRestarting", "critical", "cache", name="internet-id-redis-1", **cadvisor), False),
+        (_alert(down, "RedisDown", "warning", "cache", job="redis", instance="redis-exporter:9121"), False),
+        (_alert(down, "RedisFlapping", "warning", "cache", job="redis", instance="redis-exporter:9122"), True),
+    ])
+    api = "inhibit-loop-api"  # ServiceDown mutes every other API alert, the blind ones and the loop included
+    _post_and_check(alertmanager, api, [
+        (_alert(api, "ServiceDown", "critical", "api", job="internet-id-api", instance="10.0.1.5:3001"), False),
+        (_alert(api, "ContainerRestarting", "critical", "api", name="internet-id-api-1", **cadvisor), True),
+        (_alert(api, "ApiMetricsMissing", "critical", "api", job="internet-id-api", metric="http_requests_total"),
+         True),
+        (_alert(api, "ApiProcessMetricsMissing", "warning", "api", job="internet-id-api", instance="10.0.1.6:3001",
+                metric="process_cpu_seconds_total"), True),
+    ])
+
+
+def test_a_later_stage_mutes_the_earlier_one_of_the_same_thing(alertmanager: str) -> None:
+    cluster = "inhibit-stages"
+    _post_and_check(alertmanager, cluster, [
+        (_alert(cluster, "RedisRejectedConnections", "warning", "cache", job="redis", instance="redis-a:9121"), False),
+        (_alert(cluster, "RedisClientsNearMaxclients", "warning", "cache", job="redis", instance="redis-a:9121"),
+         True),
+        (_alert(cluster, "RedisClientsNearMaxclients", "warning", "cache", job="redis", instance="redis-b:9121"),
+         False),
+        (_alert(cluster, "PostgresIdleInTransaction", "warning", "database", job="postgres", instance="pg-a:9187"),
+         False),
+        (_alert(cluster, "PostgresVacuumFallingBehind", "warning", "database", job="postgres", instance="pg-a:9187",
+                relname="content"), True),
+        (_alert(cluster, "PostgresVacuumFallingBehind", "warning", "database", job="postgres", instance="pg-b:9187",
+                relname="content"), False),
+        (_alert(cluster, "ApiDiscoveryFailing", "warning", "prometheus", job="prometheus", instance="localhost:9090"),
+         False),
+        (_alert(cluster, "ApiReplicasMissing", "warning", "api", job="internet-id-api"), True),
+    ])
+    other = "inhibit-stages-long"  # a long active transaction holds vacuum back as well
+    _post_and_check(alertmanager, other, [
+        (_alert(other, "PostgresLongRunningTransaction", "warning", "database", job="postgres", instance="pg-a:9187"),
+         False),
+        (_alert(other, "PostgresVacuumFallingBehind", "warning", "database", job="postgres", instance="pg-a:9187",
+                relname="content"), True),
+        (_alert(other, "ServiceDown", "critical", "api", job="internet-id-api", instance="10.0.1.5:3001"), False),
     ])
 
 

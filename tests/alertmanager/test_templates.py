@@ -117,6 +117,25 @@ def test_label_values_the_app_controls_cannot_post_slack_markup(templates_glob: 
     assert "<!channel>" not in body + title and "<https://evil" not in body
 
 
+@pytest.mark.parametrize("runbook", [
+    "https://runbook.example/x><!channel>",
+    "https://evil.example/a|click here <!here",
+    "https://runbook.example/a?x=1&y=<@U024BE7LH>",
+])
+def test_a_url_in_a_slack_link_cannot_close_it_or_mention_anyone(templates_glob: str, tmp_path: Path,
+                                                                  runbook: str) -> None:
+    """Settings refuse such URLs (``rules.runbookBaseUrl`` is RFC 3986 characters only); the template escapes
+    them anyway, so an annotation from anywhere stays inside its link."""
+    alert = _alert()
+    alert["annotations"]["runbook_url"] = runbook
+    group = _group([alert for _ in range(11)])
+    group["externalURL"] = "http://alertmanager.example.com:9093/a|b<!channel>"
+    body = render(templates_glob, tmp_path, t("iid.slack.text"), group)
+    assert "<!channel>" not in body and "<!here" not in body and "<@U024BE7LH>" not in body
+    links = re.findall(r"<([^<>]*)>", body)
+    assert links and all(link.count("|") == 1 for link in links), links
+
+
 def test_slack_resolved_differs(templates_glob: str, tmp_path: Path) -> None:
     data = _group([_alert("resolved")], status="resolved")
     title = render(templates_glob, tmp_path, t("iid.slack.title"), data)

@@ -109,12 +109,13 @@ def test_flags_the_pinned_versions_accept(dev: dict[str, ContainerSpec]) -> None
 
 
 def test_cadvisor_gets_only_what_it_reads(dev: dict[str, ContainerSpec]) -> None:
-    """Not privileged, no device, one capability, the Docker socket alone instead of the host's /var/run."""
+    """Not privileged, no device, one capability, the Docker socket alone instead of the host's /var/run, and of the
+    host's files only /proc, the cgroups and the data root (not its whole root filesystem)."""
     cadvisor = dev["cadvisor"]
     assert (cadvisor.privileged, cadvisor.devices, cadvisor.capabilities) == (False, [], ["DAC_READ_SEARCH"])
     assert {(m.source, m.target) for m in cadvisor.mounts} == {
-        ("/", "/rootfs"), ("/var/run/docker.sock", "/var/run/docker.sock"), ("/sys", "/sys"),
-        ("/var/lib/docker", "/var/lib/docker"), ("/dev/disk", "/dev/disk")}
+        ("/proc", "/rootfs/proc"), ("/var/run/docker.sock", "/var/run/docker.sock"),
+        ("/sys/fs/cgroup", "/sys/fs/cgroup"), ("/var/lib/docker", "/rootfs/var/lib/docker"), ("/dev/disk", "/dev/disk")}
 
 
 def test_root_filesystems_are_read_only_unless_a_file_is_uploaded_into_them(dev: dict[str, ContainerSpec]) -> None:
@@ -163,7 +164,7 @@ def test_grafana_is_locked_down(dev: dict[str, ContainerSpec]) -> None:
     ("dev", {}, "false"),  # http://127.0.0.1:3030 on a developer's machine
     ("dev", {"rootUrl": "https://grafana.internet-id.example"}, "true"),
     ("staging", {}, "true"),  # browsers send Secure cookies to http://127.0.0.1 (ssh -L) too
-    ("prod", {"rootUrl": "http://grafana.internal:3030"}, "true"),
+    ("prod", {"rootUrl": "http://127.0.0.1:3030"}, "true"),  # plain http only on loopback (a credential URL)
 ])
 def test_grafanas_session_cookie_is_secure_strict_and_snapshots_stay_inside(
     stack: str, grafana: dict[str, str], secure: str,
@@ -223,7 +224,7 @@ def test_cadvisor_host_access_follows_its_settings() -> None:
     assert not widened.privileged and widened.capabilities == ["DAC_READ_SEARCH", "SYSLOG"]
     assert widened.devices == ["/dev/kmsg"]
     mounts = {m.source: m.target for m in widened.mounts}
-    assert mounts["/srv/docker"] == "/var/lib/docker"
+    assert mounts["/srv/docker"] == "/rootfs/srv/docker"  # where cAdvisor looks up the data root docker info names
     assert mounts["/run/user/1000/docker.sock"] == "/var/run/docker.sock"
     assert "/dev/disk" not in mounts
     privileged = settings_from_mapping("dev", {f"{NS}:cadvisor": {"privileged": True}}, require_secrets=False)
@@ -234,8 +235,8 @@ def test_cadvisor_host_access_follows_its_settings() -> None:
     ("config", "expected"),
     [
         ({f"{NS}:docker": {"dataRoot": "docker"}}, f"{NS}:docker.dataRoot: 'docker' is not an absolute path"),
-        ({f"{NS}:cadvisor": {"devices": ["kmsg"]}}, f"{NS}:cadvisor.devices: ['kmsg'] are not device paths"),
-        ({f"{NS}:cadvisor": {"capabilities": ["CAP_SYS_ADMIN"]}}, "name capabilities as Docker does"),
+        ({f"{NS}:cadvisor": {"devices": ["kmsg"]}}, f"{NS}:cadvisor.devices.0: 'kmsg' is not an absolute path"),
+        ({f"{NS}:cadvisor": {"capabilities": ["CAP_SYS_ADMIN"]}}, "is not a capability named as Docker does"),
     ],
 )
 def test_bad_host_access_settings_name_the_key(config: dict[str, object], expected: str) -> None:

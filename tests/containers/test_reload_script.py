@@ -1,5 +1,5 @@
-"""The reload job's script itself (``components/containers/reload.py``), run by ``/bin/sh`` against a process
-on loopback: it must never signal a process that cannot take the signal yet.
+"""The reload job's script itself (``components/containers/reload.py``), run by busybox ``sh`` (the images'
+userland) against a process on loopback: it must never signal a process that cannot take the signal yet.
 
 A Go daemon handles SIGHUP only once its ``signal.Notify`` ran; before that, SIGHUP's default action ends it.
 The job shares the container's PID namespace, so the daemon's death also kills the job (exit status 137): on a
@@ -24,6 +24,7 @@ import pytest
 from components.containers.model import LiveConfig
 from components.containers.reload import reload_script
 from tests.daemons import free_port
+from tests.live.harness.busybox import busybox_path
 
 LIVE = LiveConfig(directory="/etc/standin", binary="/bin/standin", reload_metric="standin_config_last_reload")
 
@@ -64,9 +65,10 @@ def run_job(tmp_path: Path, pid: int, port: int) -> subprocess.CompletedProcess[
     (staged / "standin.yml").write_text("version: 2\n")
     script = tmp_path / "reload.sh"
     script.write_text(reload_script("standin", LIVE, port))
-    env = {**os.environ, "LIVE_DIR": str(live), "STAGED_DIR": str(staged), "TARGET_PID": str(pid),
+    path = f"{busybox_path(tmp_path / 'bin')}:{os.environ['PATH']}"  # the images' userland
+    env = {**os.environ, "PATH": path, "LIVE_DIR": str(live), "STAGED_DIR": str(staged), "TARGET_PID": str(pid),
            "METRICS_URL": f"http://127.0.0.1:{port}/metrics", "RELOAD_TIMEOUT": "15"}
-    return subprocess.run(["/bin/sh", str(script)], check=False, env=env, capture_output=True, text=True, timeout=60)
+    return subprocess.run(["sh", str(script)], check=False, env=env, capture_output=True, text=True, timeout=60)
 
 
 def test_a_process_still_starting_is_told_only_once_it_serves(

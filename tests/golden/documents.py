@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 from components.config_source import settings_from_stack_file
-from components.grafana.community import cache_path
+from components.grafana.community import cache_path, sha256_hex
 from components.render import cached_dashboards, redacted_secret_files, render_documents
 
 GOLDEN = Path(__file__).resolve().parent
@@ -22,13 +22,20 @@ STACKS = ("dev", "staging", "prod")
 
 
 def rendered(stack: str) -> dict[str, str]:
-    """What ``render`` writes for ``stack``, with the fixture dashboards in the cache."""
+    """What ``render`` writes for ``stack``, with the fixture dashboards in the cache, pinned (as an operator pins
+    them after ``dashboards fetch``: prod and staging refuse unpinned ones, and render shows what a deploy
+    uploads)."""
     settings = settings_from_stack_file(stack)
     fixtures = itertools.cycle(sorted(FIXTURES.glob("*.json")))
     with tempfile.TemporaryDirectory() as directory:
         cache = Path(directory)
+        pinned = []
         for dashboard in settings.grafana.community_dashboards:
-            shutil.copyfile(next(fixtures), cache_path(cache, dashboard))
+            cached = cache_path(cache, dashboard)
+            shutil.copyfile(next(fixtures), cached)
+            pinned.append(dashboard.model_copy(update={"sha256": sha256_hex(cached.read_bytes())}))
+        settings = settings.model_copy(update={"grafana": settings.grafana.model_copy(
+            update={"community_dashboards": pinned})})
         documents = render_documents(settings, cached_dashboards(settings, cache))
     return {**documents, **redacted_secret_files(settings)}
 

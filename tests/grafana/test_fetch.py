@@ -2,14 +2,31 @@
 
 from __future__ import annotations
 
+import email.message
 import hashlib
+import io
 import json
+import re
+import urllib.error
+import urllib.request
+import urllib.response
+from http.client import HTTPMessage
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 
-from components.grafana.community import DashboardUnavailableError, download_url, fetch_dashboard
+from components import cli
+from components.grafana import community
+from components.grafana.community import (
+    MAX_DASHBOARD_BYTES,
+    MAX_JSON_DEPTH,
+    DashboardUnavailableError,
+    download_url,
+    fetch_dashboard,
+    sha256_hex,
+)
 from components.grafana.dashboards import cached_community_specs, community_specs, render_dashboards
 from components.grafana.fetch_command import fetch_all
 from components.grafana.settings import CommunityDashboard, GrafanaSettings
@@ -122,13 +139,13 @@ def test_fetch_command_fills_the_cache(grafana_com: FakeGrafanaCom, tmp_path: Pa
                                        capsys: pytest.CaptureFixture[str]) -> None:
     for (gnet_id, revision), name in DEFAULT_FIXTURES.items():
         grafana_com.serve(gnet_id, revision, (FIXTURES / name).read_bytes())
-    settings = GrafanaSettings()
+    settings = GrafanaSettings(allow_unpinned_dashboards=True)
     assert fetch_all(settings, stack_context("dev"), tmp_path, base_url=grafana_com.base_url, timeout=5) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["11835-r1.json", "179-r10.json", "1860-r37.json",
                                                           "9628-r7.json"]
     out = capsys.readouterr().out
     assert out.count("downloaded") == 4 and "set sha256" in out
-    rendered = render_dashboards(cached_community_specs(settings, cache_dir=tmp_path))
+    rendered = render_dashboards(cached_community_specs(settings, stack_context("dev"), cache_dir=tmp_path))
     assert sorted(rendered) == ["community-11835.json", "community-179.json", "community-1860.json",
                                 "community-9628.json"]
     for text in rendered.values():
@@ -150,11 +167,29 @@ def test_fetch_command_reports_required_failures_and_warns_for_optional(
 
 
 def test_render_uses_only_the_cache(offline_url: str, seeded_cache: Path) -> None:
-    settings = GrafanaSettings()
+    settings = GrafanaSettings(allow_unpinned_dashboards=True)
     (seeded_cache / "179-r10.json").unlink()
-    rendered = render_dashboards(cached_community_specs(settings, cache_dir=seeded_cache))
+    notes: list[str] = []
+    rendered = render_dashboards(cached_community_specs(settings, stack_context("dev"), seeded_cache, notes.append))
     assert "community-179.json" not in rendered and len(rendered) == 3
-    assert render_dashboards(cached_community_specs(settings, cache_dir=seeded_cache)) == rendered, "byte-stable"
+    assert notes == ["community dashboards not rendered: 179 (not cached: `python -m components dashboards fetch "
+                     "--stack dev`)"]
+    assert render_dashboards(cached_community_specs(settings, stack_context("dev"), seeded_cache)) == rendered, (
+        "byte-stable")
+
+
+def test_render_leaves_out_what_a_deploy_refuses(seeded_cache: Path) -> None:
+    """prod without pins: a deploy refuses every community dashboard, so render shows none of them (a cached file
+    a deploy would refuse, too deep or not pinned, never reaches the golden files either)."""
+    notes: list[str] = []
+    assert cached_community_specs(GrafanaSettings(), stack_context("prod"), seeded_cache, notes.append) == []
+    assert notes == ["community dashboards not rendered: 1860 (a deploy refuses it: not pinned); 9628 (a deploy "
+                     "refuses it: not pinned); 11835 (a deploy refuses it: not pinned); 179 (a deploy refuses it: not "
+                     "pinned)"]
+    pinned = GrafanaSettings.model_validate({"communityDashboards": [
+        {"gnetId": 179, "revision": 10, "sha256": sha256_hex((seeded_cache / "179-r10.json").read_bytes())}]})
+    assert [spec.uid for spec in cached_community_specs(pinned, stack_context("prod"), seeded_cache)] == [
+        "community-179"]
 
 
 def test_deploy_specs_error_names_the_stack(offline_url: str, tmp_path: Path) -> None:
@@ -202,3 +237,84 @@ def test_a_deploy_refuses_unpinned_dashboards_unless_the_stack_allows_them(
     specs = community_specs(allowed, stack_context("dev"), cache_dir=tmp_path, base_url=grafana_com.base_url,
                             timeout=5, warn=print)
     assert [spec.uid for spec in specs] == ["community-1860"]
+
+
+# ----------------------------------------------------------------- hostile downloads and cached files
+
+def test_a_download_larger_than_the_cap_is_refused_unread(grafana_com: FakeGrafanaCom, tmp_path: Path) -> None:
+    big = b'{"panels": [], "pad": "' + b" " * MAX_DASHBOARD_BYTES + b'"}'
+    grafana_com.serve(9628, 7, big)
+    with pytest.raises(DashboardUnavailableError) as error:
+        fetch_dashboard(pinned(sha256=None), tmp_path, base_url=grafana_com.base_url, timeout=5)
+    assert str(error.value).endswith(f"is larger than {MAX_DASHBOARD_BYTES // 2**20} MiB; not a dashboard")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_download_without_a_length_is_read_no_further_than_the_cap(tmp_path: Path) -> None:
+    class Endless(io.RawIOBase):
+        read_so_far = 0
+
+        def readable(self) -> bool:
+            return True
+
+        def readinto(self, buffer: Any) -> int:
+            self.read_so_far += len(buffer)
+            buffer[:] = b" " * len(buffer)
+            return len(buffer)
+
+    endless = Endless()
+
+    def answer(request: Any, timeout: float) -> Any:
+        return urllib.response.addinfourl(io.BufferedReader(endless), email.message.Message(), request.full_url, 200)
+
+    with mock.patch.object(community._OPENER, "open", answer), pytest.raises(DashboardUnavailableError,
+                                                                            match="larger than"):
+        fetch_dashboard(pinned(sha256=None), tmp_path, base_url="https://grafana.com", timeout=5)
+    assert endless.read_so_far <= MAX_DASHBOARD_BYTES + 2 * io.DEFAULT_BUFFER_SIZE
+
+
+def test_a_cached_file_larger_than_the_cap_or_nested_too_deep_is_no_dashboard(tmp_path: Path) -> None:
+    path = tmp_path / "9628-r7.json"
+    path.write_bytes(b'{"panels": [], "pad": "' + b" " * MAX_DASHBOARD_BYTES + b'"}')
+    with pytest.raises(DashboardUnavailableError, match=r"is larger than 4 MiB; not a dashboard"):
+        fetch_dashboard(pinned(sha256=None), tmp_path, base_url="http://127.0.0.1:9", timeout=1)
+    for depth in (MAX_JSON_DEPTH, 200_000):  # deeper than the limit; deeper than Python's recursion
+        path.write_bytes(b'{"panels": [], "x": ' + b"[" * depth + b"]" * depth + b"}")
+        with pytest.raises(DashboardUnavailableError) as error:
+            fetch_dashboard(pinned(sha256=None), tmp_path, base_url="http://127.0.0.1:9", timeout=1)
+        assert "\n" not in str(error.value)
+        assert "nests deeper than 64 levels" in str(error.value) or "is not dashboard JSON" in str(error.value)
+    path.write_bytes(b'{"panels": [], "x": ' + b"[" * (MAX_JSON_DEPTH - 2) + b"]" * (MAX_JSON_DEPTH - 2) + b"}")
+    assert fetch_dashboard(pinned(sha256=None), tmp_path, base_url="http://127.0.0.1:9", timeout=1).path == path
+
+
+def test_render_leaves_a_cached_dashboard_a_deploy_refuses_out_instead_of_failing(seeded_cache: Path) -> None:
+    (seeded_cache / "1860-r37.json").write_bytes(b'{"panels": ' + b"[" * 200_000 + b"]" * 200_000 + b"}")
+    notes: list[str] = []
+    specs = cached_community_specs(GrafanaSettings(allow_unpinned_dashboards=True), stack_context("dev"),
+                                   seeded_cache, notes.append)
+    assert [spec.uid for spec in specs] == ["community-9628", "community-11835", "community-179"]
+    assert notes[0].startswith("community dashboards not rendered: 1860 (a deploy refuses it: the cached file")
+
+
+@pytest.mark.parametrize("base", ["http://grafana.com", "http://10.0.0.5:8080", "ftp://grafana.com"])
+def test_dashboards_are_downloaded_over_https_only(tmp_path: Path, base: str) -> None:
+    with pytest.raises(DashboardUnavailableError, match=r"which is not https \(plain http only on loopback\)"):
+        fetch_dashboard(pinned(sha256=None), tmp_path, base_url=base, timeout=1)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_fetch_command_refuses_a_plain_http_base_url(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["dashboards", "fetch", "--stack", "dev", "--base-url", "http://grafana.example.com"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "'http://grafana.example.com' which is not https" in err
+
+
+def test_a_redirect_to_plain_http_is_refused() -> None:
+    redirect = urllib.request.Request("https://grafana.com/api/dashboards/9628/revisions/7/download")
+    with pytest.raises(urllib.error.URLError, match=re.escape("redirected to http://mirror.example/x")):
+        community._HttpsOnlyRedirect().redirect_request(redirect, io.BytesIO(), 302, "Found", HTTPMessage(),
+                                                        "http://mirror.example/x")
+    kept = community._HttpsOnlyRedirect().redirect_request(redirect, io.BytesIO(), 302, "Found", HTTPMessage(),
+                                                           "https://mirror.example/x")
+    assert kept is not None and kept.full_url == "https://mirror.example/x"

@@ -184,3 +184,44 @@ def test_what_a_monitoring_dashboard_never_needs_is_neutralised() -> None:
         "content": "This panel needs the panel plugin `evil-exfiltration-panel`, which this Grafana does not install."}}
     assert text == HOSTILE["panels"][2]
     assert "attacker" not in json.dumps(dashboard)
+
+
+SCRIPT_LINKS = {
+    "title": "t",
+    "links": [{"type": "link", "url": "javascript:alert(7)", "title": "dash link"},
+              {"type": "link", "url": "mailto:ops@example.com", "title": "mail"},
+              {"type": "link", "url": "/d/abc?var-x=${x}", "title": "kept: relative"}],
+    "panels": [
+        {"type": "singlestat", "id": 1, "targets": [], "linkUrl": "javascript:alert(document.cookie)"},
+        {"type": "table-old", "id": 2, "targets": [],
+         "styles": [{"pattern": "x", "linkUrl": "javascript:alert(1)", "link": True},
+                    {"pattern": "y", "linkUrl": "https://docs.example/${__cell}", "link": True}]},
+        {"type": "timeseries", "id": 3, "targets": [],
+         "fieldConfig": {"defaults": {"links": [{"title": "x", "url": "javascript:alert(2)"}]}}},
+        {"type": "graph", "id": 4, "targets": [],
+         "options": {"dataLinks": [{"title": "d", "url": "JaVaScRiPt:alert(3)"}]}},
+        {"type": "text", "id": 5, "gridPos": {"x": 0}, "options": {"mode": "markdown", "content":
+            "[click](javascript:alert(4)) and [docs](https://docs.example/x) and [here](#anchor)"}},
+        {"type": "text", "id": 6, "gridPos": {"x": 0}, "mode": "html", "content":
+            '<a href="vbscript:msgbox(5)">x</a> <a href=\'https://ok.example\'>y</a> <img src=data:image/svg+xml,1>'},
+        {"type": "timeseries", "id": 7, "targets": [], "links": [{"title": "l", "url": "java\tscript:alert(6)"}]},
+        {"type": "timeseries", "id": 8, "targets": [], "links": [{"title": "l", "url": "\u0000javascript:alert(8)"}]},
+        {"type": "stat", "id": 9, "targets": [], "options": {"href": "vbscript:x"}},
+    ],
+}
+
+
+def test_every_link_bearing_field_keeps_only_http_or_relative_targets() -> None:
+    """An allow-list over every link key (``url``, ``linkUrl``, ``href``) and text panels' markdown and HTML."""
+    text = json.dumps(normalize_dashboard(SCRIPT_LINKS, gnet_id=1, datasource_uid=UID))
+    for scheme in ("javascript", "vbscript", "data:", "mailto"):
+        assert scheme not in text.lower().replace("\\t", "").replace("\\u0000", ""), scheme
+    dashboard = normalize_dashboard(SCRIPT_LINKS, gnet_id=1, datasource_uid=UID)
+    assert [link["title"] for link in dashboard["links"]] == ["kept: relative"]
+    single, table, _, graph, markdown, html, tabbed, nul, stat = dashboard["panels"]
+    assert single["linkUrl"] == "" and stat["options"]["href"] == ""
+    assert [style["linkUrl"] for style in table["styles"]] == ["", "https://docs.example/${__cell}"]
+    assert graph["options"]["dataLinks"] == [{"title": "d", "url": ""}]
+    assert markdown["options"]["content"] == "[click](#) and [docs](https://docs.example/x) and [here](#anchor)"
+    assert html["content"] == '<a href="#">x</a> <a href=\'https://ok.example\'>y</a> <img src=#>'
+    assert tabbed["links"] == [] and nul["links"] == []

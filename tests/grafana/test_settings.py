@@ -47,8 +47,9 @@ def test_admin_password_secret_required_unless_generated(stack: str) -> None:
 @pytest.mark.parametrize(
     ("grafana", "message"),
     [
-        ({"adminUser": "ad:min"}, "grafana.adminUser: must not contain ':'"),
-        ({"adminUser": ""}, "grafana.adminUser: must be a non-empty name"),
+        ({"adminUser": "ad:min"}, "grafana.adminUser: 'ad:min' is not a login of letters, digits, '_', '.', '@', '+', "
+                                  "'-' (no ':'"),
+        ({"adminUser": ""}, "grafana.adminUser: must not be empty"),
         ({"rootUrl": "grafana.example.com"}, "grafana.rootUrl: 'grafana.example.com' is not an http"),
         ({"datasourceUid": "has space"}, "grafana.datasourceUid: 'has space' is not a Grafana uid"),
         ({"communityDashboards": [{"gnetId": 1860, "revision": 37, "sha256": "abc"}]},

@@ -306,7 +306,7 @@ def test_base_role_follows_the_team_role_unless_set() -> None:
             "users.0: a@example.com: role 'limited_user' goes with teamRole 'responder', not 'manager'",
         ),
         ({"teamRole": "observer"}, "users.0: a@example.com: teamRole 'observer' has no documented base role"),
-        ({"key": "A B"}, "users.0.key: 'A B' must be lowercase letters and digits"),
+        ({"key": "A B"}, "users.0.key: 'A B' is not lower-case letters and digits separated by '-'"),
     ],
 )
 def test_inconsistent_roles_and_bad_keys_are_one_line_errors(user: dict[str, Any], says: str) -> None:

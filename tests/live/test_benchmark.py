@@ -35,7 +35,8 @@ WARM_CYCLES = 4
 MARGIN = 30.0
 """Allowed beyond the bound: generous, this is no timing test (delivery on loopback takes well under 1s)."""
 EXERCISED = ("prometheus", "alertmanager", "node-exporter", "blackbox-exporter", "postgres", "redis")
-"""Jobs whose ``*_build_info`` is a real Debian daemon (the others are stand-ins)."""
+"""Jobs whose ``*_build_info`` is a real daemon (built from its Go module, or Debian's PostgreSQL and Redis; the others
+are stand-ins)."""
 
 
 def _settings(timings: profile.Timings, rules: dict[str, Any] | None = None) -> Any:
@@ -66,7 +67,7 @@ def test_timings_of_a_stack_carry_its_for_overrides() -> None:
     source = _settings(LIVE_TIMINGS, rules={"forScale": 0.5, "overrides": {"ServiceDown": {"for": "3m"},
                                                                              "HighErrorRate": {"threshold": 0.04}}})
     timings = timings_of(source)
-    assert timings.rules == {"rateInterval": "5m", "forScale": 0.5, "flapWindow": "10m",
+    assert timings.rules == {"rateInterval": "5m", "forScale": 0.5, "flapWindow": "10m", "restartWindow": "1h",
                              "overrides": {"ServiceDown": {"for": "3m"}}}
     assert timings.routes["critical"] == {"groupWait": "1s", "groupInterval": "2s", "repeatInterval": "1h"}
 

@@ -114,7 +114,7 @@ def _phase(settings: StackSettings) -> float:
 def test_flap_bounds_of_the_proportional_stack() -> None:
     """Not live: the arithmetic, written out, and the conditions the scenario relies on."""
     timings = proportional_timings(settings_from_stack_file(TIMINGS_FROM))
-    assert timings.rules == {"rateInterval": "12s", "forScale": 0.1333, "flapWindow": "1m20s"}
+    assert timings.rules == {"rateInterval": "12s", "forScale": 0.1333, "flapWindow": "1m20s", "restartWindow": "40s"}
     settings = settings_from_mapping(profile.STACK, live_config(
         allocate_ports(), secrets_dir="/tmp/iid-unused", rules=dict(timings.rules), timings=timings))
     assert settings.rules.for_duration(OUTAGE) == "16s"  # 8 scrapes, as prod's 2m of 15s scrapes

@@ -12,6 +12,7 @@ import pytest
 
 from components.prometheus.scrape_jobs import job_names
 from components.render import container_specs
+from tests.live.harness.busybox import busybox_path
 from tests.live.harness.clients import poll
 from tests.live.harness.stack import LiveStack
 
@@ -84,12 +85,10 @@ REAL_DAEMONS = ("prometheus", "alertmanager", "postgres-exporter", "node-exporte
 
 
 def test_each_healthcheck_passes_on_the_real_daemon(live: LiveStack, tmp_path: Path) -> None:
-    """Docker's healthcheck command, run as Docker runs it (busybox ``wget``, ``sh -c`` for the ones that send the
-    credentials from their file) against Debian's daemons (their versions, not the pinned images')."""
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "wget").symlink_to("/usr/bin/busybox")
-    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"}
+    """Docker's healthcheck command, run as Docker runs it (busybox ``wget``, ``sh -c`` with busybox ``nc`` for the
+    ones that send the credentials from their file) against the daemons built from their Go modules (the versions
+    the stack deploys)."""
+    env = {**os.environ, "PATH": f"{busybox_path(tmp_path / 'bin')}:{os.environ['PATH']}"}
     specs = {spec.name: spec for spec in container_specs(live.settings, {})}
     for name in REAL_DAEMONS:
         spec = specs[name]

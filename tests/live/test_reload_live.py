@@ -1,4 +1,5 @@
-"""The reload mechanism itself, with Debian's real Prometheus and Alertmanager on loopback.
+"""The reload mechanism itself, with the real Prometheus and Alertmanager (built from their Go modules) on
+loopback.
 
 The same script a reload job runs in its container (``components/containers/reload.py``) installs a
 newly rendered version into a running daemon's config directory and sends it SIGHUP; only its
@@ -10,7 +11,11 @@ from __future__ import annotations
 import itertools
 import os
 import subprocess
+import threading
 import time
+import urllib.error
+import urllib.request
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +28,7 @@ from components.containers.reload import reload_script
 from components.render import container_specs, credential_secrets, render_documents, write_documents
 from components.settings import StackSettings
 from tests.live.harness import profile, services, web_auth
+from tests.live.harness.busybox import busybox_path
 from tests.live.harness.clients import Alertmanager, Prometheus, poll
 from tests.live.harness.ports import address
 from tests.live.harness.processes import ManagedProcess
@@ -71,14 +77,17 @@ def render(settings: StackSettings, directory: Path) -> Path:
 
 def run_reload(name: str, live: Any, port: int, *, live_dir: Path, staged: Path, process: ManagedProcess,
                path: str | None = None) -> subprocess.CompletedProcess[str]:
+    """The job's script, run by busybox's sh with busybox's applets first on the PATH (as in its container), the
+    host's checkers after them."""
     script = live_dir.parent / f"{name}-reload.sh"
     script.write_text(reload_script(name, live, port))
     assert process.popen is not None
+    applets = busybox_path(live_dir.parent / "busybox")
     env = {**os.environ, "LIVE_DIR": str(live_dir), "STAGED_DIR": str(staged), "TARGET_PID": str(process.popen.pid),
-           "METRICS_URL": f"http://{address(port)}/metrics", "RELOAD_TIMEOUT": "30"}
-    if path:
-        env["PATH"] = path
-    return subprocess.run(["sh", str(script)], capture_output=True, text=True, env=env, timeout=90, check=False)
+           "METRICS_URL": f"http://{address(port)}/metrics", "RELOAD_TIMEOUT": "30",
+           "PATH": f"{applets}:{path or os.environ['PATH']}"}
+    return subprocess.run([f"{applets}/sh", str(script)], capture_output=True, text=True, env=env, timeout=90,
+                          check=False)
 
 
 @pytest.fixture
@@ -185,3 +194,50 @@ def test_a_route_change_reaches_the_running_alertmanager(tmp_path: Path) -> None
         assert process.running(), "Alertmanager restarted instead of reloading"
     finally:
         process.stop()
+
+
+UNAUTHENTICATED_PATHS = {"prometheus": "/api/v1/status/config", "alertmanager": "/api/v2/status"}
+"""Where an unauthenticated answer would hand out the whole config (with an empty web config: no auth at all)."""
+
+
+def poll_without_credentials(url: str, stop: threading.Event, seen: Counter[int | str]) -> None:
+    while not stop.is_set():
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                seen[int(response.status)] += 1
+        except urllib.error.HTTPError as error:
+            seen[error.code] += 1
+        except OSError as error:
+            seen[type(error).__name__] += 1
+
+
+@pytest.mark.parametrize("name", ["prometheus", "alertmanager"])
+def test_a_burst_of_reloads_never_leaves_the_web_config_missing_or_empty(tmp_path: Path, name: str) -> None:
+    """The job installs file by file with renames: requests without credentials, made all through 20 installs,
+    get 401 and nothing else (a missing web config answers 500, an empty one answers everything: 200)."""
+    ports = allocate_ports()
+    live = render(settings_with(ports, tmp_path / "live" / "alertmanager" / "secrets", {}), tmp_path / "live")
+    staged = render(settings_with(ports, tmp_path / "live" / "alertmanager" / "secrets", {}), tmp_path / "next")
+    (tmp_path / "logs").mkdir()
+    port = getattr(ports, name)
+    start = services.start_prometheus if name == "prometheus" else services.start_alertmanager
+    process = start(tmp_path, port, live / name / f"{name}.yml", web_config=web_auth.web_config(live, name),
+                    auth=web_auth.AUTH)
+    stop, seen = threading.Event(), Counter[int | str]()
+    pollers = [threading.Thread(target=poll_without_credentials,
+                                args=(f"http://{address(port)}{UNAUTHENTICATED_PATHS[name]}", stop, seen))
+               for _ in range(3)]
+    try:
+        for poller in pollers:
+            poller.start()
+        for _ in range(20):
+            result = run_reload(name, PROMETHEUS_LIVE if name == "prometheus" else ALERTMANAGER_LIVE, port,
+                                live_dir=live / name, staged=staged / name, process=process)
+            assert result.returncode == 0, result.stdout + result.stderr
+    finally:
+        stop.set()
+        for poller in pollers:
+            poller.join()
+        process.stop()
+    assert seen[401] > 100, seen
+    assert set(seen) == {401}, f"answers without credentials during the reloads: {dict(seen)}"

@@ -17,7 +17,7 @@ import pytest
 from components.containers import alertmanager, prometheus, vmauth
 from tests.e2e.harness import images
 from tests.e2e.harness.project import ScratchProject, ToolchainMissingError
-from tests.multihost.harness import apps, store_images
+from tests.multihost.harness import apps
 from tests.multihost.harness.fleet import Fleet, FleetError, Host
 from tests.multihost.harness.stack import (
     ROLES,
@@ -82,10 +82,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         pytest.fail(f"the multi-host suite needs its Docker hosts: {error}", pytrace=False)
     receivers: Receivers | None = None
     try:
-        names = [*images.PRODUCT_IMAGES, *images.APP_IMAGES, "python"]
-        built = fleet.build_images(names)
-        stand_ins = {name: built[name] for name in images.PRODUCT_IMAGES}
-        stand_ins.update(store_images.build_images(fleet))
+        product = [*images.PRODUCT_IMAGES, *images.MULTI_HOST_IMAGES]
+        built = fleet.build_images([*product, *images.APP_IMAGES, "python"])
+        stand_ins = {name: built[name] for name in product}
         apps.start(fleet, ROLES)
         receivers = Receivers(fleet.machine_address).start()
         root = tmp_path_factory.mktemp("multihost")

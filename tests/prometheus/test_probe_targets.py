@@ -51,3 +51,24 @@ def test_blockchain_module_accepts_both_verdicts_and_reads_the_body() -> None:
     assert http["fail_if_body_matches_regexp"] == [BLOCKCHAIN_UNHEALTHY]
     assert MODULES["http_2xx"]["http"]["valid_status_codes"] == [200]
     assert yaml.safe_load(yaml.safe_dump(MODULES)) == MODULES
+
+
+def test_the_public_url_probes_the_site_and_its_api_health_over_its_scheme() -> None:
+    """An https public address is probed with https_2xx (its certificate measured), its /api/health judged for the
+    blockchain like every other; a URL targets.probes lists already keeps its entry."""
+    public = TargetSettings.model_validate({"publicUrl": "https://internet-id.example.com/"})
+    assert probe_targets(public) == [
+        ("http_2xx", "api", "http://api:3001/api/health"),
+        ("https_2xx", "web", "https://internet-id.example.com/"),
+        ("https_2xx", "api", "https://internet-id.example.com/api/health"),
+        ("api_health_blockchain", "blockchain", "http://api:3001/api/health"),
+        ("api_health_blockchain", "blockchain", "https://internet-id.example.com/api/health"),
+    ]
+    plain = TargetSettings.model_validate({"publicUrl": "http://iid.internal/app/", "probes": [
+        {"url": "http://iid.internal/app/", "service": "landing"}]})
+    assert probe_targets(plain) == [
+        ("http_2xx", "landing", "http://iid.internal/app/"),
+        ("http_2xx", "api", "http://iid.internal/app/api/health"),
+        ("api_health_blockchain", "blockchain", "http://iid.internal/app/api/health"),
+    ]
+    assert TargetSettings().public_url is None and len(probe_targets(TargetSettings())) == 2

@@ -10,7 +10,7 @@ import pytest
 
 from components.containers.records import RECORDS
 from components.rules.catalogue import AREAS, CATALOGUE, PAIRS
-from components.rules.model import Alert, Tier
+from components.rules.model import Alert, Tier, area
 from components.rules.recording import RECORDINGS
 from components.rules.render import fill, settings_values
 from components.rules.settings import RuleSettings
@@ -39,7 +39,7 @@ def test_one_module_per_area_each_with_its_promtool_tests() -> None:
 
 def test_every_tier_is_inhibited_and_every_alert_has_one_area() -> None:
     tiers = {tier.names for area in AREAS for tier in area.tiers}
-    assert tiers == set(PAIRS) and len(PAIRS) == len(tiers) == 7
+    assert tiers == set(PAIRS) and len(PAIRS) == len(tiers) == 9
     assert all(alert.area for alert in CATALOGUE)
     assert len({alert.name for alert in CATALOGUE}) == len(CATALOGUE)
 
@@ -54,6 +54,23 @@ def test_a_tier_is_a_warning_and_a_critical_of_one_identity() -> None:
         Tier(alert("Critical", "critical"), alert("High", "warning"))
     with pytest.raises(ValueError, match="same non-empty identity"):
         Tier(alert("High", "warning"), alert("Critical", "critical", ("job", "instance")))
+
+
+def test_a_warning_below_two_criticals_is_listed_once() -> None:
+    """HostFilesystemFillingUp is the warning of almost full and of filling up fast: one rule, two tier rules."""
+    [host] = [a for a in AREAS if a.name == "host"]
+    names = [alert.name for alert in host.alerts]
+    assert names.count("HostFilesystemFillingUp") == 1
+    assert {tier.names for tier in host.tiers} >= {("HostFilesystemFillingUp", "HostFilesystemAlmostFull"),
+                                                   ("HostFilesystemFillingUp", "HostFilesystemFillingUpFast")}
+
+    def alert(name: str, severity: str, threshold: float) -> Alert:
+        return Alert(name, severity, "api", "vector(1) > [[threshold]]", "5m", "s", "d",  # type: ignore[arg-type]
+                     threshold=threshold, identity=("job",))
+
+    with pytest.raises(ValueError, match="High: declared twice in area x with different fields"):
+        area("x", Tier(alert("High", "warning", 1), alert("Critical", "critical", 2)),
+             Tier(alert("High", "warning", 3), alert("Worse", "critical", 4)))
 
 
 def test_templates_hold_only_known_tokens_and_no_python_format_fields() -> None:

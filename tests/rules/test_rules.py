@@ -13,6 +13,8 @@ import yaml
 
 from components.config_source import settings_from_stack_file
 from components.render import rule_files
+from components.rules.alerts.api import DECLARED_NOT_RECORDED, REQUIRED_API_SERIES, REQUIRED_REPLICA_SERIES
+from components.rules.alerts.meta import NODE_COLLECTORS_READ
 from components.rules.catalogue import BY_NAME, CATALOGUE, FLAPPING, PAIRS
 from components.rules.recording import RECORDINGS
 from components.rules.render import recording_rule, render_rules, rule_groups
@@ -20,17 +22,13 @@ from components.rules.render import rule as alert_rule
 from components.rules.settings import DEFAULT_RUNBOOK_BASE_URL, RuleSettings
 from components.settings import SettingsError, load_settings
 from tests.contexts import multi_host_context, stack_context
+from tests.promql import metric_names
+from tests.tools import VERSION_SETS, tool
 
 ROOT = Path(__file__).resolve().parents[2]
 PROMTOOL_TESTS = Path(__file__).resolve().parent / "promtool"
 RUNBOOK = ROOT / "docs" / "runbook.md"
 STACKS = ("dev", "staging", "prod")
-
-
-def _promtool() -> str:
-    path = shutil.which("promtool")
-    assert path, "promtool is required (Debian package 'prometheus' or a Prometheus release)"
-    return path
 
 
 def _write_rules(files: dict[str, str], directory: Path) -> list[Path]:
@@ -56,10 +54,11 @@ def _rule(settings: RuleSettings, name: str) -> dict[str, Any]:
 # ---------------------------------------------------------------- promtool
 
 
+@pytest.mark.parametrize("version_set", VERSION_SETS)
 @pytest.mark.parametrize("stack", STACKS)
-def test_promtool_check_rules_per_stack(stack: str, tmp_path: Path) -> None:
+def test_promtool_check_rules_per_stack(stack: str, version_set: str, tmp_path: Path) -> None:
     paths = _write_rules(rule_files(settings_from_stack_file(stack)), tmp_path)
-    command = [_promtool(), "check", "rules", *map(str, paths)]
+    command = [tool("promtool", version_set), "check", "rules", *map(str, paths)]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "WARNING" not in result.stdout + result.stderr
@@ -69,14 +68,16 @@ PROMTOOL_API_REPLICAS = 2
 """The fixtures' API runs two replicas (as production does), so ApiReplicasMissing can fire."""
 
 
-def test_promtool_unit_tests(tmp_path: Path) -> None:
-    """Every area's cases, the multi-host area's included (rendered for the example stack's three peers)."""
+@pytest.mark.parametrize("version_set", VERSION_SETS)
+def test_promtool_unit_tests(version_set: str, tmp_path: Path) -> None:
+    """Every case of tests/rules/promtool, with the pinned Prometheus' promtool and the current one's; the multi-host
+    area's too (rendered for the example stack's three peers)."""
     _write_rules(render_rules(RuleSettings(), multi_host_context(), api_replicas=PROMTOOL_API_REPLICAS),
                  tmp_path / "rules")
     tests = sorted(PROMTOOL_TESTS.glob("*.test.yml"))
     for test in tests:
         shutil.copy(test, tmp_path / test.name)
-    command = [_promtool(), "test", "rules", *(t.name for t in tests)]
+    command = [tool("promtool", version_set), "test", "rules", *(t.name for t in tests)]
     result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -116,7 +117,8 @@ TODAYS_ALERTS = {
 def test_every_threshold_says_its_direction_and_the_expression_agrees() -> None:
     below = {a.name for a in CATALOGUE if a.direction == "below"}
     assert below == {"LowCacheHitRate", "HostFilesystemFillingUp", "HostFilesystemAlmostFull", "HostMemoryLow",
-                     "TLSCertificateExpiringSoon", "TLSCertificateExpiryCritical"}
+                     "TLSCertificateExpiringSoon", "TLSCertificateExpiryCritical", "HostFilesystemFillingUpFast",
+                     "HostInodesFillingUp", "HostInodesAlmostExhausted"}
     for alert in CATALOGUE:
         if alert.threshold is None:
             assert alert.direction is None, alert.name
@@ -314,6 +316,19 @@ BAD_SETTINGS: list[tuple[dict[str, Any], str]] = [
      "ServiceFlapping.threshold: 1 must be a whole number of state changes, 2 or more"),
     ({"overrides": {"TargetFlapping": {"threshold": 4.5}}}, "TargetFlapping.threshold: 4.5 must be a whole number"),
     ({"flapWindow": "ten minutes"}, "rules.flapWindow: 'ten minutes' is not a duration"),
+    ({"restartWindow": "0s"}, "rules.restartWindow: '0s' is shorter than Prometheus accepts here (at least 1s)"),
+    ({"restartWindow": "45s"}, "rules.restartWindow: 45s holds 3 scrapes of 15s, too few to see the 3 restarts "
+                               "ContainerRestarting needs: make it at least 1m"),
+    ({"overrides": {"ContainerRestarting": {"threshold": 0}}},
+     "ContainerRestarting.threshold: 0 must be a whole number, 1 or more"),
+    ({"overrides": {"ContainerRestarting": {"threshold": 2.5}}}, "ContainerRestarting.threshold: 2.5 must be a whole"),
+    ({"appContainers": {"api": "api"}}, "rules.appContainers: 'api' is set by apiContainers"),
+    ({"appContainers": {"Queue Worker": "worker"}},
+     "rules.appContainers.Queue Worker: 'Queue Worker' is not a lower-case service name"),
+    ({"appContainers": {"worker": "work(er"}}, ("rules.appContainers.worker: 'work(er' is not a regex "
+                                                  "Prometheus accepts (RE2: missing )")),
+    ({"overrides": {"HostFilesystemFillingUpFast": {"threshold": 0.5}}},
+     "HostFilesystemFillingUp (warning) threshold 0.4 must be less severe than HostFilesystemFillingUpFast"),
 ]
 
 
@@ -356,3 +371,65 @@ def test_every_outage_alert_of_a_target_has_a_flapping_alert_like_it() -> None:
     assert "over the last 30m (threshold 6," in rule["annotations"]["description"]
     assert RuleSettings().flap_window == "10m"
     assert _rule(RuleSettings(), "DatabaseFlapping")["expr"] == 'changes(pg_up{job="postgres"}[10m]) > 4'
+
+
+def test_container_loops_route_by_the_containers_name() -> None:
+    """Each app container's service comes from its name (the database's pages the database rotation); the
+    window and the containers are settings."""
+    settings = _settings({"restartWindow": "30m", "appContainers": {"database": "pg-main", "queue": "worker-[0-9]+"}})
+    expr = _rule(settings, "ContainerRestarting")["expr"]
+    assert 'name=~"(.+[-_])?api([-_][0-9]+)?|pg-main|worker-[0-9]+"}[30m])' in expr
+    assert '"service", "database", "name", "pg-main")' in expr
+    assert '"service", "queue", "name", "worker-[0-9]+")' in expr
+    assert "web" not in expr
+    assert _rule(settings, "ContainerRestarting")["labels"]["service"] == "{{ $labels.service }}"
+    assert _rule(settings, "HostOomKills")["expr"] == 'increase(node_vmstat_oom_kill{job="node-exporter"}[30m]) > 0'
+    assert RuleSettings().restart_window == "1h"
+
+
+def test_api_metrics_missing_watches_what_the_stacks_slos_read() -> None:
+    """A latency SLO's bucket bound is watched on its own: a new bucket layout blinds the SLO, not the histogram."""
+    settings = load_settings("dev", {"slos": [{"name": "checkout-latency", "kind": "latency", "objective": 99,
+                                               "latencyThreshold": 0.5}]}, {}, require_secrets=False)
+    rules = yaml.safe_load(rule_files(settings)["api.yml"])["groups"][0]["rules"]
+    expr = next(r["expr"] for r in rules if r.get("alert") == "ApiMetricsMissing")
+    assert '"metric", "http_request_duration_seconds_bucket le=0.5", "", ""), "alerts", ' \
+           '"ErrorBudgetBurn (checkout-latency)"' in expr
+    assert 'http_request_duration_seconds_bucket{job="internet-id-api", le="0.5"}' in expr
+    assert '"alerts", "HighErrorRate, CriticalErrorRate", "", "")' in expr  # no availability SLO reads it here
+    assert "api-availability" not in expr and "le=~" not in expr
+
+
+def _api_families_read() -> set[str]:
+    """Every metric family an alert, recording or SLO rule of a stack reads from the API's own series."""
+    families = set()
+    for text in rule_files(settings_from_stack_file("prod")).values():
+        for group in yaml.safe_load(text)["groups"]:
+            for rule in group["rules"]:
+                for name in re.findall(r'([A-Za-z_:][A-Za-z0-9_:]*)\{[^}]*job="internet-id-api"', rule["expr"]):
+                    families.add(re.sub(r"_(count|sum)$", "_bucket", name) if name.startswith(
+                        ("http_request_duration", "db_query_duration")) else name)
+    return families
+
+
+def test_every_api_family_an_alert_reads_is_watched_or_declared_unrecorded() -> None:
+    """A new alert on an API metric fails here until its family is watched (ApiMetricsMissing,
+    ApiProcessMetricsMissing) or listed as declared but not recorded yet."""
+    tables = {family.metric for family in (*REQUIRED_API_SERIES, *REQUIRED_REPLICA_SERIES, *DECLARED_NOT_RECORDED)}
+    read = _api_families_read()
+    assert "http_requests_total" in read and "queue_depth" in read
+    assert read - {"up"} <= tables, f"API families no table lists: {sorted(read - {'up'} - tables)}"
+    assert tables <= read, f"tables list families no rule reads: {sorted(tables - read)}"
+
+
+def test_the_node_collectors_watched_are_those_the_host_alerts_read() -> None:
+    """ExporterCollectorFailing watches the collectors whose series an alert reads, and only those."""
+    prefixes = {"cpu": "node_cpu_", "filesystem": "node_filesystem_", "loadavg": "node_load",
+                "meminfo": "node_memory_", "timex": "node_timex_", "vmstat": "node_vmstat_"}
+    read = {name for alert in CATALOGUE for name in metric_names(alert_rule(alert, RuleSettings())["expr"])
+            if name.startswith("node_") and not name.startswith("node_scrape_")}
+    assert set(NODE_COLLECTORS_READ) == set(prefixes)
+    assert {collector for collector, prefix in prefixes.items() if any(n.startswith(prefix) for n in read)} == set(
+        NODE_COLLECTORS_READ)
+    assert all(any(name.startswith(prefix) for prefix in prefixes.values()) for name in read), read
+

@@ -60,7 +60,7 @@ LATENCY = {"name": "api-latency", "kind": "latency", "objective": 99, "latencyTh
 
 BAD: list[tuple[dict[str, Any], str]] = [
     ({"slos": [{**LATENCY, "service": '{{ with query "up" }}x{{ end }}'}]},
-     f"{NS}:slos.0.service: '{{{{ with query \"up\" }}}}x{{{{ end }}}}' holds '{{{{' or '}}}}', which Prometheus"),
+     f"{NS}:slos.0.service: '{{{{ with query \"up\" }}}}x{{{{ end }}}}' is not a label value of letters"),
     ({"slos": [{**LATENCY, "objective": 100}]},
      f"{NS}:slos.0.objective: 100 is not a percentage between 0 and 100 (exclusive); write 99.9% as 99.9"),
     ({"slos": [{**LATENCY, "objective": 0}]}, f"{NS}:slos.0.objective: 0 is not a percentage"),
@@ -68,7 +68,7 @@ BAD: list[tuple[dict[str, Any], str]] = [
      "slos.0.objective: 90 leaves a budget of 10%, so the page at 14.4 times the budget needs an error ratio "
      "of 144% and can never fire; raise the objective or lower sloAlerting's burn rates"),
     ({"slos": [{**LATENCY, "window": "30 days"}]},
-     f"{NS}:slos.0.window: '30 days' is not a duration like 30s, 5m or 1h"),
+     f"{NS}:slos.0.window: '30 days' is not a duration: a number and a unit"),
     ({"slos": [{**LATENCY, "latencyThreshold": 2}]},
      f"{NS}:slos.0.latencyThreshold: 2 is not a bucket bound of http_request_duration_seconds; use one of "
      "0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10 (seconds)"),
@@ -77,9 +77,10 @@ BAD: list[tuple[dict[str, Any], str]] = [
     ({"slos": [{"name": "api", "kind": "availability", "objective": 99.9, "latencyThreshold": 1}]},
      f"{NS}:slos.0.latencyThreshold: only latency SLOs have one; remove it"),
     ({"slos": [{**LATENCY, "kind": "errors"}]},
-     f"{NS}:slos.0.kind: 'errors' is no kind of SLO; use one of availability, latency"),
+     f"{NS}:slos.0.kind: Input should be 'availability' or 'latency'"),
     ({"slos": [{**LATENCY, "name": "API Latency"}]},
-     f"{NS}:slos.0.name: 'API Latency': use lower-case letters, digits and '-', starting with a letter"),
+     f"{NS}:slos.0.name: 'API Latency' is not an SLO name: lower-case letters, digits and '-', starting with a "
+     "letter"),
     ({"slos": [LATENCY, LATENCY]}, f"{NS}:slos: SLO names ['api-latency'] appear more than once"),
     ({"slos": [{**LATENCY, "selector": "{job='api'}"}]}, f"{NS}:slos.0.selector: \"{{job='api'}}\" is not a list"),
     ({"slos": [{**LATENCY, "selector": 'job="internet-id-api", le="5"'}]},
@@ -95,7 +96,7 @@ BAD: list[tuple[dict[str, Any], str]] = [
     ({"sloAlerting": {"page": [{"burnRate": 14.4, "long": "1h", "short": "5m", "four": "2m"}]}},
      f"{NS}:sloAlerting.page.0.four: unknown setting"),
     ({"sloAlerting": {"budgetInterval": "10m"}},
-     f"{NS}:sloAlerting.budgetInterval: '10m' must be between 1s and 4m"),
+     f"{NS}:sloAlerting.budgetInterval: '10m' is longer than Prometheus accepts here (at most 4m)"),
     ({"sloAlerting": {"page": [{"burnRate": 14.4, "long": "1m", "short": "10s"}]}},
      "sloAlerting: the shortest window 10s is shorter than prometheus.evaluationInterval 15s"),
 ]

@@ -6,11 +6,74 @@ config attaches (``job``, ``instance``, ``service``, ``environment``).  The API'
 so a series written once (``status="unhealthy"`` at 0) exists until the API restarts and says nothing about now.
 The current health is judged from the response body by blackbox probes instead (``module`` label, see
 ``components/blackbox/modules.py``).
+
+The families the alerts read are listed below by what their absence means (``ApiMetricsMissing``,
+``ApiProcessMetricsMissing``); a test keeps every family an API rule reads in one of the three tables.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from components.rules.model import Alert, Flapping, Severity, Tier, area
+
+
+@dataclass(frozen=True)
+class ApiFamily:
+    """A metric family of the API and the alerts that read it."""
+
+    metric: str
+    read_by: tuple[str, ...]
+    slo_kind: str | None = None
+    """The SLOs of this kind read it too (their ``ErrorBudgetBurn``); a latency SLO also needs its bucket bound."""
+
+
+REQUIRED_API_SERIES: tuple[ApiFamily, ...] = (
+    ApiFamily("http_requests_total", ("HighErrorRate", "CriticalErrorRate"), slo_kind="availability"),
+    ApiFamily("http_request_duration_seconds_bucket", ("HighResponseTime",), slo_kind="latency"),
+)
+"""Recorded by the API's metrics middleware for every request, ``/api/health`` included: present once the API has
+answered a request.  ``ApiMetricsMissing`` watches them per job (``_count`` and ``_sum`` come with ``_bucket``)."""
+
+REQUIRED_REPLICA_SERIES: tuple[ApiFamily, ...] = (
+    ApiFamily("process_cpu_seconds_total", ("HighCPUUsage",)),
+    ApiFamily("process_start_time_seconds", ("ServiceFlapping (restart count)",)),
+)
+"""prom-client's default metrics: present from a replica's first scrape.  ``ApiProcessMetricsMissing`` watches
+them per replica."""
+
+DECLARED_NOT_RECORDED: tuple[ApiFamily, ...] = (
+    ApiFamily("queue_depth", ("HighQueueDepth", "CriticalQueueDepth")),
+    ApiFamily("ipfs_uploads_total", ("HighIpfsFailureRate", "CriticalIpfsFailureRate")),
+    ApiFamily("blockchain_transactions_total", ("BlockchainTransactionFailures",)),
+    ApiFamily("cache_hits_total", ("LowCacheHitRate",)),
+    ApiFamily("cache_misses_total", ("LowCacheHitRate",)),
+    ApiFamily("db_query_duration_seconds_bucket", ("HighDatabaseLatency",)),
+)
+"""Declared by the API (``# HELP``/``# TYPE``) but never recorded: no series is today's normal, so nothing watches
+their presence.  A gauge the API starts to set (``queue_depth``) moves to ``REQUIRED_REPLICA_SERIES``; an event
+counter only once the API initialises its label values at start-up (``counter.inc({...}, 0)``), else it is absent
+after every quiet restart."""
+
+API_ANSWERS_REQUESTS = (
+    "count by ([[by_api]]) (up{[[api]]} == 1)\nand on (environment)\n"
+    "count by (environment) (max_over_time(probe_http_status_code{[[health]]}[[[rate]]]) > 0)"
+)
+"""API replicas answer scrapes, and the API answered its ``/api/health`` probe within the rate window (a request
+its middleware records): then its request series must exist."""
+
+
+def missing_family(metric: str, selector: str, read_by: str, *, guard: str, on: str) -> str:
+    """``guard`` labelled with ``metric`` and ``read_by`` (label ``alerts``), unless ``selector`` has series."""
+    return (f'label_replace(label_replace({guard}, "metric", "{metric}", "", ""), "alerts", "{read_by}", "", "")\n'
+            f"unless on ({on}) count by ({on}) ({selector})")
+
+
+API_PROCESS_MISSING = "\nor\n".join(
+    missing_family(family.metric, f"{family.metric}{{[[api]]}}", ", ".join(family.read_by),
+                   guard="up{[[api]]} == 1", on="job, instance")
+    for family in REQUIRED_REPLICA_SERIES
+)
 
 
 def _error_ratio(severity: Severity, name: str, threshold: float, for_: str) -> Alert:
@@ -120,6 +183,33 @@ AREA = area(
             state="up{[[api]]}", restarts="process_start_time_seconds{[[api]]}",
             subject="The API at {{ $labels.instance }}",
         ),
+    ),
+    Alert(
+        name="ApiMetricsMissing",
+        severity="critical",
+        service="api",
+        expr="[[api_series_missing]]",
+        for_="10m",
+        summary="API metric {{ $labels.metric }} missing",
+        description=(
+            "{{ $labels.metric }} has had no series in {{ $labels.environment }} for [[for]], while {{ $value }} "
+            "API replica(s) answer scrapes and the API answers its /api/health probe (a request it records): "
+            "{{ $labels.alerts }} cannot fire. A deploy renamed or dropped the metric."
+        ),
+        identity=("job", "metric"),
+    ),
+    Alert(
+        name="ApiProcessMetricsMissing",
+        severity="warning",
+        service="api",
+        expr=API_PROCESS_MISSING,
+        for_="10m",
+        summary="API replica {{ $labels.instance }} exposes no {{ $labels.metric }}",
+        description=(
+            "The API at {{ $labels.instance }} ({{ $labels.environment }}) answers scrapes but has exposed no "
+            "{{ $labels.metric }} for [[for]]: {{ $labels.alerts }} cannot see this replica."
+        ),
+        identity=("job", "instance", "metric"),
     ),
     Alert(
         name="ApiReplicasMissing",

@@ -4,18 +4,26 @@ from __future__ import annotations
 
 from components.rules.model import Alert, Flapping, Severity, Tier, area
 
+CERTIFICATE_MEMORY = "1d"
+"""How long the TLS alerts keep the expiry the last successful probe saw.  blackbox_exporter writes no
+``probe_ssl_earliest_cert_expiry`` without a TLS answer, so a failed probe would resolve the alerts and the next one
+fire them again; and a verifying probe of an expired certificate fails: with a short memory the critical alert
+would resolve minutes after the certificate expired.  A day keeps it firing ("has expired")."""
+
 
 def _tls(severity: Severity, name: str, days: float) -> Alert:
     return Alert(
         name=name,
         severity=severity,
         service="{{ $labels.service }}",
-        expr='(probe_ssl_earliest_cert_expiry{job=~"[[probe_jobs]]"} - time()) / 86400\n< [[threshold]]',
+        expr=(f'(last_over_time(probe_ssl_earliest_cert_expiry{{job=~"[[probe_jobs]]"}}[{CERTIFICATE_MEMORY}]) '
+              "- time()) / 86400\n< [[threshold]]"),
         for_="0m",
         summary="TLS certificate of {{ $labels.instance }} expires in less than [[threshold]] days",
         description=(
-            "The TLS certificate served at {{ $labels.instance }} expires in "
-            '{{ printf "%.1f" $value }} days (threshold [[threshold]] days).'
+            "The TLS certificate served at {{ $labels.instance }} {{ if lt $value 0.0 }}has expired{{ else }}"
+            'expires in {{ printf "%.1f" $value }} days{{ end }} (threshold [[threshold]] days; as last seen by a '
+            "successful probe within a day)."
         ),
         threshold=days,
         threshold_kind="days",

@@ -8,15 +8,20 @@ no prefix).  ``/api/health`` answers like
 The test steers it: ``down()`` closes the port (Prometheus sees a refused connection),
 ``up()`` reopens it, ``flap(down_for, up_for)`` alternates the two (a crash loop seen from outside)
 until ``steady()``; ``set_error_ratio``, ``set_latency`` and ``set_service_health`` shape the
-traffic a background thread records (``requests_per_tick`` requests every ``tick`` seconds).
+traffic a background thread records (``requests_per_tick`` requests every ``tick`` seconds);
+``rename_request_metrics(prefix)`` serves the request families under another name, as a deploy that gave
+prom-client a prefix would.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import re
 import threading
 import time
+import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
@@ -31,6 +36,8 @@ from prometheus_client import (
     disable_created_metrics,
     generate_latest,
 )
+from prometheus_client.core import CounterMetricFamily
+from prometheus_client.registry import Collector
 
 from tests.live.harness.ports import LOOPBACK
 
@@ -105,6 +112,7 @@ class ApiStandIn:
         self._error_ratio = 0.0
         self._latency = 0.02
         self._cache_hit_ratio: float | None = None
+        self._request_prefix: str | None = None
         self._services: dict[str, dict[str, Any]] = {
             "database": {"status": "healthy"},
             "cache": {"status": "healthy", "enabled": True},
@@ -159,6 +167,23 @@ class ApiStandIn:
             else:
                 self._services[service] = {"status": "unhealthy", "error": error}
 
+    def rename_request_metrics(self, prefix: str | None) -> None:
+        """Serve ``http_requests_total`` and ``http_request_duration_seconds`` as ``<prefix>http_…`` (``# HELP``,
+        ``# TYPE`` and samples), as after a deploy that gave prom-client a prefix; ``None`` restores the names.
+        The process and Node.js families keep theirs (prom-client's default metrics take no prefix of the
+        registry's)."""
+        with self._lock:
+            self._request_prefix = prefix
+
+    def exposition(self) -> bytes:
+        """``/api/metrics``: the registry, with the request families renamed if ``rename_request_metrics`` says so."""
+        text = generate_latest(self.metrics.registry)
+        with self._lock:
+            prefix = self._request_prefix
+        if prefix is None:
+            return text
+        return re.sub(rb"^(# (?:HELP|TYPE) )?(http_request)", rb"\1" + prefix.encode() + rb"\2", text, flags=re.M)
+
     def flap(self, down_for: float, up_for: float) -> None:
         """Go down now, come back after ``down_for`` seconds, go down again after ``up_for`` … until ``steady()``.
 
@@ -196,6 +221,7 @@ class ApiStandIn:
         self.steady()
         self.set_error_ratio(0.0)
         self.set_cache_hit_ratio(None)
+        self.rename_request_metrics(None)
         self.answer()
         self.set_latency(0.02)
         services: tuple[ServiceName, ...] = ("database", "cache", "blockchain")
@@ -322,7 +348,7 @@ class ApiStandIn:
                 if not standin._answering.wait(timeout=60):
                     return
                 if path == "/api/metrics":
-                    self._send(200, generate_latest(standin.metrics.registry), CONTENT_TYPE_LATEST)
+                    self._send(200, standin.exposition(), CONTENT_TYPE_LATEST)
                     return  # the metrics route ends the response itself: not recorded
                 if path == "/api/health":
                     standin.health_calls += 1
@@ -374,7 +400,7 @@ class StaticSite:
 
 
 class MetricsStandIn:
-    """``/metrics`` with a fixed exposition: cAdvisor and Grafana, which Debian does not package.
+    """``/metrics`` with a fixed exposition: cAdvisor and Grafana, stand-ins in the live suite.
 
     Like a sick exporter it can ``hang()`` (port open, no answer until ``answer()``) or answer ``slow(seconds)``
     late; ``reset()`` makes it prompt again."""
@@ -442,9 +468,57 @@ class MetricsStandIn:
         self._server.server_close()
 
 
-def cadvisor_registry() -> CollectorRegistry:
-    """A few cAdvisor series for the monitoring containers (names and labels as cAdvisor 0.47)."""
+class AppContainers(Collector):
+    """``container_cpu_usage_seconds_total`` of the app's containers, as cAdvisor 0.47 reports it (labels ``id``,
+    ``name``, ``image``, ``cpu``): a stand-in, since Debian packages no cAdvisor.
+
+    Each collect adds CPU time.  ``restart_in_place(name)`` is what Docker's restart policy does after a crash or an
+    OOM kill: the same container (same ``id``: one series) in a re-created cgroup, whose counter starts again near
+    zero.  ``replace(name)`` is a deploy: a new container, so a new ``id`` (a new series) counting from zero.  The real
+    cAdvisor's behaviour, not exercised here: ``container_start_time_seconds`` is the container's creation and does
+    not move on a restart in place.
+    """
+
+    IMAGES = {"internet-id-db-1": "postgres:16-alpine", "internet-id-web-1": "internet-id-web:stand-in"}
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._cpu: dict[str, tuple[str, float]] = {}
+        self.reset()
+
+    def reset(self) -> None:
+        """Every container fresh (new ids), as after a deploy of the whole app."""
+        with self._lock:
+            self._cpu = {name: (self._new_id(), 0.0) for name in self.IMAGES}
+
+    @staticmethod
+    def _new_id() -> str:
+        return f"/system.slice/docker-{uuid.uuid4().hex}.scope"
+
+    def restart_in_place(self, name: str) -> None:
+        with self._lock:
+            container_id, _ = self._cpu[name]
+            self._cpu[name] = (container_id, 0.1)
+
+    def replace(self, name: str) -> None:
+        with self._lock:
+            self._cpu[name] = (self._new_id(), 0.0)
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        family = CounterMetricFamily("container_cpu_usage_seconds_total", "Cumulative cpu time consumed in seconds.",
+                                     labels=["id", "name", "image", "cpu"])
+        with self._lock:
+            for name, (container_id, used) in self._cpu.items():
+                self._cpu[name] = (container_id, used + 0.5)
+                family.add_metric([container_id, name, self.IMAGES[name], "total"], used + 0.5)
+        yield family
+
+
+def cadvisor_registry(app: AppContainers | None = None) -> CollectorRegistry:
+    """A few cAdvisor series for the monitoring containers (names and labels as cAdvisor 0.47), and ``app``'s."""
     registry = CollectorRegistry()
+    if app is not None:
+        registry.register(app)
     labels = ["id", "name", "image"]
     usage = Gauge("container_memory_working_set_bytes", "Current working set in bytes.", labels, registry=registry)
     limit = Gauge("container_spec_memory_limit_bytes", "Memory limit for the container.", labels, registry=registry)

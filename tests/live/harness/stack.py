@@ -25,6 +25,7 @@ from components.settings import StackSettings
 from tests.live.harness import profile, services, web_auth
 from tests.live.harness.api_standin import (
     ApiStandIn,
+    AppContainers,
     MetricsStandIn,
     StaticSite,
     cadvisor_registry,
@@ -65,6 +66,9 @@ class LiveStack:
     smtp: SmtpStandIn
     heartbeat: WebhookStandIn
     postgres: services.Postgres
+    redis: services.RedisCommands
+    app_containers: AppContainers
+    """The app's containers as the cAdvisor stand-in reports them: they can restart in place or be replaced."""
     exporters: dict[str, MetricsStandIn] = field(default_factory=dict)
     """The fixed-exposition stand-ins by job (``cadvisor``, ``grafana``): they can hang or answer slowly."""
     processes: dict[str, ManagedProcess] = field(default_factory=dict)
@@ -122,7 +126,8 @@ class LiveStack:
         return labels.get("alertname") == "Watchdog" or labels.get("service") in HOST_SERVICES
 
     def settle(self, timeout: float = 60.0) -> None:
-        """Wait until the stack is healthy and quiet: targets up, nothing but baseline alerts active
+        """Wait until the stack is healthy and quiet: targets up, the Watchdog firing (the rules have been evaluated
+        on stored scrapes: right after start-up nothing else is known yet), nothing but baseline alerts active
         in Prometheus or Alertmanager, and one more group interval so resolves have gone out."""
         if not self.postgres.running:
             self.postgres.start()
@@ -131,6 +136,7 @@ class LiveStack:
         def blockers() -> list[str]:
             found = [f"target {t['labels'].get('job')} {t['scrapeUrl']}: {t['health']} {t.get('lastError', '')}"
                      for t in prom.targets() if t["health"] != "up"]
+            found += [] if prom.firing("Watchdog") else ["prometheus: Watchdog not firing yet"]
             found += [f"prometheus: {a['labels'].get('alertname')} {a['state']} {a['labels']}"
                       for a in prom.alerts() if not self.baseline_alert(a["labels"])]
             found += [f"alertmanager: {a['labels'].get('alertname')} {a['status']['state']} {a['labels']}"
@@ -156,8 +162,10 @@ class LiveStack:
 
     def heal(self) -> None:
         """Undo every fault a scenario may have left: the API and exporters healthy, receivers answering,
-        Prometheus and Alertmanager running."""
+        Prometheus and Alertmanager running, Redis as started."""
         self.api.reset()
+        if self.processes["redis-server"].running():
+            self.redis.reset()
         for exporter in self.exporters.values():
             exporter.reset()
         for receiver in (self.slack, self.pagerduty, self.heartbeat):
@@ -231,7 +239,8 @@ class LiveStack:
         web = StaticSite(ports.web).start()
         exit_stack.callback(web.stop)
         exporters: dict[str, MetricsStandIn] = {}
-        for name, port, registry in (("cadvisor", ports.cadvisor, cadvisor_registry()),
+        app_containers = AppContainers()
+        for name, port, registry in (("cadvisor", ports.cadvisor, cadvisor_registry(app_containers)),
                                      ("grafana", ports.grafana, grafana_registry())):
             exporters[name] = standin = MetricsStandIn(port, registry).start()
             exit_stack.callback(standin.stop)
@@ -258,7 +267,8 @@ class LiveStack:
         stack = cls(
             root=root, ports=ports, settings=settings, documents=documents, render_dir=render_dir, api=api, web=web,
             slack=slack, pagerduty=pagerduty, smtp=smtp, heartbeat=heartbeat, postgres=postgres,
-            exporters=exporters, exit_stack=exit_stack,
+            redis=services.RedisCommands(ports.redis), app_containers=app_containers, exporters=exporters,
+            exit_stack=exit_stack,
         )
         stack.timings["stand-ins"] = time.monotonic() - t0
         postgres.init()
@@ -266,7 +276,7 @@ class LiveStack:
         procs = stack.processes
         procs["redis-server"] = services.start_redis(root, ports.redis)
         procs["postgres-exporter"] = services.start_postgres_exporter(
-            root, ports.postgres_exporter, data_source_name=postgres_data_source_name(settings))
+            root, ports.postgres_exporter, data_source_name=postgres_data_source_name(settings), settings=settings)
         procs["redis-exporter"] = services.start_redis_exporter(
             root, ports.redis_exporter, redis_address=settings.targets.redis_address)
         procs["node-exporter"] = services.start_node_exporter(root, ports.node_exporter)

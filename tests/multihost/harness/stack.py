@@ -33,7 +33,6 @@ import yaml
 from tests.e2e.harness.project import PASSPHRASE, REPO, ScratchProject, toolchain_env
 from tests.e2e.harness.stack import seed_dashboard_cache
 from tests.multihost.harness.fleet import Fleet, FleetError, Host
-from tests.multihost.harness.store_images import toolchain_cache
 
 STACK = "multihost"
 NS = "internet-id-monitoring"
@@ -69,6 +68,12 @@ waits and delivery): what a scenario waits before counting pages."""
 
 
 # ---------------------------------------------------------------------------------------------------- toolchain
+
+
+def toolchain_cache() -> Path:
+    """Where ``scripts/toolchain`` keeps its builds and installs (its own rule)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(os.environ.get("IID_TOOLCHAIN_DIR") or Path(base) / "internet-id-monitoring" / "toolchain")
 
 
 def private_toolchain(directory: Path) -> dict[str, str]:
