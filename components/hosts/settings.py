@@ -11,12 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from ipaddress import IPv4Address
-from typing import Literal, get_args
+from typing import Annotated, Literal, get_args
 
 from pydantic import Field, field_validator
 
-from components.durations import Duration, PositiveDuration
-from components.model import ConfigModel, docker_endpoint_problem
+from components.durations import duration
+from components.model import ConfigModel, DockerHost, Kind, pattern, text
 from components.secret_keys import (
     DOCKER_TLS_CA,
     DOCKER_TLS_CERT,
@@ -42,19 +42,46 @@ EXACTLY_ONE: dict[Role, str] = {
     "redis": "the stack watches one Redis",
     "grafana": "one Grafana per stack",
 }
-_NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?")
+
+
+def _check_address(value: str) -> str:
+    try:
+        return str(IPv4Address(value))
+    except ValueError:
+        raise ValueError(f"{value!r} is not an IPv4 address (Alertmanager's advertise address must be one; give the "
+                         "host's address on the network the hosts share)") from None
+
+
+def _check_retention(value: str) -> None:
+    days = int(value[:-1]) * {"d": 1, "w": 7, "y": 365}[value[-1]]
+    if days > MAX_RETENTION_DAYS:
+        raise ValueError(f"{value!r} is longer than VictoriaMetrics keeps data (at most 100y)")
+
+
+HostName = Annotated[str, pattern(
+    "host name", r"[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?",
+    "a host name here: lower-case letters, digits and '-' (at most 32, not starting or ending with '-')",
+    max_length=32)]
+HostAddress = Annotated[str, Kind("IPv4 address", "an IPv4 address such as 10.0.1.11", _check_address,
+                                  family="address", max_length=15)]
+SshOption = Annotated[str, text(255)]
+MAX_RETENTION_DAYS = 36500
+"""VictoriaMetrics keeps data at most 1200 months."""
+Retention = Annotated[str, pattern(
+    "retention", r"[1-9][0-9]{0,4}[dwy]", "a whole number of days, weeks or years such as 400d, 56w or 2y (what "
+    "VictoriaMetrics' -retentionPeriod and Prometheus both read)", check=_check_retention)]
 
 
 class HostSettings(ConfigModel):
     """One Docker host of the stack."""
 
-    name: str
+    name: HostName
     """Lower-case letters, digits and '-' (up to 32): in resource names, the ``host`` label of its series, the
     per-host secrets (``hostTlsCert-<name>``)."""
-    docker: str
+    docker: DockerHost
     """How ``pulumi up`` reaches its Docker engine: ``ssh://user@host`` or ``tcp://host:2376`` (mutual TLS with
     the secrets ``dockerTlsCa``, ``dockerTlsCert``, ``dockerTlsKey``; plain TCP is refused)."""
-    address: str
+    address: HostAddress
     """Its IPv4 address on the network the hosts share: where the other hosts reach its published ports and
     where its Alertmanager peer advertises itself (an IP, not a name: Alertmanager's gossip needs one)."""
     roles: list[Role] = Field(default_factory=list)
@@ -64,25 +91,8 @@ class HostSettings(ConfigModel):
     """The host is down and ``pulumi up`` should deploy the rest: its resources are left exactly as they are
     (neither updated nor deleted), the others' documents still name it.  Set it back to false once the host is
     up and run ``pulumi up`` again."""
-    ssh_opts: list[str] = Field(default_factory=list)
+    ssh_opts: list[SshOption] = Field(default_factory=list)
     """Extra ssh options of an ``ssh://`` endpoint (e.g. ``["-i", "/home/ops/.ssh/deploy"]``)."""
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        if not _NAME.fullmatch(value):
-            raise ValueError(f"{value!r} is not a host name here: lower-case letters, digits and '-' (at most 32, "
-                             "not starting or ending with '-')")
-        return value
-
-    @field_validator("address")
-    @classmethod
-    def _ip(cls, value: str) -> str:
-        try:
-            return str(IPv4Address(value))
-        except ValueError:
-            raise ValueError(f"{value!r} is not an IPv4 address (Alertmanager's advertise address must be one; "
-                             "give the host's address on the network the hosts share)") from None
 
     @field_validator("docker")
     @classmethod
@@ -90,10 +100,7 @@ class HostSettings(ConfigModel):
         if value.startswith("unix://"):
             raise ValueError(f"{value!r} is this machine's engine, not another host's; give the address `pulumi up` "
                              "reaches the host by: ssh://user@host or tcp://host:port with TLS")
-        problem = docker_endpoint_problem(value, tls=True)  # the TLS material: the secrets dockerTls* (required)
-        if problem:
-            raise ValueError(problem)
-        return value
+        return value  # the grammar: DockerHost; the TLS material of tcp://: the secrets dockerTls* (required)
 
     @field_validator("roles")
     @classmethod
@@ -120,15 +127,16 @@ class AlertmanagerClusterSettings(ConfigModel):
     mutual TLS on port 9094 (TCP only: no UDP, so Docker's stale UDP conntrack entries of a replaced peer never
     leave a ghost member)."""
 
-    peer_timeout: PositiveDuration = "1500ms"
+    peer_timeout: Annotated[str, duration("10ms", "1m", consumer="Alertmanager (--cluster.peer-timeout)")] = "1500ms"
     """How long each peer waits per peer before it in the member list before notifying
     (``--cluster.peer-timeout``; Alertmanager's default is 15s).  Short enough that a peer that rejoined while an
     alert fired cannot re-page it after its resolve (docs/multi-host.md, "A rejoined peer and the resolve"; the
     settings refuse a longer one); a duplicate *firing* it may send meanwhile is merged by PagerDuty."""
-    settle_timeout: PositiveDuration = "2s"
+    settle_timeout: Annotated[str, duration("10ms", "10m", consumer="Alertmanager (--cluster.settle-timeout)")] = "2s"
     """The longest a (re)started peer waits for gossip to settle before notifying (``--cluster.settle-timeout``;
     default 1m): part of the same window.  The full state arrives by push-pull when it joins."""
-    reconnect_timeout: PositiveDuration = "5m"
+    reconnect_timeout: Annotated[str, duration("1s", "12h", consumer="Alertmanager (--cluster.reconnect-timeout)")] = (
+        "5m")
     """How long peers keep trying to reach a peer that left before forgetting it (``--cluster.reconnect-timeout``,
     default 6h): a host replaced under a new address leaves no ghost member for hours."""
 
@@ -139,7 +147,7 @@ class StoreSettings(ConfigModel):
     Grafana reads them through vmauth on its own host (HTTPS on port 8427 of its address), its own host's store
     first."""
 
-    retention: Duration = "400d"
+    retention: Retention = "400d"
     """How long samples are kept (``-retentionPeriod``)."""
 
 

@@ -35,6 +35,22 @@ ALTERNATIVES: dict[str, dict[str, Any]] = {
 }
 """Leaves that exclude another one: their cases start from the maximal stack with these keys set (None: removed)."""
 
+MULTI_HOST_KEYS = ("hosts", "alertmanagerCluster", "store")
+"""Top-level settings only a multi-host stack reads: their cases start from ``multi_host_base``."""
+MULTI_HOST: dict[str, Any] = {
+    "hosts": [
+        {"name": "app-1", "docker": "tcp://10.0.1.11:2376", "address": "10.0.1.11",
+         "roles": ["app", "monitoring", "alertmanager", "store", "grafana"], "sshOpts": ["-i", "/home/ops/.ssh/x"]},
+        {"name": "app-2", "docker": "tcp://10.0.1.12:2376", "address": "10.0.1.12",
+         "roles": ["app", "monitoring", "alertmanager", "store"]},
+        {"name": "db-1", "docker": "ssh://ops@10.0.1.13", "address": "10.0.1.13",
+         "roles": ["postgres", "redis", "alertmanager"]},
+    ],
+    "alertmanagerCluster": {"peerTimeout": "1500ms", "settleTimeout": "2s", "reconnectTimeout": "5m"},
+    "store": {"retention": "400d"},
+}
+"""The maximal stack spread over three hosts (its docker.host and tlsCertPath left out: each host has its own)."""
+
 CONTROL_CHARACTERS: dict[str, str] = {
     "NUL": "\0", "TAB": "\t", "CR": "\r", "ESC": "\x1b", "DEL": "\x7f", "NEL (C1)": "\x85",
     "RLO (bidi override)": "\u202e", "LRI (bidi isolate)": "\u2066", "ZWSP": "\u200b", "BOM": "\ufeff",
@@ -135,8 +151,15 @@ def with_value(config: dict[str, Any], path: tuple[str, ...], value: Any) -> dic
     return changed
 
 
+def multi_host_base() -> dict[str, Any]:
+    config = with_value(with_value(maximal(), ("docker", "host"), None), ("docker", "tlsCertPath"), None)
+    for key, value in MULTI_HOST.items():
+        config = with_value(config, (key,), copy.deepcopy(value))
+    return config
+
+
 def base_for(leaf: Leaf) -> dict[str, Any]:
-    config = maximal()
+    config = multi_host_base() if leaf.path[0] in MULTI_HOST_KEYS else maximal()
     for key, value in ALTERNATIVES.get(leaf.key, {}).items():
         config = with_value(config, tuple(key.split(".")), value)
     return config
