@@ -29,6 +29,8 @@ BUILT_BINARIES: dict[str, str] = {
     "postgres_exporter": "postgres-exporter",
     "redis_exporter": "redis-exporter",
     "cadvisor": "cadvisor",
+    "victoria-metrics": "victoria-metrics",
+    "vmauth": "victoria-metrics",
 }
 """Binary -> the recipe (``tests/e2e/toolchain/<recipe>``) that builds it."""
 

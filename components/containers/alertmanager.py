@@ -9,6 +9,7 @@ from components.alertmanager.credentials import credential_files
 from components.containers.model import Container, Documents, Healthcheck, LiveConfig, Runtime, ScrapeJob, SecretFile
 from components.containers.web_auth import web_auth_files
 from components.documents import ALERTMANAGER_CLUSTER_TLS, ALERTMANAGER_CONFIG, ALERTMANAGER_TEMPLATES_DIR
+from components.hosts.tls import BUSYBOX_TLS_CLIENTS
 
 if TYPE_CHECKING:
     from components.alertmanager.settings import NotificationSettings
@@ -83,6 +84,7 @@ def runtime(notifications: NotificationSettings, context: StackContext, *, exter
         uploads={f"{CONFIG_DIR}/alertmanager.yml": ALERTMANAGER_CONFIG, **templates, **cluster_tls},
         publish=((host.address, RECORD.port, RECORD.port), (host.address, GOSSIP_PORT, GOSSIP_PORT)) if host else (),
         health_override=replace(HEALTH, tls=True) if host else None,
+        env=dict(BUSYBOX_TLS_CLIENTS) if host else {},
         secret_uploads={
             **{f"{notifications.secrets_dir}/{name}": SecretFile(secret.key)
                for name, secret in credential_files(notifications).items()},

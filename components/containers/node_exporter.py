@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from components.containers.model import DOCKER_HOST_NAME, Container, Healthcheck, Mount, Runtime, ScrapeJob
 from components.containers.web_auth import exporter_web_files
+from components.hosts.tls import BUSYBOX_TLS_CLIENTS
 
 if TYPE_CHECKING:
     from components.containers.settings import NodeExporterSettings
@@ -50,6 +51,7 @@ def runtime(node: NodeExporterSettings, context: StackContext, *, host: HostSett
         secret_uploads=web.secret_uploads if web else {},
         health_authorization=web.health_authorization if web else "",
         health_override=replace(HEALTH, host=host.address, tls=True) if host else None,
+        env=dict(BUSYBOX_TLS_CLIENTS) if host else {},
     )
 
 

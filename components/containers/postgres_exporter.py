@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 from components.containers.model import SECRETS_DIR, Container, Healthcheck, Runtime, ScrapeJob, SecretFile
 from components.containers.web_auth import exporter_web_files
+from components.hosts.tls import BUSYBOX_TLS_CLIENTS
 from components.secret_keys import POSTGRES_EXPORTER_PASSWORD
 
 if TYPE_CHECKING:
@@ -48,6 +49,7 @@ def runtime(exporter: PostgresExporterSettings, context: StackContext, *, databa
             "DATA_SOURCE_URI": f"{host_in_url(db.host)}:{db.port}/{quote(db.database, safe='')}?sslmode={db.sslmode}",
             "DATA_SOURCE_USER": db.user,
             "DATA_SOURCE_PASS_FILE": PASSWORD_FILE,
+            **(BUSYBOX_TLS_CLIENTS if host else {}),
         },
         secret_uploads={PASSWORD_FILE: password, **(web.secret_uploads if web else {})},
         health_authorization=web.health_authorization if web else "",

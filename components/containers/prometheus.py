@@ -16,6 +16,7 @@ from components.containers.model import (
 )
 from components.containers.web_auth import web_auth_files
 from components.documents import PROMETHEUS_CONFIG, PROMETHEUS_RULES_DIR
+from components.hosts.tls import BUSYBOX_TLS_CLIENTS
 
 if TYPE_CHECKING:
     from components.context import StackContext
@@ -58,6 +59,7 @@ def runtime(prometheus: PrometheusSettings, context: StackContext, *, external_u
     return Runtime(
         publish=((host.address, RECORD.port, RECORD.port),) if host else (),
         health_override=replace(HEALTH, tls=True) if host else None,
+        env=dict(BUSYBOX_TLS_CLIENTS) if host else {},
         live_config=auth.live,
         secret_uploads=auth.secret_uploads,
         health_authorization=auth.health_authorization,

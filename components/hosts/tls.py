@@ -43,3 +43,10 @@ def client_tls(directory: str, *, identify: bool = False) -> dict[str, Any]:
     if identify:
         config.update(cert_file=f"{base}/{CERT_FILE}", key_file=f"{base}/{KEY_FILE}")
     return config
+
+
+BUSYBOX_TLS_CLIENTS = {"GODEBUG": "tlssha1=1"}
+"""The environment of a server the images' own busybox probes over HTTPS (healthchecks, reload jobs): busybox's TLS
+1.2 sends no signature_algorithms, which Go 1.25 and later refuse unless ``tlssha1=1`` (its handshake then signs with
+SHA-1 for such a client).  Clients that send the extension (every Prometheus, Alertmanager, browser, curl)
+negotiate as before; servers built with an older Go ignore the setting."""

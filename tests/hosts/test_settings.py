@@ -76,10 +76,15 @@ CASES = [
     (set_host(0, address="app-1.internal"), f"{NS}:hosts.0.address: 'app-1.internal' is not an IPv4 address "
                                             "(Alertmanager's advertise address must be one; give the host's address "
                                             "on the network the hosts share) (got 'app-1.internal')"),
-    (set_host(1, docker="tcp://10.0.1.12"), f"{NS}:hosts.1.docker: 'tcp://10.0.1.12' is not tcp://host:port "
-                                            "(e.g. tcp://10.0.1.11:2376) (got 'tcp://10.0.1.12')"),
-    (set_host(1, docker="http://10.0.1.12:2375"), f"{NS}:hosts.1.docker: 'http://10.0.1.12:2375' is no remote Docker "
-                                                  "address: ssh://[user@]host[:port], or tcp://host:port with TLS (got 'http://10.0.1.12:2375')"),
+    (set_host(1, docker="tcp://10.0.1.12"), f"{NS}:hosts.1.docker: 'tcp://10.0.1.12': not tcp://host:port "
+                                            "(got 'tcp://10.0.1.12')"),
+    (set_host(1, docker="http://10.0.1.12:2375"), f"{NS}:hosts.1.docker: 'http://10.0.1.12:2375' is no Docker address: "
+                                                  "unix:///path, ssh://[user@]host[:port] or tcp://host:port with TLS "
+                                                  "(got 'http://10.0.1.12:2375')"),
+    (set_host(1, docker="unix:///var/run/docker.sock"),
+     f"{NS}:hosts.1.docker: 'unix:///var/run/docker.sock' is this machine's engine, not another host's; give the "
+     "address `pulumi up` reaches the host by: ssh://user@host or tcp://host:port with TLS "
+     "(got 'unix:///var/run/docker.sock')"),
     (set_host(1, name="App_2"), f"{NS}:hosts.1.name: 'App_2' is not a host name here: lower-case letters, digits and "
                                 "'-' (at most 32, not starting or ending with '-') (got 'App_2')"),
     (set_host(1, roles=["app", "mail"]), f"{NS}:hosts.1.roles.1: Input should be 'app', 'postgres', 'redis', "

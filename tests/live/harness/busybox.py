@@ -6,9 +6,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-APPLETS = ("sh", "nc", "timeout", "wget", "head", "grep", "sed", "tr", "find", "mv", "cp", "rm", "rmdir", "mkdir",
-           "cat", "base64", "touch", "wc", "sleep", "kill", "printf")
-"""Every command the reload script and the healthchecks call, besides the checkers (promtool, amtool)."""
+APPLETS = ("sh", "nc", "ssl_client", "timeout", "wget", "head", "grep", "sed", "tr", "find", "mv", "cp", "rm", "rmdir",
+           "mkdir", "cat", "base64", "touch", "wc", "sleep", "kill", "printf")
+"""Every command the reload script and the healthchecks call, besides the checkers (promtool, amtool); ssl_client
+over HTTPS (multi-host stacks)."""
 
 
 def busybox_path(directory: Path) -> str:
