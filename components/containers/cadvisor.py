@@ -4,20 +4,27 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from components.containers.model import Container, Healthcheck, Mount, Runtime, ScrapeJob
+from components.containers.model import Container, Healthcheck, Mount, MountFix, Runtime, ScrapeJob
 
 if TYPE_CHECKING:
     from components.containers.settings import CadvisorSettings
     from components.context import StackContext
 
 
+DATA_ROOT_FIX = MountFix("\"$(docker info -f '{{.DockerRootDir}}')\"", "the Docker daemon's data root")
+SOCKET_FIX = MountFix('"$XDG_RUNTIME_DIR/docker.sock"', "the Docker daemon's socket (rootless Docker's is in "
+                      "$XDG_RUNTIME_DIR)")
+"""The fixes of the two host paths that move with the Docker installation; rootless Docker is where they differ."""
+
+
 def runtime(access: CadvisorSettings, context: StackContext, *, data_root: str) -> Runtime:
     """``data_root``: the Docker daemon's data root on its host (``docker.dataRoot``)."""
     mounts = [  # all read-only; docs/design.md, "What runs", says what each is for
         Mount("/", "/rootfs"),  # the host's machine id, filesystems and the /proc of container processes
-        Mount(access.docker_socket, "/var/run/docker.sock", setting="cadvisor.dockerSocket"),  # container names
+        Mount(access.docker_socket, "/var/run/docker.sock", setting="cadvisor.dockerSocket",  # container names
+              fix=SOCKET_FIX),
         Mount("/sys", "/sys"),  # the cgroup files: CPU, memory and I/O per container
-        Mount(data_root, "/var/lib/docker", setting="docker.dataRoot"),  # layer disk usage
+        Mount(data_root, "/var/lib/docker", setting="docker.dataRoot", fix=DATA_ROOT_FIX),  # layer disk usage
     ]
     if access.disk_devices:  # disk names of the I/O metrics
         mounts.append(Mount("/dev/disk", "/dev/disk", setting="cadvisor.diskDevices"))
