@@ -14,10 +14,10 @@ from pathlib import Path
 from components.alerts_reference import alerts_reference
 from components.cli_args import http_url, positive_seconds
 from components.config_reference import config_reference
-from components.config_source import settings_from_stack_file
 from components.exit_codes import EXIT_INTERRUPTED, EXIT_USAGE
 from components.grafana.community import DEFAULT_CACHE_DIR, DEFAULT_TIMEOUT, GRAFANA_COM
 from components.operator.commands import add_commands as add_operator_commands
+from components.operator.commands import add_config_file, settings_of
 from components.render import fetch_dashboards, redacted_secret_files, render_documents, write_documents
 from components.settings import SettingsError
 
@@ -37,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     render = commands.add_parser("render", help="write every rendered config of a stack to a directory")
     render.add_argument("--stack", required=True, help="dev, staging or prod (a Pulumi.<stack>.yaml)")
     render.add_argument("--out", required=True, type=Path, help="directory to write into")
+    add_config_file(render)
     render.set_defaults(run=_render)
     dashboards = commands.add_parser("dashboards", help="community dashboards from grafana.com")
     dashboards_commands = dashboards.add_subparsers(dest="dashboards_command", required=True, parser_class=_Parser)
@@ -44,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
         "fetch", help="download the stack's pinned community dashboards into the cache (for offline deploys)"
     )
     fetch.add_argument("--stack", required=True, help="dev, staging or prod (a Pulumi.<stack>.yaml)")
+    add_config_file(fetch)
     fetch.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR, help="default: dashboards/cache")
     fetch.add_argument("--base-url", type=http_url, default=GRAFANA_COM, help=f"default: {GRAFANA_COM}")
     fetch.add_argument(
@@ -72,12 +74,12 @@ def _alerts_reference(args: argparse.Namespace) -> int:
 
 
 def _fetch_dashboards(args: argparse.Namespace) -> int:
-    settings = settings_from_stack_file(args.stack)
+    settings = settings_of(args)
     return fetch_dashboards(settings, args.cache_dir, base_url=args.base_url, timeout=args.timeout)
 
 
 def _render(args: argparse.Namespace) -> int:
-    settings = settings_from_stack_file(args.stack)
+    settings = settings_of(args)
     documents = {**render_documents(settings), **redacted_secret_files(settings)}
     if args.out.exists() and not args.out.is_dir():
         raise UserError(f"--out {args.out}: exists and is not a directory; choose another path")

@@ -34,13 +34,16 @@ def known_stacks(project_dir: Path = PROJECT_DIR) -> list[str]:
 
 
 def settings_from_stack_file(
-    stack: str, project_dir: Path = PROJECT_DIR, *, require_secrets: bool = False
+    stack: str, project_dir: Path = PROJECT_DIR, *, require_secrets: bool = False, config_file: Path | None = None
 ) -> StackSettings:
-    """Settings of ``stack`` as committed in its stack file (secrets present but not decrypted)."""
+    """Settings of ``stack`` as committed in its stack file (secrets present but not decrypted), or as written in
+    ``config_file`` (what ``pulumi --config-file`` reads instead, e.g. a developer's own dev settings)."""
     stacks = ", ".join(known_stacks(project_dir)) or "none"
     if not STACK_NAME.match(stack):
         raise SettingsError(stack, [f"not a stack name (letters, digits, '.', '_', '-'); known stacks: {stacks}"])
-    path = stack_file(stack, project_dir)
+    if config_file is not None and not config_file.is_file():
+        raise SettingsError(stack, [f"--config-file {config_file}: no such file"])
+    path = config_file or stack_file(stack, project_dir)
     if not path.is_file():
         raise SettingsError(stack, [f"no stack file {path.name}; known stacks: {stacks}"])
     try:

@@ -112,6 +112,19 @@ def test_interrupt_ends_without_a_traceback(
     def interrupted(*_args: object, **_kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("components.cli.settings_from_stack_file", interrupted)
+    monkeypatch.setattr("components.cli.settings_of", interrupted)
     assert main(["render", "--stack", "dev", "--out", "unused"]) == 130
     assert capsys.readouterr().err == "interrupted\n"
+
+
+@pytest.mark.parametrize(("command", "extra"), [
+    (["render"], ["--out", "unused"]), (["dashboards", "fetch"], []), (["verify"], []),
+    (["test-alert"], ["--severity", "info"]), (["containers"], []),
+])
+def test_every_stack_command_reads_the_config_file_it_is_given(
+    command: list[str], extra: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    local = tmp_path / "Pulumi.dev.yaml"
+    local.write_text("config:\n  internet-id-monitoring:ports:\n    grafana: 3001\n")
+    assert main([*command, "--stack", "dev", "--config-file", str(local), *extra]) == 2
+    assert "internet-id-monitoring:ports.grafana: port 3001 is taken by the Internet-ID API" in capsys.readouterr().err
