@@ -64,7 +64,8 @@ def trouble(state: ContainerState) -> str | None:
     """Why ``state`` needs attention, or ``None`` while it runs (healthy, or still starting)."""
     if state.status == "restarting" or state.restarts:
         times = "once" if state.restarts == 1 else f"{state.restarts} times"
-        return f"keeps restarting (last exit code {state.exit_code}, restarted {times})"
+        code = "" if state.status == "running" else f"last exit code {state.exit_code}, "  # running: no exit code
+        return f"keeps restarting ({code}restarted {times})"
     if state.status in ("exited", "dead"):
         return f"has {state.status} (exit code {state.exit_code})"
     if state.status == "created":
@@ -75,9 +76,20 @@ def trouble(state: ContainerState) -> str | None:
     return None
 
 
+def _collapsed(lines: list[str]) -> list[str]:
+    """Runs of the same line as one (a crash loop logs the same error on every start)."""
+    runs: list[tuple[str, int]] = []
+    for line in lines:
+        if runs and runs[-1][0] == line:
+            runs[-1] = (line, runs[-1][1] + 1)
+        else:
+            runs.append((line, 1))
+    return [line if count == 1 else f"{line} ({count} times)" for line, count in runs]
+
+
 def report(state: ContainerState, why: str, logs: str) -> str:
     """The lines about one container in trouble: what is wrong, its last log lines, the command for all of them."""
-    lines = [line for line in logs.splitlines() if line.strip()][-LOG_LINES:]
+    lines = _collapsed([line for line in logs.splitlines() if line.strip()][-LOG_LINES:])
     shown = [f"{state.name} {why}; its last log lines:", *(f"    {line}" for line in lines)] if lines else [
         f"{state.name} {why}; it logged nothing"]
     return "\n".join([*shown, f"  (all of them: docker logs {state.name})"])

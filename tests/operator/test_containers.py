@@ -47,8 +47,7 @@ class FakeDocker:
 @pytest.mark.parametrize(("document", "why"), [
     (inspected("x", "restarting", health="starting", exit_code=1, restarts=3),
      "keeps restarting (last exit code 1, restarted 3 times)"),
-    (inspected("x", "running", health="starting", exit_code=2, restarts=1),
-     "keeps restarting (last exit code 2, restarted once)"),
+    (inspected("x", "running", health="starting", restarts=1), "keeps restarting (restarted once)"),
     (inspected("x", "exited", health=None, exit_code=137), "has exited (exit code 137)"),
     (inspected("x", health="unhealthy", check_output="wget: can't connect to remote host (127.0.0.1): Connection "
                                                      "refused\n"),
@@ -78,6 +77,16 @@ def test_check_names_the_container_its_last_log_lines_and_the_command() -> None:
         + "  (all of them: docker logs iidmon-dev-postgres-exporter)\n")
     assert ["ps", "-aq", "--filter", "label=com.internet-id.stack=dev"] in docker.calls
     assert ["logs", "--tail", "10", "iidmon-dev-postgres-exporter"] in docker.calls
+
+
+def test_a_crash_loops_repeated_line_is_shown_once() -> None:
+    docker = FakeDocker([inspected("iidmon-dev-postgres-exporter", "restarting", health="starting", exit_code=1,
+                                   restarts=9)],
+                        logs="starting\n" + "error: unknown long flag '--collector.postmaster'\n" * 9)
+    out = io.StringIO()
+    check("dev", docker, out)
+    assert out.getvalue().splitlines()[1:3] == [
+        "    starting", "    error: unknown long flag '--collector.postmaster' (9 times)"]
 
 
 def test_reload_jobs_exit_by_design_and_are_left_out() -> None:
