@@ -14,10 +14,11 @@ from pathlib import Path
 from components.alerts_reference import alerts_reference
 from components.cli_args import http_url, positive_seconds
 from components.config_reference import config_reference
+from components.config_source import settings_from_stack_file
 from components.exit_codes import EXIT_INTERRUPTED, EXIT_USAGE
 from components.grafana.community import DEFAULT_CACHE_DIR, DEFAULT_TIMEOUT, GRAFANA_COM
 from components.operator.commands import add_commands as add_operator_commands
-from components.operator.commands import add_config_file, settings_of
+from components.operator.commands import add_config_file
 from components.render import fetch_dashboards, redacted_secret_files, render_documents, write_documents
 from components.settings import SettingsError
 
@@ -74,12 +75,12 @@ def _alerts_reference(args: argparse.Namespace) -> int:
 
 
 def _fetch_dashboards(args: argparse.Namespace) -> int:
-    settings = settings_of(args)
+    settings = settings_from_stack_file(args.stack, config_file=args.config_file)
     return fetch_dashboards(settings, args.cache_dir, base_url=args.base_url, timeout=args.timeout)
 
 
 def _render(args: argparse.Namespace) -> int:
-    settings = settings_of(args)
+    settings = settings_from_stack_file(args.stack, config_file=args.config_file)
     documents = {**render_documents(settings), **redacted_secret_files(settings)}
     if args.out.exists() and not args.out.is_dir():
         raise UserError(f"--out {args.out}: exists and is not a directory; choose another path")

@@ -112,7 +112,7 @@ def test_interrupt_ends_without_a_traceback(
     def interrupted(*_args: object, **_kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("components.cli.settings_of", interrupted)
+    monkeypatch.setattr("components.cli.settings_from_stack_file", interrupted)
     assert main(["render", "--stack", "dev", "--out", "unused"]) == 130
     assert capsys.readouterr().err == "interrupted\n"
 

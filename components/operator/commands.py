@@ -7,7 +7,7 @@ import os
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from components.cli_args import http_url, positive_seconds, seconds
 from components.config_source import PROJECT_DIR, settings_from_stack_file
@@ -26,9 +26,6 @@ from components.operator.endpoints import (
 from components.operator.verify import verify
 from components.render import expected, operator_view
 
-if TYPE_CHECKING:
-    from components.settings import StackSettings
-
 STACK_HELP = "dev, staging or prod (a Pulumi.<stack>.yaml)"
 CONFIG_FILE_HELP = ("the stack's settings from this file instead of Pulumi.<stack>.yaml, as pulumi's --config-file "
                     "(scripts/dev passes your local/Pulumi.dev.yaml)")
@@ -37,11 +34,6 @@ CONFIG_FILE_HELP = ("the stack's settings from this file instead of Pulumi.<stac
 def add_config_file(parser: argparse.ArgumentParser) -> None:
     """``--config-file``: the stack file the stack was deployed from, when it is not ``Pulumi.<stack>.yaml``."""
     parser.add_argument("--config-file", type=Path, help=CONFIG_FILE_HELP)
-
-
-def settings_of(args: argparse.Namespace) -> StackSettings:
-    """The settings of ``--stack`` as ``--config-file`` (default: the committed stack file) writes them."""
-    return settings_from_stack_file(args.stack, config_file=args.config_file)
 
 
 def add_commands(commands: Any) -> None:
@@ -105,7 +97,7 @@ def add_commands(commands: Any) -> None:
 
 def run_verify(args: argparse.Namespace) -> int:
 
-    settings = settings_of(args)
+    settings = settings_from_stack_file(args.stack, config_file=args.config_file)
     stack = operator_view(settings)
     flags = (args.prometheus_url, args.alertmanager_url, args.grafana_url, args.grafana_user)
     outputs = stack_outputs(args.stack, PROJECT_DIR) if not all(flags) else StackOutputs()
@@ -134,13 +126,13 @@ def run_verify(args: argparse.Namespace) -> int:
 
 def run_containers(args: argparse.Namespace) -> int:
 
-    settings = settings_of(args)
+    settings = settings_from_stack_file(args.stack, config_file=args.config_file)
     return stack_containers(settings.context.stack, settings.docker.host, keep_watching=args.watch)
 
 
 def run_test_alert(args: argparse.Namespace) -> int:
 
-    stack = operator_view(settings_of(args))
+    stack = operator_view(settings_from_stack_file(args.stack, config_file=args.config_file))
     if args.duration is not None:
         plan = duration_plan(stack.timings, labels_for(stack.context, args.severity, args.service))
         if (problem := plan.too_short(args.duration)) is not None:
