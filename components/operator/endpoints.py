@@ -21,7 +21,7 @@ PULUMI_TIMEOUT = 30.0
 """Seconds ``pulumi stack output`` may take (it may reach a remote backend)."""
 
 DEV_HINT = ("for the dev stack, run the command through scripts/dev, which sets what scripts/deploy-dev used: "
-            "PULUMI_BACKEND_URL=file://~ and PULUMI_CONFIG_PASSPHRASE")
+            "PULUMI_BACKEND_URL=file://$HOME and PULUMI_CONFIG_PASSPHRASE")
 """Where the dev stack's backend and passphrase come from (the scripts' defaults, see README 'Quick start')."""
 PULUMI_PROBLEMS: tuple[tuple[str, str], ...] = (
     ("PULUMI_ACCESS_TOKEN", "no Pulumi backend is set here (pulumi asks for PULUMI_ACCESS_TOKEN to log in to "

@@ -74,8 +74,8 @@ def test_the_readme_parser_reads_the_quick_start() -> None:
 
 @dataclass
 class NewUser:
-    """A clean clone and a user's shell: HOME of its own (so ``file://~`` is theirs), PATH with the Pulumi CLI
-    and docker, DOCKER_HOST at our engine, and nothing of Pulumi's backend or passphrase."""
+    """A clean clone and a user's shell: HOME of its own (so the backend scripts/dev uses is theirs), PATH with
+    the Pulumi CLI and docker, DOCKER_HOST at our engine, and nothing of Pulumi's backend or passphrase."""
 
     clone: Path
     env: dict[str, str]
@@ -171,8 +171,9 @@ def second_deploy(user: NewUser, command: str) -> None:
     assert "Do you want to perform this update? yes" in second.text
     assert "deploy-dev: Grafana: http://127.0.0.1:3030 as admin" in second.text
     last = second.text.strip().splitlines()[-1]
-    assert last == ("deploy-dev: the dev stack: PULUMI_BACKEND_URL=file://~ PULUMI_CONFIG_PASSPHRASE=internet-id-dev "
-                    "(dev's documented passphrase; scripts/dev sets both)"), last
+    assert last == (f"deploy-dev: the dev stack: PULUMI_BACKEND_URL=file://{user.env['HOME']} PULUMI_CONFIG_PASSPHRASE="
+                    "internet-id-dev (dev's documented passphrase; scripts/dev sets both)"), last
+    assert (Path(user.env["HOME"]) / ".pulumi" / "stacks" / "internet-id-monitoring" / "dev.json").is_file()
     assert "Traceback" not in second.text
 
 
@@ -183,7 +184,7 @@ def outside_the_wrapper(user: NewUser) -> None:
     assert "set PULUMI_BACKEND_URL to the backend stack dev lives in" in bare.stderr
     assert "PULUMI_CONFIG_PASSPHRASE to" not in bare.stderr
     no_passphrase = user.shell(".venv/bin/python -m components verify --stack dev --timeout 2",
-                               env={"PULUMI_BACKEND_URL": "file://~"})
+                               env={"PULUMI_BACKEND_URL": f"file://{user.env['HOME']}"})
     assert "set PULUMI_CONFIG_PASSPHRASE to the passphrase stack dev was deployed with" in no_passphrase.stderr, \
         no_passphrase.stderr
 
