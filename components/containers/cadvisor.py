@@ -12,9 +12,10 @@ if TYPE_CHECKING:
 
 
 DATA_ROOT_FIX = MountFix("\"$(docker info -f '{{.DockerRootDir}}')\"", "the Docker daemon's data root")
-SOCKET_FIX = MountFix('"$XDG_RUNTIME_DIR/docker.sock"', "the Docker daemon's socket (rootless Docker's is in "
-                      "$XDG_RUNTIME_DIR)")
-"""The fixes of the two host paths that move with the Docker installation; rootless Docker is where they differ."""
+SOCKET_FIX = MountFix("\"$(docker context inspect -f '{{.Endpoints.docker.Host}}' | sed 's|^unix://||')\"",
+                      "the socket of the Docker daemon the docker command talks to")
+"""The fixes of the two host paths that move with the Docker installation (rootless Docker, a daemon of its own):
+the Docker host's answers, so the command is right wherever it runs."""
 
 
 def runtime(access: CadvisorSettings, context: StackContext, *, data_root: str) -> Runtime:

@@ -248,8 +248,9 @@ def test_missing_host_paths_name_the_setting_the_value_and_the_command(dev: dict
         "cadvisor.diskDevices: cadvisor mounts /dev/disk, which does not exist on the Docker host; set it to false: "
         "pulumi config set --path internet-id-monitoring:cadvisor.diskDevices false",
         "cadvisor.dockerSocket: cadvisor mounts /var/run/docker.sock, which does not exist on the Docker host; set it "
-        "to the Docker daemon's socket (rootless Docker's is in $XDG_RUNTIME_DIR): pulumi config set --path "
-        'internet-id-monitoring:cadvisor.dockerSocket "$XDG_RUNTIME_DIR/docker.sock"',
+        "to the socket of the Docker daemon the docker command talks to: pulumi config set --path "
+        "internet-id-monitoring:cadvisor.dockerSocket \"$(docker context inspect -f '{{.Endpoints.docker.Host}}' | "
+        "sed 's|^unix://||')\"",
         "nodeExporter.systemd: node-exporter mounts /var/run/dbus/system_bus_socket, which does not exist on the "
         "Docker host; set it to false: pulumi config set --path internet-id-monitoring:nodeExporter.systemd false",
     ]
