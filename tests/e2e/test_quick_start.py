@@ -8,8 +8,9 @@ command stops with the fix to run (host paths this machine lacks), the test runs
 
 Stand-ins, named where a result depends on them: the engine cannot pull, so the stand-in images are tagged with
 the official names the dev stack asks for; grafana.com is out of reach, so the dashboard cache holds our fixture
-dashboards; the stand-in of postgres-exporter (Debian's 0.11) has no postmaster collector, so the stack's own
-settings file turns it off (``postgresExporter.collectors: []``); Grafana and cAdvisor are stand-ins.
+dashboards; the stand-in of postgres-exporter (Debian's 0.11) has no postmaster collector, so the user's settings
+file turns it off (``postgresExporter.collectors: []``); ``/var/run/docker.sock`` may lead to another test's engine on
+this shared machine, so ``cadvisor.dockerSocket`` names ours; Grafana and cAdvisor are stand-ins.
 """
 
 from __future__ import annotations
@@ -155,13 +156,16 @@ def first_deploy(user: NewUser, engine: Engine, command: str) -> None:
     """This machine lacks host paths the dev stack mounts: each is named with its command, which the user runs."""
     first = deploy(user, command)
     assert first.returncode == 1, first.text[-3000:]
-    assert "deploy-dev: error: this machine lacks what the dev stack mounts from it" in first.text
+    assert "deploy-dev: error: the dev stack cannot deploy on this machine yet; fix each, then run" in first.text
     assert "Traceback" not in first.text
     assert run_the_fixes(user, first), first.text[-3000:]
     config = yaml.safe_load(user.settings.read_text())["config"]
     if not os.path.exists("/var/lib/docker"):  # the command named finds our engine's data root
         assert config[f"{NS}:docker"]["dataRoot"] == str(engine.data_root), config
     user.settings.write_text(user.settings.read_text().replace("config:\n", "config:\n" + STAND_IN_SETTINGS, 1))
+    # On this shared machine /var/run/docker.sock may lead to another test's engine: cAdvisor watches ours.
+    socket = engine.docker_host.removeprefix("unix://")
+    assert user.shell(f"scripts/dev pulumi config set --path {NS}:cadvisor.dockerSocket {socket}").returncode == 0
 
 
 def second_deploy(user: NewUser, command: str) -> None:
