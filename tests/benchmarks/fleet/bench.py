@@ -74,6 +74,37 @@ def disk_bytes(directory: Path) -> int:
     return used
 
 
+def store_call(address: str, path: str) -> None:
+    with urllib.request.urlopen(f"http://{address}{path}", timeout=120) as response:
+        response.read()
+
+
+def store_disk(address: str, data: Path) -> int:
+    """The store's data on disk (parts and index, not its caches) once what it holds in memory is written."""
+    store_call(address, "/internal/force_flush")
+    return disk_bytes(data / "data")
+
+
+def merged(address: str, timeout: float = 120) -> Metrics:
+    """The store's metrics once every partition of this month is merged into as few parts as it can."""
+    store_call(address, f"/internal/force_merge?partition_prefix={time.strftime('%Y_%m', time.gmtime())}")
+    deadline = time.monotonic() + timeout
+    quiet = 0
+    while time.monotonic() < deadline and quiet < 3:
+        time.sleep(1)
+        busy = total(read_metrics(f"http://{address}/metrics"), "vm_active_merges")
+        quiet = quiet + 1 if busy == 0 else 0
+    return read_metrics(f"http://{address}/metrics")
+
+
+def _storage(labels: dict[str, str]) -> bool:
+    return labels.get("type") in ("storage/small", "storage/big")
+
+
+def _index(labels: dict[str, str]) -> bool:
+    return labels.get("type", "").startswith("indexdb/")
+
+
 def cpu_seconds(pid: int) -> float:
     """User and system CPU time of a process so far (its own, from /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
@@ -199,7 +230,7 @@ def measure(fleet: Fleet, settings: StackSettings, steady: float, log: Callable[
     load_before = os.getloadavg()
     begin = time.time()
     prom_begin, store_begin = read_metrics(prom_metrics), read_metrics(store_metrics)
-    disk_begin = disk_bytes(fleet.store_data)
+    disk_begin = store_disk(fleet.store_address, fleet.store_data)
     standin_cpu_begin = cpu_seconds(fleet.standin.pid)
     window = Window()
     log(f"{len(fleet.hosts)} hosts: steady window of {steady:.0f}s")
@@ -208,7 +239,7 @@ def measure(fleet: Fleet, settings: StackSettings, steady: float, log: Callable[
         time.sleep(SAMPLE_EVERY)
     end = time.time()
     prom_end, store_end = read_metrics(prom_metrics), read_metrics(store_metrics)
-    disk_end = disk_bytes(fleet.store_data)
+    disk_end = store_disk(fleet.store_address, fleet.store_data)
     elapsed = end - begin
     assert _targets_up(fleet), "a target went down during the window"
 
@@ -219,6 +250,10 @@ def measure(fleet: Fleet, settings: StackSettings, steady: float, log: Callable[
                for job in (*FLEET_JOBS, SELF_JOB)}
     slowest_scrape = query(fleet.prometheus_address, f"max(scrape_duration_seconds{{job=~\"{'|'.join(FLEET_JOBS)}\"}})")
     disk_growth = disk_end - disk_begin
+    store_rows_per_second = rate(store_begin, store_end, "vm_rows_inserted_total")
+    after_merge = merged(fleet.store_address)
+    bytes_per_sample = total(after_merge, "vm_data_size_bytes", _storage) / total(after_merge, "vm_rows", _storage)
+    index_bytes = total(after_merge, "vm_data_size_bytes", _index)
     return {
         "hosts": len(fleet.hosts),
         "window_seconds": round(elapsed, 1),
@@ -238,14 +273,19 @@ def measure(fleet: Fleet, settings: StackSettings, steady: float, log: Callable[
                                    "prometheus_rule_group_last_duration_seconds", [])
                                    if labels.get("rule_group", "").partition(";")[0] in fleet.rule_files])},
         "rule_iterations_missed": total(prom_end, "prometheus_rule_group_iterations_missed_total"),
+        "rule_evaluation_failures": total(prom_end, "prometheus_rule_evaluation_failures_total"),
+        "alerts_firing_at_end": sorted({r["metric"]["alertname"] for r in query(
+            fleet.prometheus_address, 'ALERTS{alertstate="firing"}')}),
         "remote_write_lag_seconds": {"mean": statistics.fmean(window.lag), "max": max(window.lag),
                                      "samples": len(window.lag)},
         "remote_write_samples_per_second": round(rate(prom_begin, prom_end, "prometheus_remote_storage_samples_total"),
                                                  1),
         "remote_write_failed": total(prom_end, "prometheus_remote_storage_samples_failed_total"),
-        "store_rows_per_second": round(rate(store_begin, store_end, "vm_rows_inserted_total"), 1),
+        "store_rows_per_second": round(store_rows_per_second, 1),
         "store_disk_bytes": {"begin": disk_begin, "end": disk_end, "growth": disk_growth},
         "store_disk_mib_per_day": disk_growth / elapsed * 86400 / 2**20,
+        "store_merged": {"bytes_per_sample": bytes_per_sample, "index_bytes": index_bytes,
+                         "mib_per_day": (bytes_per_sample * store_rows_per_second * 86400 + index_bytes) / 2**20},
         "slowest_scrape_seconds": float(slowest_scrape[0]["value"][1]) if slowest_scrape else None,
         "cpu_cores": {
             "prometheus": rate(prom_begin, prom_end, "process_cpu_seconds_total"),

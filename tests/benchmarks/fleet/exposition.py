@@ -7,6 +7,7 @@ rewrites what differs between hosts, so what Prometheus scrapes is the exporters
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 METRIC_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
@@ -115,3 +116,10 @@ def parse(text: str) -> list[Family]:
         owner = current if current is not None and current.owns(sample.name) else family(sample.name)
         owner.samples.append(sample)
     return families
+
+
+def keep_samples(text: str, keep: Callable[[Sample], bool]) -> str:
+    """``text`` without the sample lines ``keep`` refuses (comment lines stay)."""
+    lines = [line for number, line in enumerate(text.splitlines(), start=1)
+             if not line.strip() or line.startswith("#") or keep(parse_sample(line, number))]
+    return "\n".join(lines) + "\n"

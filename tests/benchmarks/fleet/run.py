@@ -74,6 +74,8 @@ def describe(one: Capture) -> dict[str, Any]:
             described["containers"] = len({dict(s.labels).get("name") for s in family.samples} - {""})
         if family.name == "node_network_up":
             described["network_devices"] = len(family.samples)
+        if family.name == "container_network_receive_bytes_total":
+            described["container_network_interfaces"] = len(family.samples)
         if family.name == "node_filesystem_size_bytes":
             described["filesystems"] = len(family.samples)
     return described
@@ -86,8 +88,7 @@ def run(settings: StackSettings, sizes: Sequence[int], window: float, workdir: P
              "cadvisor": binaries.daemon("cadvisor", "cadvisor"),
              "victoria-metrics": binaries.store()}
     captures = workdir / "captures"
-    taken = [capture.capture_node_exporter(settings, found["node_exporter"], workdir / "node-exporter"),
-             capture.capture_cadvisor(settings, found["cadvisor"], workdir / "cadvisor", log)]
+    taken = capture.capture_typical_host(settings, found, workdir / "typical-host", log)
     for one in taken:
         capture.save(one, captures)
     documents = stack_documents(settings)
@@ -123,10 +124,13 @@ ROWS: tuple[tuple[str, Callable[[dict[str, Any]], str]], ...] = (
     ("slowest rule group (max)", lambda s: f"{s['rule_evaluation_ms']['slowest_group_max']:,.1f} ms"),
     ("remote-write lag (mean / max)",
      lambda s: f"{s['remote_write_lag_seconds']['mean']:.1f} / {s['remote_write_lag_seconds']['max']:.1f} s"),
-    ("store disk per day (extrapolated)", lambda s: f"{s['store_disk_mib_per_day']:,.0f} MiB"),
-    ("Prometheus CPU", lambda s: f"{s['cpu_cores']['prometheus']:.2f} cores"),
-    ("VictoriaMetrics CPU", lambda s: f"{s['cpu_cores']['victoria-metrics']:.2f} cores"),
-    ("stand-ins CPU", lambda s: f"{s['cpu_cores']['standin']:.2f} cores"),
+    ("store disk per day: the window's growth × (1 day / window)", lambda s: f"{s['store_disk_mib_per_day']:,.0f} MiB"),
+    ("store disk per day: merged bytes per sample × samples per day + index",
+     lambda s: "{:,.0f} MiB ({:.2f} B/sample)".format(s["store_merged"]["mib_per_day"],
+                                                      s["store_merged"]["bytes_per_sample"])),
+    ("Prometheus CPU", lambda s: f"{s['cpu_cores']['prometheus'] * 1000:,.0f} millicores"),
+    ("VictoriaMetrics CPU", lambda s: f"{s['cpu_cores']['victoria-metrics'] * 1000:,.0f} millicores"),
+    ("stand-ins CPU", lambda s: f"{s['cpu_cores']['standin'] * 1000:,.0f} millicores"),
     ("machine load (1 min, begin → end)",
      lambda s: f"{s['load_average']['begin']:.1f} → {s['load_average']['end']:.1f}"),
 )

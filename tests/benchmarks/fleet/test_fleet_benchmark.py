@@ -42,5 +42,6 @@ def test_cost_grows_with_the_fleet(tmp_path: Path, request: pytest.FixtureReques
         assert size["remote_write_samples_per_second"] > 0, size
         assert size["store_disk_bytes"]["growth"] > 0, size
         assert size["rule_evaluation_ms"]["groups"] > 0, size
+        assert size["rule_evaluation_failures"] == 0, size
     head = [size["head_series"] for size in results["sizes"]]
     assert head == sorted(head) or sizes != sorted(sizes), f"head series do not grow with the fleet: {head}"

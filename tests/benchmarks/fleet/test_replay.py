@@ -18,7 +18,7 @@ from components.config_source import settings_from_stack_file
 from components.documents import PROMETHEUS_CONFIG, PROMETHEUS_RULES_DIR
 from tests.benchmarks.fleet import capture, run
 from tests.benchmarks.fleet.config import FLEET_JOBS, HOST_LABEL, SELF_JOB, fleet_config
-from tests.benchmarks.fleet.exposition import ExpositionError, parse, parse_sample
+from tests.benchmarks.fleet.exposition import ExpositionError, keep_samples, parse, parse_sample
 from tests.benchmarks.fleet.replay import Capture, HostReplay, host_factor, host_names, template
 from tests.tools import run_tool
 
@@ -217,6 +217,7 @@ def test_the_captures_run_the_exporters_with_the_stacks_flags(tmp_path: Path) ->
     advisor = capture.cadvisor_command(settings, "/bin/cadvisor", port=9, docker_host="unix:///x.sock")
     assert {"--docker_only=true", "--store_container_labels=false", "--docker=unix:///x.sock"} <= set(advisor)
     assert capture.housekeeping_interval(settings) == 15
+    assert capture.capture_interval(settings) == 35
     assert len(capture.typical_containers(settings)) == 13
 
 
@@ -225,3 +226,22 @@ def test_a_bad_fleet_size_setting_is_named(monkeypatch: pytest.MonkeyPatch, valu
     monkeypatch.setenv(run.SIZES_ENV, value)
     with pytest.raises(run.SettingError, match=f"{run.SIZES_ENV}=.*{message}"):
         run.sizes_from_env()
+
+
+def test_the_captures_keep_what_a_typical_host_has() -> None:
+    text = """# TYPE node_network_up gauge
+node_network_up{device="eth0"} 1
+node_network_up{device="veth-of-another-engine"} 1
+# TYPE node_filesystem_size_bytes gauge
+node_filesystem_size_bytes{device="/dev/sda1",fstype="ext4",mountpoint="/"} 1e+11
+node_filesystem_size_bytes{device="tmpfs",fstype="tmpfs",mountpoint="/tmp/another-engine/data"} 1e+09
+# TYPE container_network_receive_bytes_total counter
+container_network_receive_bytes_total{id="/",interface="veth-of-another-engine"} 5 1700000000000
+container_network_receive_bytes_total{id="/",interface="eth0"} 7 1700000000000
+"""
+    kept = keep_samples(text, capture.on_typical_host({"veth-of-another-engine"}))
+    assert [(s.name, dict(s.labels).get("device") or dict(s.labels)["interface"])
+            for f in parse(kept) for s in f.samples] == [
+        ("node_network_up", "eth0"), ("node_filesystem_size_bytes", "/dev/sda1"),
+        ("container_network_receive_bytes_total", "eth0")]
+    assert kept.count("# TYPE") == 3
