@@ -282,6 +282,7 @@ def measure(fleet: Fleet, settings: StackSettings, steady: float, log: Callable[
                                                  1),
         "remote_write_failed": total(prom_end, "prometheus_remote_storage_samples_failed_total"),
         "store_rows_per_second": round(store_rows_per_second, 1),
+        "store_rss_mib": one(store_end, "process_resident_memory_bytes") / 2**20,
         "store_disk_bytes": {"begin": disk_begin, "end": disk_end, "growth": disk_growth},
         "store_disk_mib_per_day": disk_growth / elapsed * 86400 / 2**20,
         "store_merged": {"bytes_per_sample": bytes_per_sample, "index_bytes": index_bytes,

@@ -128,6 +128,7 @@ ROWS: tuple[tuple[str, Callable[[dict[str, Any]], str]], ...] = (
     ("store disk per day: merged bytes per sample × samples per day + index",
      lambda s: "{:,.0f} MiB ({:.2f} B/sample)".format(s["store_merged"]["mib_per_day"],
                                                       s["store_merged"]["bytes_per_sample"])),
+    ("VictoriaMetrics RSS (end)", lambda s: f"{s['store_rss_mib']:,.0f} MiB"),
     ("Prometheus CPU", lambda s: f"{s['cpu_cores']['prometheus'] * 1000:,.0f} millicores"),
     ("VictoriaMetrics CPU", lambda s: f"{s['cpu_cores']['victoria-metrics'] * 1000:,.0f} millicores"),
     ("stand-ins CPU", lambda s: f"{s['cpu_cores']['standin'] * 1000:,.0f} millicores"),
