@@ -9,3 +9,10 @@ from __future__ import annotations
 from components.containers.records import RECORDS
 
 IMAGES: dict[str, str] = {record.name: record.image for record in RECORDS}
+
+CURRENT_IMAGES: dict[str, str] = IMAGES | {
+    "prometheus": "prom/prometheus:v3.16.0",
+    "alertmanager": "prom/alertmanager:v0.35.0",
+}
+"""Newer releases the test suite also runs the stack's rules and configuration against (docs/testing.md, "What runs
+in the tests"): a stack selects them with ``images.prometheus`` and ``images.alertmanager``."""

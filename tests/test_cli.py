@@ -12,7 +12,7 @@ from components.cli import main
 from components.secrets import REDACTED
 from tests.conftest import STACKS
 from tests.pulumi_harness import PROJECT_DIR
-from tests.tools import run_tool
+from tests.tools import VERSION_SETS, run_tool
 
 
 def render(stack: str, out: Path) -> subprocess.CompletedProcess[str]:
@@ -48,16 +48,18 @@ def test_render_writes_every_document(rendered: Path) -> None:
     assert list((rendered / "prometheus/rules").glob("*.yml")), "no rule files rendered"
 
 
-def test_promtool_accepts_prometheus_config_as_written(rendered: Path) -> None:
-    result = run_tool("promtool", "check", "config", rendered / "prometheus/prometheus.yml")
+@pytest.mark.parametrize("version_set", VERSION_SETS)
+def test_promtool_accepts_prometheus_config_as_written(rendered: Path, version_set: str) -> None:
+    result = run_tool("promtool", "check", "config", rendered / "prometheus/prometheus.yml", set_name=version_set)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "SUCCESS" in result.stdout
     # The rule glob resolved to real files: promtool names each rule file it checked.
     assert "rules/" in result.stdout + result.stderr
 
 
-def test_amtool_accepts_alertmanager_config_as_written(rendered: Path) -> None:
-    result = run_tool("amtool", "check-config", rendered / "alertmanager/alertmanager.yml")
+@pytest.mark.parametrize("version_set", VERSION_SETS)
+def test_amtool_accepts_alertmanager_config_as_written(rendered: Path, version_set: str) -> None:
+    result = run_tool("amtool", "check-config", rendered / "alertmanager/alertmanager.yml", set_name=version_set)
     assert result.returncode == 0, result.stdout + result.stderr
 
 

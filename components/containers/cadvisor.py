@@ -13,11 +13,13 @@ if TYPE_CHECKING:
 
 def runtime(access: CadvisorSettings, context: StackContext, *, data_root: str) -> Runtime:
     """``data_root``: the Docker daemon's data root on its host (``docker.dataRoot``)."""
-    mounts = [  # all read-only; docs/design.md, "What runs", says what each is for
-        Mount("/", "/rootfs"),  # the host's machine id, filesystems and the /proc of container processes
+    # All read-only, and no more of the host than cAdvisor reads (measured: tests/e2e/images/cadvisor/README.md);
+    # docs/design.md, "What runs", says what each is for.  cAdvisor looks host paths up under /rootfs.
+    mounts = [
+        Mount("/proc", "/rootfs/proc"),  # the /proc of container processes (network), the CPUs, the load
         Mount(access.docker_socket, "/var/run/docker.sock", setting="cadvisor.dockerSocket"),  # container names
-        Mount("/sys", "/sys"),  # the cgroup files: CPU, memory and I/O per container
-        Mount(data_root, "/var/lib/docker", setting="docker.dataRoot"),  # layer disk usage
+        Mount("/sys/fs/cgroup", "/sys/fs/cgroup"),  # the cgroup files: CPU, memory and I/O per container
+        Mount(data_root, f"/rootfs{data_root}", setting="docker.dataRoot"),  # layer ids and disk usage
     ]
     if access.disk_devices:  # disk names of the I/O metrics
         mounts.append(Mount("/dev/disk", "/dev/disk", setting="cadvisor.diskDevices"))

@@ -56,7 +56,8 @@ class DockerSettings(ConfigModel):
     """Host address the published UIs listen on; keep loopback unless a proxy with auth fronts them."""
     data_root: HostPath = "/var/lib/docker"
     """The Docker daemon's data root on its host (``docker info -f '{{.DockerRootDir}}'``); cAdvisor reads
-    container filesystems there.  Rootless Docker and some distributions put it elsewhere."""
+    container layers there (a wrong path: it reports no container).  Rootless Docker and some distributions put
+    it elsewhere."""
     protect_volumes: bool = False
     """Protect the data volumes from deletion (``pulumi destroy`` fails until unset)."""
     memory_mb: dict[str, MemoryMiB] = Field(default_factory=dict)

@@ -1,4 +1,5 @@
-"""A real single-node Alertmanager (Debian 0.25) on a loopback port, stopped when the block ends."""
+"""A real single-node Alertmanager (built from its Go module, ``tests.tools``) on a loopback port, stopped when the
+block ends."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ def running_alertmanager(config: Path, directory: Path) -> Iterator[str]:
     """Start Alertmanager on ``config``; yield its base URL once ``/api/v2/status`` answers."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    argv = [tool("prometheus-alertmanager"), f"--config.file={config}", f"--storage.path={directory / 'data'}",
+    argv = [tool("alertmanager"), f"--config.file={config}", f"--storage.path={directory / 'data'}",
             f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address=", f"--web.external-url={url}"]
     with running(argv, directory / "alertmanager.log", f"{url}/api/v2/status"):
         yield url

@@ -16,7 +16,7 @@ from components.render import credential_secrets, redacted_secret_files, render_
 from components.secrets import REDACTED, Secret
 from components.settings import SettingsError, StackSettings
 from tests.alertmanager.variants import STACKS, notifications_of, stack_config, variant, variants, write_config
-from tests.tools import run_tool
+from tests.tools import VERSION_SETS, run_tool
 
 VARIANTS = variants()
 FAKE = {
@@ -46,10 +46,11 @@ def _walk(node: Any) -> list[Any]:
     return found
 
 
+@pytest.mark.parametrize("version_set", VERSION_SETS)
 @pytest.mark.parametrize("name", sorted(VARIANTS))
-def test_amtool_accepts_the_config(name: str, tmp_path: Path) -> None:
+def test_amtool_accepts_the_config(name: str, version_set: str, tmp_path: Path) -> None:
     path = write_config(VARIANTS[name], tmp_path)
-    result = run_tool("amtool", "check-config", path)
+    result = run_tool("amtool", "check-config", path, set_name=version_set)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "1 templates" in result.stdout
 

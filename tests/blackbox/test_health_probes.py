@@ -1,4 +1,4 @@
-"""The rendered blackbox.yml judged by the real blackbox exporter (Debian 0.23) against a local
+"""The rendered blackbox.yml judged by the real blackbox exporter (built from its Go module) against a local
 server answering /api/health exactly like the API (``scripts/routes/health.routes.ts``: Express ``res.json``, compact,
 keys in this order; 200 if ``ok``, else 503).
 
@@ -91,7 +91,7 @@ def exporter(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     config.write_text(render_blackbox_config(stack_context("prod")))
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    argv = [tool("prometheus-blackbox-exporter"), f"--config.file={config}", f"--web.listen-address=127.0.0.1:{port}"]
+    argv = [tool("blackbox_exporter"), f"--config.file={config}", f"--web.listen-address=127.0.0.1:{port}"]
     with running(argv, directory / "blackbox.log", f"{url}/-/healthy"):
         yield url
 
@@ -143,6 +143,6 @@ def test_api_unreachable_is_no_blockchain_verdict(exporter: str) -> None:
 def test_the_rendered_file_passes_the_exporters_own_check(tmp_path: Path) -> None:
     config = tmp_path / "blackbox.yml"
     config.write_text(render_blackbox_config(stack_context("prod")))
-    result = subprocess.run([tool("prometheus-blackbox-exporter"), f"--config.file={config}", "--config.check"],
+    result = subprocess.run([tool("blackbox_exporter"), f"--config.file={config}", "--config.check"],
                             capture_output=True, text=True, timeout=30, check=False)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -106,12 +106,13 @@ def test_flags_the_pinned_versions_accept(dev: dict[str, ContainerSpec]) -> None
 
 
 def test_cadvisor_gets_only_what_it_reads(dev: dict[str, ContainerSpec]) -> None:
-    """Not privileged, no device, one capability, the Docker socket alone instead of the host's /var/run."""
+    """Not privileged, no device, one capability, the Docker socket alone instead of the host's /var/run, and of the
+    host's files only /proc, the cgroups and the data root (not its whole root filesystem)."""
     cadvisor = dev["cadvisor"]
     assert (cadvisor.privileged, cadvisor.devices, cadvisor.capabilities) == (False, [], ["DAC_READ_SEARCH"])
     assert {(m.source, m.target) for m in cadvisor.mounts} == {
-        ("/", "/rootfs"), ("/var/run/docker.sock", "/var/run/docker.sock"), ("/sys", "/sys"),
-        ("/var/lib/docker", "/var/lib/docker"), ("/dev/disk", "/dev/disk")}
+        ("/proc", "/rootfs/proc"), ("/var/run/docker.sock", "/var/run/docker.sock"),
+        ("/sys/fs/cgroup", "/sys/fs/cgroup"), ("/var/lib/docker", "/rootfs/var/lib/docker"), ("/dev/disk", "/dev/disk")}
 
 
 def test_root_filesystems_are_read_only_unless_a_file_is_uploaded_into_them(dev: dict[str, ContainerSpec]) -> None:
@@ -220,7 +221,7 @@ def test_cadvisor_host_access_follows_its_settings() -> None:
     assert not widened.privileged and widened.capabilities == ["DAC_READ_SEARCH", "SYSLOG"]
     assert widened.devices == ["/dev/kmsg"]
     mounts = {m.source: m.target for m in widened.mounts}
-    assert mounts["/srv/docker"] == "/var/lib/docker"
+    assert mounts["/srv/docker"] == "/rootfs/srv/docker"  # where cAdvisor looks up the data root docker info names
     assert mounts["/run/user/1000/docker.sock"] == "/var/run/docker.sock"
     assert "/dev/disk" not in mounts
     privileged = settings_from_mapping("dev", {f"{NS}:cadvisor": {"privileged": True}}, require_secrets=False)

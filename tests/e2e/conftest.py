@@ -110,7 +110,7 @@ def project(tmp_path_factory: pytest.TempPathFactory, engine: Engine, app: App, 
     password = stack_secrets[f"{NS}:postgresExporterPassword"]
     app.exec("db", "psql", "-q", "-U", "internetid", "-d", "internetid", "-c",
              f"CREATE ROLE {MONITORING_ROLE} LOGIN PASSWORD '{password}' IN ROLE pg_monitor")
-    document = stack_document(stand_in_images, engine.data_root)
+    document = stack_document(stand_in_images, engine.data_root, engine.docker_host)
     scratch.write_stack_file(STACK, yaml.safe_dump(document, sort_keys=False))
     grafana = document["config"].setdefault(f"{NS}:grafana", {})
     grafana["communityDashboards"] = seed_dashboard_cache(scratch, STACK)

@@ -2,8 +2,8 @@
 
 Run with ``pytest -m benchmark tests/e2e`` (a few minutes; left out of default runs).  It reports
 numbers (terminal summary, and JSON at ``$IID_BENCHMARK_OUT`` if set) and asserts only that they
-were measured.  The daemons are stand-ins (Debian's Prometheus 2.42, the Grafana and cAdvisor
-stand-ins) on the toolchain's rebuilt docker provider: the numbers are this machine's, not prod's.
+were measured.  The daemons are built from their Go modules in rebuilt images (Grafana is a
+stand-in) on the toolchain's rebuilt docker provider: the numbers are this machine's, not prod's.
 """
 
 from __future__ import annotations

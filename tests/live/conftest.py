@@ -1,9 +1,10 @@
 """Fixtures of the live suite: one real stack per session, started and stopped by pytest.
 
 Run with ``pytest -m live tests/live``.  Nothing has to run beforehand: the fixtures start
-PostgreSQL, Redis, the exporters, Prometheus and Alertmanager from the Debian packages, with the
-documents rendered from the ``live`` settings, plus stand-ins for the API and every receiver.
-A missing binary fails the session naming its Debian package.  Logs stay under
+PostgreSQL and Redis (Debian's), the exporters, Prometheus and Alertmanager (built from their Go modules by
+``scripts/toolchain daemons``, in the version set ``IID_VERSION_SET`` names, default ``pinned``), with the
+documents rendered from the ``live`` settings, plus stand-ins for the API, cAdvisor, Grafana and every receiver.
+A missing binary fails the session naming the command or Debian package that provides it.  Logs stay under
 ``/tmp/iid-live-*/logs`` when a test failed (or ``IID_LIVE_KEEP=1``), and are removed otherwise.
 """
 

@@ -35,7 +35,8 @@ WARM_CYCLES = 4
 MARGIN = 30.0
 """Allowed beyond the bound: generous, this is no timing test (delivery on loopback takes well under 1s)."""
 EXERCISED = ("prometheus", "alertmanager", "node-exporter", "blackbox-exporter", "postgres", "redis")
-"""Jobs whose ``*_build_info`` is a real Debian daemon (the others are stand-ins)."""
+"""Jobs whose ``*_build_info`` is a real daemon (built from its Go module, or Debian's PostgreSQL and Redis; the others
+are stand-ins)."""
 
 
 def _settings(timings: profile.Timings, rules: dict[str, Any] | None = None) -> Any:

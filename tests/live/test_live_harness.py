@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from tests import tools
 from tests.live.harness.api_standin import HTTP_BUCKETS, ApiStandIn
 from tests.live.harness.ports import free_port
 from tests.live.harness.processes import HarnessError, ManagedProcess, require_binary
@@ -24,11 +25,13 @@ from tests.live.harness.receivers import HttpRequest, Recorder, WaitTimeoutError
 from tests.live.harness.stack import LiveStack
 
 
-def test_a_missing_binary_fails_naming_its_debian_package(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_missing_binary_fails_naming_how_to_get_it(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(tools, "daemons_dir", lambda: tmp_path)  # no build linked there
+    monkeypatch.delenv("IID_VERSION_SET", raising=False)
+    with pytest.raises(HarnessError, match=r"no alertmanager build in the pinned set .*scripts/toolchain alertmanager"):
+        require_binary("alertmanager")
     monkeypatch.setattr(shutil, "which", lambda name: None)
     monkeypatch.setattr(os, "access", lambda path, mode: False)
-    with pytest.raises(HarnessError, match="Debian package 'prometheus-alertmanager'"):
-        require_binary("prometheus-alertmanager")
     with pytest.raises(HarnessError, match="Debian package 'postgresql'"):
         require_binary("/usr/lib/postgresql/15/bin/initdb")
 

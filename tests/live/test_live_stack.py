@@ -86,8 +86,8 @@ REAL_DAEMONS = ("prometheus", "alertmanager", "postgres-exporter", "node-exporte
 
 def test_each_healthcheck_passes_on_the_real_daemon(live: LiveStack, tmp_path: Path) -> None:
     """Docker's healthcheck command, run as Docker runs it (busybox ``wget``, ``sh -c`` with busybox ``nc`` for the
-    ones that send the credentials from their file) against Debian's daemons (their versions, not the pinned
-    images')."""
+    ones that send the credentials from their file) against the daemons built from their Go modules (the versions
+    the stack deploys)."""
     env = {**os.environ, "PATH": f"{busybox_path(tmp_path / 'bin')}:{os.environ['PATH']}"}
     specs = {spec.name: spec for spec in container_specs(live.settings, {})}
     for name in REAL_DAEMONS:

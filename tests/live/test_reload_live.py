@@ -1,4 +1,5 @@
-"""The reload mechanism itself, with Debian's real Prometheus and Alertmanager on loopback.
+"""The reload mechanism itself, with the real Prometheus and Alertmanager (built from their Go modules) on
+loopback.
 
 The same script a reload job runs in its container (``components/containers/reload.py``) installs a
 newly rendered version into a running daemon's config directory and sends it SIGHUP; only its

@@ -1,5 +1,6 @@
-"""Prometheus and Alertmanager (Debian's 2.42 and 0.25) started from the rendered web config: nobody without the
-stack's credentials reads a series or silences an alert, and the pipeline still works with them."""
+"""Prometheus and Alertmanager (built from their Go modules at the pinned versions) started from the rendered web
+config: nobody without the stack's credentials reads a series or silences an alert, and the pipeline still works
+with them."""
 
 from __future__ import annotations
 

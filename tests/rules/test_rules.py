@@ -23,17 +23,12 @@ from components.rules.settings import DEFAULT_RUNBOOK_BASE_URL, RuleSettings
 from components.settings import SettingsError, load_settings
 from tests.contexts import stack_context
 from tests.promql import metric_names
+from tests.tools import VERSION_SETS, tool
 
 ROOT = Path(__file__).resolve().parents[2]
 PROMTOOL_TESTS = Path(__file__).resolve().parent / "promtool"
 RUNBOOK = ROOT / "docs" / "runbook.md"
 STACKS = ("dev", "staging", "prod")
-
-
-def _promtool() -> str:
-    path = shutil.which("promtool")
-    assert path, "promtool is required (Debian package 'prometheus' or a Prometheus release)"
-    return path
 
 
 def _write_rules(files: dict[str, str], directory: Path) -> list[Path]:
@@ -59,10 +54,11 @@ def _rule(settings: RuleSettings, name: str) -> dict[str, Any]:
 # ---------------------------------------------------------------- promtool
 
 
+@pytest.mark.parametrize("version_set", VERSION_SETS)
 @pytest.mark.parametrize("stack", STACKS)
-def test_promtool_check_rules_per_stack(stack: str, tmp_path: Path) -> None:
+def test_promtool_check_rules_per_stack(stack: str, version_set: str, tmp_path: Path) -> None:
     paths = _write_rules(rule_files(settings_from_stack_file(stack)), tmp_path)
-    command = [_promtool(), "check", "rules", *map(str, paths)]
+    command = [tool("promtool", version_set), "check", "rules", *map(str, paths)]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "WARNING" not in result.stdout + result.stderr
@@ -72,12 +68,14 @@ PROMTOOL_API_REPLICAS = 2
 """The fixtures' API runs two replicas (as production does), so ApiReplicasMissing can fire."""
 
 
-def test_promtool_unit_tests(tmp_path: Path) -> None:
+@pytest.mark.parametrize("version_set", VERSION_SETS)
+def test_promtool_unit_tests(version_set: str, tmp_path: Path) -> None:
+    """Every case of tests/rules/promtool, with the pinned Prometheus' promtool and the current one's."""
     _write_rules(render_rules(RuleSettings(), stack_context(), api_replicas=PROMTOOL_API_REPLICAS), tmp_path / "rules")
     tests = sorted(PROMTOOL_TESTS.glob("*.test.yml"))
     for test in tests:
         shutil.copy(test, tmp_path / test.name)
-    command = [_promtool(), "test", "rules", *(t.name for t in tests)]
+    command = [tool("promtool", version_set), "test", "rules", *(t.name for t in tests)]
     result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
 

@@ -18,7 +18,7 @@ from components.slo.render import render_slo_rules
 from components.slo.settings import DEFAULT_SLO_ALERTING, DEFAULT_SLOS
 from tests.conftest import STACKS
 from tests.contexts import stack_context
-from tests.tools import run_tool
+from tests.tools import VERSION_SETS, run_tool
 
 PROMTOOL_TESTS = Path(__file__).resolve().parent / "promtool"
 RUNBOOK = Path(__file__).resolve().parents[2] / "docs" / "runbook.md"
@@ -45,20 +45,23 @@ def _alerts(settings: StackSettings) -> list[dict[str, Any]]:
 # ---------------------------------------------------------------- promtool
 
 
+@pytest.mark.parametrize("version_set", VERSION_SETS)
 @pytest.mark.parametrize("stack", STACKS)
-def test_promtool_check_rules_per_stack(stack: str, tmp_path: Path) -> None:
+def test_promtool_check_rules_per_stack(stack: str, version_set: str, tmp_path: Path) -> None:
     files = rule_files(settings_from_stack_file(stack))
     assert "slo.yml" in files
     path = tmp_path / "slo.yml"
     path.write_text(files["slo.yml"])
-    result = run_tool("promtool", "check", "rules", path)
+    result = run_tool("promtool", "check", "rules", path, set_name=version_set)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "WARNING" not in result.stdout + result.stderr
     assert "SUCCESS: 30 rules found" in result.stdout
 
 
-def test_promtool_unit_tests(tmp_path: Path) -> None:
-    """Every story of tests/slo/promtool against the slo.yml every stack renders by default."""
+@pytest.mark.parametrize("version_set", VERSION_SETS)
+def test_promtool_unit_tests(version_set: str, tmp_path: Path) -> None:
+    """Every story of tests/slo/promtool against the slo.yml every stack renders by default, with the pinned
+    Prometheus' promtool and the current one's."""
     (tmp_path / "rules").mkdir()
     default = render_slo_rules(DEFAULT_SLOS, DEFAULT_SLO_ALERTING, stack_context(),
                                runbook_base_url=DEFAULT_RUNBOOK_BASE_URL)
@@ -67,7 +70,7 @@ def test_promtool_unit_tests(tmp_path: Path) -> None:
     assert [t.name for t in tests] == ["pages.test.yml", "recordings.test.yml", "tickets.test.yml"]
     for test in tests:
         shutil.copy(test, tmp_path / test.name)
-    result = run_tool("promtool", "test", "rules", *(tmp_path / t.name for t in tests))
+    result = run_tool("promtool", "test", "rules", *(tmp_path / t.name for t in tests), set_name=version_set)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.count("SUCCESS") == len(tests), result.stdout
 

@@ -1,9 +1,13 @@
-"""Stand-in images for the end-to-end suite, built locally from Debian's binaries (no registry here).
+"""Stand-in images for the end-to-end suite, built locally (no registry here).
 
 Each image copies the layout of the official image it stands in for (entrypoint, default
 command, user, workdir, volumes: see ``tests/e2e/images/<name>/Dockerfile``) and is named
-``iid-standin/<name>:<Debian version>``, never the official name: the e2e stack selects them
-through the product's ``images.*`` settings (``stack_images()``).
+``iid-standin/<name>:<tag>``, never the official name: the e2e stack selects them through the
+product's ``images.*`` settings (``stack_images()``).  The product's daemons (Prometheus,
+Alertmanager, the exporters, cAdvisor) are the binaries ``scripts/toolchain daemons`` built from
+their Go modules, in the version set ``IID_VERSION_SET`` names (``tests.tools``), tagged
+``v<release>-gomod``; the bases, PostgreSQL and Redis are Debian's (tagged with the Debian version);
+Grafana and the app are our own stand-ins.
 
 How an image is made: this module stages a root filesystem tarball (Debian's files, the
 libraries ``ldd`` names for every ELF file, generated ``/etc/passwd`` and ``/etc/group``, the
@@ -40,9 +44,10 @@ import tarfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from tests import tools
 from tests.e2e.harness.engine import LABEL, EngineError, run_docker
 
 REPO = Path(__file__).resolve().parents[3]
@@ -70,6 +75,19 @@ class Copy:
     """Glob patterns matched against paths relative to ``source`` (and against base names)."""
     owner: int = 0
     group: int = 0
+
+
+@dataclass(frozen=True)
+class Built:
+    """A file or tree of a daemon build (``tests.tools.Build``) into the image."""
+
+    source: str
+    """Relative to the build's directory: ``bin/<binary>`` or ``share/<path in the module>``."""
+    target: str
+    owner: int = 0
+    group: int = 0
+    optional: bool = False
+    """Left out when the build has no such file (a version that no longer ships it)."""
 
 
 @dataclass(frozen=True)
@@ -102,6 +120,10 @@ class StandIn:
     """Name of the image it is built ``FROM`` (its ``BASE`` build argument); empty: ``FROM scratch``."""
     version_package: str = ""
     """Debian package whose version is the tag."""
+    build: str = ""
+    """Recipe (``tests/e2e/toolchain/<build>``) whose build, in the suite's version set, supplies ``built`` and
+    the tag (``v<release>-gomod``)."""
+    built: tuple[Built, ...] = ()
     version: str = ""
     """Fixed tag (stand-ins that are our own code)."""
     packages: tuple[str, ...] = ()
@@ -154,64 +176,63 @@ STANDINS: tuple[StandIn, ...] = (
         links=(("/usr/bin/python3", "python3.11"),),
         python_packages=("prometheus_client", "yaml", "_yaml"),
     ),
-    # ------------------------------------------------------------------ the product's images (Debian binaries)
+    # ------------------------------------------------------------------ the product's images (built from Go modules)
     StandIn(
-        name="prometheus", repository="iid-standin/prometheus", base="busybox", version_package="prometheus",
-        summary="prom/prometheus layout with Debian's prometheus and promtool", product=True,
-        packages=("prometheus",),
-        copies=(Copy("/usr/bin/prometheus", "/bin/prometheus"), Copy("/usr/bin/promtool", "/bin/promtool"),
-                Copy("/usr/share/prometheus/web"),
-                Copy("/etc/prometheus/prometheus.yml", owner=65534, group=65534),
-                Copy("/etc/prometheus/consoles", "/usr/share/prometheus/consoles"),
-                Copy("/etc/prometheus/console_libraries", "/usr/share/prometheus/console_libraries")),
+        name="prometheus", repository="iid-standin/prometheus", base="busybox", build="prometheus", product=True,
+        summary="prom/prometheus layout with prometheus and promtool built from the Go module (no web UI assets)",
+        built=(Built("bin/prometheus", "/bin/prometheus"), Built("bin/promtool", "/bin/promtool"),
+               Built("share/documentation/examples/prometheus.yml", "/etc/prometheus/prometheus.yml", 65534, 65534),
+               Built("share/consoles", "/usr/share/prometheus/consoles", optional=True),
+               Built("share/console_libraries", "/usr/share/prometheus/console_libraries", optional=True),
+               Built("share/LICENSE", "/LICENSE"), Built("share/NOTICE", "/NOTICE")),
         dirs=(Dir("/etc/prometheus", 65534, 65534), Dir("/prometheus", 65534, 65534)),
         links=(("/etc/prometheus/consoles", "/usr/share/prometheus/consoles"),
                ("/etc/prometheus/console_libraries", "/usr/share/prometheus/console_libraries")),
     ),
     StandIn(
-        name="alertmanager", repository="iid-standin/alertmanager", base="busybox",
-        version_package="prometheus-alertmanager", product=True,
-        summary="prom/alertmanager layout with Debian's alertmanager and amtool (templates and UI in "
-                "/usr/share/prometheus/alertmanager, where Debian's build loads them)",
-        packages=("prometheus-alertmanager",),
-        copies=(Copy("/usr/bin/prometheus-alertmanager", "/bin/alertmanager"), Copy("/usr/bin/amtool", "/bin/amtool"),
-                Copy("/usr/share/prometheus/alertmanager"),
-                Copy("/etc/prometheus/alertmanager.yml", "/etc/alertmanager/alertmanager.yml", owner=65534,
-                     group=65534)),
+        name="alertmanager", repository="iid-standin/alertmanager", base="busybox", build="alertmanager",
+        product=True, summary="prom/alertmanager layout with alertmanager and amtool built from the Go module",
+        built=(Built("bin/alertmanager", "/bin/alertmanager"), Built("bin/amtool", "/bin/amtool"),
+               Built("share/examples/ha/alertmanager.yml", "/etc/alertmanager/alertmanager.yml", 65534, 65534),
+               Built("share/LICENSE", "/LICENSE"), Built("share/NOTICE", "/NOTICE")),
         dirs=(Dir("/etc/alertmanager", 65534, 65534), Dir("/alertmanager", 65534, 65534)),
     ),
     StandIn(
-        name="node-exporter", repository="iid-standin/node-exporter", base="busybox",
-        version_package="prometheus-node-exporter", product=True,
-        summary="prom/node-exporter layout with Debian's node_exporter",
-        packages=("prometheus-node-exporter",),
-        copies=(Copy("/usr/bin/prometheus-node-exporter", "/bin/node_exporter"),),
+        name="node-exporter", repository="iid-standin/node-exporter", base="busybox", build="node-exporter",
+        product=True, summary="prom/node-exporter layout with node_exporter built from the Go module",
+        built=(Built("bin/node_exporter", "/bin/node_exporter"), Built("share/LICENSE", "/LICENSE"),
+               Built("share/NOTICE", "/NOTICE")),
     ),
     StandIn(
         name="blackbox-exporter", repository="iid-standin/blackbox-exporter", base="busybox",
-        version_package="prometheus-blackbox-exporter", product=True,
-        summary="prom/blackbox-exporter layout with Debian's blackbox_exporter and its example config",
-        packages=("prometheus-blackbox-exporter",),
-        copies=(Copy("/usr/bin/prometheus-blackbox-exporter", "/bin/blackbox_exporter"),
-                Copy("/etc/prometheus/blackbox.yml", "/etc/blackbox_exporter/config.yml")),
+        build="blackbox-exporter", product=True,
+        summary="prom/blackbox-exporter layout with blackbox_exporter built from the Go module and its example config",
+        built=(Built("bin/blackbox_exporter", "/bin/blackbox_exporter"),
+               Built("share/blackbox.yml", "/etc/blackbox_exporter/config.yml"), Built("share/LICENSE", "/LICENSE"),
+               Built("share/NOTICE", "/NOTICE")),
     ),
     StandIn(
         name="postgres-exporter", repository="iid-standin/postgres-exporter", base="busybox",
-        version_package="prometheus-postgres-exporter", product=True,
-        summary="prometheuscommunity/postgres-exporter layout with Debian's postgres_exporter",
-        packages=("prometheus-postgres-exporter",),
-        copies=(Copy("/usr/bin/prometheus-postgres-exporter", "/bin/postgres_exporter"),),
+        build="postgres-exporter", product=True,
+        summary="prometheuscommunity/postgres-exporter layout with postgres_exporter built from the Go module",
+        built=(Built("bin/postgres_exporter", "/bin/postgres_exporter"), Built("share/LICENSE", "/LICENSE"),
+               Built("share/NOTICE", "/NOTICE")),
     ),
     StandIn(
-        name="redis-exporter", repository="iid-standin/redis-exporter", base="",
-        version_package="prometheus-redis-exporter", product=True,
-        summary="oliver006/redis_exporter layout (FROM scratch: no shell) with Debian's redis_exporter and the "
-                "libraries it links",
-        packages=("prometheus-redis-exporter", "ca-certificates"),
-        copies=(Copy("/usr/bin/prometheus-redis-exporter", "/redis_exporter"),
-                Copy("/etc/ssl/certs/ca-certificates.crt")),
+        name="redis-exporter", repository="iid-standin/redis-exporter", base="", build="redis-exporter",
+        product=True, packages=("ca-certificates",),
+        summary="oliver006/redis_exporter layout (FROM scratch: no shell) with redis_exporter built from the Go "
+                "module (static) and Debian's CA certificates",
+        built=(Built("bin/redis_exporter", "/redis_exporter"),),
+        copies=(Copy("/etc/ssl/certs/ca-certificates.crt"),),
     ),
-    # ------------------------------------------------------------------ our own stand-ins (no Debian package)
+    StandIn(
+        name="cadvisor", repository="iid-standin/cadvisor", base="busybox", build="cadvisor", product=True,
+        summary="gcr.io/cadvisor/cadvisor layout with cAdvisor's library at the pinned version under a minimal main "
+                "of our own (tests/e2e/toolchain/cadvisor: no web UI or REST API)",
+        built=(Built("bin/cadvisor", "/usr/bin/cadvisor"),),
+    ),
+    # ------------------------------------------------------------------ our own stand-in (AGPL module: not built)
     StandIn(
         name="grafana", repository="iid-standin/grafana", base="python", version="10.2.2-standin", product=True,
         summary="a stand-in for grafana/grafana (not Grafana): basic auth, file provisioning, health, "
@@ -226,13 +247,6 @@ STANDINS: tuple[StandIn, ...] = (
               0, 0o777), Dir("/var/log/grafana", 472, 0, 0o777), Dir("/home/grafana", 472, 0),
               *(Dir(f"/etc/grafana/provisioning/{sub}", 472, 0, 0o777)
                 for sub in ("", "datasources", "dashboards", "notifiers", "plugins", "access-control", "alerting"))),
-    ),
-    StandIn(
-        name="cadvisor", repository="iid-standin/cadvisor", base="python", version="0.47.2-standin", product=True,
-        summary="a stand-in for gcr.io/cadvisor/cadvisor (not cAdvisor): container_* series computed from the "
-                "Docker API (docker stats) through /var/run/docker.sock",
-        context_files=(("cadvisor_standin.py", "/usr/share/cadvisor-standin/cadvisor_standin.py", 0o644),
-                       ("cadvisor", "/usr/bin/cadvisor", 0o755)),
     ),
     # ------------------------------------------------------------------ the Internet-ID app on the same engine
     StandIn(
@@ -310,6 +324,7 @@ def docker_tag(debian_version: str) -> str:
 
 
 def tag(spec: StandIn) -> str:
+    spec = resolved(spec)
     if spec.version:
         return spec.version
     return docker_tag(_debian_versions([spec.version_package])[spec.version_package])
@@ -332,9 +347,27 @@ def app_images() -> dict[str, str]:
 
 def _spec(name: str) -> StandIn:
     try:
-        return BY_NAME[name]
+        return resolved(BY_NAME[name])
     except KeyError:
         raise ImageError(f"no stand-in image {name!r}; known: {', '.join(BY_NAME)}") from None
+
+
+def resolved(spec: StandIn, version_set: str | None = None) -> StandIn:
+    """``spec`` with its daemon build's files as copies and its release as the tag (the suite's version set)."""
+    if not spec.build or spec.version:
+        return spec
+    return _resolved(spec, version_set or tools.version_set())
+
+
+@functools.cache
+def _resolved(spec: StandIn, version_set: str) -> StandIn:
+    try:
+        build = tools.build(spec.build, version_set)
+    except tools.BuildMissingError as error:
+        raise ImageError(str(error)) from None
+    copies = tuple(Copy(str(build.directory / f.source), f.target, owner=f.owner, group=f.group) for f in spec.built
+                   if not f.optional or (build.directory / f.source).exists())
+    return replace(spec, copies=spec.copies + copies, version=f"v{build.release}-gomod")
 
 
 def chain(names: Iterable[str]) -> list[StandIn]:

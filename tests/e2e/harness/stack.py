@@ -141,12 +141,14 @@ def real_looking_secrets() -> dict[str, str]:
     }
 
 
-def stack_document(stand_ins: dict[str, str], data_root: Path, **overrides: Any) -> dict[str, Any]:
-    """Pulumi.e2e.yaml: the committed template plus what only the running suite knows."""
+def stack_document(stand_ins: dict[str, str], data_root: Path, docker_host: str, **overrides: Any) -> dict[str, Any]:
+    """Pulumi.e2e.yaml: the committed template plus what only the running suite knows: the images, the engine's
+    data root and its socket (cAdvisor's: ``/var/run/docker.sock`` may lead to another engine on this machine)."""
     document: dict[str, Any] = yaml.safe_load(STACK_TEMPLATE.read_text())
     config = document["config"]
     config[f"{NS}:images"] = stand_ins
     config[f"{NS}:docker"] = {**config.get(f"{NS}:docker", {}), "dataRoot": str(data_root)}
+    config[f"{NS}:cadvisor"] = {**config.get(f"{NS}:cadvisor", {}), "dockerSocket": docker_host.removeprefix("unix://")}
     config.update(overrides)
     return document
 

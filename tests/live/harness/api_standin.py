@@ -400,7 +400,7 @@ class StaticSite:
 
 
 class MetricsStandIn:
-    """``/metrics`` with a fixed exposition: cAdvisor and Grafana, which Debian does not package.
+    """``/metrics`` with a fixed exposition: cAdvisor and Grafana, stand-ins in the live suite.
 
     Like a sick exporter it can ``hang()`` (port open, no answer until ``answer()``) or answer ``slow(seconds)``
     late; ``reset()`` makes it prompt again."""

@@ -21,17 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from components.webauth.config import authorization
+from tests.tools import BUILT_BINARIES, BuildMissingError, built_binary
 
-# Binary -> Debian package that ships it (named in the failure when it is missing).
+# Binary -> Debian package that ships it (named in the failure when it is missing); the Prometheus daemons
+# are built from their Go modules instead (tests.tools.BUILT_BINARIES).
 DEBIAN_PACKAGES: dict[str, str] = {
-    "prometheus": "prometheus",
-    "promtool": "prometheus",
-    "prometheus-alertmanager": "prometheus-alertmanager",
-    "amtool": "prometheus-alertmanager",
-    "prometheus-node-exporter": "prometheus-node-exporter",
-    "prometheus-blackbox-exporter": "prometheus-blackbox-exporter",
-    "prometheus-postgres-exporter": "prometheus-postgres-exporter",
-    "prometheus-redis-exporter": "prometheus-redis-exporter",
     "redis-server": "redis-server",
 }
 POSTGRES_LIB = Path("/usr/lib/postgresql")
@@ -63,7 +57,13 @@ class HarnessError(RuntimeError):
 
 
 def require_binary(name: str) -> str:
-    """Absolute path of ``name``; fail (never skip) naming the Debian package when it is missing."""
+    """Absolute path of ``name``: a daemon built from its Go module (``tests.tools``, in the version set the suite
+    runs), else a Debian binary; fail (never skip) naming the build command or the Debian package when it is missing."""
+    if name in BUILT_BINARIES:
+        try:
+            return built_binary(name)
+        except BuildMissingError as error:
+            raise HarnessError(str(error)) from None
     path = name if os.path.isabs(name) and os.access(name, os.X_OK) else shutil.which(name)
     if not path:
         package = DEBIAN_PACKAGES.get(name) or ("postgresql" if name.startswith(f"{POSTGRES_LIB}/") else "?")

@@ -32,7 +32,7 @@ EMAIL_FROM = "alerts@internet-id.test"
 
 # Time compression: 2s scrapes, 1s evaluations, short ``for`` and windows, fast routes.
 SCRAPE_INTERVAL = "2s"
-"""Not 1s: with PostgreSQL down, postgres_exporter 0.11 answers after ~1.0s, so a 1s scrape timeout
+"""Not 1s: with PostgreSQL down, postgres_exporter (0.11 at least) answers after ~1.0s, so a 1s scrape timeout
 loses ``pg_up 0`` (the scrape fails instead) and DatabaseDown could never fire."""
 EVALUATION_INTERVAL = "1s"
 RATE_INTERVAL = "12s"

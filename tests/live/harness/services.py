@@ -1,9 +1,10 @@
-"""Start the real daemons (Debian packages) on loopback, each in its own directory.
+"""Start the real daemons on loopback, each in its own directory.
 
 Every ``start_*`` returns a started, ready ``ManagedProcess`` (or a ``Postgres``, which can be
-stopped and started again by a scenario).  Arguments follow the Debian binaries' ``--help``:
-Prometheus 2.42, Alertmanager 0.25, node_exporter 1.5, blackbox_exporter 0.23,
-postgres_exporter 0.11, redis_exporter 1.45, PostgreSQL 15, Redis 7.
+stopped and started again by a scenario).  Prometheus, Alertmanager and the exporters are built from
+their Go modules at the versions the stack deploys (``tests.tools``: ``scripts/toolchain daemons``), and
+take the flags the deployed containers take where they matter here; PostgreSQL 15 and Redis 7 are
+Debian's.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from components.containers.node_exporter import COLLECTORS as NODE_COLLECTORS
+from components.settings import StackSettings
 from tests.live.harness.ports import LOOPBACK, address, free_port, port_open
 from tests.live.harness.processes import HarnessError, ManagedProcess, http_ok, postgres_bin, require_binary, run
 
@@ -145,12 +147,15 @@ class RedisCommands:
                        ("FLUSHALL",)])
 
 
-def start_postgres_exporter(root: Path, port: int, *, data_source_name: str) -> ManagedProcess:
-    binary = require_binary("prometheus-postgres-exporter")
+def start_postgres_exporter(root: Path, port: int, *, data_source_name: str,
+                            settings: StackSettings | None = None) -> ManagedProcess:
+    """``settings``: the stack whose ``containers.postgresExporter.collectors`` it enables, as deployed."""
+    binary = require_binary("postgres_exporter")
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "DATA_SOURCE_NAME": data_source_name}
+    collectors = settings.postgres_exporter.collectors if settings is not None else ()
     process = ManagedProcess(
         "postgres-exporter",
-        [binary, f"--web.listen-address={address(port)}"],
+        [binary, f"--web.listen-address={address(port)}", *(f"--collector.{name}" for name in collectors)],
         root / "logs" / "postgres-exporter.log", env=env,
     ).start()
     process.wait_http(f"http://{address(port)}/metrics", 30)
@@ -158,7 +163,7 @@ def start_postgres_exporter(root: Path, port: int, *, data_source_name: str) -> 
 
 
 def start_redis_exporter(root: Path, port: int, *, redis_address: str) -> ManagedProcess:
-    binary = require_binary("prometheus-redis-exporter")
+    binary = require_binary("redis_exporter")
     process = ManagedProcess(
         "redis-exporter",
         [binary, f"-redis.addr={redis_address}", f"-web.listen-address={address(port)}",
@@ -170,7 +175,7 @@ def start_redis_exporter(root: Path, port: int, *, redis_address: str) -> Manage
 
 
 def start_node_exporter(root: Path, port: int) -> ManagedProcess:
-    binary = require_binary("prometheus-node-exporter")
+    binary = require_binary("node_exporter")
     textfile = root / "node-exporter-textfile"
     textfile.mkdir(parents=True)
     process = ManagedProcess(
@@ -191,7 +196,7 @@ def start_node_exporter(root: Path, port: int) -> ManagedProcess:
 
 
 def start_blackbox_exporter(root: Path, port: int, config: Path) -> ManagedProcess:
-    binary = require_binary("prometheus-blackbox-exporter")
+    binary = require_binary("blackbox_exporter")
     run([binary, f"--config.file={config}", "--config.check"], root / "logs" / "blackbox-exporter.log")
     process = ManagedProcess(
         "blackbox-exporter",
@@ -229,7 +234,7 @@ def start_prometheus(root: Path, port: int, config: Path, *, external_url: str |
 def start_alertmanager(root: Path, port: int, config: Path, *, web_config: Path | None = None,
                        auth: tuple[str, str] | None = None, flags: Sequence[str] = ()) -> ManagedProcess:
     """``flags``: those of the rendered container command that matter here (``state_flags``)."""
-    binary = require_binary("prometheus-alertmanager")
+    binary = require_binary("alertmanager")
     amtool = require_binary("amtool")
     log = root / "logs" / "alertmanager.log"
     run([amtool, "check-config", str(config)], log)

@@ -276,7 +276,7 @@ class LiveStack:
         procs = stack.processes
         procs["redis-server"] = services.start_redis(root, ports.redis)
         procs["postgres-exporter"] = services.start_postgres_exporter(
-            root, ports.postgres_exporter, data_source_name=postgres_data_source_name(settings))
+            root, ports.postgres_exporter, data_source_name=postgres_data_source_name(settings), settings=settings)
         procs["redis-exporter"] = services.start_redis_exporter(
             root, ports.redis_exporter, redis_address=settings.targets.redis_address)
         procs["node-exporter"] = services.start_node_exporter(root, ports.node_exporter)
