@@ -83,10 +83,8 @@ def describe(one: Capture) -> dict[str, Any]:
 
 def run(settings: StackSettings, sizes: Sequence[int], window: float, workdir: Path,
         log: Callable[[str], None]) -> dict[str, Any]:
-    found = {"prometheus": binaries.daemon("prometheus", "prometheus"),
-             "node_exporter": binaries.daemon("node-exporter", "node_exporter"),
-             "cadvisor": binaries.daemon("cadvisor", "cadvisor"),
-             "victoria-metrics": binaries.store()}
+    found = {name: binaries.daemon(name) for name in ("prometheus", "node_exporter", "cadvisor")}
+    found["victoria-metrics"] = binaries.store()
     captures = workdir / "captures"
     taken = capture.capture_typical_host(settings, found, workdir / "typical-host", log)
     for one in taken:
