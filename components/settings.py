@@ -30,11 +30,20 @@ from components.context import PROJECT, StackContext
 from components.durations import format_duration, seconds
 from components.grafana.settings import GrafanaSettings, admin_password_problems
 from components.incident.settings import IncidentSettings
-from components.model import HIDDEN_VALUE, ConfigModel, ImageRef, Kind, LabelValue, SettingsError, is_below
+from components.model import (
+    HIDDEN_VALUE,
+    ConfigModel,
+    ImageRef,
+    Kind,
+    LabelValue,
+    SettingsError,
+    check_credential_url,
+    is_below,
+)
 from components.prometheus.scrape_jobs import job_names
 from components.prometheus.settings import PROBE_JOBS, PrometheusSettings, TargetSettings
 from components.rules.settings import RuleSettings
-from components.secret_keys import CONFIG_SECRETS, GRAFANA_ADMIN_PASSWORD, POSTGRES_EXPORTER_PASSWORD
+from components.secret_keys import CONFIG_SECRETS, GRAFANA_ADMIN_PASSWORD, HEARTBEAT_URL, POSTGRES_EXPORTER_PASSWORD
 from components.secrets import Secret
 from components.slo.settings import DEFAULT_SLOS, SloAlerting, Slos, slo_problems
 from components.versions import IMAGES
@@ -281,9 +290,23 @@ def load_settings(
     if password is not None and password.known is not None:  # before the value reaches any resource
         problems += [f"{PROJECT}:{problem}" for problem in admin_password_problems(settings.grafana.admin_user,
                                                                                    password.known)]
+    heartbeat = settings.secret(HEARTBEAT_URL.key)
+    if heartbeat is not None and heartbeat.known is not None:
+        key = _full_key(HEARTBEAT_URL.key)
+        problems += [f"{key}: {problem}" for problem in heartbeat_url_problems(heartbeat.known)]
     if problems:
         raise SettingsError(stack, problems)
     return settings
+
+
+def heartbeat_url_problems(url: str) -> list[str]:
+    """Why the secret ping URL is refused (without quoting it: it is a credential)."""
+    try:
+        check_credential_url(url)
+    except ValueError:
+        return ["not an https URL without templates or placeholders (plain http only on loopback); set the check's "
+                "ping URL, e.g. https://hc-ping.com/<uuid>"]
+    return []
 
 
 def _unknown_containers(names: Iterable[str]) -> list[str]:

@@ -67,8 +67,9 @@ def test_secrets_are_written_redacted(tmp_path: Path) -> None:
     assert render("prod", tmp_path).returncode == 0
     secrets = tmp_path / "alertmanager" / "secrets"
     written = {path.relative_to(secrets).as_posix() for path in secrets.rglob("*") if path.is_file()}
-    # prod: e-mail, PagerDuty (the general and the database service) and Slack all deliver.
-    assert written == {"smtp-password", "pagerduty-routing-key", "pagerduty-database-routing-key", "slack-bot-token"}
+    # prod: e-mail, PagerDuty (the general and the database service) and Slack all deliver, and the Watchdog pings.
+    assert written == {"smtp-password", "pagerduty-routing-key", "pagerduty-database-routing-key", "slack-bot-token",
+                       "heartbeat-url"}
     for name in written:
         assert (secrets / name).read_text() == REDACTED + "\n", name
 

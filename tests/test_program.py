@@ -181,7 +181,9 @@ NS = "internet-id-monitoring"
 
 
 def _operator_secrets(stack: str, keys: tuple[str, ...]) -> dict[str, str]:
-    return {key: f"OPERATOR-{stack}-{key.rsplit(':', 1)[-1]}-7d1e" for key in keys}
+    """Distinctive values; the heartbeat's is a ping URL, the only shape its check accepts."""
+    return {key: f"OPERATOR-{stack}-{key.rsplit(':', 1)[-1]}-7d1e" for key in keys} | {
+        f"{NS}:heartbeatUrl": f"https://hc-ping.example.org/OPERATOR-{stack}-heartbeat-7d1e"}
 
 
 OPERATOR_KEYS = (f"{NS}:grafanaAdminPassword", f"{NS}:postgresExporterPassword", f"{NS}:smtpPassword",
@@ -263,6 +265,7 @@ def _expected_secret_files(stack: str) -> dict[str, dict[str, str]]:
         "alertmanager": {**WEB_FILES["alertmanager"],
             "/etc/alertmanager/secrets/slack-bot-token": secret[f"{NS}:alertmanagerSlackToken"],
             "/etc/alertmanager/secrets/smtp-password": secret[f"{NS}:smtpPassword"],
+            "/etc/alertmanager/secrets/heartbeat-url": secret[f"{NS}:heartbeatUrl"],
             ROUTING_KEY_FILE: "key-incident-pagerduty-service-production-events-v2",
             DATABASE_ROUTING_KEY_FILE: "key-incident-pagerduty-service-database-events-v2",
         },
