@@ -18,6 +18,7 @@ from components.config_source import settings_from_stack_file
 from components.exit_codes import EXIT_INTERRUPTED, EXIT_USAGE
 from components.grafana.community import DEFAULT_CACHE_DIR, DEFAULT_TIMEOUT, GRAFANA_COM
 from components.operator.commands import add_commands as add_operator_commands
+from components.operator.commands import add_config_file
 from components.render import (
     OutputError,
     cached_dashboards,
@@ -44,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     render = commands.add_parser("render", help="write every rendered config of a stack to a directory")
     render.add_argument("--stack", required=True, help="dev, staging or prod (a Pulumi.<stack>.yaml)")
     render.add_argument("--out", required=True, type=Path, help="directory to write into")
+    add_config_file(render)
     render.set_defaults(run=_render)
     dashboards = commands.add_parser("dashboards", help="community dashboards from grafana.com")
     dashboards_commands = dashboards.add_subparsers(dest="dashboards_command", required=True, parser_class=_Parser)
@@ -51,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
         "fetch", help="download the stack's pinned community dashboards into the cache (for offline deploys)"
     )
     fetch.add_argument("--stack", required=True, help="dev, staging or prod (a Pulumi.<stack>.yaml)")
+    add_config_file(fetch)
     fetch.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR, help="default: dashboards/cache")
     fetch.add_argument("--base-url", type=download_url, default=GRAFANA_COM,
                        help=f"default: {GRAFANA_COM} (https; plain http only on loopback)")
@@ -80,12 +83,12 @@ def _alerts_reference(args: argparse.Namespace) -> int:
 
 
 def _fetch_dashboards(args: argparse.Namespace) -> int:
-    settings = settings_from_stack_file(args.stack)
+    settings = settings_from_stack_file(args.stack, config_file=args.config_file)
     return fetch_dashboards(settings, args.cache_dir, base_url=args.base_url, timeout=args.timeout)
 
 
 def _render(args: argparse.Namespace) -> int:
-    settings = settings_from_stack_file(args.stack)
+    settings = settings_from_stack_file(args.stack, config_file=args.config_file)
     dashboards = cached_dashboards(settings, warn=lambda line: print(f"note: {line}", file=sys.stderr))
     documents = {**render_documents(settings, dashboards), **redacted_secret_files(settings)}
     if args.out.exists() and not args.out.is_dir():

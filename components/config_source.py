@@ -85,13 +85,16 @@ def read_stack_file(stack: str, path: Path) -> dict[str, Any]:
 
 
 def settings_from_stack_file(
-    stack: str, project_dir: Path | None = None, *, require_secrets: bool = False
+    stack: str, project_dir: Path | None = None, *, require_secrets: bool = False, config_file: Path | None = None
 ) -> StackSettings:
-    """Settings of ``stack`` as committed in its stack file (secrets present but not decrypted)."""
+    """Settings of ``stack`` as committed in its stack file (secrets present but not decrypted), or as written in
+    ``config_file`` (what ``pulumi --config-file`` reads instead, e.g. a developer's own dev settings)."""
     stacks = ", ".join(known_stacks(project_dir)) or "none"
     if not STACK_NAME.fullmatch(stack):
         raise SettingsError(stack, [f"not a stack name (letters, digits, '.', '_', '-'); known stacks: {stacks}"])
-    path = stack_file(stack, project_dir)
+    if config_file is not None and not config_file.is_file():
+        raise SettingsError(stack, [f"--config-file {config_file}: no such file"])
+    path = config_file or stack_file(stack, project_dir)
     if not path.is_file():
         raise SettingsError(stack, [f"no stack file {path.name}; known stacks: {stacks}"])
     return settings_from_mapping(stack, read_stack_file(stack, path), require_secrets=require_secrets)

@@ -6,8 +6,11 @@ It only composes; every decision lives in the settings and the components.
 from __future__ import annotations
 
 import os
+import signal
+import sys
 from collections.abc import Mapping
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import pulumi
@@ -82,6 +85,28 @@ DASHBOARD_CACHE = DEFAULT_CACHE_DIR
 """Where downloaded community dashboards are kept (tests point it at fixtures)."""
 DASHBOARD_SOURCE = GRAFANA_COM
 """Where missing community dashboards are downloaded from (tests point it at a local port)."""
+
+
+EXIT_ALREADY_REPORTED = 32
+"""The exit status by which a Python program tells Pulumi's language host that the error has been shown (the
+host then adds no message of its own; ``pulumi-language-python-exec`` uses it the same way)."""
+
+
+def _interrupted(signum: int, frame: FrameType | None) -> None:
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(EXIT_ALREADY_REPORTED)
+
+
+def stop_quietly_when_interrupted() -> None:
+    """Let an interrupt end the program at once, without a traceback.
+
+    When the engine fails a resource (a container that never turns healthy), it shuts down the resource monitor
+    and the program is interrupted (SIGINT, as a language host cancels it, or a user's Ctrl-C): Python would print
+    a ``KeyboardInterrupt`` traceback from wherever it stood, under the one error that matters, which the engine
+    has already shown.
+    """
+    signal.signal(signal.SIGINT, _interrupted)
 
 
 def main() -> dict[str, Any]:

@@ -61,7 +61,7 @@ from components.operator.expected import Expected, expected_for
 from components.operator.view import OperatorView
 from components.prometheus.config import render_prometheus_config, render_replica_config
 from components.rules.render import render_rules
-from components.secret_keys import POSTGRES_EXPORTER_PASSWORD
+from components.secret_keys import GRAFANA_ADMIN_PASSWORD, POSTGRES_EXPORTER_PASSWORD
 from components.secrets import REDACTED, Secret
 from components.slo.render import render_slo_rules
 
@@ -271,7 +271,9 @@ def expected(settings: StackSettings) -> Expected:
 def operator_view(settings: StackSettings) -> OperatorView:
     """What the operator commands (``verify``, ``test-alert``) need to know of the stack."""
     return OperatorView(context=settings.context, urls=stack_urls(settings),
-                        grafana_admin_user=settings.grafana.admin_user, web_auth=settings.web_auth,
+                        grafana_admin_user=settings.grafana.admin_user,
+                        grafana_password_generated=settings.grafana.generate_admin_password
+                        and settings.secret(GRAFANA_ADMIN_PASSWORD.key) is None, web_auth=settings.web_auth,
                         timings=settings.notifications.timing, runbook_base_url=settings.rules.runbook_base_url)
 
 

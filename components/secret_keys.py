@@ -81,6 +81,11 @@ SLACK_PROVIDER_TOKEN = SecretKey(
     "notifications.slack.useProviderToken is true",
     "the slack provider (incident.slack); Alertmanager's Slack integrations with useProviderToken",
     alertmanager_file=SLACK_BOT_TOKEN_FILE)
+HEARTBEAT_URL = SecretKey(
+    "heartbeatUrl",
+    "ping URL of the dead-man's switch (e.g. a healthchecks.io check expecting a ping every 5 minutes): whoever "
+    "holds it can keep the check green, so it is a credential",
+    "Alertmanager's watchdog receiver (`url_file`)", alertmanager_file="heartbeat-url")
 SENTRY_TOKEN = SecretKey(
     "sentry:token", "Sentry auth token of the sentry provider", "the sentry provider (incident.sentry)")
 
@@ -120,7 +125,7 @@ VMAUTH_CONFIG = SecretKey(
 REGISTRY: tuple[SecretKey, ...] = (
     GRAFANA_ADMIN_PASSWORD, SMTP_PASSWORD, SLACK_WEBHOOK_URL, SLACK_WEBHOOK_URL_CRITICAL, SLACK_WEBHOOK_URL_WARNINGS,
     SLACK_WEBHOOK_URL_INFO, POSTGRES_EXPORTER_PASSWORD, PAGERDUTY_ROUTING_KEY, PAGERDUTY_DATABASE_ROUTING_KEY,
-    PAGERDUTY_TOKEN, ALERTMANAGER_SLACK_TOKEN, SLACK_PROVIDER_TOKEN, SENTRY_TOKEN,
+    PAGERDUTY_TOKEN, ALERTMANAGER_SLACK_TOKEN, SLACK_PROVIDER_TOKEN, HEARTBEAT_URL, SENTRY_TOKEN,
     WEB_AUTH_PASSWORD, WEB_AUTH_CONFIG, WEB_AUTH_AUTHORIZATION,
     DOCKER_TLS_CA, DOCKER_TLS_CERT, DOCKER_TLS_KEY, HOST_TLS_CA, HOST_TLS_CERT, HOST_TLS_KEY, VMAUTH_CONFIG,
 )

@@ -38,7 +38,16 @@ from components.hosts.settings import (
 )
 from components.hosts.timing import rejoin_problems
 from components.incident.settings import IncidentSettings
-from components.model import HIDDEN_VALUE, ConfigModel, ImageRef, Kind, LabelValue, SettingsError, is_below
+from components.model import (
+    HIDDEN_VALUE,
+    ConfigModel,
+    ImageRef,
+    Kind,
+    LabelValue,
+    SettingsError,
+    check_credential_url,
+    is_below,
+)
 from components.prometheus.scrape_jobs import job_names
 from components.prometheus.settings import PROBE_JOBS, PrometheusSettings, TargetSettings
 from components.rules.settings import RuleSettings
@@ -48,6 +57,7 @@ from components.secret_keys import (
     DOCKER_TLS_CERT,
     DOCKER_TLS_KEY,
     GRAFANA_ADMIN_PASSWORD,
+    HEARTBEAT_URL,
     HOST_TLS_CA,
     HOST_TLS_CERT,
     HOST_TLS_KEY,
@@ -337,6 +347,10 @@ def load_settings(
     if password is not None and password.known is not None:  # before the value reaches any resource
         problems += [f"{PROJECT}:{problem}" for problem in admin_password_problems(settings.grafana.admin_user,
                                                                                    password.known)]
+    heartbeat = settings.secret(HEARTBEAT_URL.key)
+    if heartbeat is not None and heartbeat.known is not None:
+        key = _full_key(HEARTBEAT_URL.key)
+        problems += [f"{key}: {problem}" for problem in heartbeat_url_problems(heartbeat.known)]
     if problems:
         raise SettingsError(stack, problems)
     return settings
@@ -344,6 +358,16 @@ def load_settings(
 
 def _of_a_host(key: str, hosts: set[str]) -> bool:
     return any(key == f"{CONFIG_SECRETS[key].key}-{host}" for host in hosts)
+
+
+def heartbeat_url_problems(url: str) -> list[str]:
+    """Why the secret ping URL is refused (without quoting it: it is a credential)."""
+    try:
+        check_credential_url(url)
+    except ValueError:
+        return ["not an https URL without templates or placeholders (plain http only on loopback); set the check's "
+                "ping URL, e.g. https://hc-ping.com/<uuid>"]
+    return []
 
 
 def _unknown_containers(names: Iterable[str]) -> list[str]:

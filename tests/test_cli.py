@@ -67,8 +67,9 @@ def test_secrets_are_written_redacted(tmp_path: Path) -> None:
     assert render("prod", tmp_path).returncode == 0
     secrets = tmp_path / "alertmanager" / "secrets"
     written = {path.relative_to(secrets).as_posix() for path in secrets.rglob("*") if path.is_file()}
-    # prod: e-mail, PagerDuty (the general and the database service) and Slack all deliver.
-    assert written == {"smtp-password", "pagerduty-routing-key", "pagerduty-database-routing-key", "slack-bot-token"}
+    # prod: e-mail, PagerDuty (the general and the database service) and Slack all deliver, and the Watchdog pings.
+    assert written == {"smtp-password", "pagerduty-routing-key", "pagerduty-database-routing-key", "slack-bot-token",
+                       "heartbeat-url"}
     for name in written:
         assert (secrets / name).read_text() == REDACTED + "\n", name
 
@@ -117,3 +118,28 @@ def test_interrupt_ends_without_a_traceback(
     monkeypatch.setattr("components.cli.settings_from_stack_file", interrupted)
     assert main(["render", "--stack", "dev", "--out", "unused"]) == 130
     assert capsys.readouterr().err == "interrupted\n"
+
+
+@pytest.mark.parametrize(("command", "extra"), [
+    (["render"], ["--out", "unused"]), (["dashboards", "fetch"], []), (["verify"], []),
+    (["test-alert"], ["--severity", "info"]), (["containers"], []),
+])
+def test_every_stack_command_reads_the_config_file_it_is_given(
+    command: list[str], extra: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    local = tmp_path / "Pulumi.dev.yaml"
+    local.write_text("config:\n  internet-id-monitoring:ports:\n    grafana: 3001\n")
+    assert main([*command, "--stack", "dev", "--config-file", str(local), *extra]) == 2
+    assert "internet-id-monitoring:ports.grafana: port 3001 is taken by the Internet-ID API" in capsys.readouterr().err
+
+
+def test_a_python_without_the_packages_says_where_they_are() -> None:
+    """The README's commands run in the .venv (scripts/dev); a bare ``python -m components`` names the missing
+    package and the fix instead of a ModuleNotFoundError traceback."""
+    done = subprocess.run([sys.executable, "-S", "-m", "components", "verify", "--stack", "dev"], cwd=PROJECT_DIR,
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 1
+    assert done.stderr.startswith("error: ") and done.stderr.count("\n") == 1, done.stderr
+    assert " is not installed in this Python (" in done.stderr
+    assert "run the command in the project's .venv" in done.stderr and "scripts/dev" in done.stderr
+    assert "Traceback" not in done.stderr

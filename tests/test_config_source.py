@@ -42,3 +42,18 @@ def test_known_stacks_are_files(tmp_path: Path) -> None:
     (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
     (tmp_path / "Pulumi.odd.yaml").mkdir()
     assert known_stacks(tmp_path) == ["dev"]
+
+
+def test_a_config_file_is_read_instead_of_the_stack_file(tmp_path: Path) -> None:
+    """What ``pulumi --config-file`` deploys (scripts/dev: a developer's local/Pulumi.dev.yaml) is what the commands
+    read with ``--config-file``; without it they read the committed stack file."""
+    (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  internet-id-monitoring:environment: dev\n")
+    local = tmp_path / "local" / "Pulumi.dev.yaml"
+    local.parent.mkdir()
+    local.write_text("config:\n  internet-id-monitoring:environment: dev\n"
+                     "  internet-id-monitoring:ports:\n    grafana: 3031\n")
+    assert settings_from_stack_file("dev", tmp_path).ports.grafana == 3030
+    assert settings_from_stack_file("dev", tmp_path, config_file=local).ports.grafana == 3031
+    with pytest.raises(SettingsError) as caught:
+        settings_from_stack_file("dev", tmp_path, config_file=tmp_path / "missing.yaml")
+    assert caught.value.message() == f"stack 'dev': --config-file {tmp_path}/missing.yaml: no such file"

@@ -84,7 +84,7 @@ def test_docs_command_lines_parse() -> None:
 def test_the_command_line_finder_sees_commands() -> None:
     assert _COMMAND.search("run `python -m components verify --stack prod` now")
     lines = [args for _, args in command_lines()]
-    commands = {"render", "dashboards", "config-reference", "alerts-reference", "verify", "test-alert"}
+    commands = {"render", "dashboards", "config-reference", "alerts-reference", "verify", "test-alert", "containers"}
     assert all(args.split()[0] in commands or args.startswith("-") for args in lines), lines
 
 

@@ -5,6 +5,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
+import sys
+import time
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -12,12 +16,14 @@ import pulumi_docker as docker
 import pytest
 import yaml
 
+from components import program
 from components.config_source import settings_from_stack_file
 from components.containers.records import RECORDS
 from components.grafana.settings import GrafanaSettings
 from components.render import render_documents
 from tests.pulumi_harness import (
     COMPUTED,
+    PROJECT_DIR,
     Deployment,
     declared_types,
     plain_text,
@@ -152,6 +158,17 @@ def test_pulumi_up_waits_long_enough_for_a_container_to_turn_healthy(deployed: D
             assert healthy_by <= inputs["waitTimeout"], f"{name}: healthy only after {healthy_by}s"
 
 
+def test_pulumi_up_stops_waiting_once_docker_has_judged_a_container_unhealthy(deployed: Deployment) -> None:
+    """After the start period, ``retries`` failed checks (each at most an interval plus its timeout apart) make
+    Docker call a container unhealthy: ``pulumi up`` waits that long and one check more, not minutes beyond."""
+    for name, inputs in containers(deployed).items():
+        if inputs.get("wait"):
+            check = inputs["healthcheck"]
+            period = _go_seconds(check["interval"]) + _go_seconds(check["timeout"])
+            unhealthy_by = _go_seconds(check["startPeriod"]) + check["retries"] * period
+            assert unhealthy_by <= inputs["waitTimeout"] <= unhealthy_by + period, (name, inputs["waitTimeout"])
+
+
 def test_uploads_are_the_rendered_documents(stack: str, deployed: Deployment) -> None:
     documents = render_documents(settings_from_stack_file(stack))
     uploaded = delivered_files(deployed, "prometheus")
@@ -164,7 +181,9 @@ NS = "internet-id-monitoring"
 
 
 def _operator_secrets(stack: str, keys: tuple[str, ...]) -> dict[str, str]:
-    return {key: f"OPERATOR-{stack}-{key.rsplit(':', 1)[-1]}-7d1e" for key in keys}
+    """Distinctive values; the heartbeat's is a ping URL, the only shape its check accepts."""
+    return {key: f"OPERATOR-{stack}-{key.rsplit(':', 1)[-1]}-7d1e" for key in keys} | {
+        f"{NS}:heartbeatUrl": f"https://hc-ping.example.org/OPERATOR-{stack}-heartbeat-7d1e"}
 
 
 OPERATOR_KEYS = (f"{NS}:grafanaAdminPassword", f"{NS}:postgresExporterPassword", f"{NS}:smtpPassword",
@@ -246,6 +265,7 @@ def _expected_secret_files(stack: str) -> dict[str, dict[str, str]]:
         "alertmanager": {**WEB_FILES["alertmanager"],
             "/etc/alertmanager/secrets/slack-bot-token": secret[f"{NS}:alertmanagerSlackToken"],
             "/etc/alertmanager/secrets/smtp-password": secret[f"{NS}:smtpPassword"],
+            "/etc/alertmanager/secrets/heartbeat-url": secret[f"{NS}:heartbeatUrl"],
             ROUTING_KEY_FILE: "key-incident-pagerduty-service-production-events-v2",
             DATABASE_ROUTING_KEY_FILE: "key-incident-pagerduty-service-database-events-v2",
         },
@@ -501,3 +521,20 @@ def test_a_remote_docker_host_is_not_checked_against_this_machine(monkeypatch: p
     monkeypatch.setattr(os.path, "exists", lambda path: False)
     deployment = run_program("dev", stack_config("dev"), docker_host="ssh://ops@monitoring.example.com")
     assert len(containers(deployment)) == len(RECORDS)
+
+
+def test_an_interrupted_program_ends_at_once_without_a_traceback(tmp_path: Path) -> None:
+    """The engine that failed a resource interrupts the program (SIGINT): it must not answer with a
+    ``KeyboardInterrupt`` traceback from wherever it stood, under the error the engine already showed."""
+    script = ("import os, signal, threading, time\n"
+              "from components import program\n"
+              "program.stop_quietly_when_interrupted()\n"
+              "threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGINT)).start()\n"
+              "threading.Thread(target=time.sleep, args=(30,)).start()\n"
+              "time.sleep(30)\n")
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", script], cwd=PROJECT_DIR, capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert time.monotonic() - started < 20
+    assert done.returncode == program.EXIT_ALREADY_REPORTED
+    assert done.stdout == done.stderr == ""

@@ -128,7 +128,7 @@ def _url_setting(key: str, url: str) -> dict[str, object]:
 
 URL_SETTINGS = (
     "prometheus.externalUrl", "targets.webUrl", "targets.publicUrl", "targets.probes.0.url", "grafana.rootUrl",
-    "notifications.externalUrl", "notifications.heartbeatUrl", "notifications.slack.apiUrl",
+    "notifications.externalUrl", "notifications.slack.apiUrl",
     "notifications.pagerduty.url", "rules.runbookBaseUrl", "incident.sentry.baseUrl",
 )
 """Every setting that holds an http(s) URL."""
@@ -206,8 +206,7 @@ def test_grafana_published_beyond_loopback_over_http_with_secure_cookies_is_refu
 
 
 HTTPS_UIS = {"internet-id-monitoring:prometheus": {"externalUrl": "https://prometheus.example.org"},
-             "internet-id-monitoring:notifications": {"externalUrl": "https://alertmanager.example.org",
-                                                      "heartbeatUrl": "https://hc-ping.example.org/x"}}
+             "internet-id-monitoring:notifications": {"externalUrl": "https://alertmanager.example.org"}}
 """The https URLs of a TLS proxy: what publishing the UIs beyond loopback requires."""
 
 

@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from components.secret_keys import PAGERDUTY_DATABASE_ROUTING_KEY, PAGERDUTY_ROUTING_KEY, SMTP_PASSWORD, SecretKey
+from components.secret_keys import (
+    HEARTBEAT_URL,
+    PAGERDUTY_DATABASE_ROUTING_KEY,
+    PAGERDUTY_ROUTING_KEY,
+    SMTP_PASSWORD,
+    SecretKey,
+)
 
 if TYPE_CHECKING:
     from components.alertmanager.settings import NotificationSettings
@@ -41,4 +47,6 @@ def credential_files(notifications: NotificationSettings) -> dict[str, SecretKey
             secrets.append(PAGERDUTY_DATABASE_ROUTING_KEY)
     if n.email.enabled and n.email.username:
         secrets.append(SMTP_PASSWORD)
+    if n.heartbeat:
+        secrets.append(HEARTBEAT_URL)
     return {file_of(secret): secret for secret in secrets}

@@ -27,7 +27,13 @@ from typing import TYPE_CHECKING, Any
 
 from components.alertmanager import routes
 from components.alertmanager.credentials import credential_path
-from components.secret_keys import PAGERDUTY_DATABASE_ROUTING_KEY, PAGERDUTY_ROUTING_KEY, SMTP_PASSWORD, SecretKey
+from components.secret_keys import (
+    HEARTBEAT_URL,
+    PAGERDUTY_DATABASE_ROUTING_KEY,
+    PAGERDUTY_ROUTING_KEY,
+    SMTP_PASSWORD,
+    SecretKey,
+)
 
 if TYPE_CHECKING:
     from components.alertmanager.settings import NotificationSettings, SlackChannelRole
@@ -138,9 +144,10 @@ def render_receivers(notifications: NotificationSettings) -> list[dict[str, Any]
         main = pagerduty_config(n, PAGERDUTY_ROUTING_KEY)
         by_name[routes.PAGERDUTY_CRITICAL] = {"pagerduty_configs": [main]}
         by_name[routes.PAGERDUTY_DATABASE] = {"pagerduty_configs": [pagerduty_config(n, database_key)]}
-    if n.heartbeat_url:
+    if n.heartbeat:  # the ping URL is a credential: read from its file (Alertmanager 0.26+)
         by_name[routes.WATCHDOG] = {
-            "webhook_configs": [{"url": n.heartbeat_url, "send_resolved": False, "max_alerts": 1}]
+            "webhook_configs": [{"url_file": credential_path(n, HEARTBEAT_URL), "send_resolved": False,
+                                 "max_alerts": 1}]
         }
     assert set(by_name) == set(routes.RECEIVERS)
     return [{"name": name, **by_name[name]} for name in routes.RECEIVERS]

@@ -27,6 +27,7 @@ from components.model import (
 )
 from components.secret_keys import (
     ALERTMANAGER_SLACK_TOKEN,
+    HEARTBEAT_URL,
     PAGERDUTY_DATABASE_ROUTING_KEY,
     PAGERDUTY_ROUTING_KEY,
     SLACK_PROVIDER_TOKEN,
@@ -250,14 +251,11 @@ class NotificationSettings(ConfigModel):
     """URL on-call reaches Alertmanager at: the links in every notification (``verify`` and ``test-alert`` send the
     web credential there, so https unless on loopback).  Default ``http://<bindAddress>:<ports.alertmanager>``,
     which only works on the Docker host itself."""
-    heartbeat_url: CredentialUrl | None = None
-    """Dead-man's-switch URL (e.g. a healthchecks.io check expecting a ping every 5 minutes) the Watchdog
-    alert is POSTed to: the only thing that notices a dead Prometheus, Alertmanager or notification path.
-    Required when PagerDuty or Slack is on, unless ``heartbeatOptOut`` says why not."""
     heartbeat_opt_out: Annotated[str, text(500)] | None = None
     """Why a stack that notifies people has no dead-man's switch (e.g. ``"Watchdog is watched by the
-    central Alertmanager"``): the explicit opt-out from ``heartbeatUrl``, kept in the stack file for
-    review.  Refused together with ``heartbeatUrl``."""
+    central Alertmanager"``): the explicit opt-out from the secret ``heartbeatUrl``, kept in the stack file for
+    review.  Without it, a stack with PagerDuty or Slack on POSTs the Watchdog alert to the secret ``heartbeatUrl``
+    (the only thing that notices a dead Prometheus, Alertmanager or notification path)."""
     secrets_dir: ContainerPath = "/etc/alertmanager/secrets"
     """Absolute directory of the credential files alertmanager.yml points at (Alertmanager reads
     ``*_file`` credentials relative to its working directory, not to the config file).  Not ``/`` and not in
@@ -272,29 +270,45 @@ class NotificationSettings(ConfigModel):
     again for an incident already paged, a lost silence un-mutes."""
     timing: RouteTimings = RouteTimings()
 
+    @model_validator(mode="before")
+    @classmethod
+    def _heartbeat_url_is_a_secret(cls, data: Any) -> Any:
+        """The ping URL was once a plain setting; in plain state it let anyone who reads the state keep the check
+        green."""
+        if isinstance(data, dict) and {HEARTBEAT_URL.key, "heartbeat_url"} & set(data):
+            raise ValueError(
+                f"heartbeatUrl: the dead-man's switch's ping URL is a credential: remove it here and set it as a "
+                f"secret: pulumi config set --secret {HEARTBEAT_URL.key} <url>")
+        return data
+
     @model_validator(mode="after")
-    def _heartbeat_when_people_are_notified(self) -> NotificationSettings:
-        """A stack that pages or posts to people must notice when its own pipeline is dead."""
-        if self.heartbeat_url and self.heartbeat_opt_out is not None:
-            raise ValueError("heartbeatUrl and heartbeatOptOut are both set; keep one")
+    def _heartbeat_opt_out_says_why(self) -> NotificationSettings:
         if self.heartbeat_opt_out is not None and not self.heartbeat_opt_out.strip():
             raise ValueError("heartbeatOptOut: give the reason this stack has no dead-man's switch")
         if self.secrets_dir == "/":
             raise ValueError("secretsDir: '/' would mix the credential files with the image's own; name a directory")
-        people = [name for name, on in (("PagerDuty", self.pagerduty.enabled), ("Slack", self.slack.enabled)) if on]
-        if people and not self.heartbeat_url and self.heartbeat_opt_out is None:
-            raise ValueError(
-                f"heartbeatUrl: required because {' and '.join(people)} {'notify' if len(people) > 1 else 'notifies'} "
-                "people and only a dead-man's switch "
-                "notices a dead Prometheus or Alertmanager; set it to a check expecting a ping every 5 minutes "
-                "(e.g. https://hc-ping.com/<uuid>), or set notifications.heartbeatOptOut to the reason there is none"
-            )
         return self
+
+    def people_notified(self) -> list[str]:
+        """The integrations that notify people."""
+        return [name for name, on in (("PagerDuty", self.pagerduty.enabled), ("Slack", self.slack.enabled)) if on]
+
+    @property
+    def heartbeat(self) -> bool:
+        """The Watchdog alert is POSTed to the secret ``heartbeatUrl``: a stack that pages or posts to people must
+        notice when its own pipeline is dead, unless ``heartbeatOptOut`` says why not."""
+        return bool(self.people_notified()) and self.heartbeat_opt_out is None
 
     def required_secrets(self) -> dict[str, str]:
         """Secrets the chosen channels need.  The PagerDuty routing keys are among them; the stack
         drops those its own PagerDuty services provide (``incident.pagerduty``)."""
         required: dict[str, str] = {}
+        if self.heartbeat:
+            people = self.people_notified()
+            required[HEARTBEAT_URL.key] = (
+                f"{' and '.join(people)} {'notify' if len(people) > 1 else 'notifies'} people and only a dead-man's "
+                "switch notices a dead Prometheus or Alertmanager: a check expecting a ping every 5 minutes (e.g. "
+                "https://hc-ping.com/<uuid>); or set notifications.heartbeatOptOut to the reason there is none")
         if self.slack.enabled:
             required.update(self.slack_secrets())
         if self.email.enabled and self.email.username:

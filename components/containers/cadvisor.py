@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from components.containers.model import Container, Healthcheck, Mount, Runtime, ScrapeJob
+from components.containers.model import Container, Healthcheck, Mount, MountFix, Runtime, ScrapeJob
 
 if TYPE_CHECKING:
     from components.containers.settings import CadvisorSettings
     from components.context import StackContext
     from components.hosts.settings import HostSettings
+
+
+DATA_ROOT_FIX = MountFix("\"$(docker info -f '{{.DockerRootDir}}')\"", "the Docker daemon's data root")
+SOCKET_FIX = MountFix("\"$(docker context inspect -f '{{.Endpoints.docker.Host}}' | sed 's|^unix://||')\"",
+                      "the socket of the Docker daemon the docker command talks to")
+"""The fixes of the two host paths that move with the Docker installation (rootless Docker, a daemon of its own):
+the Docker host's answers, so the command is right wherever it runs."""
 
 
 def runtime(access: CadvisorSettings, context: StackContext, *, data_root: str,
@@ -21,9 +28,10 @@ def runtime(access: CadvisorSettings, context: StackContext, *, data_root: str,
     # docs/design.md, "What runs", says what each is for.  cAdvisor looks host paths up under /rootfs.
     mounts = [
         Mount("/proc", "/rootfs/proc"),  # the /proc of container processes (network), the CPUs, the load
-        Mount(access.docker_socket, "/var/run/docker.sock", setting="cadvisor.dockerSocket"),  # container names
+        Mount(access.docker_socket, "/var/run/docker.sock", setting="cadvisor.dockerSocket",  # container names
+              fix=SOCKET_FIX),
         Mount("/sys/fs/cgroup", "/sys/fs/cgroup"),  # the cgroup files: CPU, memory and I/O per container
-        Mount(data_root, f"/rootfs{data_root}", setting="docker.dataRoot"),  # layer ids and disk usage
+        Mount(data_root, f"/rootfs{data_root}", setting="docker.dataRoot", fix=DATA_ROOT_FIX),  # layer ids, usage
     ]
     if access.disk_devices:  # disk names of the I/O metrics
         mounts.append(Mount("/dev/disk", "/dev/disk", setting="cadvisor.diskDevices"))

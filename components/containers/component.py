@@ -8,6 +8,7 @@ the containers' uploads.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -15,22 +16,27 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 import pulumi_docker as docker
 
-from components.containers.model import ContainerSpec, LiveConfig, SecretFile
+from components.containers.model import ContainerSpec, Healthcheck, LiveConfig, SecretFile
 from components.containers.reload import SCRIPT_PATH, STAGED_DIR, reload_script, wait_for_config
-from components.durations import go_duration
+from components.durations import go_duration, seconds
 
 if TYPE_CHECKING:
     from components.containers.settings import DockerSettings
     from components.context import StackContext
 
 TYPE = "internet-id:docker:MonitoringContainers"
-WAIT_TIMEOUT_SECONDS = 300
-"""How long `pulumi up` waits for a container to turn healthy (first pulls and Grafana's migrations take longer
-than the provider's 60 s default)."""
 NO_NEW_PRIVILEGES = ["no-new-privileges:true"]
 """No process gains privileges through setuid binaries or file capabilities (Docker's ``--security-opt``)."""
 TMPFS = {"/tmp": "rw,noexec,nosuid,size=16m"}
 """Temp space of a container whose root filesystem is read-only."""
+
+
+def healthy_within(health: Healthcheck) -> int:
+    """Seconds `pulumi up` waits for a container to turn healthy: until Docker itself has judged it unhealthy (its
+    start period, then ``retries`` failed checks, each up to an interval plus the check's timeout apart) and one
+    check more.  Waiting longer cannot help; the provider would wait for "healthy" until this runs out anyway."""
+    check = seconds(health.interval) + seconds(health.timeout)
+    return math.ceil(seconds(health.start_period) + (health.retries + 1) * check)
 
 
 def secret_file_access(user: str) -> tuple[str | None, str]:
@@ -223,7 +229,7 @@ class MonitoringContainers(pulumi.ComponentResource):
             if health
             else None,
             wait=wait,
-            wait_timeout=WAIT_TIMEOUT_SECONDS if wait else None,
+            wait_timeout=healthy_within(health) if wait and health else None,
             labels=self._labels(args, spec.name),
             # Fixed names and host ports: the old container must go before its replacement can exist.
             opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True, ignore_changes=self.frozen),

@@ -58,6 +58,20 @@ class Healthcheck:
 
 
 @dataclass(frozen=True)
+class MountFix:
+    """The value of a mount's setting that fits a Docker host without the mounted path, as a shell word."""
+
+    value: str
+    """A literal, or a shell expression that finds it on the Docker host (``"$(docker info -f …)"``)."""
+    meaning: str
+    """What the value is, in the message (``the Docker daemon's data root``)."""
+
+
+TURN_OFF = MountFix("false", "false")
+"""The fix of an optional mount (or of its propagation)."""
+
+
+@dataclass(frozen=True)
 class Mount:
     """A host path mounted read-only (exporters that read the host)."""
 
@@ -65,6 +79,9 @@ class Mount:
     target: str
     setting: str = ""
     """The config key that decides this mount, for the message when the host lacks the path."""
+    fix: MountFix | None = None
+    """What to set ``setting`` to when the host lacks the path (default: ``false``, which drops the mount or its
+    propagation)."""
     propagation: str | None = None
     """Bind propagation (``rslave``: mounts made on the host later show up, as node_exporter's docs ask)."""
 

@@ -6,8 +6,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import fields, replace
 from typing import TYPE_CHECKING
 
-from components.containers.model import Container, ContainerSpec, Runtime
+from components.containers.model import TURN_OFF, Container, ContainerSpec, Runtime
 from components.containers.records import BY_NAME, RECORDS
+from components.context import PROJECT
 
 if TYPE_CHECKING:
     from components.containers.settings import DockerSettings, PortSettings
@@ -55,26 +56,38 @@ def host_specs(runtimes: Mapping[str, Runtime], docker: DockerSettings, ports: P
             for spec in specs]
 
 
+CONFIG_SET = "pulumi config set --path"
+"""The command a host-path message tells the user to run (``scripts/deploy-dev`` names its own wrapper)."""
+
+
 def host_path_problems(specs: list[ContainerSpec], exists: Callable[[str], bool],
-                       propagates: Callable[[str], bool] = lambda path: True) -> list[str]:
-    """One line per configurable host path (mount or device) the Docker host lacks, starting with its key.
+                       propagates: Callable[[str], bool] = lambda path: True,
+                       config_set: str = CONFIG_SET) -> list[str]:
+    """One line per configurable host path (mount or device) the Docker host lacks, starting with its key and
+    ending with the command that fixes it.
 
     Docker refuses to create a container whose bind mount or device is missing, or a ``rslave`` mount of a
-    path whose mount is not shared (``propagates``); this says which setting to change before anything is
-    created.  Only meaningful where the Docker host is this machine.
+    path whose mount is not shared (``propagates``); this says which setting to change, to what, before anything
+    is created.  Only meaningful where the Docker host is this machine.
     """
     problems = []
     for spec in specs:
         for mount in spec.mounts:
-            if mount.setting and not exists(mount.source):
+            if not mount.setting:
+                continue
+            fix = mount.fix or TURN_OFF
+            command = f"{config_set} {PROJECT}:{mount.setting} {fix.value}"
+            if not exists(mount.source):
                 problems.append(f"{mount.setting}: {spec.name} mounts {mount.source}, which does not exist on the "
-                                f"Docker host; change {mount.setting}")
-            elif mount.setting and mount.propagation and not propagates(mount.source):
+                                f"Docker host; set it to {fix.meaning}: {command}")
+            elif mount.propagation and not propagates(mount.source):
                 problems.append(f"{mount.setting}: {spec.name} mounts {mount.source} with {mount.propagation} "
-                                f"propagation, but its mount on the Docker host is not shared; set {mount.setting} "
-                                "to false (or make it shared: mount --make-rshared /)")
+                                f"propagation, but its mount on the Docker host is not shared; set it to "
+                                f"{fix.meaning}: {command} (or make the mount shared: mount --make-rshared "
+                                f"{mount.source})")
         problems += [
-            f"{spec.name}.devices: {device} does not exist on the Docker host; remove it from {spec.name}.devices"
+            f"{spec.name}.devices: {device} does not exist on the Docker host; remove it from {spec.name}.devices "
+            "in the stack file"
             for device in spec.devices
             if not exists(device)
         ]

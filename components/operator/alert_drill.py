@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TextIO
 
+import yaml
+
 from components.alertmanager.routes import ROUTES, Route
 from components.durations import seconds
 from components.exit_codes import EXIT_INTERRUPTED
@@ -157,6 +159,23 @@ class DurationPlan:
                 "group's next notification and nobody is notified")
 
 
+def receivers_without_integrations(status: Any, receivers: list[str]) -> list[str] | None:
+    """Those of ``receivers`` that Alertmanager's loaded config (``/api/v2/status``) gives no integration (no
+    ``*_configs``): an alert routed there reaches nobody.  ``None`` when the answer holds no readable config."""
+    original = (status.get("config") or {}).get("original") if isinstance(status, dict) else None
+    try:
+        config = yaml.safe_load(original) if isinstance(original, str) else None
+    except yaml.YAMLError:
+        return None
+    if not isinstance(config, dict):
+        return None
+    delivering = {
+        str(receiver.get("name")) for receiver in config.get("receivers") or []
+        if isinstance(receiver, dict) and any(key.endswith("_configs") and value for key, value in receiver.items())
+    }
+    return [name for name in receivers if name not in delivering]
+
+
 def duration_plan(timings: RouteTimings, labels: dict[str, str]) -> DurationPlan:
     """The plan of the slowest route an alert with ``labels`` goes through with the stack's route ``timings``."""
     names = [route.timing for route in routes_for(labels)] or ["default"]
@@ -250,7 +269,26 @@ class AlertDrill:
         self.say(f"Alertmanager lists it (state {status.get('state', '?')}); routed to: {routed}")
         if status.get("silencedBy") or status.get("inhibitedBy"):
             self.say("warning: the alert is silenced or inhibited: its receivers will not be notified")
+        self.say_undelivered(receivers)
         return receivers
+
+    def say_undelivered(self, receivers: list[str]) -> None:
+        """Name the receivers that deliver nowhere in this stack (dev: no PagerDuty, Slack or e-mail)."""
+        try:
+            status = get_json(join(self.alertmanager, "/api/v2/status"), timeout=self.timeout, auth=self.auth)
+        except FetchError as error:
+            self.say(f"note: could not read Alertmanager's config to tell which receivers deliver: {error}")
+            return
+        silent = receivers_without_integrations(status, receivers)
+        if not silent:
+            return
+        verb = "has" if len(silent) == 1 else "have"
+        names = f"{', '.join(silent)} {verb} no integration in stack {self.context.stack}"
+        if len(silent) < len(receivers):
+            self.say(f"note: {names}: nothing is delivered there")
+            return
+        self.say(f"nothing is delivered: {names} (no PagerDuty, Slack or e-mail configured); the alert shows in "
+                 f"Alertmanager ({self.alertmanager}) only")
 
     def hold(self) -> None:
         """Keep the alert active for ``duration`` seconds, re-posting it before its endsAt."""

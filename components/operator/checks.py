@@ -26,6 +26,7 @@ PROMETHEUS_AM_DISCOVERY = "/api/v1/alertmanagers"
 NEVER = "0001-01-01T00:00:00Z"
 """``lastEvaluation`` of a rule Prometheus has not evaluated yet."""
 API_PROBE = 'probe_success{job="blackbox",service="api"}'
+MISSING_GRAFANA_PASSWORD = "set GRAFANA_ADMIN_PASSWORD to check this"
 SHOWN = 8
 """At most this many items are listed in a detail; the rest are counted."""
 
@@ -34,6 +35,16 @@ SHOWN = 8
 class Outcome:
     ok: bool
     detail: str
+    final: bool = False
+    """A failure waiting cannot fix (a credential missing or refused): ``--wait`` does not retry it."""
+
+
+class MissingCredentialError(FetchError):
+    """A check that needs a credential the command does not have; the message says what to set."""
+
+
+REFUSED_CREDENTIAL = re.compile(r": HTTP (401|403)\b")
+"""How ``FetchError`` words an answer refusing the credential sent (a wrong password stays wrong)."""
 
 
 UNEXPECTED = (AttributeError, LookupError, TypeError, ValueError)
@@ -62,8 +73,10 @@ class Check:
         self.answers.last = None
         try:
             return self.run()
+        except MissingCredentialError as error:
+            return Outcome(False, str(error), final=True)
         except FetchError as error:
-            return Outcome(False, str(error))
+            return Outcome(False, str(error), final=bool(REFUSED_CREDENTIAL.search(str(error))))
         except UNEXPECTED as error:
             return Outcome(False, unexpected_answer(self.answers.last, error))
 
@@ -228,8 +241,9 @@ def judge_probe(result: list[dict[str, Any]]) -> Outcome:
 
 
 def build_checks(endpoints: Endpoints, expected: Expected, *, timeout: float,
-                 grafana_password: str | None) -> list[Check]:
-    """Every check of ``verify``, in the order of the production checklist."""
+                 grafana_password: str | None, grafana_password_note: str = "") -> list[Check]:
+    """Every check of ``verify``, in the order of the production checklist; without ``grafana_password`` the checks
+    that log in to Grafana fail at once with ``grafana_password_note`` (what to set)."""
     prom, am, grafana = endpoints.prometheus, endpoints.alertmanager, endpoints.grafana
     answers = Answers()
     """Shared by every check: they run one after another, and ``Check.outcome`` clears it first."""
@@ -267,7 +281,8 @@ def build_checks(endpoints: Endpoints, expected: Expected, *, timeout: float,
 
     def grafana_get(path: str) -> Any:
         if auth is None:
-            raise FetchError("set GRAFANA_ADMIN_PASSWORD (the Grafana admin password) to check this")
+            note = grafana_password_note or MISSING_GRAFANA_PASSWORD
+            raise MissingCredentialError(f"no Grafana admin password: {note}")
         return fetch(join(grafana, path), auth)
 
     def dashboards() -> Outcome:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from collections.abc import Callable, Mapping
@@ -10,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from components.secret_keys import WEB_AUTH_PASSWORD
+from components.secret_keys import GRAFANA_ADMIN_PASSWORD, WEB_AUTH_PASSWORD
 
 if TYPE_CHECKING:
     from components.containers.urls import PublicUrls
@@ -19,50 +20,92 @@ if TYPE_CHECKING:
 PULUMI_TIMEOUT = 30.0
 """Seconds ``pulumi stack output`` may take (it may reach a remote backend)."""
 
-PASSPHRASE_HINT = "; a stack with a passphrase may need PULUMI_CONFIG_PASSPHRASE set (pulumi gets no terminal input)"
-"""Added to the fallback notes: ``pulumi`` runs with stdin closed, so it can never prompt for the passphrase."""
+DEV_HINT = ("for the dev stack, run the command through scripts/dev, which sets what scripts/deploy-dev used: "
+            "PULUMI_BACKEND_URL=file://$HOME and PULUMI_CONFIG_PASSPHRASE")
+"""Where the dev stack's backend and passphrase come from (the scripts' defaults, see README 'Quick start')."""
+PULUMI_PROBLEMS: tuple[tuple[str, str], ...] = (
+    ("PULUMI_ACCESS_TOKEN", "no Pulumi backend is set here (pulumi asks for PULUMI_ACCESS_TOKEN to log in to "
+                            "Pulumi Cloud): set PULUMI_BACKEND_URL to the backend stack {stack} lives in; " + DEV_HINT),
+    ("passphrase must be set", "set PULUMI_CONFIG_PASSPHRASE to the passphrase stack {stack} was deployed with; "
+                               + DEV_HINT),
+    ("incorrect passphrase", "PULUMI_CONFIG_PASSPHRASE is not the passphrase stack {stack} was deployed with: set "
+                             "that one; " + DEV_HINT),
+    ("no stack named", "the backend {backend} has no stack {stack}: set PULUMI_BACKEND_URL to the backend it was "
+                       "deployed to, or deploy it; " + DEV_HINT),
+)
+"""What ``pulumi stack output`` says when it cannot read the stack (the start of its message), and what to set:
+without a backend pulumi names PULUMI_ACCESS_TOKEN, though the missing variable is PULUMI_BACKEND_URL."""
 
 Runner = Callable[..., "subprocess.CompletedProcess[str]"]
 
 
+def pulumi_problem(stderr: str, stack: str, environ: Mapping[str, str]) -> str:
+    """One line saying what to set so that ``pulumi stack output`` can read ``stack``: the variable really missing
+    where pulumi's message is one of ``PULUMI_PROBLEMS``, else pulumi's own first line."""
+    backend = environ.get("PULUMI_BACKEND_URL") or "you are logged in to"
+    for needle, advice in PULUMI_PROBLEMS:
+        if needle in stderr:
+            return advice.format(stack=stack, backend=backend)
+    first = next((line.strip() for line in stderr.splitlines() if line.strip()), "no message")
+    return f"pulumi stack output failed: {first[:200]}"
+
+
+@dataclass(frozen=True)
+class PulumiAnswer:
+    """What one ``pulumi`` command printed, or the one-line ``problem`` that kept it from answering."""
+
+    stdout: str = field(default="", repr=False)
+    problem: str = ""
+
+
+def run_pulumi(args: list[str], stack: str, project_dir: Path, environ: Mapping[str, str], *, timeout: float,
+               which: Callable[[str], str | None], run: Runner) -> PulumiAnswer:
+    """``pulumi ARGS --stack STACK`` in ``project_dir`` with no terminal input (a prompt, e.g. for a passphrase,
+    would wait invisibly: its output is captured); never raises."""
+    pulumi = which("pulumi")
+    if pulumi is None:
+        return PulumiAnswer(problem="the Pulumi CLI is not on PATH")
+    try:
+        done = run([pulumi, *args, "--stack", stack], cwd=project_dir, capture_output=True, stdin=subprocess.DEVNULL,
+                   text=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        return PulumiAnswer(problem=f"pulumi stack output did not answer within {timeout:g}s")
+    except OSError as error:
+        return PulumiAnswer(problem=f"pulumi could not run ({error.strerror})")
+    if done.returncode != 0:
+        return PulumiAnswer(problem=pulumi_problem(done.stderr, stack, environ))
+    return PulumiAnswer(done.stdout)
+
+
 @dataclass(frozen=True)
 class StackOutputs:
-    """The stack's outputs (empty when unavailable) and a one-line note on where they came from."""
+    """The stack's outputs (empty when unavailable), a one-line note on where they came from, and the problem
+    that kept pulumi from reading them (the later reads of secret outputs would meet it again)."""
 
     values: Mapping[str, Any] = field(default_factory=dict)
     note: str = ""
+    problem: str = ""
 
 
 def stack_outputs(
     stack: str,
     project_dir: Path,
     *,
+    environ: Mapping[str, str] | None = None,
     timeout: float = PULUMI_TIMEOUT,
     which: Callable[[str], str | None] = shutil.which,
     run: Runner = subprocess.run,
 ) -> StackOutputs:
     """``pulumi stack output --json --stack STACK`` in ``project_dir``; never raises.
 
-    Secret outputs stay ``[secret]`` (no ``--show-secrets``): the commands need only URLs and names.
+    Secret outputs stay ``[secret]`` (no ``--show-secrets``): the URLs and names need no passphrase.
     """
-    pulumi = which("pulumi")
-    if pulumi is None:
-        return StackOutputs(note="Pulumi CLI not found: URLs computed from the stack settings")
+    answer = run_pulumi(["stack", "output", "--json"], stack, project_dir, os.environ if environ is None else environ,
+                        timeout=timeout, which=which, run=run)
+    if answer.problem:
+        return StackOutputs(note=f"URLs computed from the settings: {answer.problem}", problem=answer.problem)
     try:
-        # No terminal input: a prompt (e.g. for the passphrase) would be invisible, its output being captured.
-        done = run([pulumi, "stack", "output", "--json", "--stack", stack], cwd=project_dir, capture_output=True,
-                   stdin=subprocess.DEVNULL, text=True, timeout=timeout, check=False)
-    except subprocess.TimeoutExpired:
-        return StackOutputs(note=f"pulumi stack output timed out after {timeout:g}s{PASSPHRASE_HINT}: URLs computed "
-                                 "from the settings")
-    except OSError as error:
-        return StackOutputs(note=f"pulumi could not run ({error.strerror}): URLs computed from the settings")
-    if done.returncode != 0:
-        first = next((line.strip() for line in done.stderr.splitlines() if line.strip()), f"exit {done.returncode}")
-        return StackOutputs(note=f"pulumi stack output failed ({first[:160]}){PASSPHRASE_HINT}: URLs computed "
-                                 "from the settings")
-    try:
-        values = json.loads(done.stdout or "{}")
+        values = json.loads(answer.stdout or "{}")
     except ValueError:
         return StackOutputs(note="pulumi stack output printed no JSON: URLs computed from the settings")
     if not isinstance(values, dict):
@@ -86,6 +129,53 @@ WEB_PASSWORD_ENV = "IIDMON_WEB_PASSWORD"
 """Overrides the password read from the stack (e.g. where the Pulumi CLI or the state is not at hand)."""
 WEB_PASSWORD_OUTPUT = WEB_AUTH_PASSWORD.key
 """The secret stack output holding it, named after the secret (``program.web_auth_secrets``)."""
+GRAFANA_PASSWORD_ENV = "GRAFANA_ADMIN_PASSWORD"
+"""Overrides the Grafana admin password read from the stack (the only source where the stack does not generate
+it: then it is the stack's config secret, which the commands do not decrypt)."""
+GRAFANA_PASSWORD_OUTPUT = GRAFANA_ADMIN_PASSWORD.key
+"""The secret stack output of a stack that generates the password (``grafana.generateAdminPassword``)."""
+
+
+@dataclass(frozen=True)
+class Credential:
+    """A password the commands send, or ``None`` and a ``note`` saying why there is none and what to set."""
+
+    password: str | None = field(repr=False)
+    note: str = ""
+
+
+def secret_output(
+    output: str,
+    env_var: str,
+    stack: str,
+    project_dir: Path,
+    environ: Mapping[str, str],
+    *,
+    outputs: StackOutputs | None = None,
+    timeout: float = PULUMI_TIMEOUT,
+    which: Callable[[str], str | None] = shutil.which,
+    run: Runner = subprocess.run,
+) -> Credential:
+    """``$ENV_VAR``, else the secret stack output ``output`` (read with ``--show-secrets``, kept in memory, never
+    printed); never raises.  Where ``outputs`` already met a problem, pulumi is not asked again."""
+    if environ.get(env_var):
+        return Credential(environ[env_var])
+    fix = f"set ${env_var} to `pulumi stack output {output} --show-secrets --stack {stack}`"
+    problem = outputs.problem if outputs is not None else ""
+    if outputs is not None and outputs.values and output not in outputs.values:
+        problem = f"stack {stack} has no output {output}"
+    if not problem:
+        answer = run_pulumi(["stack", "output", output, "--show-secrets"], stack, project_dir, environ,
+                            timeout=timeout, which=which, run=run)
+        problem = answer.problem
+        if not problem and answer.stdout.strip():
+            return Credential(answer.stdout.strip())
+        if not problem:
+            problem = f"stack {stack} has no output {output}"
+    if "has no output" in problem or "does not have output" in problem:
+        return Credential(None, f"stack {stack} has no output {output} (deployed before it existed? run pulumi up); "
+                                f"or {fix}")
+    return Credential(None, f"{problem}; or {fix}")
 
 
 @dataclass(frozen=True)
@@ -102,32 +192,41 @@ def web_credentials(
     project_dir: Path,
     environ: Mapping[str, str],
     *,
+    outputs: StackOutputs | None = None,
     timeout: float = PULUMI_TIMEOUT,
     which: Callable[[str], str | None] = shutil.which,
     run: Runner = subprocess.run,
 ) -> WebCredentials:
-    """The stack's credential: ``$IIDMON_WEB_PASSWORD``, else the one secret output ``webAuthPassword`` (read
-    with ``--show-secrets``, kept in memory, never printed); never raises."""
+    """The stack's credential for Prometheus and Alertmanager: ``$IIDMON_WEB_PASSWORD``, else the one secret output
+    ``webAuthPassword``; never raises."""
     if not web_auth.enabled:
         return WebCredentials(None)
-    user = web_auth.user
-    if environ.get(WEB_PASSWORD_ENV):
-        return WebCredentials((user, environ[WEB_PASSWORD_ENV]))
-    missing = (f"no credentials for Prometheus and Alertmanager (they will answer 401): set ${WEB_PASSWORD_ENV} "
-               f"to `pulumi stack output {WEB_PASSWORD_OUTPUT} --show-secrets --stack {stack}`")
-    pulumi = which("pulumi")
-    if pulumi is None:
-        return WebCredentials(None, f"Pulumi CLI not found; {missing}")
-    try:
-        done = run([pulumi, "stack", "output", WEB_PASSWORD_OUTPUT, "--show-secrets", "--stack", stack],
-                   cwd=project_dir, capture_output=True, stdin=subprocess.DEVNULL, text=True, timeout=timeout,
-                   check=False)
-    except (subprocess.TimeoutExpired, OSError):
-        return WebCredentials(None, f"pulumi stack output did not answer{PASSPHRASE_HINT}; {missing}")
-    password = done.stdout.strip() if done.returncode == 0 else ""
-    if not password:
-        return WebCredentials(None, f"the stack has no output {WEB_PASSWORD_OUTPUT}{PASSPHRASE_HINT}; {missing}")
-    return WebCredentials((user, password))
+    found = secret_output(WEB_PASSWORD_OUTPUT, WEB_PASSWORD_ENV, stack, project_dir, environ, outputs=outputs,
+                          timeout=timeout, which=which, run=run)
+    if found.password is None:
+        return WebCredentials(None, f"no credentials for Prometheus and Alertmanager (they will answer 401): "
+                                    f"{found.note}")
+    return WebCredentials((web_auth.user, found.password))
+
+
+def grafana_password(
+    generated: bool,
+    stack: str,
+    project_dir: Path,
+    environ: Mapping[str, str],
+    *,
+    outputs: StackOutputs | None = None,
+    timeout: float = PULUMI_TIMEOUT,
+    which: Callable[[str], str | None] = shutil.which,
+    run: Runner = subprocess.run,
+) -> Credential:
+    """Grafana's admin password: ``$GRAFANA_ADMIN_PASSWORD``, else, where the stack ``generated`` it, its secret
+    output; never raises."""
+    if environ.get(GRAFANA_PASSWORD_ENV) or generated:
+        return secret_output(GRAFANA_PASSWORD_OUTPUT, GRAFANA_PASSWORD_ENV, stack, project_dir, environ,
+                             outputs=outputs, timeout=timeout, which=which, run=run)
+    return Credential(None, f"set ${GRAFANA_PASSWORD_ENV} to the stack's {GRAFANA_PASSWORD_OUTPUT} "
+                            f"(`pulumi config get {GRAFANA_PASSWORD_OUTPUT} --stack {stack}`)")
 
 
 def _text(value: Any) -> str | None:

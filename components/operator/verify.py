@@ -35,8 +35,8 @@ def run_checks(
     interval: float = RETRY_INTERVAL,
 ) -> list[Result]:
     """Run ``checks`` in order; a failing one is retried until it passes or ``wait`` seconds have passed
-    since the start (after that, each remaining check runs once).  One progress line per check, and
-    one more when a check starts waiting."""
+    since the start (after that, each remaining check runs once), unless waiting cannot fix it (``final``, e.g.
+    a missing credential).  One progress line per check, and one more when a check starts waiting."""
     progress = progress or sys.stderr
     deadline = clock() + wait
     results = []
@@ -46,7 +46,7 @@ def run_checks(
         started = clock()
         outcome = check.outcome()
         told = False
-        while not outcome.ok and clock() < deadline:
+        while not outcome.ok and not outcome.final and clock() < deadline:
             if not told:
                 print(f"{prefix}: waiting up to {deadline - clock():.0f}s ({outcome.detail})", file=progress,
                       flush=True)
@@ -81,12 +81,14 @@ def verify(
     timeout: float,
     wait: float = 0.0,
     grafana_password: str | None = None,
+    grafana_password_note: str = "",
     out: TextIO | None = None,
     progress: TextIO | None = None,
 ) -> int:
     """Check the running stack at ``endpoints`` against what it should show (``render.expected``); print the table;
     0 if all passed, else 1."""
-    checks = build_checks(endpoints, expected, timeout=timeout, grafana_password=grafana_password)
+    checks = build_checks(endpoints, expected, timeout=timeout, grafana_password=grafana_password,
+                          grafana_password_note=grafana_password_note)
     results = run_checks(checks, wait=wait, progress=progress)
     print(table(results), end="", file=out or sys.stdout)
     return exit_status(results)

@@ -20,6 +20,8 @@ class OperatorView:
     urls: PublicUrls
     """The URLs the settings give when the stack's outputs cannot be read."""
     grafana_admin_user: str
+    grafana_password_generated: bool
+    """The stack generates Grafana's admin password and exports it (``grafana.generateAdminPassword``)."""
     web_auth: WebAuthSettings
     timings: RouteTimings
     """Alertmanager's route timings (``notifications.timing``): how long a test alert must stay active."""

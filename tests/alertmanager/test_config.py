@@ -14,7 +14,7 @@ from components.alertmanager.routes import RECEIVERS, ROUTES
 from components.config_source import settings_from_mapping
 from components.render import credential_secrets, redacted_secret_files, render_documents
 from components.secrets import REDACTED, Secret
-from components.settings import SettingsError, StackSettings
+from components.settings import SettingsError, StackSettings, load_settings
 from tests.alertmanager.variants import STACKS, notifications_of, stack_config, variant, variants, write_config
 from tests.tools import VERSION_SETS, run_tool
 
@@ -28,6 +28,7 @@ FAKE = {
     "smtpPassword": "FAKE-SMTP-PASSWORD-7d1e",
     "pagerdutyRoutingKey": "FAKE-PD-MAIN-KEY-7d1e",
     "pagerdutyDatabaseRoutingKey": "FAKE-PD-DB-KEY-7d1e",
+    "heartbeatUrl": "https://hc-ping.example.org/FAKE-HEARTBEAT-7d1e",
 }
 
 
@@ -70,7 +71,7 @@ def test_only_current_syntax(name: str) -> None:
     nodes = [node for node in _walk(_document(name)) if isinstance(node, dict)]
     keys = {k for node in nodes for k in node}
     assert not keys & {"match", "match_re", "source_match", "source_match_re", "target_match", "target_match_re",
-                       "service_key", "mute_time_intervals", "routing_key", "auth_password", "url_file",
+                       "service_key", "mute_time_intervals", "routing_key", "auth_password",
                        "credentials", "bearer_token", "bearer_token_file"}
     # api_url only as the (non-secret) Web API endpoint of the bot; webhook URLs are secrets: api_url_file
     assert {node["api_url"] for node in nodes if "api_url" in node} <= {VARIANTS[name].notifications.slack.api_url}
@@ -142,23 +143,23 @@ def test_switched_off_channels_fall_back_to_another_enabled_one() -> None:
     assert "slack_configs" in _receiver("prod-without-pagerduty", "slack-critical")
 
 
-def test_heartbeat_and_shared_database_service() -> None:
-    (hook,) = _receiver("prod-heartbeat-shared-pd", "watchdog")["webhook_configs"]
-    assert hook == {"url": "https://hc-ping.example.com/uuid", "send_resolved": False, "max_alerts": 1}
-    db = _receiver("prod-heartbeat-shared-pd", "pagerduty-database")["pagerduty_configs"][0]
+def test_shared_database_service_and_the_heartbeat_read_from_its_file() -> None:
+    db = _receiver("prod-shared-pd", "pagerduty-database")["pagerduty_configs"][0]
     assert db["routing_key_file"].endswith("/pagerduty-routing-key")
-    assert "pagerduty-database-routing-key" not in credential_secrets(VARIANTS["prod-heartbeat-shared-pd"])
+    assert "pagerduty-database-routing-key" not in credential_secrets(VARIANTS["prod-shared-pd"])
     (prod_hook,) = _receiver("prod", "watchdog")["webhook_configs"]
-    assert prod_hook["url"] == "https://hc-ping.example.com/internet-id-production"
+    assert prod_hook == {"url_file": "/etc/alertmanager/secrets/heartbeat-url", "send_resolved": False, "max_alerts": 1}
     assert set(_receiver("dev", "watchdog")) == {"name"}
 
 
 _FILES_OF_MODE = {
-    "bot": {"slack-bot-token", "pagerduty-routing-key", "pagerduty-database-routing-key", "smtp-password"},
-    "webhook": {"slack-webhook-url", "pagerduty-routing-key", "pagerduty-database-routing-key", "smtp-password"},
+    "bot": {"slack-bot-token", "heartbeat-url", "pagerduty-routing-key", "pagerduty-database-routing-key",
+            "smtp-password"},
+    "webhook": {"slack-webhook-url", "heartbeat-url", "pagerduty-routing-key", "pagerduty-database-routing-key",
+                "smtp-password"},
     "webhook-per-channel": {"slack-webhook-url-critical", "slack-webhook-url-warnings", "slack-webhook-url-info",
-                            "pagerduty-routing-key", "pagerduty-database-routing-key"},
-    "webhook-critical-only": {"slack-webhook-url-critical", "slack-webhook-url",
+                            "heartbeat-url", "pagerduty-routing-key", "pagerduty-database-routing-key"},
+    "webhook-critical-only": {"slack-webhook-url-critical", "slack-webhook-url", "heartbeat-url",
                               "pagerduty-routing-key", "pagerduty-database-routing-key"},
 }
 _KEY_OF_FILE = {
@@ -166,6 +167,7 @@ _KEY_OF_FILE = {
     "slack-webhook-url-critical": "slackWebhookUrlCritical", "slack-webhook-url-warnings": "slackWebhookUrlWarnings",
     "slack-webhook-url-info": "slackWebhookUrlInfo", "pagerduty-routing-key": "pagerdutyRoutingKey",
     "pagerduty-database-routing-key": "pagerdutyDatabaseRoutingKey", "smtp-password": "smtpPassword",
+    "heartbeat-url": "heartbeatUrl",
 }
 """The secret config key each credential file holds (the provider's token in slack-bot-token only with
 useProviderToken)."""
@@ -239,8 +241,8 @@ PAGERDUTY_KEYS = {"pagerdutyRoutingKey", "pagerdutyDatabaseRoutingKey"}
 
 
 def chat_and_mail_secrets(settings: StackSettings) -> set[str]:
-    """The secrets the Slack and e-mail channels need (the PagerDuty keys are tested apart)."""
-    return set(settings.notifications.required_secrets()) - PAGERDUTY_KEYS
+    """The secrets the Slack and e-mail channels need (the PagerDuty keys and the heartbeat are tested apart)."""
+    return set(settings.notifications.required_secrets()) - PAGERDUTY_KEYS - {"heartbeatUrl"}
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -274,7 +276,7 @@ def test_alertmanager_posts_with_its_own_token_unless_told_to_use_the_providers(
         ("dev", set()),
         ("prod", PAGERDUTY_KEYS),
         ("prod-without-pagerduty", set()),
-        ("prod-heartbeat-shared-pd", {"pagerdutyRoutingKey"}),
+        ("prod-shared-pd", {"pagerdutyRoutingKey"}),
     ],
 )
 def test_pagerduty_routing_keys_are_required_for_the_services_routed_to(name: str, keys: set[str]) -> None:
@@ -323,7 +325,6 @@ def test_missing_slack_secrets_are_named_when_secrets_are_required() -> None:
         ({"email": {"smarthost": "${SMTP_HOST}:587"}}, "host:port"),
         ({"email": {"from": "${ALERT_FROM}"}}, "not an e-mail address"),
         ({"pagerduty": {"url": "https://events.pagerduty.com/generic/2010-04-15/create_event.json"}}, "Events API v1"),
-        ({"heartbeatUrl": "hc-ping.example.com/x"}, "not an http(s) URL"),
         ({"slack": {"channels": {"critical": "#alerts"}}}, "not a Slack channel name"),
         ({"timing": {"warning": {"groupWait": "1m", "groupInterval": "10m", "repeatInterval": "5m"}}}, "shorter"),
         ({"pagerduty": {"serviceKey": "x"}}, "unknown setting"),
@@ -334,13 +335,13 @@ def test_missing_slack_secrets_are_named_when_secrets_are_required() -> None:
         ({"slack": {"apiUrl": "slack.com/api/chat.postMessage"}}, "not an http(s) URL"),
         ({"slack": {"apiUrl": "http://slack.com/api/chat.postMessage"}}, "carries a credential and must be https"),
         ({"pagerduty": {"url": "http://events.pagerduty.com/v2/enqueue"}}, "carries a credential and must be https"),
-        ({"heartbeatUrl": "http://hc-ping.com/uuid"}, "carries a credential and must be https"),
-        ({"heartbeatUrl": None}, "notifications.heartbeatUrl: required because PagerDuty and Slack notify people"),
+        ({"heartbeatUrl": "https://hc-ping.com/uuid"},
+         "notifications.heartbeatUrl: the dead-man's switch's ping URL is a credential: remove it here and set it as "
+         "a secret: pulumi config set --secret heartbeatUrl <url>"),
         ({"slack": {"username": "{{ .CommonLabels }}"}}, "which Prometheus and Alertmanager would expand"),
         ({"pagerduty": {"client": "x }} y"}}, "which Prometheus and Alertmanager would expand"),
         ({"email": {"to": "{{ .ExternalURL }}@example.com"}}, "is not an e-mail address such as ops@example.com"),
-        ({"heartbeatOptOut": "watched centrally"}, "heartbeatUrl and heartbeatOptOut are both set"),
-        ({"heartbeatUrl": None, "heartbeatOptOut": " "}, "heartbeatOptOut: give the reason"),
+        ({"heartbeatOptOut": " "}, "heartbeatOptOut: give the reason"),
     ],
 )
 def test_bad_notification_settings_are_named(notifications: dict[str, Any], problem: str) -> None:
@@ -352,19 +353,46 @@ def test_bad_notification_settings_are_named(notifications: dict[str, Any], prob
 
 def test_a_stack_that_notifies_people_opts_out_of_the_heartbeat_only_explicitly() -> None:
     """Slack alone needs the dead-man's switch too; a written reason opts out; e-mail only needs neither."""
-    with pytest.raises(SettingsError, match=r"heartbeatUrl: required because Slack notifies people"):
-        variant("prod", {"heartbeatUrl": None, "pagerduty": {"enabled": False}})
-    opted_out = variant("prod", {"heartbeatUrl": None,
-                                 "heartbeatOptOut": "Watchdog watched by the central Alertmanager"})
+    slack_only = variant("prod", {"pagerduty": {"enabled": False}})
+    assert slack_only.required_secrets()["heartbeatUrl"].startswith("Slack notifies people")
+    (watchdog,) = (r for r in alertmanager_document(slack_only.notifications)["receivers"] if r["name"] == "watchdog")
+    assert watchdog == {"name": "watchdog", "webhook_configs": [
+        {"url_file": "/etc/alertmanager/secrets/heartbeat-url", "send_resolved": False, "max_alerts": 1}]}
+    opted_out = variant("prod", {"heartbeatOptOut": "Watchdog watched by the central Alertmanager"})
+    assert "heartbeatUrl" not in opted_out.required_secrets()
     (watchdog,) = (r for r in alertmanager_document(opted_out.notifications)["receivers"] if r["name"] == "watchdog")
     assert watchdog == {"name": "watchdog"}
-    assert variant("prod", {"heartbeatUrl": None, "pagerduty": {"enabled": False}, "slack": {"enabled": False}})
+    email_only = variant("prod", {"pagerduty": {"enabled": False}, "slack": {"enabled": False}})
+    assert "heartbeatUrl" not in email_only.required_secrets()
+
+
+def test_the_heartbeat_url_is_a_required_secret_checked_without_being_shown() -> None:
+    """The ping URL keeps the check green for whoever holds it: a secret, read by Alertmanager from its file, held
+    to https, and never quoted in a message."""
+    config = stack_config("prod")
+    with pytest.raises(SettingsError) as missing:
+        settings_from_mapping("prod", config, require_secrets=True)
+    assert ("internet-id-monitoring:heartbeatUrl: required because PagerDuty and Slack notify people and only a "
+            "dead-man's switch notices a dead Prometheus or Alertmanager") in str(missing.value)
+    values = {key.partition(":")[2]: value for key, value in config.items()
+              if key.startswith("internet-id-monitoring:")}
+    for url in ("http://hc-ping.example.org/3f6a", "hc-ping.example.org/3f6a", "https://hc.example.org/{{ .x }}"):
+        known = {"heartbeatUrl": Secret("heartbeatUrl", url, known=url)}  # as the engine hands it to the program
+        with pytest.raises(SettingsError) as refused:
+            load_settings("prod", values, known, require_secrets=False)
+        assert str(refused.value) == ("stack 'prod': internet-id-monitoring:heartbeatUrl: not an https URL without "
+                                      "templates or placeholders (plain http only on loopback); set the check's "
+                                      "ping URL, e.g. https://hc-ping.com/<uuid>")
+        assert "3f6a" not in str(refused.value) and "hc.example.org" not in str(refused.value)
+    settings = variant("prod", heartbeatUrl="https://hc-ping.example.org/3f6a")
+    assert credential_secrets(settings)["heartbeat-url"].key == "heartbeatUrl"
+    assert "3f6a" not in render_documents(settings)["alertmanager/alertmanager.yml"]
 
 
 def test_loopback_receivers_may_use_plain_http() -> None:
     """The live tests' stand-ins: the credential never leaves the host."""
-    settings = variant("prod", {"pagerduty": {"url": "http://127.0.0.1:9/v2/enqueue"},
-                                "heartbeatUrl": "http://localhost:9/ping"})
+    settings = variant("prod", {"pagerduty": {"url": "http://127.0.0.1:9/v2/enqueue"}},
+                       heartbeatUrl="http://localhost:9/ping")
     assert settings.notifications.pagerduty.url == "http://127.0.0.1:9/v2/enqueue"
 
 

@@ -1,5 +1,5 @@
 """What receivers actually send: a real Alertmanager delivers to local PagerDuty, Slack and heartbeat
-stand-ins, re-pointed purely by settings (``pagerduty.url``, ``slack.apiUrl``, ``heartbeatUrl``,
+stand-ins, re-pointed purely by settings (``pagerduty.url``, ``slack.apiUrl``, the secret ``heartbeatUrl``,
 ``secretsDir``) with the credentials read from the secret files, never from alertmanager.yml.
 
 Slack runs in both delivery modes (``notifications.slack.delivery``): ``bot`` posts every severity to
@@ -62,7 +62,8 @@ def delivery(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     pagerduty = PagerDutyStandIn(free_port()).start()
     heartbeat = WebhookStandIn(free_port()).start()
     slack: SlackApiStandIn | SlackWebhooksStandIn
-    secrets: dict[str, str] = {"pagerdutyRoutingKey": MAIN_KEY, "pagerdutyDatabaseRoutingKey": DB_KEY}
+    secrets: dict[str, str] = {"pagerdutyRoutingKey": MAIN_KEY, "pagerdutyDatabaseRoutingKey": DB_KEY,
+                               "heartbeatUrl": heartbeat.base_url + "/ping/test"}
     if mode == "bot":
         slack = SlackApiStandIn(free_port(), BOT_TOKEN).start()
         slack_settings: dict[str, Any] = {"delivery": "bot", "apiUrl": slack.post_message_url}
@@ -80,7 +81,6 @@ def delivery(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
                 "pagerduty": {"url": pagerduty.enqueue_url},
                 "slack": slack_settings,
                 "email": {"enabled": False},
-                "heartbeatUrl": heartbeat.base_url + "/ping/test",
                 "secretsDir": str(secrets_dir),
                 "timing": {k: FAST for k in ("critical", "warning", "info", "default")}
                 | {"watchdog": {"groupWait": "1s", "groupInterval": "1s", "repeatInterval": "1m"}},

@@ -57,10 +57,7 @@ def variants() -> dict[str, StackSettings]:
         named[f"prod-without-{channel}"] = variant("prod", {channel: {"enabled": False}})
     named["prod-slack-only"] = variant("prod", {"pagerduty": {"enabled": False}, "email": {"enabled": False}})
     named["prod-email-only"] = variant("prod", {"pagerduty": {"enabled": False}, "slack": {"enabled": False}})
-    named["prod-heartbeat-shared-pd"] = variant(
-        "prod",
-        {"heartbeatUrl": "https://hc-ping.example.com/uuid", "pagerduty": {"separateDatabaseService": False}},
-    )
+    named["prod-shared-pd"] = variant("prod", {"pagerduty": {"separateDatabaseService": False}})
     named["prod-email-no-auth"] = variant("prod", {"email": {"username": None, "requireTls": False}})
     named["prod-slack-webhook"] = variant("prod", {"slack": {"delivery": "webhook"}})
     named["prod-slack-webhook-per-channel"] = variant(

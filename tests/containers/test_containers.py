@@ -245,18 +245,31 @@ def test_bad_host_access_settings_name_the_key(config: dict[str, object], expect
     assert any(expected in line for line in caught.value.problems), caught.value.problems
 
 
-def test_missing_host_paths_name_the_setting_that_decides_them(dev: dict[str, ContainerSpec]) -> None:
+def test_missing_host_paths_name_the_setting_the_value_and_the_command(dev: dict[str, ContainerSpec]) -> None:
     present = {"/", "/var/run", "/sys", "/proc", "/var/lib/docker"}
     problems = host_path_problems(list(dev.values()), lambda path: path in present)
     assert sorted(problems) == [
-        "cadvisor.diskDevices: cadvisor mounts /dev/disk, which does not exist on the Docker host; "
-        "change cadvisor.diskDevices",
-        "cadvisor.dockerSocket: cadvisor mounts /var/run/docker.sock, which does not exist on the Docker host; "
-        "change cadvisor.dockerSocket",
+        "cadvisor.diskDevices: cadvisor mounts /dev/disk, which does not exist on the Docker host; set it to false: "
+        "pulumi config set --path internet-id-monitoring:cadvisor.diskDevices false",
+        "cadvisor.dockerSocket: cadvisor mounts /var/run/docker.sock, which does not exist on the Docker host; set it "
+        "to the socket of the Docker daemon the docker command talks to: pulumi config set --path "
+        "internet-id-monitoring:cadvisor.dockerSocket \"$(docker context inspect -f '{{.Endpoints.docker.Host}}' | "
+        "sed 's|^unix://||')\"",
         "nodeExporter.systemd: node-exporter mounts /var/run/dbus/system_bus_socket, which does not exist on the "
-        "Docker host; change nodeExporter.systemd",
+        "Docker host; set it to false: pulumi config set --path internet-id-monitoring:nodeExporter.systemd false",
     ]
     assert host_path_problems(list(dev.values()), lambda path: True) == []
+
+
+def test_a_missing_data_root_names_the_command_that_finds_it(dev: dict[str, ContainerSpec]) -> None:
+    """The value is the Docker host's own answer, so the command is right wherever it runs (deploy-dev names its
+    wrapper, which writes the developer's own settings file)."""
+    problems = host_path_problems(list(dev.values()), lambda path: path != "/var/lib/docker",
+                                  config_set="scripts/dev pulumi config set --path")
+    assert problems == [
+        "docker.dataRoot: cadvisor mounts /var/lib/docker, which does not exist on the Docker host; set it to the "
+        "Docker daemon's data root: scripts/dev pulumi config set --path internet-id-monitoring:docker.dataRoot "
+        "\"$(docker info -f '{{.DockerRootDir}}')\""]
 
 
 def test_node_exporter_sees_the_host_and_is_reached_through_it(dev: dict[str, ContainerSpec]) -> None:
@@ -302,8 +315,9 @@ def test_a_private_host_root_names_the_setting_of_node_exporters_rslave_mount(de
     problems = host_path_problems(list(dev.values()), lambda path: True,
                                   lambda path: mount_is_shared(path, PRIVATE_ROOT))
     assert problems == ["nodeExporter.followHostMounts: node-exporter mounts / with rslave propagation, but its mount "
-                        "on the Docker host is not shared; set nodeExporter.followHostMounts to false (or make it "
-                        "shared: mount --make-rshared /)"]
+                        "on the Docker host is not shared; set it to false: pulumi config set --path "
+                        "internet-id-monitoring:nodeExporter.followHostMounts false (or make the mount shared: "
+                        "mount --make-rshared /)"]
     settings = settings_from_mapping("dev", {f"{NS}:nodeExporter": {"followHostMounts": False}}, require_secrets=False)
     node = specs_of(settings)["node-exporter"]
     assert [(m.target, m.propagation) for m in node.mounts if m.source == "/"] == [("/host", None)]

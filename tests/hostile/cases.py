@@ -30,8 +30,7 @@ DICT_KEYS: dict[tuple[str, ...], str] = {
 """The entry of each map of the schema that the maximal stack holds."""
 
 ALTERNATIVES: dict[str, dict[str, Any]] = {
-    "notifications.heartbeatOptOut": {"notifications.heartbeatUrl": None,
-                                      "notifications.heartbeatOptOut": "Watchdog is watched by the central stack"},
+    "notifications.heartbeatOptOut": {"notifications.heartbeatOptOut": "Watchdog is watched by the central stack"},
 }
 """Leaves that exclude another one: their cases start from the maximal stack with these keys set (None: removed)."""
 

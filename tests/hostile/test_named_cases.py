@@ -102,7 +102,7 @@ NAMED: list[tuple[str, str, Any, str]] = [
     ("7b", "incident.sentry.baseUrl", "http://sentry.example.com/api/", "carries a credential and must be https"),
     ("7c", "prometheus.externalUrl", "http://prometheus.example.com", "carries a credential and must be https"),
     ("7d", "notifications.externalUrl", "http://alertmanager.example.com", "carries a credential and must be https"),
-    ("7f", "notifications.heartbeatUrl", "https://user:pw@hc-ping.example/x", "holds a user or password before '@'"),
+    ("7f", "notifications.heartbeatUrl", "https://hc-ping.example/x", "ping URL is a credential"),
     ("7s", "notifications.email.requireTls", False, "would send the SMTP password to smtp.example.com in clear"),
     ("7p", "targets.postgres.host", "db.example.com", "would send the exporter's password to db.example.com"),
     # 11: paths

@@ -135,11 +135,13 @@ def _parse_time(text: str) -> datetime:
 
 
 class AlertmanagerStandIn(JsonServer):
-    """Keeps posted alerts; lists the unresolved ones with receivers routed by severity like the real tree."""
+    """Keeps posted alerts; lists the unresolved ones with receivers routed by severity like the real tree.  Its
+    loaded config gives the receivers in ``delivering`` an integration (a webhook), the others none (as dev's)."""
 
     def __init__(self, expected: Expected) -> None:
         super().__init__()
         self.receivers = list(expected.receivers)
+        self.delivering: set[str] = set()
         self.posted: list[dict[str, Any]] = []
         self.alerts: dict[str, dict[str, Any]] = {
             "Watchdog": {"labels": {"alertname": "Watchdog", "severity": "none"},
@@ -149,7 +151,9 @@ class AlertmanagerStandIn(JsonServer):
             "/-/ready": (200, b"OK"),
             "/api/v2/status": lambda _: (200, {
                 "config": {"original": yaml.safe_dump(
-                    {"route": {"receiver": "default"}, "receivers": [{"name": n} for n in self.receivers]})},
+                    {"route": {"receiver": "default"}, "receivers": [
+                        {"name": n, **({"webhook_configs": [{"url": "http://127.0.0.1:1/"}]} if n in self.delivering
+                                       else {})} for n in self.receivers]})},
                 "cluster": {"status": "disabled"}, "versionInfo": {"version": "0.25.0"}}),
             "/api/v2/alerts": self._alerts,
         })

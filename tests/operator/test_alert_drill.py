@@ -54,7 +54,7 @@ FAST = {name: FAST_ROUTE for name in ("critical", "warning", "info", "default", 
 def fast_dev(monkeypatch: pytest.MonkeyPatch) -> StackSettings:
     """The CLI reads stack dev with route timings of a fraction of a second, so a test alert can be short."""
     settings = with_timings("dev", FAST)
-    monkeypatch.setattr(commands, "settings_from_stack_file", lambda stack: settings)
+    monkeypatch.setattr(commands, "settings_from_stack_file", lambda stack, **_: settings)
     return settings
 
 
@@ -80,7 +80,27 @@ def test_posts_a_labelled_alert_shows_its_receivers_and_resolves_it(
     assert parse(first["endsAt"]) > parse(first["startsAt"]) + timedelta(seconds=30)
     assert last["labels"] == first["labels"] and last["startsAt"] == first["startsAt"]
     assert parse(last["endsAt"]) <= datetime.now(UTC)
-    assert {r.path for r in am.requests} == {"/api/v2/alerts"}
+    assert {r.path for r in am.requests} == {"/api/v2/alerts", "/api/v2/status"}
+
+
+def test_says_when_nothing_is_delivered(standins: StandIns, fast_dev: StackSettings,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """Dev has no PagerDuty, Slack or e-mail: its receivers have no integration, and the command says so."""
+    am = standins.alertmanager
+    argv = ["test-alert", "--stack", "dev", "--severity", "critical", "--alertmanager-url", am.url, "--duration", "0.2"]
+    assert main(argv) == 0
+    assert ("nothing is delivered: pagerduty-critical, slack-critical have no integration in stack dev (no PagerDuty, "
+            f"Slack or e-mail configured); the alert shows in Alertmanager ({am.url}) only") in capsys.readouterr().out
+
+    am.delivering = {"slack-critical"}
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "note: pagerduty-critical has no integration in stack dev: nothing is delivered there" in out
+    assert "nothing is delivered:" not in out
+
+    am.delivering = {"pagerduty-critical", "slack-critical"}
+    assert main(argv) == 0
+    assert "nothing is delivered" not in capsys.readouterr().out
 
 
 def test_service_label_is_configurable(standins: StandIns, fast_dev: StackSettings) -> None:

@@ -138,6 +138,7 @@ def real_looking_secrets() -> dict[str, str]:
         f"{NS}:slackWebhookUrl": f"https://hooks.slack.com/services/T{token(8, upper)}/B{token(8, upper)}/{token(24)}",
         f"{NS}:pagerdutyRoutingKey": token(32, "0123456789abcdef"),
         f"{NS}:pagerdutyDatabaseRoutingKey": token(32, "0123456789abcdef"),
+        f"{NS}:heartbeatUrl": f"https://hc-ping.invalid/{token(8, '0123456789abcdef')}-{token(4, '0123456789abcdef')}",
     }
 
 

@@ -193,7 +193,6 @@ def live_config(ports: LivePorts, *, secrets_dir: str, rules: dict[str, Any] | N
                 "requireTls": False,
                 "hello": "live.internet-id.test",
             },
-            "heartbeatUrl": f"{loop}:{ports.heartbeat}/ping/live-heartbeat",
             "secretsDir": secrets_dir,
             "resolveTimeout": timings.resolve_timeout,
             "stateSnapshotInterval": timings.state_snapshot_interval,
@@ -209,6 +208,7 @@ def live_config(ports: LivePorts, *, secrets_dir: str, rules: dict[str, Any] | N
         "pagerdutyRoutingKey": PAGERDUTY_ROUTING_KEY,
         "pagerdutyDatabaseRoutingKey": PAGERDUTY_DATABASE_ROUTING_KEY,
         "smtpPassword": SMTP_PASSWORD,
+        "heartbeatUrl": f"{loop}:{ports.heartbeat}/ping/live-heartbeat",
         "postgresExporterPassword": POSTGRES_PASSWORD,
     }
     config: dict[str, Any] = {f"{PROJECT}:{key}": value for key, value in values.items()}
