@@ -26,6 +26,7 @@ PLAIN = {
     "webAuthPassword": "plain-web-password-0007",
     "webAuthConfig": "basic_auth_users: {iidmon: $2b$10$plain-web-config-0008}",
     "webAuthAuthorization": "plain-web-authorization-0009",
+    "heartbeatUrl": "https://hc-ping.example.org/plain-heartbeat-0010",
 }
 """prod's credentials handed to the component as plain strings (no ``Output.secret`` around them)."""
 RELOAD_JOBS = {"monitoring-alertmanager-reload": "/etc/alertmanager", "monitoring-prometheus-reload": "/etc/prometheus"}
@@ -79,6 +80,7 @@ def test_credential_files_are_secrets_even_when_handed_in_plain() -> None:
         "/etc/alertmanager/secrets/smtp-password": PLAIN["smtpPassword"],
         "/etc/alertmanager/secrets/pagerduty-routing-key": PLAIN["pagerdutyRoutingKey"],
         "/etc/alertmanager/secrets/pagerduty-database-routing-key": PLAIN["pagerdutyDatabaseRoutingKey"],
+        "/etc/alertmanager/secrets/heartbeat-url": PLAIN["heartbeatUrl"],
         "/etc/alertmanager/web/web.yml": PLAIN["webAuthConfig"],
         "/etc/alertmanager/web/authorization": PLAIN["webAuthAuthorization"],
         "/etc/prometheus/web/web.yml": PLAIN["webAuthConfig"],
@@ -153,6 +155,6 @@ def test_every_container_is_confined_and_its_credentials_readable_by_its_user_on
         ("monitoring-grafana", "/run/secrets/grafana-admin-password"): (None, "0444"),
         **{("monitoring-alertmanager-reload", f"/staging/secrets/{name}"): ("nobody", "0400")
            for name in ("slack-bot-token", "smtp-password", "pagerduty-routing-key",
-                        "pagerduty-database-routing-key")},
+                        "pagerduty-database-routing-key", "heartbeat-url")},
         ("monitoring-prometheus-reload", "/staging/web/password"): ("nobody", "0400"),
     }
