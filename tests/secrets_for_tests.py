@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from components.config_source import settings_from_stack_file
-from components.secret_keys import HEARTBEAT_URL
+from components.hosts.settings import PEM_KINDS
+from components.secret_keys import CONFIG_SECRETS, HEARTBEAT_URL
 from components.settings import PROJECT
 
 
@@ -17,7 +18,11 @@ def required_test_secrets(stack: str) -> dict[str, str]:
     return {full_key(key): fake_secret(key) for key in settings.required_secrets()}
 
 
-def fake_secret(key: str) -> str:
-    """A distinctive fake value for ``key``, in the shape its checks accept (the heartbeat's is an https URL)."""
-    value = f"TEST-SECRET-{key.replace(':', '-')}-9f3c"
-    return f"https://hc-ping.example.org/{value}" if key == HEARTBEAT_URL.key else value
+def fake_secret(key: str, value: str | None = None) -> str:
+    """A distinctive fake value for ``key`` (or ``value``), in the shape its checks accept: the heartbeat's an https
+    URL, TLS material (``hostTlsCert-<host>`` too) the PEM block the settings look for."""
+    value = value or f"TEST-SECRET-{key.replace(':', '-')}-9f3c"
+    if key == HEARTBEAT_URL.key:
+        return f"https://hc-ping.example.org/{value}"
+    kind = PEM_KINDS.get(CONFIG_SECRETS[key].key) if key in CONFIG_SECRETS else None
+    return f"-----BEGIN {kind}-----\n{value}\n-----END {kind}-----\n" if kind else value

@@ -15,8 +15,8 @@ import yaml
 from components.config_source import settings_from_mapping
 from components.context import PROJECT
 from components.durations import DurationKind, nanoseconds
-from components.secret_keys import HEARTBEAT_URL
 from tests.hostile.schema import Leaf, leaves
+from tests.secrets_for_tests import fake_secret
 
 MAXIMAL = Path(__file__).resolve().parent / "maximal.yaml"
 STACK = "hostile"
@@ -254,13 +254,8 @@ def generated_cases() -> dict[str, list[Case]]:
 def secrets_of(config: dict[str, Any]) -> dict[str, str]:
     """A value for each secret ``config`` requires (the Grafana admin password long enough), by full key."""
     settings = settings_from_mapping(STACK, config, require_secrets=False)
-    return {key if ":" in key else f"{PROJECT}:{key}": _shaped(key, f"hostile-test-secret-{index}-0123456789")
+    return {key if ":" in key else f"{PROJECT}:{key}": fake_secret(key, f"hostile-test-secret-{index}-0123456789")
             for index, key in enumerate(settings.required_secrets())}
-
-
-def _shaped(key: str, value: str) -> str:
-    """The heartbeat's secret is a ping URL: the only shape its check accepts."""
-    return f"https://hc-ping.example.org/{value}" if key == HEARTBEAT_URL.key else value
 
 
 def stack_file_text(config: dict[str, Any]) -> str:

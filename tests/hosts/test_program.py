@@ -15,8 +15,6 @@ import yaml
 from components import program
 from components.config_source import settings_from_mapping
 from components.hosts.placement import placement
-from components.hosts.settings import PEM_KINDS
-from components.secret_keys import CONFIG_SECRETS
 from tests.contexts import EXAMPLE, multi_host_context
 from tests.pulumi_harness import (
     SECRET_SIG,
@@ -27,6 +25,7 @@ from tests.pulumi_harness import (
     run_program,
     unwrap,
 )
+from tests.secrets_for_tests import fake_secret
 
 NS = "internet-id-monitoring"
 CONTAINER = "docker:index/container:Container"
@@ -40,13 +39,6 @@ def example_config(**changes: Any) -> dict[str, Any]:
     for index, values in changes.items():
         config[f"{NS}:hosts"][int(index.removeprefix("host"))].update(values)
     return pinned_dashboards("prod", config)
-
-
-def fake_secret(key: str) -> str:
-    """A distinctive value per key; the TLS material shaped as the PEM block the settings check for."""
-    value = f"TEST-SECRET-{key}-5e1d"
-    kind = PEM_KINDS.get(CONFIG_SECRETS[key].key)
-    return f"-----BEGIN {kind}-----\n{value}\n-----END {kind}-----\n" if kind else value
 
 
 SECRETS = {f"{NS}:{key}": fake_secret(key) for key in settings_from_mapping(

@@ -129,7 +129,6 @@ def stack_document(fleet: Fleet, stand_ins: dict[str, str], data_root: Path) -> 
     config[f"{NS}:alertmanagerCluster"] = PROFILE["alertmanagerCluster"]
     receivers = f"http://localhost:{RECEIVER_PORT}"
     config[f"{NS}:notifications"] = {
-        "heartbeatUrl": receivers + HEARTBEAT_PATH,
         "pagerduty": {"enabled": True, "url": receivers + PAGERDUTY_PATH},
         "timing": PROFILE["timing"],
     }
@@ -145,6 +144,7 @@ def stack_secrets(fleet: Fleet) -> dict[str, str]:
         f"{NS}:dockerTlsKey": client.key.read_text(), f"{NS}:hostTlsCa": client.ca.read_text(),
         f"{NS}:pagerdutyRoutingKey": ROUTING_KEY, f"{NS}:pagerdutyDatabaseRoutingKey": DATABASE_ROUTING_KEY,
         f"{NS}:grafanaAdminPassword": GRAFANA_PASSWORD,
+        f"{NS}:heartbeatUrl": f"http://localhost:{RECEIVER_PORT}{HEARTBEAT_PATH}",  # the relay on each peer's loopback
     }
     for host in fleet.hosts:
         pair = fleet.server_tls(host.name)
