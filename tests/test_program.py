@@ -90,7 +90,7 @@ def test_docker_inventory(stack: str, deployed: Deployment) -> None:
         f"{name}-reload" for name in live)
     assert counts["docker:index/remoteImage:RemoteImage"] == len(RECORDS)
     assert counts[VOLUME] == 3 + len(live)
-    assert counts["docker:index/network:Network"] == 1
+    assert counts["docker:index/network:Network"] == 2  # the monitoring network and cAdvisor's own
     assert counts["pulumi:providers:docker"] == 1
 
 

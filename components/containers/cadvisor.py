@@ -54,6 +54,8 @@ RECORD = Container(
     port=8080,
     memory_mb=512,
     healthcheck=Healthcheck("/healthz"),
+    own_network="its API asks for no credential and answers with what it reads of the host: Prometheus alone "
+                "reaches it",
     scrape=ScrapeJob("cadvisor", "containers", reach="http"),
     user="",  # root
 )

@@ -1,4 +1,4 @@
-"""The Docker side of the stack: one network, the data volumes and the containers.
+"""The Docker side of the stack: its networks, the data volumes and the containers.
 
 Only maps container specs (``container_specs``) and the rendered documents to resources.  The config
 of a live-config container (Prometheus, Alertmanager, the blackbox exporter) goes through a volume
@@ -90,6 +90,21 @@ class MonitoringContainers(pulumi.ComponentResource):
             labels=[docker.NetworkLabelArgs(label="com.internet-id.stack", value=args.context.stack)],
             opts=child,
         )
+        self.own_networks = {
+            spec.name: docker.Network(
+                f"{name}-{spec.name}-network",
+                name=f"{args.context.network_name}-{spec.name}",
+                driver="bridge",
+                # Nothing beyond it: neither reached from outside nor reaching out.  A container published on
+                # its host's address (multi-host) needs the bridge's gateway: Docker forwards no port to an
+                # internal network, and that host's firewall keeps others out (docs/multi-host.md).
+                internal=not spec.publish,
+                labels=[docker.NetworkLabelArgs(label="com.internet-id.stack", value=args.context.stack)],
+                opts=child,
+            )
+            for spec in args.specs if spec.own_network and not spec.host_namespaces
+        }
+        """The network of each container that sits on one of its own (``ContainerSpec.own_network``)."""
         self.volumes = {}
         for volume in sorted({v for spec in args.specs for v in spec.volumes}):
             self.volumes[volume] = docker.Volume(
@@ -103,6 +118,7 @@ class MonitoringContainers(pulumi.ComponentResource):
         self.register_outputs(
             {
                 "network": self.network.name,
+                "ownNetworks": {key: n.name for key, n in self.own_networks.items()},
                 "containers": {key: c.name for key, c in self.containers.items()},
                 "reloads": self.reloads,
             }
@@ -173,6 +189,12 @@ class MonitoringContainers(pulumi.ComponentResource):
             # An exporter that only reads the app stays off the monitoring network; Prometheus reaches it by its
             # (unique) container name on the app network.
             networks = [app] if spec.app_only else [*networks, app]
+        if spec.own_network:  # off the monitoring network: only what scrapes it shares its own
+            networks = [docker.ContainerNetworksAdvancedArgs(name=self.own_networks[spec.name].name,
+                                                             aliases=[spec.name])]
+        if spec.scrapes_own_networks:
+            networks += [docker.ContainerNetworksAdvancedArgs(name=network.name)
+                         for _, network in sorted(self.own_networks.items())]
         if spec.host_namespaces:  # the host's network namespace has no Docker networks to join
             networks = []
         health = spec.healthcheck

@@ -19,6 +19,10 @@ def what_runs_table() -> str:
         networks = "monitoring"
         if record.app_network:
             networks = f"{'app only' if record.app_only else 'monitoring, app'} ({record.app_network})"
+        if record.own_network:
+            networks = f"its own, internal ({record.own_network})"
+        if record.scrapes_own_networks:
+            networks += "; each container's own network, to scrape it"
         health = f"`{record.healthcheck.path}`" if record.healthcheck else "none, see below"
         rows.append(f"| {record.name} | {record.description} | `{record.image}` | {reachable} | {networks} "
                     f"| {health} |")

@@ -216,6 +216,11 @@ class Container:
     """Only on the application's network (an exporter that only reads the app): nothing in the app's network can
     use it to reach the monitoring network (e.g. the blackbox exporter's ``/probe?target=``).  Prometheus, on
     both, scrapes it there."""
+    own_network: str = ""
+    """Why it sits on a network of its own instead of the monitoring network: only what scrapes it
+    (``scrapes_own_networks``) joins that one.  For an API that asks for no credential (cAdvisor's reads the host)."""
+    scrapes_own_networks: bool = False
+    """Joins every ``own_network`` of its stack (or host), to scrape what sits there (Prometheus)."""
     published: Published | None = None
     scrape: ScrapeJob | None = None
     user: str = "nobody"
@@ -243,6 +248,9 @@ class ContainerSpec(Runtime):
     joins_app_network: bool = False
     app_only: bool = False
     """Leaves the monitoring network out, when the stack has an app network to put it on."""
+    own_network: bool = False
+    """On a network of its own, shared only with the specs that ``scrapes_own_networks`` (``Container.own_network``)."""
+    scrapes_own_networks: bool = False
     healthcheck: Healthcheck | None = None
     unmonitored_reason: str = ""
     user: str = ""

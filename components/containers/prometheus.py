@@ -79,6 +79,7 @@ RECORD = Container(
     memory_mb=2048,
     healthcheck=HEALTH,
     app_network="scrapes the API replicas by their name there",
+    scrapes_own_networks=True,
     published="prometheus",
     scrape=ScrapeJob("prometheus", "prometheus", self_scrape=True, web_auth=True),
 )

@@ -37,6 +37,8 @@ def container_specs(runtimes: Mapping[str, Runtime], docker: DockerSettings, por
             published_port=getattr(ports, record.published) if record.published else None,
             joins_app_network=bool(record.app_network),
             app_only=record.app_only,
+            own_network=bool(record.own_network),
+            scrapes_own_networks=record.scrapes_own_networks,
             healthcheck=runtime.health_override or record.healthcheck,
             unmonitored_reason=record.unmonitored_reason,
             user=record.user,

@@ -108,26 +108,33 @@ def networks_of(mocks: RecordingMocks) -> dict[str, list[str]]:
 
 def test_each_container_joins_only_the_networks_it_needs() -> None:
     """The exporters that only read the app are off the monitoring network, so a compromised app container cannot
-    use them (the blackbox exporter's /probe?target=) to reach it; Prometheus, on both, scrapes them."""
-    monitoring, app = "internet-id-monitoring-prod", "internet-id_default"
-    networks = networks_of(declare("prod", PLAIN))
+    use them (the blackbox exporter's /probe?target=) to reach it; Prometheus, on both, scrapes them.  cAdvisor,
+    whose API asks for nothing, shares an internal network with Prometheus alone."""
+    monitoring, app, own = "internet-id-monitoring-prod", "internet-id_default", "internet-id-monitoring-prod-cadvisor"
+    mocks = declare("prod", PLAIN)
+    networks = networks_of(mocks)
     assert networks == {
-        "prometheus": sorted([monitoring, app]),
+        "prometheus": sorted([monitoring, own, app]),
         "alertmanager": [monitoring],
         "grafana": [monitoring],
         "postgres-exporter": [app],
         "redis-exporter": [app],
         "blackbox-exporter": [app],
-        "cadvisor": [monitoring],
+        "cadvisor": [own],
         "node-exporter": [],  # the host's network namespace
     }
+    declared = {unwrap(n.inputs["name"]): unwrap(n.inputs) for n in mocks.of_type("docker:index/network:Network")}
+    assert declared[own]["internal"] is True  # neither reached from beyond it nor reaching out
+    assert not declared[monitoring].get("internal")
 
 
 def test_without_an_app_network_every_container_is_on_the_monitoring_one() -> None:
     networks = networks_of(declare("prod", PLAIN, app_network=None))
-    assert {name: nets for name, nets in networks.items() if name != "node-exporter"} == {
-        name: ["internet-id-monitoring-prod"] for name in ("prometheus", "alertmanager", "grafana", "postgres-exporter",
-                                                           "redis-exporter", "blackbox-exporter", "cadvisor")}
+    assert {name: nets for name, nets in networks.items() if name not in ("node-exporter", "cadvisor")} == {
+        name: ["internet-id-monitoring-prod"] for name in ("alertmanager", "grafana", "postgres-exporter",
+                                                           "redis-exporter", "blackbox-exporter")} | {
+        "prometheus": ["internet-id-monitoring-prod", "internet-id-monitoring-prod-cadvisor"]}
+    assert networks["cadvisor"] == ["internet-id-monitoring-prod-cadvisor"]
 
 
 def test_every_container_is_confined_and_its_credentials_readable_by_its_user_only() -> None:

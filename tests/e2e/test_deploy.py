@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import json
+import subprocess
 import time
 import urllib.error
 import urllib.parse
@@ -74,7 +75,7 @@ def test_preview_lists_the_expected_resources(project: ScratchProject) -> None:
     assert types["docker:index/container:Container"] == len(CONTAINERS) + len(LIVE_CONFIG)
     assert types["docker:index/remoteImage:RemoteImage"] == len(CONTAINERS)
     assert types["docker:index/volume:Volume"] == len(VOLUMES) + len(CONFIG_VOLUMES)
-    assert types["docker:index/network:Network"] == 1
+    assert types["docker:index/network:Network"] == 2  # the monitoring network and cAdvisor's own
     assert not [t for t in types if t.startswith(("grafana:", "pagerduty:", "slack:", "sentry:"))], types
     names = {step["urn"].rsplit("::", 1)[-1] for step in steps}
     expected = {f"monitoring-{name}" for name in CONTAINERS} | {f"monitoring-{name}-reload" for name in LIVE_CONFIG}
@@ -155,6 +156,27 @@ def test_cadvisor_reports_the_api_container_with_the_products_access(deployed: D
         assert all(float(s["value"][1]) >= 0 for s in found), found
     limits = {float(s["value"][1]) for s in series("container_spec_memory_limit_bytes") or []}
     assert limits == {256 * 2**20}, limits
+
+
+def test_cadvisor_answers_prometheus_alone(deployed: Deployment, engine: Engine) -> None:
+    """cAdvisor's API asks for no credential and answers with what it reads of the host: it sits on an internal
+    network of its own with Prometheus, so Alertmanager and Grafana (on the monitoring network) reach it neither by
+    name nor by address, and it reaches nothing beyond."""
+    cadvisor = stack_containers(engine)["cadvisor"]
+    networks = cadvisor["NetworkSettings"]["Networks"]
+    assert list(networks) == [f"internet-id-monitoring-{STACK}-cadvisor"]
+    (address,) = [network["IPAddress"] for network in networks.values()]
+
+    def fetch(container: str, host: str) -> subprocess.CompletedProcess[str]:
+        return engine.docker("exec", f"iidmon-{STACK}-{container}", "wget", "-q", "-T", "5", "-O", "/dev/null",
+                             f"http://{host}:8080/healthz", check=False, timeout=60)
+
+    for host in (f"iidmon-{STACK}-cadvisor", address):
+        assert fetch("prometheus", host).returncode == 0, host
+        refused = fetch("alertmanager", host)
+        assert refused.returncode != 0, f"Alertmanager reached cAdvisor at {host}"
+    inspected = json.loads(engine.docker("network", "inspect", f"internet-id-monitoring-{STACK}-cadvisor").stdout)
+    assert inspected[0]["Internal"] is True
 
 
 def test_prometheus_and_alertmanager_answer_only_with_the_stack_credential(deployed: Deployment,

@@ -123,6 +123,10 @@ def test_published_ports_are_on_each_hosts_address(deployed: Deployment) -> None
     assert ports["monitoring-app-1-grafana"] == [("127.0.0.1", 3030)]  # docker.bindAddress, as on one host
     assert ports["monitoring-app-2-node-exporter"] == []  # the host's network namespace: --web.listen-address
     assert "--web.listen-address=10.0.1.12:9100" in inputs(deployed, "monitoring-app-2-node-exporter")["command"]
+    # cAdvisor sits on its own network there too, which Docker forwards a published port to only when not internal
+    own = [unwrap(dict(n.inputs)) for n in deployed.of_type("docker:index/network:Network")
+           if n.name.endswith("-cadvisor-network")]
+    assert len(own) == 3 and not any(network.get("internal") for network in own), own  # one per host
 
 
 def test_alertmanager_peers_advertise_their_address_and_gossip_over_tls(deployed: Deployment) -> None:
