@@ -32,8 +32,8 @@ TYPO_COLLECTOR = f"  {NS}:postgresExporter:\n    collectors: [postmastr]\n"
 @pytest.fixture(scope="module")
 def dev(tmp_path_factory: pytest.TempPathFactory, engine: Engine, app: App,
         stand_in_images: dict[str, str]) -> Iterator[ScratchProject]:
-    for container, official in IMAGES.items():
-        engine.docker("tag", stand_in_images[container], official)
+    for container, stand_in in stand_in_images.items():  # a single-host stack's (no multi-host-only image)
+        engine.docker("tag", stand_in, IMAGES[container])
     project = ScratchProject.create(tmp_path_factory.mktemp("dev"), docker_host=engine.docker_host)
     del project.env["PULUMI_CONFIG_PASSPHRASE"]  # deploy-dev's own default applies
     seed_dashboard_cache(project, "dev")

@@ -109,8 +109,8 @@ def stack_containers(engine: Engine) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def new_user(tmp_path_factory: pytest.TempPathFactory, toolchain: dict[str, str], engine: Engine, app: App,
              stand_in_images: dict[str, str]) -> Iterator[NewUser]:
-    for container, official in IMAGES.items():
-        engine.docker("tag", stand_in_images[container], official)
+    for container, stand_in in stand_in_images.items():  # a single-host stack's (no multi-host-only image)
+        engine.docker("tag", stand_in, IMAGES[container])
     root = tmp_path_factory.mktemp("newcomer")
     clone = root / "internet-id-monitoring"
     subprocess.run(["git", "clone", "-q", f"file://{REPO}", str(clone)], check=True, timeout=300)
