@@ -11,10 +11,10 @@ One fleet and one stack for every scenario, in file order: each leaves the stack
 3. The host back: no second page; HostDown and then the critical alert resolve.
 7. ``pulumi up`` with a host down: one line naming it; draining it deploys the rest; back and undrained, no drift.
 
-Stand-ins, named: the daemons in the images are the e2e suite's (see tests/e2e/harness/README.md: Debian's
-Prometheus and Alertmanager builds until the daemons built from their modules land, our Grafana and cAdvisor
-stand-ins); VictoriaMetrics and vmauth are built from their Go module; the receivers are PagerDuty's Events API
-and the heartbeat played by the suite on the machine.
+Stand-ins, named: the images are the e2e suite's (tests/e2e/harness/README.md): Prometheus, Alertmanager and the
+exporters built from their Go modules at the pinned versions, cAdvisor's library under a minimal main of ours, a
+Grafana stand-in; VictoriaMetrics and vmauth are built from their Go module; the receivers are PagerDuty's Events
+API and the heartbeat played by the suite on the machine.
 """
 
 from __future__ import annotations
