@@ -119,7 +119,9 @@ def test_a_stack_is_created_beside_a_copy_of_pulumi_yaml(project: Path) -> None:
     assert directories[1] != str(project) and not Path(directories[1]).exists(), "a scratch directory, removed"
 
 
-def test_the_quick_test_form_installs_no_end_to_end_packages_and_builds_only_what_it_runs(tmp_path: Path) -> None:
+def stubbed_test_script(tmp_path: Path) -> tuple[dict[str, str], Path, Path]:
+    """A copy of scripts/test whose bootstrap and toolchain record their arguments in ``RECORD`` and whose pytest
+    records its own in ``PYTEST_RECORD`` (and fails when they start with ``FAILING``)."""
     (tmp_path / "scripts").mkdir()
     shutil.copy2(ROOT / "scripts" / "test", tmp_path / "scripts" / "test")
     for script in ("bootstrap", "toolchain"):
@@ -128,11 +130,21 @@ def test_the_quick_test_form_installs_no_end_to_end_packages_and_builds_only_wha
         stub.chmod(0o755)
     (tmp_path / ".venv" / "bin").mkdir(parents=True)
     (tmp_path / ".venv" / "bin" / "activate").write_text("")
-    for tool in ("ruff", "mypy", "pytest"):
+    for tool in ("ruff", "mypy"):
         (tmp_path / ".venv" / "bin" / tool).write_text("#!/bin/sh\nexit 0\n")
         (tmp_path / ".venv" / "bin" / tool).chmod(0o755)
-    record = tmp_path / "record"
-    env = {**os.environ, "RECORD": str(record), "PATH": f"{tmp_path / '.venv' / 'bin'}:/usr/bin:/bin"}
+    (tmp_path / ".venv" / "bin" / "pytest").write_text(
+        '#!/bin/sh\necho "$*" >> "$PYTEST_RECORD"\n'
+        'case "$*" in "$FAILING"*) echo "output of $*"; exit 1;; esac\n')
+    (tmp_path / ".venv" / "bin" / "pytest").chmod(0o755)
+    record, runs = tmp_path / "record", tmp_path / "pytest-runs"
+    env = {**os.environ, "RECORD": str(record), "PYTEST_RECORD": str(runs), "FAILING": "none",
+           "PATH": f"{tmp_path / '.venv' / 'bin'}:/usr/bin:/bin"}
+    return env, record, runs
+
+
+def test_the_quick_test_form_installs_no_end_to_end_packages_and_builds_only_what_it_runs(tmp_path: Path) -> None:
+    env, record, _ = stubbed_test_script(tmp_path)
     quick = ["bootstrap --test", "toolchain prometheus alertmanager blackbox-exporter"]
     everything = ["bootstrap --e2e", "toolchain daemons"]
     for args, steps in ((["-m", "not live and not e2e"], quick), ([], everything), (["-m", "e2e"], everything)):
@@ -141,3 +153,18 @@ def test_the_quick_test_form_installs_no_end_to_end_packages_and_builds_only_wha
                               timeout=60, check=False)
         assert done.returncode == 0, done.stderr
         assert record.read_text().splitlines() == steps, (args, json.dumps(record.read_text()))
+
+
+def test_the_whole_suite_runs_the_multi_host_suite_beside_the_rest_and_fails_with_either(tmp_path: Path) -> None:
+    env, _, runs = stubbed_test_script(tmp_path)
+    script = str(tmp_path / "scripts" / "test")
+    for failing, code in (("none", 0), ("-m multihost", 1), ("-m not multihost", 1)):
+        runs.unlink(missing_ok=True)
+        done = subprocess.run([script], env={**env, "FAILING": failing}, capture_output=True, text=True, timeout=60,
+                              check=False)
+        assert done.returncode == code, (failing, done.stdout, done.stderr)
+        assert sorted(runs.read_text().splitlines()) == ["-m multihost and not benchmark",
+                                                         "-m not multihost and not benchmark"]
+        assert "the multi-host suite (pytest -m 'multihost and not benchmark'), run beside the rest" in done.stdout
+        if failing == "-m multihost":  # its output is shown after the rest's
+            assert done.stdout.rstrip().endswith("output of -m multihost and not benchmark")

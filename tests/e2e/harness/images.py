@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import fcntl
 import fnmatch
 import functools
 import hashlib
@@ -681,14 +682,15 @@ class Builder:
         context = cache_dir() / f"{spec.name}-{wanted[:16]}"
         rootfs = context / "rootfs.tar"
         staged = False
-        if not rootfs.exists():
-            with contextlib.suppress(OSError):
-                for old in cache_dir().glob(f"{spec.name}-*"):
-                    shutil.rmtree(old)
-            context.mkdir(parents=True, exist_ok=True)
-            write_rootfs(spec, rootfs)
-            staged = True
-        shutil.copyfile(CONTEXTS / spec.name / "Dockerfile", context / "Dockerfile")
+        with _staging_lock(spec.name):  # suites running at once (scripts/test) share the staged contexts
+            if not rootfs.exists():
+                with contextlib.suppress(OSError):
+                    for old in cache_dir().glob(f"{spec.name}-*"):
+                        shutil.rmtree(old)
+                context.mkdir(parents=True, exist_ok=True)
+                write_rootfs(spec, rootfs)
+                staged = True
+            shutil.copyfile(CONTEXTS / spec.name / "Dockerfile", context / "Dockerfile")
         args = ["build", "--quiet", "--pull=false", "--network=none", "--label", f"{KEY_LABEL}={wanted}",
                 "--label", f"org.opencontainers.image.description=iid stand-in: {spec.summary}",
                 "--tag", ref]
@@ -706,6 +708,15 @@ class Builder:
         self.log(f"built {ref} in {result.seconds:.1f}s ({'staged' if staged else 'cached'} rootfs "
                  f"{result.size_mb:.1f} MB)")
         return result
+
+
+@contextlib.contextmanager
+def _staging_lock(name: str) -> Iterator[None]:
+    """One process at a time stages image ``name``'s context (another's rmtree must not hit a half-written one)."""
+    cache_dir().mkdir(parents=True, exist_ok=True)
+    with (cache_dir() / f".{name}.lock").open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
 
 
 def ensure(host: str, names: Iterable[str] | None = None,
