@@ -32,7 +32,7 @@ from tests.live.harness import profile, services, web_auth
 from tests.live.harness.busybox import busybox_path
 from tests.live.harness.clients import Alertmanager, Prometheus, poll
 from tests.live.harness.ports import address
-from tests.live.harness.processes import ManagedProcess
+from tests.live.harness.processes import ManagedProcess, require_binary
 from tests.live.harness.stack import allocate_ports
 
 pytestmark = pytest.mark.live
@@ -78,17 +78,24 @@ def render(settings: StackSettings, directory: Path) -> Path:
     return directory
 
 
+def checkers_first() -> str:
+    """The PATH after busybox's applets: the built checkers, then the host's."""
+    built = dict.fromkeys(os.path.dirname(require_binary(checker)) for checker in ("promtool", "amtool"))
+    return os.pathsep.join([*built, os.environ["PATH"]])
+
+
 def run_reload(name: str, live: Any, port: int, *, live_dir: Path, staged: Path, process: ManagedProcess,
                path: str | None = None) -> subprocess.CompletedProcess[str]:
-    """The job's script, run by busybox's sh with busybox's applets first on the PATH (as in its container), the
-    host's checkers after them."""
+    """The job's script, run by busybox's sh with busybox's applets first on the PATH (as in its container), then
+    the checkers of the version set the suite runs (promtool and amtool built from their modules, as the image
+    holds them; never an older one of the host's), then ``path`` (default: the host's PATH)."""
     script = live_dir.parent / f"{name}-reload.sh"
     script.write_text(reload_script(name, live, port))
     assert process.popen is not None
     applets = busybox_path(live_dir.parent / "busybox")
     env = {**os.environ, "LIVE_DIR": str(live_dir), "STAGED_DIR": str(staged), "TARGET_PID": str(process.popen.pid),
            "METRICS_URL": f"http://{address(port)}/metrics", "RELOAD_TIMEOUT": "30",
-           "PATH": f"{applets}:{path or os.environ['PATH']}"}
+           "PATH": f"{applets}:{path or checkers_first()}"}
     return subprocess.run([f"{applets}/sh", str(script)], capture_output=True, text=True, env=env, timeout=90,
                           check=False)
 
