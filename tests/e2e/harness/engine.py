@@ -46,6 +46,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import FrameType, TracebackType
 
+from tests.e2e.harness.procfs import alive, cmdline, find_binary, pids, routes
+
 LABEL = "com.internet-id.e2e"
 """Every container, network and volume the harness creates carries ``LABEL=<engine id>``."""
 PRODUCT_LABEL = "com.internet-id.stack"
@@ -114,62 +116,20 @@ def run_docker(host: str, args: Sequence[str], *, check: bool = True, timeout: f
 # ------------------------------------------------------------------ host bookkeeping
 
 
-def _cmdline(pid: int) -> list[str]:
-    try:
-        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return []
-    return [part.decode(errors="replace") for part in raw.split(b"\0") if part]
-
-
-def _alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # A zombie is not alive for our purposes.
-    try:
-        return "State:\tZ" not in Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return False
-
-
 def _processes() -> Iterator[tuple[int, list[str]]]:
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            argv = _cmdline(int(entry.name))
-            if argv:
-                yield int(entry.name), argv
+    for pid in pids():
+        argv = cmdline(pid)
+        if argv:
+            yield pid, argv
 
 
 def _dockerd_pids() -> list[int]:
     return [pid for pid, argv in _processes() if Path(argv[0]).name == "dockerd"]
 
 
-def _routes() -> list[ipaddress.IPv4Network]:
-    """Every IPv4 route of the host (from /proc, no iproute2 parsing)."""
-    networks = []
-    try:
-        lines = Path("/proc/net/route").read_text().splitlines()[1:]
-    except OSError:
-        return []
-    for line in lines:
-        fields = line.split()
-        if len(fields) < 8:
-            continue
-        dest = ipaddress.IPv4Address(int(fields[1], 16).to_bytes(4, "little"))
-        mask = ipaddress.IPv4Address(int(fields[7], 16).to_bytes(4, "little"))
-        networks.append(ipaddress.IPv4Network(f"{dest}/{mask}", strict=False))
-    return networks
-
-
 def _free_pool() -> ipaddress.IPv4Network:
     """A /16 no route of the host overlaps (Docker's own defaults, 172.17-31 and 192.168, are left to others)."""
-    taken = [net for net in _routes() if net.prefixlen > 0]
+    taken = [net for net in routes() if net.prefixlen > 0]
     for second in range(200, 250):
         pool = ipaddress.IPv4Network(f"10.{second}.0.0/16")
         if not any(pool.overlaps(net) for net in taken):
@@ -186,8 +146,7 @@ def _run(argv: Sequence[str], *, check: bool = True) -> subprocess.CompletedProc
 
 
 def _require(binary: str, package: str) -> str:
-    path = shutil.which(binary) or next(
-        (str(p) for p in (Path("/usr/sbin") / binary, Path("/sbin") / binary) if p.is_file()), None)
+    path = find_binary(binary)
     if not path:
         raise EngineError(f"{binary} not found: apt-get install {package} (scripts/bootstrap --e2e does)")
     return path
@@ -492,7 +451,7 @@ def _teardown(state: EngineState, log: Callable[[str], None]) -> None:
         attempt("removing containers, networks and volumes", lambda: remove_everything(state.docker_host, log))
     if ours:
         attempt("stopping dockerd", lambda: _stop_dockerd(state))
-    elif state.pid and _alive(state.pid):
+    elif state.pid and alive(state.pid):
         problems.append(f"pid {state.pid} is not the dockerd of engine {state.id}: left alone")
     attempt("stopping leftover containerd processes", lambda: _kill_leftovers(state))
     for point in _mounts_under(Path(state.state_dir), Path(state.run_dir)):
@@ -512,9 +471,9 @@ def _teardown(state: EngineState, log: Callable[[str], None]) -> None:
 
 def _is_our_dockerd(state: EngineState) -> bool:
     """The pid is alive and its command line is dockerd with this engine's socket (pids get reused)."""
-    if not state.pid or not _alive(state.pid):
+    if not state.pid or not alive(state.pid):
         return False
-    argv = _cmdline(state.pid)
+    argv = cmdline(state.pid)
     return bool(argv) and Path(argv[0]).name == "dockerd" and f"--host={state.docker_host}" in argv
 
 
@@ -561,7 +520,7 @@ def _remove_network(host: str, network: str) -> None:
 def _stop_dockerd(state: EngineState) -> None:
     os.kill(state.pid, signal.SIGTERM)
     deadline = time.monotonic() + STOP_TIMEOUT
-    while _alive(state.pid):
+    while alive(state.pid):
         if time.monotonic() > deadline:
             os.kill(state.pid, signal.SIGKILL)
             time.sleep(0.5)
@@ -593,7 +552,7 @@ def _kill_leftovers(state: EngineState) -> None:
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
     deadline = time.monotonic() + 5
-    while [pid for pid in _leftovers(state) if _alive(pid)] and time.monotonic() < deadline:
+    while [pid for pid in _leftovers(state) if alive(pid)] and time.monotonic() < deadline:
         time.sleep(0.1)
 
 
@@ -673,7 +632,7 @@ def engines_on_host() -> list[EngineState]:
 def reap_stale(log: Callable[[str], None] = _say) -> None:
     """Stop engines whose owning process died without stopping them (a killed test run)."""
     for state in engines_on_host():
-        if state.owner_pid and not _alive(state.owner_pid):
+        if state.owner_pid and not alive(state.owner_pid):
             log(f"stopping stale engine {state.id} (its test process {state.owner_pid} is gone)")
             with contextlib.suppress(EngineError):
                 _teardown(state, log)

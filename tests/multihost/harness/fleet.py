@@ -47,13 +47,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from types import TracebackType
 
 from tests.e2e.harness import images
 from tests.e2e.harness.engine import docker_cli
+from tests.e2e.harness.procfs import alive, cmdline, find_binary, pids, routes
 from tests.multihost.harness.tls import Authority, KeyPair, TlsError
 
 PREFIX = "iidmh"
@@ -88,37 +89,13 @@ def _run(argv: Sequence[str], *, check: bool = True, timeout: float = 60) -> sub
 
 
 def _require(binary: str, package: str) -> str:
-    path = shutil.which(binary) or next(
-        (str(p) for p in (Path("/usr/sbin") / binary, Path("/sbin") / binary) if p.is_file()), None)
+    path = find_binary(binary)
     if not path:
         raise FleetError(f"{binary} not found: apt-get install {package} (scripts/bootstrap --e2e does)")
     return path
 
 
 # ------------------------------------------------------------------ processes, namespaces, cgroups
-
-
-def _cmdline(pid: int) -> list[str]:
-    try:
-        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return []
-    return [part.decode(errors="replace") for part in raw.split(b"\0") if part]
-
-
-def _alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        return "State:\tZ" not in Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return False
-
-
-def _pids() -> Iterator[int]:
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            yield int(entry.name)
 
 
 def _netns_inode(name: str) -> int:
@@ -134,7 +111,7 @@ def _pids_in_netns(name: str) -> list[int]:
     if not inode:
         return []
     found = []
-    for pid in _pids():
+    for pid in pids():
         with contextlib.suppress(OSError):
             if os.stat(f"/proc/{pid}/ns/net").st_ino == inode and pid != os.getpid():
                 found.append(pid)
@@ -162,15 +139,15 @@ def _kill_all(find: Callable[[], list[int]], timeout: float = 10) -> None:
     """SIGKILL what ``find`` returns until it returns nothing (new ones may appear while the old die)."""
     deadline = time.monotonic() + timeout
     while True:
-        pids = [pid for pid in find() if _alive(pid)]
-        if not pids:
+        living = [pid for pid in find() if alive(pid)]
+        if not living:
             return
         if time.monotonic() > deadline:
-            raise FleetError(f"processes {pids[:10]} survived SIGKILL for {timeout:.0f}s")
-        for pid in pids:
+            raise FleetError(f"processes {living[:10]} survived SIGKILL for {timeout:.0f}s")
+        for pid in living:
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
-        for pid in pids:
+        for pid in living:
             with contextlib.suppress(ChildProcessError, OSError):
                 os.waitpid(pid, os.WNOHANG)  # reap our own children (dockerd when started here)
         time.sleep(0.1)
@@ -186,21 +163,8 @@ def _remove_cgroups(parent: str) -> None:
             directory.rmdir()
 
 
-def _routes() -> list[ipaddress.IPv4Network]:
-    """Every IPv4 route of the machine (from /proc, no iproute2 parsing)."""
-    networks = []
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/net/route").read_text().splitlines()[1:]:
-            fields = line.split()
-            if len(fields) >= 8:
-                dest = ipaddress.IPv4Address(int(fields[1], 16).to_bytes(4, "little"))
-                mask = ipaddress.IPv4Address(int(fields[7], 16).to_bytes(4, "little"))
-                networks.append(ipaddress.IPv4Network(f"{dest}/{mask}", strict=False))
-    return networks
-
-
 def _free_network() -> ipaddress.IPv4Network:
-    taken = [net for net in _routes() if net.prefixlen > 0]
+    taken = [net for net in routes() if net.prefixlen > 0]
     for second in NETWORK_CANDIDATES:
         network = ipaddress.IPv4Network(f"10.{second}.0.0/16")
         if not any(network.overlaps(net) for net in taken):
@@ -539,7 +503,7 @@ class Fleet:
     def _wait_ready(self, host: Host) -> None:
         deadline = time.monotonic() + START_TIMEOUT
         while True:
-            if not _alive(host.state.pid):
+            if not alive(host.state.pid):
                 with contextlib.suppress(ChildProcessError, OSError):
                     os.waitpid(host.state.pid, os.WNOHANG)
                 raise FleetError(f"dockerd of {host.name} exited at start: {self._last_error(host)}")
@@ -681,7 +645,7 @@ def _pipe(origin: dict[str, str], target: dict[str, str], references: Sequence[s
 
 def _is_our_dockerd(host: HostState) -> bool:
     """The pid is alive and its command line is dockerd with this host's socket (pids get reused)."""
-    argv = _cmdline(host.pid) if host.pid and _alive(host.pid) else []
+    argv = cmdline(host.pid) if host.pid and alive(host.pid) else []
     return bool(argv) and Path(argv[0]).name == "dockerd" and f"--host={host.unix_host}" in argv
 
 
@@ -695,7 +659,7 @@ def _stop_host(host: HostState, log: Callable[[str], None]) -> None:
     if _is_our_dockerd(host):
         os.kill(host.pid, signal.SIGTERM)
         deadline = time.monotonic() + STOP_TIMEOUT
-        while _alive(host.pid) and time.monotonic() < deadline:
+        while alive(host.pid) and time.monotonic() < deadline:
             with contextlib.suppress(ChildProcessError, OSError):
                 os.waitpid(host.pid, os.WNOHANG)
             time.sleep(0.1)
@@ -749,15 +713,15 @@ def leftovers(state: FleetState) -> list[str]:
     for host in state.hosts:
         if _netns_inode(host.netns):
             found.append(f"namespace {host.netns}")
-        if host.pid and _alive(host.pid) and _cmdline(host.pid)[:1] and Path(_cmdline(host.pid)[0]).name == "dockerd":
+        if host.pid and alive(host.pid) and cmdline(host.pid)[:1] and Path(cmdline(host.pid)[0]).name == "dockerd":
             found.append(f"dockerd {host.pid}")
-        found += [f"process {pid} ({' '.join(_cmdline(pid))[:80]})" for pid in _processes_mentioning(host.exec_root)]
+        found += [f"process {pid} ({' '.join(cmdline(pid))[:80]})" for pid in _processes_mentioning(host.exec_root)]
         found += [f"cgroup {path}" for path in _cgroup_dirs(host.cgroup_parent)]
     if _netns_inode(state.lan_netns):
         found.append(f"namespace {state.lan_netns}")
     if Path(f"/sys/class/net/{state.machine_link}").exists():
         found.append(f"link {state.machine_link}")
-    if any(ipaddress.IPv4Network(state.lan).overlaps(net) for net in _routes() if net.prefixlen > 0):
+    if any(ipaddress.IPv4Network(state.lan).overlaps(net) for net in routes() if net.prefixlen > 0):
         found.append(f"route to {state.lan}")
     found += [f"directory {d}" for d in (state.state_dir, state.run_dir) if os.path.exists(d)]
     if state.made_netns_dir and NETNS_DIR.exists() and not [f for f in fleets_on_machine() if f.id != state.id]:
@@ -780,7 +744,7 @@ def _mentions(rule: str, network: ipaddress.IPv4Network) -> bool:
 
 
 def _processes_mentioning(marker: str) -> list[int]:
-    return [pid for pid in _pids() if pid != os.getpid() and any(marker in part for part in _cmdline(pid))]
+    return [pid for pid in pids() if pid != os.getpid() and any(marker in part for part in cmdline(pid))]
 
 
 def fleets_on_machine() -> list[FleetState]:
@@ -794,7 +758,7 @@ def fleets_on_machine() -> list[FleetState]:
 def reap_stale(log: Callable[[str], None] = _say) -> None:
     """Stop fleets whose owning process died without stopping them (a killed test run)."""
     for state in fleets_on_machine():
-        if state.owner_pid and not _alive(state.owner_pid):
+        if state.owner_pid and not alive(state.owner_pid):
             log(f"stopping stale fleet {state.id} (its test process {state.owner_pid} is gone)")
             with contextlib.suppress(FleetError):
                 _teardown(state, log)
