@@ -129,9 +129,11 @@ def _pids_in_cgroup(parent: str) -> list[int]:
     """Processes of the host's containers (dockerd puts them under ``--cgroup-parent``)."""
     found: set[int] = set()
     for directory in _cgroup_dirs(parent):
-        for procs in directory.rglob("cgroup.procs"):
-            with contextlib.suppress(OSError, ValueError):
-                found.update(int(line) for line in procs.read_text().split())
+        # os.walk passes over a cgroup removed while it is read (a container dying now), where rglob raises
+        for root, _, files in os.walk(directory):
+            if "cgroup.procs" in files:
+                with contextlib.suppress(OSError, ValueError):
+                    found.update(int(line) for line in (Path(root) / "cgroup.procs").read_text().split())
     return sorted(found)
 
 
@@ -155,12 +157,9 @@ def _kill_all(find: Callable[[], list[int]], timeout: float = 10) -> None:
 
 def _remove_cgroups(parent: str) -> None:
     for directory in _cgroup_dirs(parent):
-        for child in sorted((p for p in directory.rglob("*") if p.is_dir()), key=lambda p: len(p.parts),
-                            reverse=True):
+        for root, _, _ in os.walk(directory, topdown=False):  # the deepest first; one already gone is passed over
             with contextlib.suppress(OSError):
-                child.rmdir()
-        with contextlib.suppress(OSError):
-            directory.rmdir()
+                Path(root).rmdir()
 
 
 def _free_network() -> ipaddress.IPv4Network:
