@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from components.context import PROJECT
-from components.secret_keys import CONFIG_SECRETS
+from components.secret_keys import CONFIG_SECRETS, per_host_base
 
 PROVIDER_NAMESPACES = ("docker", "random", "grafana", "pagerduty", "slack", "sentry")
 """The namespaces of the providers in requirements.txt (the engine's own is ``pulumi``)."""
@@ -88,6 +88,9 @@ def secret_plain_problem(where: str) -> str:
 def _project_key(plan: KeyPlan, full_key: str, name: str, secret: bool, nested: list[str]) -> None:
     if name in CONFIG_SECRETS:
         (plan.secret if secret else plan.problems).append(full_key if secret else plain_secret_problem(full_key))
+    elif (base := per_host_base(name)) is not None:
+        plan.problems.append(f"{full_key}: {base} is a secret of one host: name the host (a name of `hosts`) after "
+                             f"it: `pulumi config set --secret '{full_key.partition(':')[0]}:{base}-<host>' <value>`")
     elif secret or nested:
         plan.problems.append(secret_plain_problem(f"{full_key}.{nested[0]}" if nested and not secret else full_key))
     else:

@@ -157,3 +157,12 @@ class ConfigSecrets(dict[str, SecretKey]):
 
 CONFIG_SECRETS = ConfigSecrets({secret.key: secret for secret in REGISTRY if not secret.generated})
 """The secret config keys a stack may set, by key (per-host ones as ``<key>-<host>``)."""
+
+
+def per_host_base(key: str) -> str | None:
+    """The per-host secret ``key`` names without a valid host (``hostTlsKey``, ``hostTlsKey-App_1``): still a
+    secret, never to be advised into plain text."""
+    for secret in REGISTRY:
+        if secret.per_host and (key == secret.key or key.startswith(f"{secret.key}-")):
+            return secret.key
+    return None

@@ -348,9 +348,14 @@ def load_settings(
         problems += [f"{PROJECT}:{problem}" for problem in admin_password_problems(settings.grafana.admin_user,
                                                                                    password.known)]
     heartbeat = settings.secret(HEARTBEAT_URL.key)
+    key = _full_key(HEARTBEAT_URL.key)
     if heartbeat is not None and heartbeat.known is not None:
-        key = _full_key(HEARTBEAT_URL.key)
         problems += [f"{key}: {problem}" for problem in heartbeat_url_problems(heartbeat.known)]
+    if heartbeat is not None and not settings.notifications.heartbeat:  # set but never sent: say so, not ignore it
+        why = ("notifications.heartbeatOptOut says this stack has none" if settings.notifications.heartbeat_opt_out
+               else "only a stack that notifies people (PagerDuty or Slack on) sends it")
+        problems.append(f"{key}: set, but no heartbeat is sent: {why}; remove it (`pulumi config rm {key}`) or "
+                        f"change that")
     if problems:
         raise SettingsError(stack, problems)
     return settings

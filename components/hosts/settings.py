@@ -16,7 +16,7 @@ from typing import Annotated, Literal, get_args
 from pydantic import Field, field_validator
 
 from components.durations import duration
-from components.model import ConfigModel, DockerHost, Kind, pattern, text
+from components.model import ConfigModel, DockerHost, Kind, pattern, split_host_port, text
 from components.secret_keys import (
     DOCKER_TLS_CA,
     DOCKER_TLS_CERT,
@@ -117,9 +117,11 @@ class HostSettings(ConfigModel):
     @property
     def endpoint(self) -> tuple[str, int]:
         """Host and port ``pulumi up`` connects to (ssh: 22 unless given)."""
-        rest = self.docker.split("://", 1)[1].rsplit("@", 1)[-1]
-        host, _, port = rest.partition(":")
-        return host, int(port) if port else 22
+        rest = self.docker.split("://", 1)[1].rsplit("@", 1)[-1].rstrip("/")  # tcp://host:port/ is Docker's too
+        if rest.rsplit(":", 1)[-1].isdigit() and (not rest.startswith("[") or "]:" in rest):
+            host, port = split_host_port(rest)  # checked by the field's validator: never raises here
+            return host.strip("[]"), port
+        return rest.strip("[]"), 22
 
 
 class AlertmanagerClusterSettings(ConfigModel):

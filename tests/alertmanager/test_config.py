@@ -434,3 +434,17 @@ def test_one_timing_of_a_route_keeps_the_routes_other_defaults() -> None:
     with pytest.raises(SettingsError, match="repeatInterval 1m is shorter than groupInterval 5m"):
         settings_from_mapping("dev", {"internet-id-monitoring:notifications": {
             "timing": {"critical": {"repeatInterval": "1m"}}}}, require_secrets=False)
+
+
+@pytest.mark.parametrize(("notifications", "why"), [
+    ({"heartbeatOptOut": "Watchdog watched by the central Alertmanager"},
+     "notifications.heartbeatOptOut says this stack has none"),
+    ({"pagerduty": {"enabled": False}, "slack": {"enabled": False}},
+     "only a stack that notifies people (PagerDuty or Slack on) sends it"),
+])
+def test_a_heartbeat_url_no_heartbeat_uses_is_refused_not_ignored(notifications: dict[str, Any], why: str) -> None:
+    with pytest.raises(SettingsError) as refused:
+        variant("prod", notifications, heartbeatUrl="https://hc-ping.example.org/3f6a")
+    assert str(refused.value) == (
+        f"stack 'prod': internet-id-monitoring:heartbeatUrl: set, but no heartbeat is sent: {why}; remove it "
+        "(`pulumi config rm internet-id-monitoring:heartbeatUrl`) or change that")

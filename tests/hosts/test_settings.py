@@ -194,3 +194,26 @@ def test_a_per_host_secret_names_a_host_of_the_stack() -> None:
     assert "app-9Cert" not in CONFIG_SECRETS
     found = _load({"hostTlsCert-app-9": CERTIFICATE})
     assert found == [f"{NS}:hostTlsCert-app-9: no host 'app-9' in hosts; remove it"]
+
+
+@pytest.mark.parametrize(("key", "secure"), [("hostTlsKey", True), ("hostTlsKey-App_1", True), ("hostTlsCert", False)])
+def test_a_per_host_secret_without_a_host_is_never_advised_into_plain_text(key: str, secure: bool) -> None:
+    """A TLS key set without (a valid) host is still a secret: the line asks for the host, never for plain text."""
+    config = example() | {f"{NS}:{key}": {"secure": "v1:ciphertext"} if secure else "-----BEGIN PRIVATE KEY-----"}
+    (line,) = problems(config)
+    base = key.split("-")[0]
+    assert line == (f"{NS}:{key}: {base} is a secret of one host: name the host (a name of `hosts`) after it: "
+                    f"`pulumi config set --secret '{NS}:{base}-<host>' <value>`")
+    assert "plain" not in line
+
+
+@pytest.mark.parametrize(("docker", "endpoint"), [
+    ("tcp://10.0.1.1:2376/", ("10.0.1.1", 2376)), ("tcp://[fd00::1]:2376", ("fd00::1", 2376)),
+    ("ssh://ops@10.0.1.13", ("10.0.1.13", 22)), ("ssh://ops@db.example.net:2222", ("db.example.net", 2222)),
+])
+def test_every_endpoint_the_settings_accept_gives_the_address_the_reachability_check_asks(
+        docker: str, endpoint: tuple[str, int]) -> None:
+    config = example()
+    hosts(config)[2]["docker"] = docker
+    settings = settings_from_mapping("prod", config, require_secrets=False)
+    assert settings.context.hosts[2].endpoint == endpoint
