@@ -201,7 +201,7 @@ def test_a_per_host_secret_without_a_host_is_never_advised_into_plain_text(key: 
     """A TLS key set without (a valid) host is still a secret: the line asks for the host, never for plain text."""
     config = example() | {f"{NS}:{key}": {"secure": "v1:ciphertext"} if secure else "-----BEGIN PRIVATE KEY-----"}
     (line,) = problems(config)
-    base = key.split("-")[0]
+    base = key.split("-", maxsplit=1)[0]
     assert line == (f"{NS}:{key}: {base} is a secret of one host: name the host (a name of `hosts`) after it: "
                     f"`pulumi config set --secret '{NS}:{base}-<host>' <value>`")
     assert "plain" not in line
