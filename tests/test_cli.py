@@ -143,3 +143,21 @@ def test_a_python_without_the_packages_says_where_they_are() -> None:
     assert " is not installed in this Python (" in done.stderr
     assert "run the command in the project's .venv" in done.stderr and "scripts/dev" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(("command", "extra", "asked"), [
+    (["verify"], [], "name a Prometheus replica and an Alertmanager peer to use, e.g. --prometheus-url "
+                     "https://10.0.1.11:9090 --alertmanager-url https://10.0.1.11:9093"),
+    (["verify"], ["--prometheus-url", "https://10.0.1.12:9090"],
+     "name a Prometheus replica and an Alertmanager peer to use, e.g. --alertmanager-url https://10.0.1.11:9093"),
+    (["test-alert"], ["--severity", "info"], "name an Alertmanager peer to use, e.g. --alertmanager-url "
+                                             "https://10.0.1.11:9093"),
+])
+def test_operator_commands_on_a_multi_host_stack_ask_which_replica_and_peer(
+    command: list[str], extra: list[str], asked: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each replica and peer answers alone; the single-host defaults would ask this machine's loopback."""
+    example = PROJECT_DIR / "tests" / "multihost" / "stack.yaml"
+    assert main([*command, "--stack", "prod", "--config-file", str(example), *extra]) == 2
+    assert capsys.readouterr().err == f"error: stack prod spreads over several hosts: {asked} (each answers alone; " \
+                                      "docs/multi-host.md)\n"

@@ -11,7 +11,10 @@ from typing import Any
 
 from components.cli_args import http_url, positive_seconds, seconds
 from components.config_source import PROJECT_DIR, settings_from_stack_file
+from components.containers import alertmanager, prometheus
+from components.context import StackContext
 from components.exit_codes import EXIT_USAGE
+from components.hosts.settings import Role
 from components.operator.alert_drill import DEFAULT_SERVICE, SEVERITIES, AlertDrill, duration_plan, labels_for, run
 from components.operator.containers import main as stack_containers
 from components.operator.endpoints import (
@@ -95,10 +98,31 @@ def add_commands(commands: Any) -> None:
     containers.set_defaults(run=run_containers)
 
 
+def multi_host_problem(context: StackContext, *, verifying: bool, given: dict[str, str | None]) -> str | None:
+    """A multi-host stack has a Prometheus per replica and an Alertmanager per peer, each answering alone: the
+    command asks which (``given``: flag -> value); the single-host defaults would name this machine's loopback."""
+    if not context.multi_host:
+        return None
+    missing = [flag for flag, value in given.items() if value is None]
+    if not missing:
+        return None
+    suggestions: dict[str, tuple[Role, int]] = {"--prometheus-url": ("monitoring", prometheus.RECORD.port),
+                                                "--alertmanager-url": ("alertmanager", alertmanager.RECORD.port)}
+    example = " ".join(f"{flag} https://{context.with_role(suggestions[flag][0])[0].address}:{suggestions[flag][1]}"
+                       for flag in missing)
+    what = "a Prometheus replica and an Alertmanager peer" if verifying else "an Alertmanager peer"
+    return (f"error: stack {context.stack} spreads over several hosts: name {what} to use, e.g. {example} "
+            f"(each answers alone; docs/multi-host.md)")
+
+
 def run_verify(args: argparse.Namespace) -> int:
 
     settings = settings_from_stack_file(args.stack, config_file=args.config_file)
     stack = operator_view(settings)
+    if problem := multi_host_problem(stack.context, verifying=True, given={
+            "--prometheus-url": args.prometheus_url, "--alertmanager-url": args.alertmanager_url}):
+        print(problem, file=sys.stderr)
+        return EXIT_USAGE
     flags = (args.prometheus_url, args.alertmanager_url, args.grafana_url, args.grafana_user)
     outputs = stack_outputs(args.stack, PROJECT_DIR) if not all(flags) else StackOutputs()
     if outputs.note:
@@ -133,6 +157,10 @@ def run_containers(args: argparse.Namespace) -> int:
 def run_test_alert(args: argparse.Namespace) -> int:
 
     stack = operator_view(settings_from_stack_file(args.stack, config_file=args.config_file))
+    given = {"--alertmanager-url": args.alertmanager_url}
+    if problem := multi_host_problem(stack.context, verifying=False, given=given):
+        print(problem, file=sys.stderr)
+        return EXIT_USAGE
     if args.duration is not None:
         plan = duration_plan(stack.timings, labels_for(stack.context, args.severity, args.service))
         if (problem := plan.too_short(args.duration)) is not None:
