@@ -19,7 +19,7 @@ rejoined peer's flushes sit on the grid and the others' ``g = groupWait mod eval
 a resolve between two peers' flushes is then at least ``g`` (rejoined before) or ``evaluationInterval - g``
 (rejoined after) from the later flush, and no peer waits that long when
 
-    settleTimeout + (peers - 1) * peerTimeout + MARGIN ≤ g   and   (peers - 1) * peerTimeout + MARGIN ≤ E - g.
+    settleTimeout + (peers - 1) * peerTimeout + MARGIN < g   and   (peers - 1) * peerTimeout + MARGIN < E - g.
 """
 
 from __future__ import annotations
@@ -40,6 +40,8 @@ Alertmanager's scheduling of its timers, the clock skew of the Prometheus hosts.
 DELIVERY_SECONDS = 5.0
 """From Alertmanager's send to the receiver's answer (PagerDuty's Events API)."""
 PAGING_ROUTE = "critical"
+MIN_PEER_TIMEOUT_SECONDS = 0.01
+"""The shortest ``alertmanagerCluster.peerTimeout`` the settings accept (10ms)."""
 """The route whose receivers page (``notifications.timing.critical``: PagerDuty)."""
 
 
@@ -92,21 +94,33 @@ def rejoin_problems(*, peers: int, cluster: AlertmanagerClusterSettings, evaluat
     phase = wait % period
     waits = (peers - 1) * seconds(cluster.peer_timeout)
     before, after = phase - MARGIN_SECONDS - seconds(cluster.settle_timeout), period - phase - MARGIN_SECONDS
-    if min(before, after) <= 0:
-        return [f"{route}.groupWait: {critical.group_wait} puts the Alertmanager peers' flushes "
-                f"{_duration(phase)} after Prometheus' evaluations (every {evaluation_interval}), too close to them "
-                "for the peers' waits, so a peer that rejoined while an alert fired may page it again after its "
-                "resolve; use one about two thirds of an evaluation interval past a multiple of it "
-                f"(e.g. {_duration(round(period * 2 / 3))})"]
     if waits < min(before, after):
         return []
     most = min(before, after) / (peers - 1)
-    return [f"alertmanagerCluster.peerTimeout: {cluster.peer_timeout} makes {peers} peers wait up to "
-            f"{_duration(waits)} after a flush, so one that rejoined while an alert fired may page it again after "
-            f"its resolve (with prometheus.evaluationInterval {evaluation_interval}, {route}.groupWait "
-            f"{critical.group_wait} and settleTimeout {cluster.settle_timeout} the waits must end within "
-            f"{_duration(min(before, after))}); set it below {_duration(most)} (docs/multi-host.md, "
-            "\"A rejoined peer and the resolve\")"]
+    if most >= MIN_PEER_TIMEOUT_SECONDS:  # a shorter peerTimeout is enough
+        return [f"alertmanagerCluster.peerTimeout: {cluster.peer_timeout} makes {peers} peers wait up to "
+                f"{_duration(waits)} after a flush, so one that rejoined while an alert fired may page it again after "
+                f"its resolve (with prometheus.evaluationInterval {evaluation_interval}, {route}.groupWait "
+                f"{critical.group_wait} and settleTimeout {cluster.settle_timeout} the waits must end within "
+                f"{_duration(min(before, after))}); set it below {_duration(most)} (docs/multi-host.md, "
+                "\"A rejoined peer and the resolve\")"]
+    settle = seconds(cluster.settle_timeout)
+    room = (period - settle) / 2 - MARGIN_SECONDS  # the most any groupWait leaves: flushes halfway between the edges
+    if room <= waits:
+        longest = period - 2 * (MARGIN_SECONDS + waits)
+        fix = (f"set it below {_duration(longest)}" if longest > 0 else
+               f"no settleTimeout fits: lengthen prometheus.evaluationInterval {evaluation_interval} or shorten "
+               f"peerTimeout {cluster.peer_timeout}")
+        return [f"alertmanagerCluster.settleTimeout: {cluster.settle_timeout} leaves a rejoined Alertmanager peer too "
+                f"little of an evaluation interval ({evaluation_interval}) to wait out a resolve with {peers} peers "
+                f"waiting up to {_duration(waits)}, whatever the groupWait; {fix} (docs/multi-host.md, \"A rejoined "
+                "peer and the resolve\")"]
+    best = wait - phase + (period + settle) / 2
+    return [f"{route}.groupWait: {critical.group_wait} puts the Alertmanager peers' flushes "
+            f"{_duration(phase)} after Prometheus' evaluations (every {evaluation_interval}), too close to them "
+            "for the peers' waits, so a peer that rejoined while an alert fired may page it again after its "
+            f"resolve; use {_duration(best)} (halfway between the evaluations, past settleTimeout "
+            f"{cluster.settle_timeout})"]
 
 
 def _duration(value: float) -> str:

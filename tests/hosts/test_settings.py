@@ -123,8 +123,11 @@ CASES = [
         "groupWait": "30s", "groupInterval": "5m", "repeatInterval": "1h"}}}),
      f"{NS}:notifications.timing.critical.groupWait: 30s puts the Alertmanager peers' flushes 0s after Prometheus' "
      "evaluations (every 15s), too close to them for the peers' waits, so a peer that rejoined while an alert fired "
-     "may page it again after its resolve; use one about two thirds of an evaluation interval past a multiple of it "
-     "(e.g. 10s)"),
+     "may page it again after its resolve; use 38s500ms (halfway between the evaluations, past settleTimeout 2s)"),
+    (put("alertmanagerCluster", {"settleTimeout": "10s"}),
+     f"{NS}:alertmanagerCluster.settleTimeout: 10s leaves a rejoined Alertmanager peer too little of an evaluation "
+     "interval (15s) to wait out a resolve with 3 peers waiting up to 3s, whatever the groupWait; set it below 7s "
+     "(docs/multi-host.md, \"A rejoined peer and the resolve\")"),
     (put("notifications", {**example()[f"{NS}:notifications"], "timing": {"critical": {
         "groupWait": "10s", "groupInterval": "100s", "repeatInterval": "1h"}}}),
      f"{NS}:notifications.timing.critical.groupInterval: 100s is not a multiple of prometheus.evaluationInterval 15s, "

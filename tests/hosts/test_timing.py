@@ -5,10 +5,12 @@ says why the rule holds; the multi-host benchmark measures the real peers)."""
 from __future__ import annotations
 
 import itertools
+import re
 
 import pytest
 
 from components.alertmanager.settings import RouteTiming
+from components.durations import seconds
 from components.hosts.settings import AlertmanagerClusterSettings
 from components.hosts.timing import MARGIN_SECONDS, bound_seconds, page_bound, rejoin_problems
 
@@ -119,3 +121,32 @@ def _refused(peers: int, peer_timeout: float, settle: float, wait: float, interv
                                           settle_timeout=f"{int(settle * 1000)}ms")
     timing = RouteTiming(group_wait=f"{int(wait)}s", group_interval=f"{int(interval)}s", repeat_interval="1h")
     return bool(rejoin_problems(peers=peers, cluster=cluster, evaluation_interval="15s", critical=timing))
+
+
+def _followed(problem: str) -> tuple[str, float]:
+    """The key a refusal names and the value it asks for (just below it where it says "below")."""
+    key = problem.split(":", 1)[0].rsplit(".", 1)[-1]
+    below = re.search(r"set it below (\S+) ", problem)
+    value = re.search(r"; use (\S+) \(", problem)
+    found = below or value
+    assert found, problem
+    return key, seconds(found[1]) - (0.01 if below else 0)
+
+
+@pytest.mark.parametrize("peers", [2, 3, 4])
+def test_following_a_refusals_value_ends_the_refusals(peers: int) -> None:
+    """No message sends the user round in circles: applying the value each one asks for (at most twice, as a
+    shorter peerTimeout may then show the groupWait is the rest) gives settings the check accepts."""
+    for peer_timeout, settle, wait in itertools.product((0.5, 1.5, 3), (1, 2, 6, 10), (1, 3, 6, 10, 14, 30)):
+        values = {"peerTimeout": peer_timeout, "settleTimeout": settle, "groupWait": wait}
+        for _ in range(3):
+            cluster = AlertmanagerClusterSettings(peer_timeout=f"{round(values['peerTimeout'] * 1000)}ms",
+                                                  settle_timeout=f"{round(values['settleTimeout'] * 1000)}ms")
+            timing = RouteTiming(group_wait=f"{round(values['groupWait'] * 1000)}ms", group_interval="5m",
+                                 repeat_interval="1h")
+            problems = rejoin_problems(peers=peers, cluster=cluster, evaluation_interval="15s", critical=timing)
+            if not problems or "no settleTimeout fits" in problems[0]:
+                break
+            key, value = _followed(problems[0])
+            values[key] = value
+        assert not problems or "no settleTimeout fits" in problems[0], (peers, peer_timeout, settle, wait, problems)
