@@ -273,6 +273,13 @@ class StackSettings(ConfigModel):
         problems = hosts_problems(
             self.hosts, docker_host=self.docker.host, web_auth=self.web_auth.enabled,
             grafana_api_without_url=self.grafana.provisioning == "api" and not self.grafana.root_url)
+        problems += [f"{key}: {why}; remove it" for key, model, field, why in (
+            ("targets.api.discovery", self.targets.api, "discovery", "the API replicas follow the hosts' app role"),
+            ("targets.api.staticTargets", self.targets.api, "static_targets", "each app host's address is scraped"),
+            ("targets.api.expectedReplicas", self.targets.api, "expected_replicas", "one replica per app host"),
+            ("ports.prometheus", self.ports, "prometheus", "each replica serves on its host's address at 9090"),
+            ("ports.alertmanager", self.ports, "alertmanager", "each peer serves on its host's address at 9093"),
+        ) if getattr(model, field) != type(model).model_fields[field].get_default(call_default_factory=True)]
         return problems + rejoin_problems(
             peers=len(self.context.with_role("alertmanager")), cluster=self.alertmanager_cluster,
             evaluation_interval=self.prometheus.evaluation_interval, critical=self.notifications.timing.critical)

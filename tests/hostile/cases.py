@@ -49,7 +49,8 @@ MULTI_HOST: dict[str, Any] = {
     "alertmanagerCluster": {"peerTimeout": "1500ms", "settleTimeout": "2s", "reconnectTimeout": "5m"},
     "store": {"retention": "400d"},
 }
-"""The maximal stack spread over three hosts (its docker.host and tlsCertPath left out: each host has its own)."""
+"""The maximal stack spread over three hosts (its docker.host and tlsCertPath left out: each host has its own; no
+static API targets: the app hosts are)."""
 
 CONTROL_CHARACTERS: dict[str, str] = {
     "NUL": "\0", "TAB": "\t", "CR": "\r", "ESC": "\x1b", "DEL": "\x7f", "NEL (C1)": "\x85",
@@ -153,6 +154,7 @@ def with_value(config: dict[str, Any], path: tuple[str, ...], value: Any) -> dic
 
 def multi_host_base() -> dict[str, Any]:
     config = with_value(with_value(maximal(), ("docker", "host"), None), ("docker", "tlsCertPath"), None)
+    config = with_value(config, ("targets", "api", "staticTargets"), [])  # the app hosts are the API's targets
     for key, value in MULTI_HOST.items():
         config = with_value(config, (key,), copy.deepcopy(value))
     return config

@@ -220,3 +220,15 @@ def test_every_endpoint_the_settings_accept_gives_the_address_the_reachability_c
     hosts(config)[2]["docker"] = docker
     settings = settings_from_mapping("prod", config, require_secrets=False)
     assert settings.context.hosts[2].endpoint == endpoint
+
+
+@pytest.mark.parametrize(("key", "value", "why"), [
+    ("targets", {"api": {"expectedReplicas": 2}}, "targets.api.expectedReplicas: one replica per app host"),
+    ("targets", {"api": {"discovery": "static", "staticTargets": ["api:3001"]}},
+     "targets.api.discovery: the API replicas follow the hosts' app role"),
+    ("ports", {"alertmanager": 9193}, "ports.alertmanager: each peer serves on its host's address at 9093"),
+])
+def test_a_single_host_setting_a_multi_host_stack_would_ignore_is_refused(key: str, value: Any, why: str) -> None:
+    config = example()
+    config[f"{NS}:{key}"] = {**config.get(f"{NS}:{key}", {}), **value}
+    assert f"{NS}:{why}; remove it" in problems(config)
