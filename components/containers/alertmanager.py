@@ -17,11 +17,12 @@ if TYPE_CHECKING:
     from components.hosts.settings import AlertmanagerClusterSettings, HostSettings
 
 CONFIG_DIR = "/etc/alertmanager"
+"""Where Alertmanager reads alertmanager.yml and its templates (its config volume)."""
 HEALTH = Healthcheck("/-/healthy")
 GOSSIP_PORT = 9094
 """The cluster's gossip (multi-host stacks), TCP only: TLS carries no UDP."""
 CLUSTER_TLS_FILE = "cluster-tls.yml"
-"""Where Alertmanager reads alertmanager.yml and its templates (its config volume)."""
+"""The cluster's TLS settings (``--cluster.tls-config``), beside alertmanager.yml."""
 VOLUMES = {"alertmanager-data": "/alertmanager"}
 """Its data volume: the notification log and silences, kept across replacements."""
 

@@ -21,11 +21,11 @@ DOCKER_HOST_NAME = "host.docker.internal"
 """How containers name the Docker host (``host-gateway``), e.g. to reach node_exporter in its network namespace."""
 
 Published = Literal["prometheus", "alertmanager", "grafana"]
+"""The ``ports.*`` setting that publishes a container's port on ``docker.bindAddress``."""
 Reach = Literal["https", "mutual-tls", "http", "local"]
 """How the Prometheus replicas of a multi-host stack scrape a container on another host: ``https`` with the stack's
 credential, ``mutual-tls`` presenting their host's certificate (an exporter without basic auth), ``http`` without
 either (only the hosts' firewall protects it), ``local`` each its own host's container, by name."""
-"""The ``ports.*`` setting that publishes a container's port on ``docker.bindAddress``."""
 
 
 @dataclass(frozen=True)

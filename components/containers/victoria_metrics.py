@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from components.containers.model import SECRETS_DIR, Container, Healthcheck, Runtime, ScrapeJob, SecretFile
-from components.hosts.tls import host_tls_files
+from components.hosts.tls import CERT_FILE, KEY_FILE, host_tls_files
 from components.secret_keys import WEB_AUTH_PASSWORD
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ def runtime(store: StoreSettings, context: StackContext, *, host: HostSettings, 
             f"-dedup.minScrapeInterval={scrape_interval}",
             f"-inmemoryDataFlushInterval={IN_MEMORY_FLUSH}",
             f"-httpListenAddr=:{PORT}", f"-httpListenAddr=127.0.0.1:{HEALTH_PORT}", "-tls=true,false",
-            f"-tlsCertFile={CONFIG_DIR}/tls/cert.pem", f"-tlsKeyFile={CONFIG_DIR}/tls/key.pem",
+            f"-tlsCertFile={CONFIG_DIR}/{CERT_FILE}", f"-tlsKeyFile={CONFIG_DIR}/{KEY_FILE}",
             f"-httpAuth.username={user}", f"-httpAuth.password=file://{PASSWORD_FILE}",
         ],
         secret_uploads={**tls, PASSWORD_FILE: SecretFile(WEB_AUTH_PASSWORD.key)},

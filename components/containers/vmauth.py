@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from components.containers.model import SECRETS_DIR, Container, Healthcheck, Runtime, SecretFile
-from components.hosts.tls import host_tls_files
+from components.hosts.tls import CERT_FILE, KEY_FILE, host_tls_files
 from components.secret_keys import VMAUTH_CONFIG, WEB_AUTH_PASSWORD
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ def runtime(store: StoreSettings, context: StackContext, *, host: HostSettings) 
         command=[
             f"-auth.config={CONFIG_FILE}",
             f"-httpListenAddr=:{READ_PORT}", f"-httpListenAddr=:{PLAIN_PORT}", "-tls=true,false",
-            f"-tlsCertFile={CONFIG_DIR}/tls/cert.pem", f"-tlsKeyFile={CONFIG_DIR}/tls/key.pem",
+            f"-tlsCertFile={CONFIG_DIR}/{CERT_FILE}", f"-tlsKeyFile={CONFIG_DIR}/{KEY_FILE}",
             f"-failTimeout={FAIL_TIMEOUT}", "-loadBalancingPolicy=first_available",
             # vmauth's own pages answer only with the stack's password (as VictoriaMetrics' do with -httpAuth).
             f"-metricsAuthKey={password}", f"-flagsAuthKey={password}", f"-pprofAuthKey={password}",
