@@ -264,7 +264,7 @@ class StackSettings(ConfigModel):
             hosts=tuple(self.hosts),
         )
 
-    def hosts_problems(self) -> list[str]:
+    def multi_host_problems(self) -> list[str]:
         """One line per problem of a multi-host stack's settings as a whole (none for a single-host stack)."""
         if not self.hosts:
             return [f"{key}: set without hosts, and only a multi-host stack reads it; remove it or add hosts"
@@ -337,7 +337,7 @@ def load_settings(
         problems += [_describe(err) for err in error.errors()]
         raise SettingsError(stack, problems) from None
     problems += [_full_key(key) + ": " + problem
-                 for key, problem in (line.split(": ", 1) for line in settings.hosts_problems())]
+                 for key, problem in (line.split(": ", 1) for line in settings.multi_host_problems())]
     names = {host.name for host in settings.hosts}
     problems += [f"{_full_key(key)}: no host {key.removeprefix(CONFIG_SECRETS[key].key + '-')!r} in hosts; remove it"
                  for key in secrets if key in CONFIG_SECRETS and CONFIG_SECRETS[key].per_host
