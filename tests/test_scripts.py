@@ -146,7 +146,7 @@ def stubbed_test_script(tmp_path: Path) -> tuple[dict[str, str], Path, Path]:
 def test_the_quick_test_form_installs_no_end_to_end_packages_and_builds_only_what_it_runs(tmp_path: Path) -> None:
     env, record, _ = stubbed_test_script(tmp_path)
     quick = ["bootstrap --test", "toolchain prometheus alertmanager blackbox-exporter"]
-    everything = ["bootstrap --e2e", "toolchain daemons"]
+    everything = ["bootstrap --e2e", "toolchain"]
     for args, steps in ((["-m", "not live and not e2e"], quick), ([], everything), (["-m", "e2e"], everything)):
         record.unlink(missing_ok=True)
         done = subprocess.run([str(tmp_path / "scripts" / "test"), *args], env=env, capture_output=True, text=True,
