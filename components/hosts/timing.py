@@ -40,9 +40,9 @@ Alertmanager's scheduling of its timers, the clock skew of the Prometheus hosts.
 DELIVERY_SECONDS = 5.0
 """From Alertmanager's send to the receiver's answer (PagerDuty's Events API)."""
 PAGING_ROUTE = "critical"
+"""The route whose receivers page (``notifications.timing.critical``: PagerDuty)."""
 MIN_PEER_TIMEOUT_SECONDS = 0.01
 """The shortest ``alertmanagerCluster.peerTimeout`` the settings accept (10ms)."""
-"""The route whose receivers page (``notifications.timing.critical``: PagerDuty)."""
 
 
 @dataclass(frozen=True)
