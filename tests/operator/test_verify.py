@@ -554,6 +554,24 @@ def test_rules_not_evaluated_yet_are_named_so_and_waited_for(
     assert "not evaluated yet" in progress.getvalue().splitlines()[0]
 
 
+def test_a_slow_group_not_evaluated_since_its_load_is_noted_not_failed() -> None:
+    """The SLO budget group runs every 3m; right after a deploy Prometheus may not have reached its first slot, which
+    no wait shorter than the interval fixes. A fast group's unevaluated rule still fails."""
+    unevaluated = {"health": "unknown", "lastError": "", "lastEvaluation": checks.NEVER}
+    groups = [{"name": "fast", "interval": 15, "lastEvaluation": "2026-11-26T10:00:01Z",
+               "rules": [{"name": "a", "health": "ok", "lastEvaluation": "2026-11-26T10:00:01Z"}]},
+              {"name": "budget", "interval": 180, "lastEvaluation": checks.NEVER,
+               "rules": [{"name": "b", **unevaluated}, {"name": "c", **unevaluated}]}]
+    outcome = checks.judge_rule_health(groups)
+    assert outcome == checks.Outcome(True, "1 rules evaluated without error (2 in budget (every 180s) not evaluated "
+                                           "yet: a group's first evaluation comes within one interval of its (re)load)")
+    groups[0]["rules"][0].update(unevaluated)
+    assert checks.judge_rule_health(groups) == checks.Outcome(
+        False, "1 of 3 rules not evaluating cleanly: fast/a: not evaluated yet")
+    groups[1]["lastEvaluation"] = "2026-11-26T10:00:01Z"  # the group ran, its rules did not: a problem
+    assert not checks.judge_rule_health(groups).ok
+
+
 def test_unknown_health_with_an_error_shows_the_error() -> None:
     groups = [{"name": "g", "rules": [{"name": "r", "health": "unknown", "lastError": "bad query",
                                        "lastEvaluation": checks.NEVER}]}]
