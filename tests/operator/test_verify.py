@@ -558,14 +558,15 @@ def test_a_slow_group_not_evaluated_since_its_load_is_noted_not_failed() -> None
     """The SLO budget group runs every 3m; right after a deploy Prometheus may not have reached its first slot, which
     no wait shorter than the interval fixes. A fast group's unevaluated rule still fails."""
     unevaluated = {"health": "unknown", "lastError": "", "lastEvaluation": checks.NEVER}
-    groups = [{"name": "fast", "interval": 15, "lastEvaluation": "2026-11-26T10:00:01Z",
-               "rules": [{"name": "a", "health": "ok", "lastEvaluation": "2026-11-26T10:00:01Z"}]},
+    fast_rule: dict[str, Any] = {"name": "a", "health": "ok", "lastEvaluation": "2026-11-26T10:00:01Z"}
+    groups: list[dict[str, Any]] = [{"name": "fast", "interval": 15, "lastEvaluation": "2026-11-26T10:00:01Z",
+               "rules": [fast_rule]},
               {"name": "budget", "interval": 180, "lastEvaluation": checks.NEVER,
                "rules": [{"name": "b", **unevaluated}, {"name": "c", **unevaluated}]}]
     outcome = checks.judge_rule_health(groups)
     assert outcome == checks.Outcome(True, "1 rules evaluated without error (2 in budget (every 180s) not evaluated "
                                            "yet: a group's first evaluation comes within one interval of its (re)load)")
-    groups[0]["rules"][0].update(unevaluated)
+    fast_rule.update(unevaluated)
     assert checks.judge_rule_health(groups) == checks.Outcome(
         False, "1 of 3 rules not evaluating cleanly: fast/a: not evaluated yet")
     groups[1]["lastEvaluation"] = "2026-11-26T10:00:01Z"  # the group ran, its rules did not: a problem
