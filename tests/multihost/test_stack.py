@@ -195,7 +195,8 @@ def test_5_every_peer_replaced_by_pulumi_up_keeps_membership_silences_and_pages_
         kept = api(world).get(f"{world.alertmanager(peer)}/api/v2/silences")
         assert any(s["id"] == silence_id and s["status"]["state"] == "active" for s in kept), peer
     time.sleep(SETTLE)  # every peer has flushed the firing group since
-    assert world.receivers.incidents(CRITICAL, since) == [], "a replaced peer paged the open incident again"
+    # stricter than incidents: peers replaced gracefully keep their notification log, so not even a merged firing
+    assert world.receivers.triggers(CRITICAL, since) == [], "a replaced peer notified the open incident again"
     no_drift(world)
 
 
@@ -265,7 +266,10 @@ def test_3_the_host_back_pages_nothing_and_each_incident_resolves_once(world: Wo
     time.sleep(SETTLE)  # every peer's next flush of both groups
     started = world.marks["critical alert started"]
     assert len(world.receivers.incidents(CRITICAL, started)) == 1, "the critical alert paged again"
+    # the rejoined peer may send a duplicate firing before the resolve (merged by PagerDuty: docs/multi-host.md,
+    # "A rejoined peer and the resolve"); a trigger after the resolve would open a second incident
     assert world.receivers.incidents(HOST_DOWN, back) == [], "HostDown paged again after the host came back"
+    world.facts["HostDown firings merged after the host came back"] = len(world.receivers.triggers(HOST_DOWN, back))
     for alertname, since in ((HOST_DOWN, back), (CRITICAL, resolving)):
         events = world.receivers.pages(alertname, since)
         first = next(i for i, e in enumerate(events) if e.body["event_action"] == "resolve")

@@ -232,12 +232,14 @@ class Receivers:
 
     def incidents(self, alertname: str, since: float = 0) -> list[str]:
         """The incidents ``alertname`` opened since ``since``: a trigger for a dedup key with no open incident (a
-        trigger for an open one is merged by PagerDuty; one after its resolve opens a new one)."""
+        trigger for an open one is merged by PagerDuty; one after its resolve opens a new one).  Incidents opened
+        before ``since`` count as open: a rejoined peer's duplicate firing of one is merged, not a page."""
         opened, open_keys = [], set()
-        for event in self.pages(alertname, since):
+        for event in self.pages(alertname):
             key, action = event.body.get("dedup_key", ""), event.body.get("event_action")
             if action == "trigger" and key not in open_keys:
-                opened.append(key)
+                if event.at >= since:
+                    opened.append(key)
                 open_keys.add(key)
             elif action == "resolve":
                 open_keys.discard(key)
@@ -249,11 +251,15 @@ class Receivers:
             names = {e.body.get("payload", {}).get("class", "") for e in self.events if e.path == PAGERDUTY_PATH}
         return sorted((name, key) for name in names for key in self.incidents(name, since))
 
+    def triggers(self, alertname: str, since: float = 0) -> list[Event]:
+        """Every firing notification of ``alertname`` since ``since``, merged by PagerDuty or not."""
+        return [e for e in self.pages(alertname, since) if e.body.get("event_action") == "trigger"]
+
     def resolves(self, alertname: str, since: float = 0) -> list[Event]:
         return [e for e in self.pages(alertname, since) if e.body.get("event_action") == "resolve"]
 
     def first_trigger(self, alertname: str, since: float = 0) -> Event | None:
-        triggers = [e for e in self.pages(alertname, since) if e.body.get("event_action") == "trigger"]
+        triggers = self.triggers(alertname, since)
         return triggers[0] if triggers else None
 
 
