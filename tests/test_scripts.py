@@ -155,16 +155,25 @@ def test_the_quick_test_form_installs_no_end_to_end_packages_and_builds_only_wha
         assert record.read_text().splitlines() == steps, (args, json.dumps(record.read_text()))
 
 
-def test_the_whole_suite_runs_the_multi_host_suite_beside_the_rest_and_fails_with_either(tmp_path: Path) -> None:
+def test_the_whole_suite_runs_the_two_docker_suites_beside_the_rest_and_fails_with_any(tmp_path: Path) -> None:
     env, _, runs = stubbed_test_script(tmp_path)
     script = str(tmp_path / "scripts" / "test")
-    for failing, code in (("none", 0), ("-m multihost", 1), ("-m not multihost", 1)):
+    rest, e2e, multihost = ("-m not e2e and not benchmark", "-m e2e and not multihost and not benchmark",
+                            "-m multihost and not benchmark")
+    for failing, code in (("none", 0), ("-m multihost", 1), ("-m e2e", 1), ("-m not e2e", 1)):
         runs.unlink(missing_ok=True)
         done = subprocess.run([script], env={**env, "FAILING": failing}, capture_output=True, text=True, timeout=60,
                               check=False)
         assert done.returncode == code, (failing, done.stdout, done.stderr)
-        assert sorted(runs.read_text().splitlines()) == ["-m multihost and not benchmark",
-                                                         "-m not multihost and not benchmark"]
-        assert "the multi-host suite (pytest -m 'multihost and not benchmark'), run beside the rest" in done.stdout
-        if failing == "-m multihost":  # its output is shown after the rest's
-            assert done.stdout.rstrip().endswith("output of -m multihost and not benchmark")
+        assert sorted(runs.read_text().splitlines()) == sorted([rest, e2e, multihost])
+        shown = done.stdout
+        e2e_header = shown.index("the end-to-end suite (pytest -m 'e2e and not multihost and not benchmark'), run "
+                                 "beside the rest")
+        multihost_header = shown.index("the multi-host suite (pytest -m 'multihost and not benchmark'), run beside "
+                                       "the rest")
+        assert e2e_header < multihost_header
+        if failing != "none":  # the failing suite's output is shown: the rest's first, each other after its header
+            where = shown.index(f"output of {failing}")
+            after = {"-m not e2e": (-1, e2e_header), "-m e2e": (e2e_header, multihost_header),
+                     "-m multihost": (multihost_header, len(shown))}[failing]
+            assert after[0] < where < after[1], (failing, shown)
