@@ -48,7 +48,7 @@ from components.model import (
     check_credential_url,
     is_below,
 )
-from components.prometheus.scrape_jobs import job_names
+from components.prometheus.scrape_jobs import API_JOB, job_names
 from components.prometheus.settings import PROBE_JOBS, PrometheusSettings, TargetSettings
 from components.rules.settings import RuleSettings
 from components.secret_keys import (
@@ -280,6 +280,9 @@ class StackSettings(ConfigModel):
             ("ports.prometheus", self.ports, "prometheus", "each replica serves on its host's address at 9090"),
             ("ports.alertmanager", self.ports, "alertmanager", "each peer serves on its host's address at 9093"),
         ) if getattr(model, field) != type(model).model_fields[field].get_default(call_default_factory=True)]
+        problems += [f"targets.scrapeOverrides.{job}: a multi-host stack scrapes this job's container on each host "
+                     f"that runs it (only {API_JOB} can be re-pointed); remove it"
+                     for job in sorted(set(self.targets.scrape_overrides) - {API_JOB})]
         return problems + rejoin_problems(
             peers=len(self.context.with_role("alertmanager")), cluster=self.alertmanager_cluster,
             evaluation_interval=self.prometheus.evaluation_interval, critical=self.notifications.timing.critical)

@@ -139,7 +139,7 @@ class TargetSettings(ConfigModel):
     """Blackbox HTTP probes: the API's health endpoint, the public URL, any other page."""
     scrape_overrides: dict[str, list[HostPort]] = Field(default_factory=dict)
     """Replace a job's default targets (``job: [host:port]``), e.g. exporters on other hosts (the composed settings
-    check the job names)."""
+    check the job names; a multi-host stack re-points only the API job, its containers are scraped on their hosts)."""
 
     @field_validator("scrape_overrides")
     @classmethod

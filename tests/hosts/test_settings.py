@@ -227,8 +227,19 @@ def test_every_endpoint_the_settings_accept_gives_the_address_the_reachability_c
     ("targets", {"api": {"discovery": "static", "staticTargets": ["api:3001"]}},
      "targets.api.discovery: the API replicas follow the hosts' app role"),
     ("ports", {"alertmanager": 9193}, "ports.alertmanager: each peer serves on its host's address at 9093"),
+    ("targets", {"scrapeOverrides": {"node-exporter": ["10.0.9.9:9100"]}},
+     "targets.scrapeOverrides.node-exporter: a multi-host stack scrapes this job's container on each host that runs "
+     "it (only internet-id-api can be re-pointed)"),
 ])
 def test_a_single_host_setting_a_multi_host_stack_would_ignore_is_refused(key: str, value: Any, why: str) -> None:
     config = example()
     config[f"{NS}:{key}"] = {**config.get(f"{NS}:{key}", {}), **value}
     assert f"{NS}:{why}; remove it" in problems(config)
+
+
+def test_the_api_job_alone_may_be_re_pointed_on_a_multi_host_stack() -> None:
+    config = example()
+    overrides = {"scrapeOverrides": {"internet-id-api": ["10.0.9.9:3001"]}}
+    config[f"{NS}:targets"] = {**config.get(f"{NS}:targets", {}), **overrides}
+    rendered = settings_from_mapping("prod", config, require_secrets=False)
+    assert rendered.targets.scrape_overrides == {"internet-id-api": ["10.0.9.9:3001"]}
