@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -20,6 +19,7 @@ from components.operator.containers import main as stack_containers
 from components.operator.endpoints import (
     GRAFANA_PASSWORD_ENV,
     WEB_PASSWORD_ENV,
+    PulumiCli,
     StackOutputs,
     default_endpoints,
     grafana_password,
@@ -124,7 +124,8 @@ def run_verify(args: argparse.Namespace) -> int:
         print(problem, file=sys.stderr)
         return EXIT_USAGE
     flags = (args.prometheus_url, args.alertmanager_url, args.grafana_url, args.grafana_user)
-    outputs = stack_outputs(args.stack, PROJECT_DIR) if not all(flags) else StackOutputs()
+    cli = PulumiCli(args.stack, PROJECT_DIR)
+    outputs = stack_outputs(cli) if not all(flags) else StackOutputs()
     if outputs.note:
         print(outputs.note, file=sys.stderr)
     found = default_endpoints(stack.urls, stack.grafana_admin_user, outputs.values)
@@ -136,12 +137,11 @@ def run_verify(args: argparse.Namespace) -> int:
         grafana_user=args.grafana_user or found.grafana_user,
         api_health=args.api_health_url,
     )
-    credentials = web_credentials(stack.web_auth, stack.context.stack, PROJECT_DIR, os.environ, outputs=outputs)
+    credentials = web_credentials(stack.web_auth, cli, outputs=outputs)
     endpoints = replace(endpoints, web_auth=credentials.auth)
     if credentials.note:
         print(credentials.note, file=sys.stderr)
-    grafana = grafana_password(stack.grafana_password_generated, stack.context.stack, PROJECT_DIR, os.environ,
-                               outputs=outputs)
+    grafana = grafana_password(stack.grafana_password_generated, cli, outputs=outputs)
     print(f"verifying stack {args.stack}: Prometheus {endpoints.prometheus}, Alertmanager {endpoints.alertmanager}, "
           f"Grafana {endpoints.grafana} (user {endpoints.grafana_user})", file=sys.stderr, flush=True)
     return verify(expected(settings), endpoints, timeout=args.timeout, wait=args.wait,
@@ -168,12 +168,13 @@ def run_test_alert(args: argparse.Namespace) -> int:
             return EXIT_USAGE
         if (warning := plan.risky(args.duration)) is not None:
             print(warning, file=sys.stderr)
-    outputs = stack_outputs(args.stack, PROJECT_DIR) if args.alertmanager_url is None else StackOutputs()
+    cli = PulumiCli(args.stack, PROJECT_DIR)
+    outputs = stack_outputs(cli) if args.alertmanager_url is None else StackOutputs()
     url = args.alertmanager_url
     if url is None:
         print(outputs.note, file=sys.stderr)
         url = default_endpoints(stack.urls, stack.grafana_admin_user, outputs.values).alertmanager
-    credentials = web_credentials(stack.web_auth, stack.context.stack, PROJECT_DIR, os.environ, outputs=outputs)
+    credentials = web_credentials(stack.web_auth, cli, outputs=outputs)
     if credentials.note:
         print(credentials.note, file=sys.stderr)
     alert = AlertDrill(stack.context, stack.timings, stack.runbook_base_url, url, args.severity, service=args.service,

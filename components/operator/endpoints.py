@@ -58,23 +58,34 @@ class PulumiAnswer:
     problem: str = ""
 
 
-def run_pulumi(args: list[str], stack: str, project_dir: Path, environ: Mapping[str, str], *, timeout: float,
-               which: Callable[[str], str | None], run: Runner) -> PulumiAnswer:
-    """``pulumi ARGS --stack STACK`` in ``project_dir`` with no terminal input (a prompt, e.g. for a passphrase,
-    would wait invisibly: its output is captured); never raises."""
-    pulumi = which("pulumi")
-    if pulumi is None:
-        return PulumiAnswer(problem="the Pulumi CLI is not on PATH")
-    try:
-        done = run([pulumi, *args, "--stack", stack], cwd=project_dir, capture_output=True, stdin=subprocess.DEVNULL,
-                   text=True, timeout=timeout, check=False)
-    except subprocess.TimeoutExpired:
-        return PulumiAnswer(problem=f"pulumi stack output did not answer within {timeout:g}s")
-    except OSError as error:
-        return PulumiAnswer(problem=f"pulumi could not run ({error.strerror})")
-    if done.returncode != 0:
-        return PulumiAnswer(problem=pulumi_problem(done.stderr, stack, environ))
-    return PulumiAnswer(done.stdout)
+@dataclass(frozen=True)
+class PulumiCli:
+    """``pulumi`` asked about one stack of the project: the environment it runs in (backend, passphrase), how long
+    it may take; ``which`` and ``run`` find and start it (tests pass their own)."""
+
+    stack: str
+    project_dir: Path
+    environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
+    timeout: float = PULUMI_TIMEOUT
+    which: Callable[[str], str | None] = shutil.which
+    run: Runner = subprocess.run
+
+    def answer(self, args: list[str]) -> PulumiAnswer:
+        """``pulumi ARGS --stack STACK`` in the project with no terminal input (a prompt, e.g. for a passphrase,
+        would wait invisibly: its output is captured); never raises."""
+        pulumi = self.which("pulumi")
+        if pulumi is None:
+            return PulumiAnswer(problem="the Pulumi CLI is not on PATH")
+        try:
+            done = self.run([pulumi, *args, "--stack", self.stack], cwd=self.project_dir, capture_output=True,
+                            stdin=subprocess.DEVNULL, text=True, timeout=self.timeout, check=False)
+        except subprocess.TimeoutExpired:
+            return PulumiAnswer(problem=f"pulumi stack output did not answer within {self.timeout:g}s")
+        except OSError as error:
+            return PulumiAnswer(problem=f"pulumi could not run ({error.strerror})")
+        if done.returncode != 0:
+            return PulumiAnswer(problem=pulumi_problem(done.stderr, self.stack, self.environ))
+        return PulumiAnswer(done.stdout)
 
 
 @dataclass(frozen=True)
@@ -87,21 +98,12 @@ class StackOutputs:
     problem: str = ""
 
 
-def stack_outputs(
-    stack: str,
-    project_dir: Path,
-    *,
-    environ: Mapping[str, str] | None = None,
-    timeout: float = PULUMI_TIMEOUT,
-    which: Callable[[str], str | None] = shutil.which,
-    run: Runner = subprocess.run,
-) -> StackOutputs:
-    """``pulumi stack output --json --stack STACK`` in ``project_dir``; never raises.
+def stack_outputs(cli: PulumiCli) -> StackOutputs:
+    """``pulumi stack output --json`` of the stack; never raises.
 
     Secret outputs stay ``[secret]`` (no ``--show-secrets``): the URLs and names need no passphrase.
     """
-    answer = run_pulumi(["stack", "output", "--json"], stack, project_dir, os.environ if environ is None else environ,
-                        timeout=timeout, which=which, run=run)
+    answer = cli.answer(["stack", "output", "--json"])
     if answer.problem:
         return StackOutputs(note=f"URLs computed from the settings: {answer.problem}", problem=answer.problem)
     try:
@@ -110,7 +112,7 @@ def stack_outputs(
         return StackOutputs(note="pulumi stack output printed no JSON: URLs computed from the settings")
     if not isinstance(values, dict):
         return StackOutputs(note="pulumi stack output printed no JSON object: URLs computed from the settings")
-    return StackOutputs(values, note=f"URLs from the outputs of stack {stack}")
+    return StackOutputs(values, note=f"URLs from the outputs of stack {cli.stack}")
 
 
 @dataclass(frozen=True)
@@ -144,29 +146,18 @@ class Credential:
     note: str = ""
 
 
-def secret_output(
-    output: str,
-    env_var: str,
-    stack: str,
-    project_dir: Path,
-    environ: Mapping[str, str],
-    *,
-    outputs: StackOutputs | None = None,
-    timeout: float = PULUMI_TIMEOUT,
-    which: Callable[[str], str | None] = shutil.which,
-    run: Runner = subprocess.run,
-) -> Credential:
+def secret_output(output: str, env_var: str, cli: PulumiCli, *, outputs: StackOutputs | None = None) -> Credential:
     """``$ENV_VAR``, else the secret stack output ``output`` (read with ``--show-secrets``, kept in memory, never
     printed); never raises.  Where ``outputs`` already met a problem, pulumi is not asked again."""
-    if environ.get(env_var):
-        return Credential(environ[env_var])
+    if cli.environ.get(env_var):
+        return Credential(cli.environ[env_var])
+    stack = cli.stack
     fix = f"set ${env_var} to `pulumi stack output {output} --show-secrets --stack {stack}`"
     problem = outputs.problem if outputs is not None else ""
     if outputs is not None and outputs.values and output not in outputs.values:
         problem = f"stack {stack} has no output {output}"
     if not problem:
-        answer = run_pulumi(["stack", "output", output, "--show-secrets"], stack, project_dir, environ,
-                            timeout=timeout, which=which, run=run)
+        answer = cli.answer(["stack", "output", output, "--show-secrets"])
         problem = answer.problem
         if not problem and answer.stdout.strip():
             return Credential(answer.stdout.strip())
@@ -186,47 +177,26 @@ class WebCredentials:
     note: str = ""
 
 
-def web_credentials(
-    web_auth: WebAuthSettings,
-    stack: str,
-    project_dir: Path,
-    environ: Mapping[str, str],
-    *,
-    outputs: StackOutputs | None = None,
-    timeout: float = PULUMI_TIMEOUT,
-    which: Callable[[str], str | None] = shutil.which,
-    run: Runner = subprocess.run,
-) -> WebCredentials:
+def web_credentials(web_auth: WebAuthSettings, cli: PulumiCli, *,
+                    outputs: StackOutputs | None = None) -> WebCredentials:
     """The stack's credential for Prometheus and Alertmanager: ``$IIDMON_WEB_PASSWORD``, else the one secret output
     ``webAuthPassword``; never raises."""
     if not web_auth.enabled:
         return WebCredentials(None)
-    found = secret_output(WEB_PASSWORD_OUTPUT, WEB_PASSWORD_ENV, stack, project_dir, environ, outputs=outputs,
-                          timeout=timeout, which=which, run=run)
+    found = secret_output(WEB_PASSWORD_OUTPUT, WEB_PASSWORD_ENV, cli, outputs=outputs)
     if found.password is None:
         return WebCredentials(None, f"no credentials for Prometheus and Alertmanager (they will answer 401): "
                                     f"{found.note}")
     return WebCredentials((web_auth.user, found.password))
 
 
-def grafana_password(
-    generated: bool,
-    stack: str,
-    project_dir: Path,
-    environ: Mapping[str, str],
-    *,
-    outputs: StackOutputs | None = None,
-    timeout: float = PULUMI_TIMEOUT,
-    which: Callable[[str], str | None] = shutil.which,
-    run: Runner = subprocess.run,
-) -> Credential:
+def grafana_password(generated: bool, cli: PulumiCli, *, outputs: StackOutputs | None = None) -> Credential:
     """Grafana's admin password: ``$GRAFANA_ADMIN_PASSWORD``, else, where the stack ``generated`` it, its secret
     output; never raises."""
-    if environ.get(GRAFANA_PASSWORD_ENV) or generated:
-        return secret_output(GRAFANA_PASSWORD_OUTPUT, GRAFANA_PASSWORD_ENV, stack, project_dir, environ,
-                             outputs=outputs, timeout=timeout, which=which, run=run)
+    if cli.environ.get(GRAFANA_PASSWORD_ENV) or generated:
+        return secret_output(GRAFANA_PASSWORD_OUTPUT, GRAFANA_PASSWORD_ENV, cli, outputs=outputs)
     return Credential(None, f"set ${GRAFANA_PASSWORD_ENV} to the stack's {GRAFANA_PASSWORD_OUTPUT} "
-                            f"(`pulumi config get {GRAFANA_PASSWORD_OUTPUT} --stack {stack}`)")
+                            f"(`pulumi config get {GRAFANA_PASSWORD_OUTPUT} --stack {cli.stack}`)")
 
 
 def _text(value: Any) -> str | None:

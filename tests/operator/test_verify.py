@@ -17,7 +17,13 @@ from components.cli import main
 from components.config_source import settings_from_stack_file
 from components.operator import checks
 from components.operator.checks import Check, Outcome
-from components.operator.endpoints import default_endpoints, grafana_password, stack_outputs, web_credentials
+from components.operator.endpoints import (
+    PulumiCli,
+    default_endpoints,
+    grafana_password,
+    stack_outputs,
+    web_credentials,
+)
 from components.operator.http import FetchError
 from components.operator.verify import run_checks, table
 from components.render import operator_view
@@ -288,18 +294,20 @@ def test_the_web_password_is_the_secret_stack_output() -> None:
         seen.append(argv)
         return completed("generated-web-password\n")
 
-    found = web_credentials(WebAuthSettings(), "prod", Path("/p"), {}, which=lambda _: "/usr/bin/pulumi", run=run)
+    found = web_credentials(WebAuthSettings(), PulumiCli("prod", Path("/p"), {}, which=lambda _: "/usr/bin/pulumi",
+                                                         run=run))
     assert seen == [["/usr/bin/pulumi", "stack", "output", "webAuthPassword", "--show-secrets", "--stack", "prod"]]
     assert found.auth == ("iidmon", "generated-web-password") and found.note == ""
-    from_env = web_credentials(WebAuthSettings(), "prod", Path("/p"), {"IIDMON_WEB_PASSWORD": "from-env"},
-                               which=lambda _: None)
+    from_env = web_credentials(WebAuthSettings(), PulumiCli("prod", Path("/p"), {"IIDMON_WEB_PASSWORD": "from-env"},
+                                                             which=lambda _: None))
     assert from_env.auth == ("iidmon", "from-env")
 
 
 def test_without_the_web_password_the_commands_say_how_to_get_it() -> None:
-    found = web_credentials(WebAuthSettings(), "dev", Path("."), {}, which=lambda _: "/usr/bin/pulumi",
-                            run=lambda argv, **kw: completed(stderr="error: current stack does not have output "
-                                                                    "property 'webAuthPassword'\n", returncode=255))
+    found = web_credentials(WebAuthSettings(), PulumiCli(
+        "dev", Path("."), {}, which=lambda _: "/usr/bin/pulumi",
+        run=lambda argv, **kw: completed(stderr="error: current stack does not have output property 'webAuthPassword'"
+                                                "\n", returncode=255)))
     assert found.auth is None
     assert found.note.startswith("no credentials for Prometheus and Alertmanager (they will answer 401): stack dev "
                                  "has no output webAuthPassword")
@@ -334,9 +342,9 @@ def test_a_stack_pulumi_cannot_read_names_the_variable_really_missing(stderr: st
         return completed(stderr=stderr, returncode=255)
 
     environ = {"PULUMI_BACKEND_URL": "file:///elsewhere"}
-    outputs = stack_outputs("dev", Path("."), environ=environ, which=lambda _: "/usr/bin/pulumi", run=run)
-    found = web_credentials(WebAuthSettings(), "dev", Path("."), environ, outputs=outputs,
-                            which=lambda _: "/usr/bin/pulumi", run=run)
+    cli = PulumiCli("dev", Path("."), environ, which=lambda _: "/usr/bin/pulumi", run=run)
+    outputs = stack_outputs(cli)
+    found = web_credentials(WebAuthSettings(), cli, outputs=outputs)
     for note in (outputs.note, found.note):
         assert to_set in note and not_to_set not in note, note
         assert "scripts/dev" in note, note
@@ -350,10 +358,10 @@ def test_a_problem_pulumi_met_once_is_not_met_again() -> None:
         calls.append(argv)
         return completed(stderr=NO_BACKEND, returncode=255)
 
-    outputs = stack_outputs("dev", Path("."), environ={}, which=lambda _: "/usr/bin/pulumi", run=run)
-    web_credentials(WebAuthSettings(), "dev", Path("."), {}, outputs=outputs, which=lambda _: "/usr/bin/pulumi",
-                    run=run)
-    grafana_password(True, "dev", Path("."), {}, outputs=outputs, which=lambda _: "/usr/bin/pulumi", run=run)
+    cli = PulumiCli("dev", Path("."), {}, which=lambda _: "/usr/bin/pulumi", run=run)
+    outputs = stack_outputs(cli)
+    web_credentials(WebAuthSettings(), cli, outputs=outputs)
+    grafana_password(True, cli, outputs=outputs)
     assert len(calls) == 1
 
 
@@ -364,25 +372,25 @@ def test_the_grafana_password_of_a_stack_that_generates_it_is_its_secret_output(
         seen.append(argv)
         return completed("generated-grafana-password\n")
 
-    found = grafana_password(True, "dev", Path("/p"), {}, which=lambda _: "/usr/bin/pulumi", run=run)
+    found = grafana_password(True, PulumiCli("dev", Path("/p"), {}, which=lambda _: "/usr/bin/pulumi", run=run))
     assert seen == [["/usr/bin/pulumi", "stack", "output", "grafanaAdminPassword", "--show-secrets", "--stack", "dev"]]
     assert found.password == "generated-grafana-password" and found.note == ""
     assert "generated-grafana-password" not in repr(found)
-    assert grafana_password(True, "dev", Path("/p"), {"GRAFANA_ADMIN_PASSWORD": "mine"}, which=lambda _: None,
-                            run=run).password == "mine"
+    assert grafana_password(True, PulumiCli("dev", Path("/p"), {"GRAFANA_ADMIN_PASSWORD": "mine"},
+                                               which=lambda _: None, run=run)).password == "mine"
 
 
 def test_a_grafana_password_set_in_config_is_asked_for() -> None:
     """Where the stack does not generate it (prod), it is a config secret the commands do not decrypt."""
-    found = grafana_password(False, "prod", Path("/p"), {}, which=lambda _: "/usr/bin/pulumi",
-                             run=lambda argv, **kw: pytest.fail("no pulumi call expected"))
+    found = grafana_password(False, PulumiCli("prod", Path("/p"), {}, which=lambda _: "/usr/bin/pulumi",
+                                               run=lambda argv, **kw: pytest.fail("no pulumi call expected")))
     assert found.password is None
     assert found.note == ("set $GRAFANA_ADMIN_PASSWORD to the stack's grafanaAdminPassword (`pulumi config get "
                           "grafanaAdminPassword --stack prod`)")
 
 
 def test_outputs_without_the_pulumi_cli() -> None:
-    outputs = stack_outputs("dev", Path("."), which=lambda _: None)
+    outputs = stack_outputs(PulumiCli("dev", Path("."), which=lambda _: None))
     assert outputs.values == {} and "the Pulumi CLI is not on PATH" in outputs.note
 
 
@@ -394,7 +402,7 @@ def test_outputs_from_pulumi() -> None:
         return completed('{"prometheusUrl": "https://prom.example.test", "grafanaAdminPassword": "[secret]", '
                          '"grafanaAdminUser": "ops"}')
 
-    outputs = stack_outputs("prod", Path("/p"), which=lambda _: "/usr/bin/pulumi", run=run)
+    outputs = stack_outputs(PulumiCli("prod", Path("/p"), which=lambda _: "/usr/bin/pulumi", run=run))
     assert seen[0][0] == ["/usr/bin/pulumi", "stack", "output", "--json", "--stack", "prod"]
     assert seen[0][1]["timeout"] > 0 and seen[0][1]["cwd"] == Path("/p")
     prod = operator_view(settings_from_stack_file("prod"))
@@ -415,7 +423,7 @@ def test_outputs_unavailable_fall_back_to_the_settings(result: Any, note: str) -
             raise result
         return result  # type: ignore[no-any-return]
 
-    outputs = stack_outputs("dev", Path("."), which=lambda _: "/usr/bin/pulumi", run=run)
+    outputs = stack_outputs(PulumiCli("dev", Path("."), which=lambda _: "/usr/bin/pulumi", run=run))
     assert outputs.values == {}
     assert note in outputs.note and "computed from the settings" in outputs.note
 
@@ -598,7 +606,7 @@ def test_pulumi_gets_no_terminal_input(tmp_path: Path, monkeypatch: pytest.Monke
     try:
         os.dup2(reader, 0)
         started = time.monotonic()
-        outputs = stack_outputs("prod", tmp_path, timeout=10)
+        outputs = stack_outputs(PulumiCli("prod", tmp_path, timeout=10))
         elapsed = time.monotonic() - started
     finally:
         os.dup2(saved, 0)
@@ -617,5 +625,5 @@ def test_pulumi_is_run_without_stdin() -> None:
         seen.append(kwargs)
         return completed("{}")
 
-    stack_outputs("dev", Path("."), which=lambda _: "/usr/bin/pulumi", run=run)
+    stack_outputs(PulumiCli("dev", Path("."), which=lambda _: "/usr/bin/pulumi", run=run))
     assert seen[0]["stdin"] == subprocess.DEVNULL
