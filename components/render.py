@@ -264,8 +264,12 @@ def redacted_secret_files(settings: StackSettings) -> dict[str, str]:
 
 
 def expected(settings: StackSettings) -> Expected:
-    """What the running stack should show (``verify``), from the documents it deploys."""
-    return expected_for(prometheus_config(settings), rule_files(settings), settings.grafana)
+    """What the running stack should show (``verify``), from the documents it deploys: on a multi-host stack a
+    replica's (every replica scrapes the same jobs, the stores' among them)."""
+    replicas = settings.context.with_role("monitoring")
+    config = (render_replica_config(settings.prometheus, settings.targets, settings.context, replica=replicas[0].name,
+                                    web_auth_user=settings.web_auth.user) if replicas else prometheus_config(settings))
+    return expected_for(config, rule_files(settings), settings.grafana)
 
 
 def operator_view(settings: StackSettings) -> OperatorView:

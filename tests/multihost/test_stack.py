@@ -1,7 +1,8 @@
 """The multi-host stack on three Docker hosts, with the real Pulumi CLI (issue 23's scenarios).
 
 One fleet and one stack for every scenario, in file order: each leaves the stack whole for the next.
-1. ``pulumi up`` from nothing; every target up on both replicas; ``preview --expect-no-changes``.
+1. ``pulumi up`` from nothing; every target up on both replicas; ``preview --expect-no-changes``; ``verify`` of one
+   replica and one peer passes, and ``test-alert`` through one peer pages once and resolves.
 4. A Prometheus replica stopped for a minute: the deduplicated view has no gap and no duplicate.
    (Meanwhile a critical alert starts on the app and pages once; it fires through 5, 6, 2 and 3.)
 5. Every Alertmanager peer replaced by ``pulumi up`` (a flag change): full membership, silences kept, no re-page.
@@ -30,6 +31,8 @@ import yaml
 
 from components.config_source import settings_from_mapping
 from components.hosts.timing import bound_seconds, page_bound
+from components.operator.alert_drill import ALERTNAME
+from components.render import expected
 from tests.multihost.conftest import World
 from tests.multihost.harness import apps
 from tests.multihost.harness.stack import GRAFANA_PASSWORD, NS, SETTLE, STACK, Api, set_drain, wait_for
@@ -38,6 +41,7 @@ ALERTMANAGER_CONTAINER = f"iidmon-{STACK}-alertmanager"
 PROMETHEUS_CONTAINER = f"iidmon-{STACK}-prometheus"
 CRITICAL = "CriticalErrorRate"
 HOST_DOWN = "HostDown"
+DRILL = ALERTNAME
 REPLICAS = ("h1", "h2")
 PEERS = ("h1", "h2", "h3")
 
@@ -114,6 +118,27 @@ def test_1_up_from_nothing_every_target_up_on_both_replicas_and_no_drift(world: 
     for peer in PEERS:
         assert wait_for(f"{peer}'s Alertmanager sees 3 members", partial(full_cluster, world, peer), 120)
     no_drift(world)
+
+
+def test_1_verify_and_test_alert_answer_for_one_replica_and_one_peer(world: World) -> None:
+    """The operator commands as docs/multi-host.md has them, run on h1 (where Grafana is published on loopback),
+    trusting the hosts' CA as the system's, reading the web password from the stack output as they do for a user."""
+    tls = {"SSL_CERT_FILE": str(world.host("h1").client.ca), "GRAFANA_ADMIN_PASSWORD": GRAFANA_PASSWORD}
+    command = [*world.fleet.entering("h1"), ".venv/bin/python", "-m", "components"]
+    verified = world.project.run([*command, "verify", "--stack", STACK, "--prometheus-url", world.prometheus("h1"),
+                                  "--alertmanager-url", world.alertmanager("h3"), "--grafana-url",
+                                  "http://127.0.0.1:3030", "--wait", "120"], env=tls, timeout=300, check=False)
+    assert verified.returncode == 0, verified.output[-4000:]
+    jobs = expected(settings(world)).jobs
+    assert "victoria-metrics" in jobs and f"all {len(jobs)} jobs have targets" in verified.output, \
+        "the replica's own jobs are checked, the stores' included"
+    since = time.time()
+    drill = world.project.run([*command, "test-alert", "--stack", STACK, "--severity", "critical",
+                               "--alertmanager-url", world.alertmanager("h3")], env=tls, timeout=600, check=False)
+    assert drill.returncode == 0, drill.output[-4000:]
+    wait_for("the test alert's resolve", lambda: world.receivers.resolves(DRILL, since), 180, 3)
+    time.sleep(SETTLE)
+    assert len(world.receivers.incidents(DRILL, since)) == 1, "a test alert sent to one peer pages once"
 
 
 # ---------------------------------------------------------------- 4

@@ -4,10 +4,12 @@ is a check that can never fail, and one it invents is a check that always fails.
 from __future__ import annotations
 
 import pytest
+import yaml
 
 from components.config_source import settings_from_mapping, settings_from_stack_file
 from components.render import expected as expected_for
-from tests.operator.expected_stacks import COMMITTED, JOBS
+from tests.contexts import EXAMPLE
+from tests.operator.expected_stacks import COMMITTED, JOBS, RULE_GROUPS
 
 
 @pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
@@ -40,3 +42,11 @@ def test_optional_dashboards_are_not_required() -> None:
     expected = expected_for(settings)
     assert (expected.dashboards, expected.optional_dashboards) == (("internet-id-overview", "community-179"),
                                                                   ("community-1860",))
+
+
+def test_a_multi_host_stack_expects_what_its_replicas_scrape_the_stores_included() -> None:
+    """``verify`` asks one replica: the replica's config, not a single host's, says which jobs it must show."""
+    settings = settings_from_mapping("prod", yaml.safe_load(EXAMPLE.read_text())["config"], require_secrets=False)
+    expected = expected_for(settings)
+    assert expected.jobs == (*JOBS[:-1], "victoria-metrics", "blackbox")
+    assert expected.rule_groups == (*RULE_GROUPS[:7], "internet-id-hosts", *RULE_GROUPS[7:])

@@ -550,11 +550,15 @@ class Fleet:
                 continue
             _pipe(origin, {"DOCKER_HOST": host.state.unix_host}, references)
 
+    def entering(self, name: str) -> list[str]:
+        """The command prefix that runs a command in host ``name``'s network namespace (its loopback: what is
+        published on 127.0.0.1 there), with this machine's files and environment."""
+        return [_require("nsenter", "util-linux"), f"--net={NETNS_DIR / self.host(name).state.netns}", "--"]
+
     def run_in(self, name: str, argv: Sequence[str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
-        """``argv`` in host ``name``'s network namespace (its loopback: what is published on 127.0.0.1 there)."""
-        host = self.host(name)
-        return subprocess.run([_require("nsenter", "util-linux"), f"--net={NETNS_DIR / host.state.netns}", "--",
-                               *argv], capture_output=True, text=True, timeout=timeout, check=False)
+        """``argv`` in host ``name``'s network namespace."""
+        return subprocess.run([*self.entering(name), *argv], capture_output=True, text=True, timeout=timeout,
+                              check=False)
 
     # -- faults ----------------------------------------------------------------------------
     def cut(self, name: str) -> None:
