@@ -135,6 +135,8 @@ def stubbed_test_script(tmp_path: Path) -> tuple[dict[str, str], Path, Path]:
         (tmp_path / ".venv" / "bin" / tool).chmod(0o755)
     (tmp_path / ".venv" / "bin" / "pytest").write_text(
         '#!/bin/sh\necho "$*" >> "$PYTEST_RECORD"\n'
+        'ignored=$(sed -n "s/^SigIgn:[[:space:]]*//p" /proc/$$/status)\n'
+        '[ $((0x$ignored & 2)) -eq 0 ] || echo "$*" >> "$PYTEST_RECORD.sigint-ignored"\n'
         'case "$*" in "$FAILING"*) echo "output of $*"; exit 1;; esac\n')
     (tmp_path / ".venv" / "bin" / "pytest").chmod(0o755)
     record, runs = tmp_path / "record", tmp_path / "pytest-runs"
@@ -166,6 +168,8 @@ def test_the_whole_suite_runs_the_two_docker_suites_beside_the_rest_and_fails_wi
                               check=False)
         assert done.returncode == code, (failing, done.stdout, done.stderr)
         assert sorted(runs.read_text().splitlines()) == sorted([rest, e2e, multihost])
+        ignoring = Path(f"{runs}.sigint-ignored")
+        assert not ignoring.exists(), f"started with SIGINT ignored: {ignoring.read_text()}"
         shown = done.stdout
         e2e_header = shown.index("the end-to-end suite (pytest -m 'e2e and not multihost and not benchmark'), run "
                                  "beside the rest")

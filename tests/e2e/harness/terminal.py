@@ -58,9 +58,11 @@ def run_in_terminal(command: str, *, cwd: Path, env: Mapping[str, str],
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
     started = time.monotonic()
     # setsid --ctty (util-linux): a session of its own whose controlling terminal is this one, so Ctrl-C
-    # interrupts the command's process group as in a shell.
-    process = subprocess.Popen(["setsid", "--ctty", "bash", "-c", command], cwd=cwd, env=dict(env), stdin=slave,
-                               stdout=slave, stderr=slave)
+    # interrupts the command's process group as in a shell. env --default-signal: SIGINT and SIGQUIT at their
+    # defaults, as in a login shell, even where this process ignores them (a non-interactive shell starts its
+    # background commands so, e.g. scripts/test's suites), which would make Ctrl-C do nothing.
+    process = subprocess.Popen(["setsid", "--ctty", "env", "--default-signal=INT,QUIT", "bash", "-c", command],
+                               cwd=cwd, env=dict(env), stdin=slave, stdout=slave, stderr=slave)
     os.close(slave)
     raw = ""
     pending = list(answers)
