@@ -30,3 +30,17 @@ def test_other_alerts_and_other_paths_are_not_counted() -> None:
     seen.events.append(Event(51, "/heartbeat", {"event_action": "trigger", "dedup_key": "h"}))
     assert seen.incidents("CriticalErrorRate") == []
     assert seen.incidents("HostDown") == ["k"]
+
+
+def test_an_incident_is_open_from_its_first_trigger_to_its_resolve() -> None:
+    seen = receivers((10, "trigger", "k"), (20, "trigger", "j"), (30, "resolve", "k"), (40, "trigger", "k"))
+    assert seen.open_incidents("HostDown") == {"j", "k"}
+    seen.events.append(Event(50, PAGERDUTY_PATH, {"event_action": "resolve", "dedup_key": "k",
+                                                  "payload": {"class": "HostDown"}}))
+    assert seen.open_incidents("HostDown") == {"j"}
+
+
+def test_the_timeline_names_each_event_s_sender() -> None:
+    seen = receivers((10, "trigger", "abcdef0123"))
+    seen.events[0].sender = "10.0.0.3"
+    assert seen.timeline("HostDown", 5, {"10.0.0.3": "h3"}) == "+5.0s trigger key abcdef01 from h3"

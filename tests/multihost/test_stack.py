@@ -6,7 +6,7 @@ One fleet and one stack for every scenario, in file order: each leaves the stack
 4. A Prometheus replica stopped for a minute: the deduplicated view has no gap and no duplicate.
    (Meanwhile a critical alert starts on the app and pages once; it fires through 5, 6, 2 and 3.)
 5. Every Alertmanager peer replaced by ``pulumi up`` (a flag change): full membership, silences kept, no re-page.
-6. A partition cut and healed: at most one incident per group.
+6. A partition cut and healed: one page while split; nothing left open (at most one stale page after the heal).
 2. A host killed while the critical alert fires: its HostDown pages once within the bound the settings give; the
    critical alert does not page again; Grafana's datasource answers with data of the surviving hosts.
 3. The host back: no second page; HostDown and then the critical alert resolve.
@@ -228,18 +228,32 @@ def test_5_every_peer_replaced_by_pulumi_up_keeps_membership_silences_and_pages_
 # ---------------------------------------------------------------- 6
 
 
-def test_6_a_healed_partition_opens_at_most_one_incident_per_group(world: World) -> None:
+def test_6_a_healed_partition_pages_once_while_split_and_leaves_nothing_open(world: World) -> None:
+    """While h3 is cut off, its HostDown pages once; after the heal, no other alert pages and every incident is
+    resolved. The peer that was split off may post a stale firing just after the resolve (Alertmanager's gossip
+    is AP; docs/multi-host.md, "Residual risks"): at most one such second incident, and its resolve follows."""
     assert firing(world, "h1", CRITICAL), "the critical alert of the app fires"
     since = time.time()
     world.fleet.cut("h3")
     wait_for("HostDown of h3 paged", lambda: world.receivers.incidents(HOST_DOWN, since), 240, 3)
+    healed = time.time()
     world.fleet.heal("h3")
-    wait_for("HostDown of h3 resolved", lambda: world.receivers.resolves(HOST_DOWN, since), 300, 3)
+    wait_for("HostDown of h3 resolved", lambda: world.receivers.resolves(HOST_DOWN, healed), 300, 3)
     for peer in PEERS:
         wait_for(f"{peer} with 3 members after the heal", partial(full_cluster, world, peer), 300, 3)
     time.sleep(SETTLE)
+    story = world.receivers.timeline(HOST_DOWN, since, {a: n for n, a in world.fleet.addresses().items()})
     opened = world.receivers.all_incidents(since)
-    assert [name for name, _ in opened] == [HOST_DOWN], f"one incident, HostDown's, got {opened}"
+    assert {name for name, _ in opened} == {HOST_DOWN}, f"only HostDown pages, got {opened}"
+    assert len(world.receivers.incidents(HOST_DOWN, since)) - len(world.receivers.incidents(HOST_DOWN, healed)) == 1, \
+        f"one page while split:\n{story}"
+    stale = world.receivers.incidents(HOST_DOWN, healed)
+    world.facts["HostDown incidents opened after the heal (stale)"] = len(stale)
+    assert len(stale) <= 1, f"more than one stale page after the heal:\n{story}"
+    try:
+        wait_for("every HostDown incident resolved", lambda: not world.receivers.open_incidents(HOST_DOWN), 120, 3)
+    except AssertionError as error:
+        raise AssertionError(f"{error}\n{story}") from None
 
 
 # ---------------------------------------------------------------- 2, 3

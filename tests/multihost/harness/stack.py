@@ -180,6 +180,8 @@ class Event:
     at: float
     path: str
     body: dict[str, Any]
+    sender: str = ""
+    """The address the request came from: a host's LAN address, through its relay (which peer sent it)."""
 
 
 @dataclass
@@ -207,7 +209,7 @@ class Receivers:
                 except ValueError:
                     parsed = {}
                 with receivers.lock:
-                    receivers.events.append(Event(time.time(), self.path, parsed))
+                    receivers.events.append(Event(time.time(), self.path, parsed, self.client_address[0]))
                 reply = json.dumps({"status": "success", "dedup_key": parsed.get("dedup_key", "")}).encode()
                 self.send_response(202 if self.path == PAGERDUTY_PATH else 200)
                 self.send_header("Content-Type", "application/json")
@@ -230,20 +232,34 @@ class Receivers:
             return [e for e in self.events if e.path == PAGERDUTY_PATH and e.at >= since
                     and e.body.get("payload", {}).get("class") == alertname]
 
-    def incidents(self, alertname: str, since: float = 0) -> list[str]:
-        """The incidents ``alertname`` opened since ``since``: a trigger for a dedup key with no open incident (a
-        trigger for an open one is merged by PagerDuty; one after its resolve opens a new one).  Incidents opened
-        before ``since`` count as open: a rejoined peer's duplicate firing of one is merged, not a page."""
-        opened, open_keys = [], set()
+    def _incidents(self, alertname: str) -> tuple[list[tuple[float, str]], set[str]]:
+        """``(time, dedup key)`` of every incident ``alertname`` opened, and the keys still open: an incident opens
+        with a trigger for a key with no open incident (a trigger for an open one is merged by PagerDuty; one after
+        its resolve opens a new one)."""
+        opened: list[tuple[float, str]] = []
+        open_keys: set[str] = set()
         for event in self.pages(alertname):
             key, action = event.body.get("dedup_key", ""), event.body.get("event_action")
             if action == "trigger" and key not in open_keys:
-                if event.at >= since:
-                    opened.append(key)
+                opened.append((event.at, key))
                 open_keys.add(key)
             elif action == "resolve":
                 open_keys.discard(key)
-        return opened
+        return opened, open_keys
+
+    def incidents(self, alertname: str, since: float = 0) -> list[str]:
+        """The incidents ``alertname`` opened since ``since``.  Incidents opened before ``since`` count as open: a
+        rejoined peer's duplicate firing of one is merged, not a page."""
+        return [key for at, key in self._incidents(alertname)[0] if at >= since]
+
+    def open_incidents(self, alertname: str) -> set[str]:
+        return self._incidents(alertname)[1]
+
+    def timeline(self, alertname: str, since: float, senders: dict[str, str]) -> str:
+        """The PagerDuty events of ``alertname`` since ``since``, one per line with its sender's host name (from
+        ``senders``: address -> name), for a failure message."""
+        return "\n".join(f"+{e.at - since:.1f}s {e.body.get('event_action')} key {e.body.get('dedup_key', '')[:8]} "
+                         f"from {senders.get(e.sender, e.sender)}" for e in self.pages(alertname, since))
 
     def all_incidents(self, since: float = 0) -> list[tuple[str, str]]:
         """``(alertname, dedup key)`` of every incident opened since ``since``, whatever the alert."""
