@@ -84,6 +84,21 @@ def run_watched(argv: list[str], env: dict[str, str], secrets: tuple[str, ...]) 
     return process.returncode, found, programs
 
 
+def run_watched_until_seen(argv: list[str], env: dict[str, str], secrets: tuple[str, ...], program: str,
+                           attempts: int = 5) -> tuple[int, list[str], set[str]]:
+    """``run_watched`` again until a scan has seen ``program`` (a short-lived one may end between two scans of a
+    busy machine's processes); the command lines of every run are checked."""
+    found: list[str] = []
+    programs: set[str] = set()
+    for _ in range(attempts):
+        status, found_now, programs_now = run_watched(argv, env, secrets)
+        found += found_now
+        programs |= programs_now
+        if status != 0 or program in programs:
+            break
+    return status, found, programs
+
+
 def test_grafanas_reload_job_posts_with_the_admin_password_in_no_command_line(server: Any, tmp_path: Path) -> None:
     spec = {s.name: s for s in container_specs(settings_from_stack_file("dev"), {})}["grafana"]
     assert spec.live_config is not None and spec.live_config.reload_urls

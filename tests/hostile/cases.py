@@ -155,6 +155,7 @@ def with_value(config: dict[str, Any], path: tuple[str, ...], value: Any) -> dic
 def multi_host_base() -> dict[str, Any]:
     config = with_value(with_value(maximal(), ("docker", "host"), None), ("docker", "tlsCertPath"), None)
     config = with_value(config, ("targets", "api", "staticTargets"), [])  # the app hosts are the API's targets
+    config = with_value(config, ("targets", "scrapeOverrides"), {})  # each host's containers are scraped there
     for key, value in MULTI_HOST.items():
         config = with_value(config, (key,), copy.deepcopy(value))
     return config

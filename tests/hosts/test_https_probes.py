@@ -22,7 +22,7 @@ import pytest
 from components.containers.http_sh import shell_functions
 from components.containers.model import Healthcheck
 from components.hosts.tls import BUSYBOX_TLS_CLIENTS
-from tests.containers.test_no_credential_in_argv import run_watched
+from tests.containers.test_no_credential_in_argv import run_watched, run_watched_until_seen
 from tests.live.harness.busybox import busybox_path
 from tests.tools import built_binary
 
@@ -76,7 +76,8 @@ def test_an_https_healthcheck_sends_the_credential_in_no_command_line(https_serv
     check = Healthcheck("/metrics", tls=True)
     kind, command = check.test(https_server, str(good))
     assert kind == "CMD-SHELL" and AUTHORIZATION not in command and "ssl_client" in command
-    status, found, programs = run_watched([f"{applets}/sh", "-c", command], {"PATH": applets}, (AUTHORIZATION,))
+    status, found, programs = run_watched_until_seen([f"{applets}/sh", "-c", command], {"PATH": applets},
+                                                     (AUTHORIZATION,), "ssl_client")
     assert status == 0
     assert found == []
     assert "ssl_client" in programs, programs  # the scan saw the request's own process (nc -e becomes it)
