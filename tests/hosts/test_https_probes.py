@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import os
-import socket
 import ssl
 import subprocess
 import time
@@ -24,17 +23,11 @@ from components.containers.model import Healthcheck
 from components.hosts.tls import BUSYBOX_TLS_CLIENTS
 from tests.containers.test_no_credential_in_argv import run_watched, run_watched_until_seen
 from tests.live.harness.busybox import busybox_path
+from tests.live.harness.ports import free_port
 from tests.tools import built_binary
 
 USER, PASSWORD = "iidmon", "web-password-over-tls-4711"
 AUTHORIZATION = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @pytest.fixture(scope="module")
