@@ -86,6 +86,12 @@ def prometheus_config(settings: StackSettings) -> str:
                                     web_auth_user=web_auth_user(settings))
 
 
+def replica_config(settings: StackSettings, replica: str) -> str:
+    """prometheus.yml of the replica on host ``replica`` of a multi-host stack."""
+    return render_replica_config(settings.prometheus, settings.targets, settings.context, replica=replica,
+                                 web_auth_user=settings.web_auth.user)
+
+
 def api_replicas(settings: StackSettings) -> int:
     """API replicas expected to answer: ``targets.api.expectedReplicas``, or one per app host."""
     app_hosts = settings.context.with_role("app")
@@ -169,8 +175,7 @@ def host_documents(settings: StackSettings, host: HostSettings,
     context, placed = settings.context, containers_of(host)
     documents: dict[str, str] = {}
     if "prometheus" in placed:
-        documents[PROMETHEUS_CONFIG] = render_replica_config(
-            settings.prometheus, settings.targets, context, replica=host.name, web_auth_user=settings.web_auth.user)
+        documents[PROMETHEUS_CONFIG] = replica_config(settings, host.name)
         documents.update({f"{PROMETHEUS_RULES_DIR}{name}": text for name, text in rule_files(settings).items()})
     if "blackbox-exporter" in placed:
         documents[BLACKBOX_CONFIG] = render_blackbox_config(context)
@@ -267,8 +272,7 @@ def expected(settings: StackSettings) -> Expected:
     """What the running stack should show (``verify``), from the documents it deploys: on a multi-host stack a
     replica's (every replica scrapes the same jobs, the stores' among them)."""
     replicas = settings.context.with_role("monitoring")
-    config = (render_replica_config(settings.prometheus, settings.targets, settings.context, replica=replicas[0].name,
-                                    web_auth_user=settings.web_auth.user) if replicas else prometheus_config(settings))
+    config = replica_config(settings, replicas[0].name) if replicas else prometheus_config(settings)
     return expected_for(config, rule_files(settings), settings.grafana)
 
 

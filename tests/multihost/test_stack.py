@@ -41,7 +41,6 @@ ALERTMANAGER_CONTAINER = f"iidmon-{STACK}-alertmanager"
 PROMETHEUS_CONTAINER = f"iidmon-{STACK}-prometheus"
 CRITICAL = "CriticalErrorRate"
 HOST_DOWN = "HostDown"
-DRILL = ALERTNAME
 REPLICAS = ("h1", "h2")
 PEERS = ("h1", "h2", "h3")
 
@@ -136,9 +135,9 @@ def test_1_verify_and_test_alert_answer_for_one_replica_and_one_peer(world: Worl
     drill = world.project.run([*command, "test-alert", "--stack", STACK, "--severity", "critical",
                                "--alertmanager-url", world.alertmanager("h3")], env=tls, timeout=600, check=False)
     assert drill.returncode == 0, drill.output[-4000:]
-    wait_for("the test alert's resolve", lambda: world.receivers.resolves(DRILL, since), 180, 3)
+    wait_for("the test alert's resolve", lambda: world.receivers.resolves(ALERTNAME, since), 180, 3)
     time.sleep(SETTLE)
-    assert len(world.receivers.incidents(DRILL, since)) == 1, "a test alert sent to one peer pages once"
+    assert len(world.receivers.incidents(ALERTNAME, since)) == 1, "a test alert sent to one peer pages once"
 
 
 # ---------------------------------------------------------------- 4
